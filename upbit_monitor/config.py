@@ -1,0 +1,72 @@
+"""Application settings: one frozen dataclass, built from defaults, the environment and CLI flags.
+
+Layers receive the values they need from here; nothing reads the environment on its own, so tests
+can build any configuration explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from upbit_monitor.errors import ConfigError
+
+UPBIT_WS_PUBLIC = "wss://api.upbit.com/websocket/v1"
+UPBIT_WS_PRIVATE = "wss://api.upbit.com/websocket/v1/private"
+UPBIT_REST = "https://api.upbit.com"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything configurable. Defaults match the real exchange."""
+
+    ws_public_url: str = UPBIT_WS_PUBLIC
+    ws_private_url: str = UPBIT_WS_PRIVATE
+    rest_url: str = UPBIT_REST
+    # Extra exchanges (kimchi premium); empty string disables a venue.
+    binance_ws_url: str = "wss://stream.binance.com:9443/stream"
+    bybit_ws_url: str = "wss://stream.bybit.com/v5/public/spot"
+    # Subscription requests made within this window are merged into one (a coin switch touches
+    # orderbook, trade and candle at once; Upbit replaces the whole set on every request).
+    coalesce_window_s: float = 0.025
+    connect_timeout_s: float = 10.0
+    # Treat a connection with no message for this long as dead even if TCP is open.
+    stale_after_s: float = 60.0
+    # Keep quiet streams under Upbit's ~120 s idle timeout.
+    keepalive_interval_s: float = 30.0
+    repaint_hz: float = 25.0
+    db_url: str | None = None  # None = SQLite file in the user data directory
+    demo: bool = False
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """Return a copy with some fields replaced."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _float_env(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from ``UPBIT_MONITOR_*`` environment variables (API keys are NOT read here)."""
+    env = os.environ if env is None else env
+    base = Settings()
+    return Settings(
+        ws_public_url=env.get("UPBIT_MONITOR_WS_URL", base.ws_public_url),
+        ws_private_url=env.get("UPBIT_MONITOR_WS_PRIVATE_URL", base.ws_private_url),
+        rest_url=env.get("UPBIT_MONITOR_REST_URL", base.rest_url),
+        coalesce_window_s=_float_env(env, "UPBIT_MONITOR_COALESCE_S", base.coalesce_window_s),
+        stale_after_s=_float_env(env, "UPBIT_MONITOR_STALE_S", base.stale_after_s),
+        db_url=env.get("UPBIT_MONITOR_DB_URL") or None,
+    )

@@ -1,0 +1,81 @@
+"""The one error root of upbit-monitor and its tree.
+
+Every exception the package raises on purpose derives from :class:`UpbitMonitorError`, so a caller
+can catch "anything of ours" in one clause. Third-party exceptions (websockets, SQLAlchemy, orjson)
+are mapped at the layer boundary with ``raise ... from exc`` so their types never leak upward::
+
+    UpbitMonitorError
+    ├── ConfigError                 bad setting or environment value
+    ├── ProtocolError               wire-level problems (protocol/ raises only these)
+    │   ├── LocalProtocolError      we were about to send something invalid (request building)
+    │   │   └── RequestError        a subscription request failed validation
+    │   └── RemoteProtocolError     the peer sent something we cannot decode
+    │       └── ParseError          a frame is not valid JSON / not UTF-8
+    ├── ConnectionFailure           connection layer: handshake refused, closed, timed out
+    │   └── AuthError               the exchange rejected our credentials (fatal, no retry)
+    ├── ManagerError                misuse of the manager (shut down, bad registration)
+    ├── StorageError                database layer
+    │   └── StorageUnavailable      transient: locked, connection lost; safe to retry
+    └── KeyStoreError               API key storage (keyring) problems; never carries a secret
+"""
+
+from __future__ import annotations
+
+
+class UpbitMonitorError(Exception):
+    """Root of every error raised by upbit-monitor."""
+
+
+class ConfigError(UpbitMonitorError):
+    """A setting or environment variable has an invalid value."""
+
+
+class ProtocolError(UpbitMonitorError):
+    """Base for wire-protocol errors."""
+
+
+class LocalProtocolError(ProtocolError):
+    """We were about to violate the protocol (a bug or bad input on our side)."""
+
+
+class RequestError(LocalProtocolError):
+    """A subscription request failed validation (e.g. lowercase code, empty codes)."""
+
+
+class RemoteProtocolError(ProtocolError):
+    """The peer sent data we cannot decode."""
+
+
+class ParseError(RemoteProtocolError):
+    """A received frame is not valid UTF-8 JSON.
+
+    The raw frame is kept (truncated) in :attr:`sample` for diagnostics.
+    """
+
+    def __init__(self, message: str, sample: bytes = b"") -> None:
+        super().__init__(message)
+        self.sample = sample[:200]
+
+
+class ConnectionFailure(UpbitMonitorError):
+    """A connection could not be opened or was lost."""
+
+
+class AuthError(ConnectionFailure):
+    """The exchange rejected our credentials. Retrying with the same key is pointless."""
+
+
+class ManagerError(UpbitMonitorError):
+    """The subscription manager was misused (e.g. used after shutdown)."""
+
+
+class StorageError(UpbitMonitorError):
+    """A database operation failed."""
+
+
+class StorageUnavailable(StorageError):
+    """A transient database failure (locked, busy, connection lost): safe to retry."""
+
+
+class KeyStoreError(UpbitMonitorError):
+    """API key storage failed. Messages never include key material."""
