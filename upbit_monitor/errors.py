@@ -12,7 +12,8 @@ are mapped at the layer boundary with ``raise ... from exc`` so their types neve
     │   └── RemoteProtocolError     the peer sent something we cannot decode
     │       └── ParseError          a frame is not valid JSON / not UTF-8
     ├── ConnectionFailure           connection layer: handshake refused, closed, timed out
-    │   └── AuthError               the exchange rejected our credentials (fatal, no retry)
+    │   ├── AuthError               the exchange rejected our credentials (fatal, no retry)
+    │   └── RestError               a REST call failed (HTTP status, error body, network, 429/418)
     ├── ManagerError                misuse of the manager (shut down, bad registration)
     ├── StorageError                database layer
     │   └── StorageUnavailable      transient: locked, connection lost; safe to retry
@@ -63,6 +64,19 @@ class ConnectionFailure(UpbitMonitorError):
 
 class AuthError(ConnectionFailure):
     """The exchange rejected our credentials. Retrying with the same key is pointless."""
+
+
+class RestError(ConnectionFailure):
+    """A REST quotation call failed.
+
+    ``status`` is the HTTP status (0 for network failures and undecodable bodies), ``name`` the
+    exchange's ``error.name`` when the body carried one (Upbit quotation uses numbers, e.g. 404).
+    """
+
+    def __init__(self, message: str, *, status: int = 0, name: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.name = name
 
 
 class ManagerError(UpbitMonitorError):
