@@ -1,0 +1,97 @@
+"""Request building: a merged subscription set becomes ONE Upbit request text.
+
+Wire shape (upbit-protocol.md §2): a single text message holding a JSON array
+``[{ticket}, {type, codes, ...}, ..., {format}]``. Because every request replaces the whole
+subscription set of the connection (§2.4), the request always carries *everything* wanted; see
+:mod:`upbit_monitor.protocol.subscriptions`. Example (SIMPLE)::
+
+    [{"ticket":"um-3f2a..."},{"type":"ticker","codes":["KRW-BTC","KRW-ETH"]},
+     {"type":"orderbook","codes":["KRW-BTC.15"],"level":10000},{"format":"SIMPLE"}]
+
+Flags use the current snake_case spelling (``is_only_snapshot`` / ``is_only_realtime``) and are
+written only when true. The output is compact, key-ordered JSON, so equal sets give equal text.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Final
+
+from upbit_monitor.errors import RequestError
+from upbit_monitor.protocol.keys import FORMATS
+from upbit_monitor.protocol.subscriptions import MergedSubscriptions, TypeSubscription
+
+PING_TEXT: Final = "PING"
+"""The text keep-alive (§4): a healthy server answers ``{"status":"UP"}``."""
+
+LIST_SUBSCRIPTIONS: Final = "LIST_SUBSCRIPTIONS"
+
+
+def new_ticket() -> str:
+    """A fresh request ticket (§2.1: any string; a UUID is recommended)."""
+    return f"um-{uuid.uuid4().hex}"
+
+
+def _check(ticket: str, fmt: str) -> None:
+    if not isinstance(ticket, str) or not ticket:
+        raise RequestError("ticket must be a non-empty string (server: NO_TICKET)")
+    if fmt not in FORMATS:
+        raise RequestError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def _dumps(objects: list[dict[str, object]]) -> str:
+    # ensure_ascii=False keeps the text short; tickets and codes are ASCII anyway.
+    return json.dumps(objects, separators=(",", ":"), ensure_ascii=False)
+
+
+def type_object(entry: TypeSubscription) -> dict[str, object]:
+    """The data-type object of one merged entry, e.g. ``{"type":"trade","codes":["KRW-BTC"]}``."""
+    obj: dict[str, object] = {"type": entry.type}
+    # myAsset must not carry codes (WRONG_FORMAT); myOrder without codes means all markets.
+    if entry.codes or entry.type not in ("myAsset", "myOrder"):
+        obj["codes"] = entry.wire_codes()
+    if entry.level is not None:
+        level = entry.level
+        obj["level"] = int(level) if float(level).is_integer() else level
+    if entry.only_snapshot:
+        obj["is_only_snapshot"] = True
+    if entry.only_realtime:
+        obj["is_only_realtime"] = True
+    return obj
+
+
+def build_request(merged: MergedSubscriptions, *, ticket: str, fmt: str = "SIMPLE") -> str:
+    """Build the one request text for ``merged``.
+
+    Args:
+        merged: the full set to subscribe to (it replaces everything on the connection).
+        ticket: identifies the requester; see :func:`new_ticket`.
+        fmt: ``DEFAULT``, ``SIMPLE``, ``JSON_LIST`` or ``SIMPLE_LIST`` (applies to the whole connection).
+
+    Returns:
+        Compact JSON text ``[{"ticket":...},{"type":...,"codes":[...]},...,{"format":...}]``.
+
+    Raises:
+        RequestError: empty ticket, unknown format, or an empty set (Upbit has no way to
+            subscribe to nothing; close the connection instead).
+    """
+    _check(ticket, fmt)
+    if merged.is_empty:
+        raise RequestError("nothing to subscribe to: an empty request is rejected by the server")
+    objects: list[dict[str, object]] = [{"ticket": ticket}]
+    objects.extend(type_object(entry) for entry in merged.entries)
+    objects.append({"format": fmt})
+    return _dumps(objects)
+
+
+def build_list_subscriptions(*, ticket: str, fmt: str = "SIMPLE") -> str:
+    """Build a LIST_SUBSCRIPTIONS query (§8).
+
+    Its format applies to the whole connection, so pass the format of the running stream.
+
+    Returns:
+        e.g. ``[{"ticket":"um-1"},{"method":"LIST_SUBSCRIPTIONS"},{"format":"SIMPLE"}]``.
+    """
+    _check(ticket, fmt)
+    return _dumps([{"ticket": ticket}, {"method": LIST_SUBSCRIPTIONS}, {"format": fmt}])

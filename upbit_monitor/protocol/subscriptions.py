@@ -1,0 +1,275 @@
+"""A pure, reference-counted subscription set: what every component wants, merged into one request.
+
+Upbit replaces a connection's *whole* subscription set on every request (upbit-protocol.md §2.4),
+so the client must always send the union of what all components want. :class:`SubscriptionSet`
+keeps each owner's :class:`SubscriptionSpec` list, counts owners per ``(type, code)``, and merges
+everything into an immutable :class:`MergedSubscriptions`; comparing it with the last one sent says
+whether a new request is needed. No I/O: the caller builds the request
+(:func:`upbit_monitor.protocol.requests.build_request`) and sends it.
+
+Merge rules:
+
+* Codes of one type are unioned and sorted, so the merged set does not depend on registration order.
+* Orderbook depth per code is the largest requested; ``None`` means the server default (30, the
+  maximum), so it wins over any explicit depth.
+* One data-type object per ``(type, level)``; ``level`` 0 and ``None`` are the same (native tick).
+* ``only_snapshot`` / ``only_realtime`` of a merged object are set only if *every* contributing
+  spec sets them: the merged request delivers a superset of what each owner asked for.
+* Public specs with no codes contribute nothing (a component with nothing selected yet). A
+  ``myOrder`` spec with no codes means "all markets" and wins over code lists; it is counted
+  under the code ``""`` (as is ``myAsset``, which takes no codes at all).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+
+from upbit_monitor.errors import RequestError
+from upbit_monitor.protocol.events import PRIVATE_TYPES, PUBLIC_TYPES
+
+KNOWN_TYPES: tuple[str, ...] = (*PUBLIC_TYPES, *PRIVATE_TYPES)
+ORDERBOOK_DEPTHS: frozenset[int] = frozenset({1, 5, 15, 30})
+ALL_MARKETS = ""
+"""The pseudo-code under which ``myOrder`` for all markets and ``myAsset`` are counted."""
+
+# QUOTE-BASE, uppercase (§2.2: lowercase codes silently get no data). Digits occur (KRW-1INCH).
+_CODE_RE = re.compile(r"[A-Z0-9]{1,16}-[A-Z0-9]{1,24}")
+_TYPE_ORDER = {t: i for i, t in enumerate(KNOWN_TYPES)}
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionSpec:
+    """What one component wants of one data type.
+
+    Raises:
+        RequestError: unknown type, a code that is not uppercase ``QUOTE-BASE``, a depth outside
+            {1, 5, 15, 30}, depth/level on a type other than orderbook, codes on ``myAsset``, or
+            both ``only_snapshot`` and ``only_realtime``.
+    """
+
+    type: str
+    codes: tuple[str, ...] = ()
+    depth: int | None = None
+    level: float | None = None
+    only_snapshot: bool = False
+    only_realtime: bool = False
+
+    def __post_init__(self) -> None:
+        if self.type not in _TYPE_ORDER:
+            raise RequestError(f"unknown subscription type {self.type!r}")
+        if isinstance(self.codes, str):
+            # A bare string would iterate as characters; reject the classic mistake loudly.
+            raise RequestError(f"codes must be a sequence of codes, not the string {self.codes!r}")
+        codes = tuple(self.codes)
+        for code in codes:
+            if not isinstance(code, str) or not _CODE_RE.fullmatch(code):
+                raise RequestError(f"invalid market code {code!r}: expected uppercase QUOTE-BASE")
+        # Lists are accepted for convenience; stored as a tuple so specs stay hashable.
+        object.__setattr__(self, "codes", codes)
+        if self.type == "myAsset" and codes:
+            raise RequestError("myAsset takes no codes (the server answers WRONG_FORMAT)")
+        if self.depth is not None:
+            if self.type != "orderbook":
+                raise RequestError("depth applies only to orderbook")
+            if self.depth not in ORDERBOOK_DEPTHS:
+                raise RequestError(f"orderbook depth must be one of 1, 5, 15, 30, not {self.depth!r}")
+        if self.level is not None:
+            if self.type != "orderbook":
+                raise RequestError("level applies only to orderbook")
+            if not isinstance(self.level, int | float) or not 0 <= self.level < float("inf"):
+                raise RequestError(f"orderbook level must be a finite number >= 0, not {self.level!r}")
+        if self.only_snapshot and self.only_realtime:
+            raise RequestError("only_snapshot and only_realtime exclude each other")
+
+
+@dataclass(frozen=True, slots=True)
+class TypeSubscription:
+    """One data-type object of a request: a type, its codes and options."""
+
+    type: str
+    codes: tuple[str, ...]
+    depths: tuple[tuple[str, int], ...] = ()
+    """Explicit orderbook depth per code (codes absent here use the server default, 30)."""
+    level: float | None = None
+    only_snapshot: bool = False
+    only_realtime: bool = False
+
+    def depth_of(self, code: str) -> int | None:
+        """The explicit depth requested for ``code``, or ``None`` for the server default."""
+        for c, depth in self.depths:
+            if c == code:
+                return depth
+        return None
+
+    def wire_codes(self) -> list[str]:
+        """Codes as sent on the wire: orderbook codes carry a ``.N`` depth suffix (``KRW-BTC.15``)."""
+        if not self.depths:
+            return list(self.codes)
+        depth = dict(self.depths)
+        return [f"{c}.{depth[c]}" if c in depth else c for c in self.codes]
+
+
+@dataclass(frozen=True, slots=True)
+class MergedSubscriptions:
+    """The union of all owners' specs; immutable, hashable and comparable with ``==``."""
+
+    entries: tuple[TypeSubscription, ...] = field(default=())
+
+    @property
+    def is_empty(self) -> bool:
+        """True when there is nothing to subscribe to (no request can express that)."""
+        return not self.entries
+
+    def codes_for(self, type: str) -> tuple[str, ...]:
+        """All codes subscribed for ``type`` over every level, sorted."""
+        codes: set[str] = set()
+        for entry in self.entries:
+            if entry.type == type:
+                codes.update(entry.codes)
+        return tuple(sorted(codes))
+
+    def as_dict(self) -> dict[str, list[str]]:
+        """``{type: sorted codes}`` (levels folded together, no depth suffix)."""
+        out: dict[str, list[str]] = {}
+        for entry in self.entries:
+            out.setdefault(entry.type, [])
+        return {t: list(self.codes_for(t)) for t in out}
+
+
+def _level_key(level: float | None) -> float | None:
+    # Level 0 is the native tick, i.e. the same as leaving it out (§2.2).
+    return None if not level else float(level)
+
+
+def merge_specs(specs: Iterable[SubscriptionSpec]) -> MergedSubscriptions:
+    """Merge specs from any number of owners into one :class:`MergedSubscriptions`."""
+    groups: dict[tuple[str, float | None], list[SubscriptionSpec]] = {}
+    for spec in specs:
+        groups.setdefault((spec.type, _level_key(spec.level)), []).append(spec)
+    entries: list[TypeSubscription] = []
+    for (type_, level), group in groups.items():
+        codes: set[str] = set()
+        all_markets = False
+        depth: dict[str, int | None] = {}
+        for spec in group:
+            if type_ == "myOrder" and not spec.codes:
+                all_markets = True
+            codes.update(spec.codes)
+            if type_ == "orderbook":
+                for code in spec.codes:
+                    if code not in depth:
+                        depth[code] = spec.depth
+                    else:
+                        prev = depth[code]
+                        # None = server default 30 = the maximum, so it absorbs everything.
+                        depth[code] = None if prev is None or spec.depth is None else max(prev, spec.depth)
+        if all_markets:
+            codes.clear()
+        elif not codes and type_ not in PRIVATE_TYPES:
+            continue  # nothing selected yet: a public type without codes is a server error
+        entries.append(
+            TypeSubscription(
+                type=type_,
+                codes=tuple(sorted(codes)),
+                depths=tuple(sorted((c, d) for c, d in depth.items() if d is not None and c in codes)),
+                level=level,
+                only_snapshot=all(s.only_snapshot for s in group),
+                only_realtime=all(s.only_realtime for s in group),
+            )
+        )
+    entries.sort(key=lambda e: (_TYPE_ORDER[e.type], e.level is not None, e.level or 0.0))
+    return MergedSubscriptions(tuple(entries))
+
+
+def _pairs(specs: Iterable[SubscriptionSpec]) -> set[tuple[str, str]]:
+    pairs: set[tuple[str, str]] = set()
+    for spec in specs:
+        if spec.codes:
+            pairs.update((spec.type, code) for code in spec.codes)
+        elif spec.type in PRIVATE_TYPES:
+            pairs.add((spec.type, ALL_MARKETS))
+    return pairs
+
+
+class SubscriptionSet:
+    """Per-owner specs, reference counts per ``(type, code)`` and the merged set to send.
+
+    Owners are any hashable key (the manager uses registration ids). Not thread-safe; the manager
+    touches it from the event loop only.
+    """
+
+    def __init__(self) -> None:
+        self._specs: dict[Hashable, tuple[SubscriptionSpec, ...]] = {}
+        self._owners: dict[tuple[str, str], set[Hashable]] = {}
+        self._merged = MergedSubscriptions()
+        self._sent: MergedSubscriptions | None = None
+
+    def set_owner(self, owner: Hashable, specs: Iterable[SubscriptionSpec]) -> bool:
+        """Replace ``owner``'s specs (an empty list removes it). Returns True if the merged set changed."""
+        new = tuple(specs)
+        old = self._specs.get(owner, ())
+        if new == old:
+            return False
+        for pair in _pairs(old):
+            owners = self._owners[pair]
+            owners.discard(owner)
+            if not owners:
+                del self._owners[pair]
+        if new:
+            self._specs[owner] = new
+            for pair in _pairs(new):
+                self._owners.setdefault(pair, set()).add(owner)
+        else:
+            self._specs.pop(owner, None)
+        merged = merge_specs(s for owner_specs in self._specs.values() for s in owner_specs)
+        changed = merged != self._merged
+        self._merged = merged
+        return changed
+
+    def remove_owner(self, owner: Hashable) -> bool:
+        """Forget ``owner``. Returns True if the merged set changed (False for an unknown owner)."""
+        return self.set_owner(owner, ())
+
+    def merged(self) -> MergedSubscriptions:
+        """The current union of all owners' specs."""
+        return self._merged
+
+    def refcount(self, type: str, code: str) -> int:
+        """How many owners want ``(type, code)`` (``code=""``: myOrder for all markets / myAsset)."""
+        return len(self._owners.get((type, code), ()))
+
+    def owners_of(self, type: str, code: str) -> frozenset[Hashable]:
+        """The owners that want ``(type, code)``."""
+        return frozenset(self._owners.get((type, code), ()))
+
+    def specs_of(self, owner: Hashable) -> tuple[SubscriptionSpec, ...]:
+        """``owner``'s current specs (empty for an unknown owner)."""
+        return self._specs.get(owner, ())
+
+    def owners(self) -> tuple[Hashable, ...]:
+        """Every owner with at least one spec."""
+        return tuple(self._specs)
+
+    def needs_request(self) -> bool:
+        """True if the merged set differs from the last one marked sent (never sent = empty).
+
+        A change *to* the empty set also returns True; since Upbit has no unsubscribe and a request
+        cannot be empty, the caller then closes the connection (or leaves it idle) instead.
+        """
+        sent = self._sent if self._sent is not None else MergedSubscriptions()
+        return self._merged != sent
+
+    def mark_sent(self, merged: MergedSubscriptions) -> None:
+        """Record that ``merged`` was sent (pass the object the request was built from)."""
+        self._sent = merged
+
+    def reset_sent(self) -> None:
+        """Forget what was sent: after a reconnect the server knows nothing of us."""
+        self._sent = None
+
+    @property
+    def last_sent(self) -> MergedSubscriptions | None:
+        """The merged set last marked sent, or None."""
+        return self._sent
