@@ -18,6 +18,7 @@ are mapped at the layer boundary with ``raise ... from exc`` so their types neve
     ├── StorageError                database layer
     │   └── StorageUnavailable      transient: locked, connection lost; safe to retry
     └── KeyStoreError               API key storage (keyring) problems; never carries a secret
+        └── KeyFormatError          a key is malformed (empty, short, stray characters)
 """
 
 from __future__ import annotations
@@ -93,3 +94,7 @@ class StorageUnavailable(StorageError):
 
 class KeyStoreError(UpbitMonitorError):
     """API key storage failed. Messages never include key material."""
+
+
+class KeyFormatError(KeyStoreError):
+    """An API key is malformed (empty, too short, stray characters). Never quotes the key."""
