@@ -1,0 +1,118 @@
+"""The data pool: the latest market state per code, for views that repaint on a timer.
+
+Views do not get a Qt signal per message; they poll ``version(type, code)`` at their frame rate and
+repaint from ``latest_*`` only when it changed. Storing is a dict assignment per event, so the pool
+costs well under a microsecond per message.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from upbit_monitor.protocol.events import Candle, Orderbook, Ticker, Trade
+
+DEFAULT_TRADE_RING = 500
+
+
+class DataPool:
+    """Latest ticker and orderbook per code, a bounded trade ring per code and current candles.
+
+    Args:
+        trade_ring: how many recent trades to keep per code (oldest dropped first).
+    """
+
+    def __init__(self, trade_ring: int = DEFAULT_TRADE_RING) -> None:
+        if trade_ring < 1:
+            raise ValueError("trade_ring must be >= 1")
+        self._trade_ring = trade_ring
+        self._tickers: dict[str, Ticker] = {}
+        self._orderbooks: dict[str, Orderbook] = {}
+        self._trades: dict[str, deque[Trade]] = {}
+        self._candles: dict[tuple[str, str], Candle] = {}
+        self._versions: dict[tuple[str, str], int] = {}
+        # Dispatch on the exact class: one dict lookup per event, and events of other exchanges
+        # (other classes) simply are not stored here.
+        self._store: dict[type, Callable[[Any], bool]] = {
+            Ticker: self._store_ticker,
+            Trade: self._store_trade,
+            Orderbook: self._store_orderbook,
+            Candle: self._store_candle,
+        }
+
+    def store(self, event: object) -> bool:
+        """Store one event if it is market data; returns True if the pool changed."""
+        fn = self._store.get(type(event))
+        return fn(event) if fn is not None else False
+
+    def _bump(self, type_: str, code: str) -> None:
+        key = (type_, code)
+        self._versions[key] = self._versions.get(key, 0) + 1
+
+    def _store_ticker(self, ev: Ticker) -> bool:
+        self._tickers[ev.code] = ev
+        self._bump(ev.type, ev.code)
+        return True
+
+    def _store_orderbook(self, ev: Orderbook) -> bool:
+        self._orderbooks[ev.code] = ev
+        self._bump(ev.type, ev.code)
+        return True
+
+    def _store_trade(self, ev: Trade) -> bool:
+        ring = self._trades.get(ev.code)
+        if ring is None:
+            ring = self._trades[ev.code] = deque(maxlen=self._trade_ring)
+        ring.append(ev)
+        self._bump(ev.type, ev.code)
+        return True
+
+    def _store_candle(self, ev: Candle) -> bool:
+        key = (ev.code, ev.type)
+        current = self._candles.get(key)
+        # Upbit resends candles (duplicates, snapshots of the previous interval after a request):
+        # a message for an older start must not replace the newer in-progress candle.
+        if current is not None and ev.candle_date_time_utc < current.candle_date_time_utc:
+            return False
+        self._candles[key] = ev
+        self._bump(ev.type, ev.code)
+        return True
+
+    def latest_ticker(self, code: str) -> Ticker | None:
+        """The newest ticker of ``code``, or None."""
+        return self._tickers.get(code)
+
+    def latest_orderbook(self, code: str) -> Orderbook | None:
+        """The newest orderbook snapshot of ``code``, or None."""
+        return self._orderbooks.get(code)
+
+    def recent_trades(self, code: str, n: int = 100) -> list[Trade]:
+        """Up to ``n`` most recent trades of ``code``, newest first."""
+        ring = self._trades.get(code)
+        if not ring or n <= 0:
+            return []
+        n = min(n, len(ring))
+        return [ring[-i] for i in range(1, n + 1)]
+
+    def latest_candle(self, code: str, type: str) -> Candle | None:
+        """The current candle of ``code`` for ``type`` (e.g. ``"candle.1m"``), or None."""
+        return self._candles.get((code, type))
+
+    def version(self, type: str, code: str) -> int:
+        """A counter bumped on every stored event of ``(type, code)``; 0 if none yet."""
+        return self._versions.get((type, code), 0)
+
+    def all_tickers(self) -> Mapping[str, Ticker]:
+        """A read-only live view of the latest ticker per code."""
+        return MappingProxyType(self._tickers)
+
+    def clear(self) -> None:
+        """Forget everything (versions keep counting up so views still notice the change)."""
+        for key in self._versions:
+            self._versions[key] += 1
+        self._tickers.clear()
+        self._orderbooks.clear()
+        self._trades.clear()
+        self._candles.clear()
