@@ -1,0 +1,71 @@
+"""Market list and key/value settings."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from upbit_monitor.storage.schema import Market, Setting
+from upbit_monitor.storage.upsert import dedupe, table, upsert
+
+JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
+
+
+class MarketInfo(NamedTuple):
+    """One market as the app uses it (``caution`` holds Upbit's market_event.caution flags)."""
+
+    code: str
+    korean_name: str = ""
+    english_name: str = ""
+    warning: bool = False
+    caution: Mapping[str, bool] = MappingProxyType({})  # read-only shared default
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def upsert_markets(session: Session, markets: Iterable[MarketInfo]) -> int:
+    """Insert or update markets by code (e.g. after fetching ``/v1/market/all``)."""
+    now = _now_ms()
+    rows = [
+        {
+            "code": m.code,
+            "korean_name": m.korean_name,
+            "english_name": m.english_name,
+            "warning": m.warning,
+            "caution": json.dumps(dict(m.caution), sort_keys=True),
+            "updated_ms": now,
+        }
+        for m in markets
+    ]
+    return upsert(session, table("markets"), dedupe(rows, ("code",)), ("code",))
+
+
+def load_markets(session: Session) -> list[MarketInfo]:
+    """Every stored market, ordered by code."""
+    return [
+        MarketInfo(m.code, m.korean_name, m.english_name, m.warning, json.loads(m.caution or "{}"))
+        for m in session.scalars(select(Market).order_by(Market.code))
+    ]
+
+
+def set_setting(session: Session, key: str, value: JsonValue) -> None:
+    """Store a JSON-serialisable *value* under *key* (replacing any previous value)."""
+    row = {"key": key, "value": json.dumps(value, ensure_ascii=False), "updated_ms": _now_ms()}
+    upsert(session, table("settings"), [row], ("key",))
+
+
+def get_setting(session: Session, key: str, default: JsonValue = None) -> JsonValue:
+    """The stored value of *key*, or *default* when unset."""
+    row = session.get(Setting, key)
+    if row is None:
+        return default
+    value: JsonValue = json.loads(row.value)
+    return value

@@ -1,0 +1,170 @@
+"""Typed ORM tables (SQLAlchemy 2.x ``Mapped[...]``) for the local market database.
+
+The schema is owned by the Alembic revisions in ``storage/migrations/versions``; this module is the
+ORM view of the *current head*. ``tests/storage/test_migrations.py`` checks that the two agree, so a
+column added here without a revision fails the suite.
+
+Time is stored as integers (UTC epoch seconds for candle starts, epoch milliseconds for event
+timestamps): range queries are then plain integer comparisons on every dialect, and no timezone
+conversion happens inside the database. Private amounts (balances, order volumes) are
+:class:`~decimal.Decimal` on the wire and may exceed double precision, so they are kept as exact
+decimal strings (:class:`DecimalText`) rather than a ``Numeric`` column, whose SQLite emulation
+goes through float.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Boolean, Float, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """A :class:`~decimal.Decimal` stored as its exact string form (``VARCHAR(64)``)."""
+
+    impl = String(64)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:
+        """Decimal -> text, without exponent surprises for ordinary amounts."""
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
+        """Text -> Decimal."""
+        return None if value is None else Decimal(value)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class Market(Base):
+    """One tradable market (``KRW-BTC``), its names and warning flags."""
+
+    __tablename__ = "markets"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    korean_name: Mapped[str] = mapped_column(String(100), default="")
+    english_name: Mapped[str] = mapped_column(String(100), default="")
+    warning: Mapped[bool] = mapped_column(Boolean, default=False)
+    # JSON object of Upbit's market_event.caution flags (revision 0002).
+    caution: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    updated_ms: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class CandleRecord(Base):
+    """One candle; the primary key (code, unit, start) makes every write an upsert target."""
+
+    __tablename__ = "candles"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(8), primary_key=True)  # "1s", "1m", "60m", "1d"
+    start: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # UTC epoch seconds
+    open: Mapped[float] = mapped_column(Float)
+    high: Mapped[float] = mapped_column(Float)
+    low: Mapped[float] = mapped_column(Float)
+    close: Mapped[float] = mapped_column(Float)
+    volume: Mapped[float] = mapped_column(Float)
+    value: Mapped[float] = mapped_column(Float)  # accumulated traded value (price * volume)
+    timestamp: Mapped[int] = mapped_column(BigInteger)  # ms of the last update we stored
+
+
+class CandleCoverage(Base):
+    """A span [start, end] (candle starts, inclusive) known to be complete in ``candles``.
+
+    Upbit sends no candle for an interval without trades, so a gap in ``candles`` is not proof that
+    data is missing. When the chart fetched a whole span over REST it records the span here and
+    ``missing_ranges`` no longer reports its empty intervals (revision 0002).
+    """
+
+    __tablename__ = "candle_coverage"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(32), index=True)
+    unit: Mapped[str] = mapped_column(String(8))
+    start: Mapped[int] = mapped_column(BigInteger)
+    end: Mapped[int] = mapped_column(BigInteger)
+
+
+class TradeRecord(Base):
+    """One recorded fill from the trade stream (recording is optional)."""
+
+    __tablename__ = "trades"
+
+    # Upbit's sequential_id is unique on its own; the code is part of the key because the simulator
+    # and the other venues number fills per market, and it costs nothing on Upbit.
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sequential_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    price: Mapped[float] = mapped_column(Float)
+    volume: Mapped[float] = mapped_column(Float)
+    ask_bid: Mapped[str] = mapped_column(String(3))
+    trade_timestamp: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class MyOrderRecord(Base):
+    """The latest known state of one of our orders (one row per uuid)."""
+
+    __tablename__ = "my_orders"
+
+    uuid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), index=True)
+    ask_bid: Mapped[str] = mapped_column(String(3))
+    order_type: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    price: Mapped[Decimal | None] = mapped_column(DecimalText)
+    avg_price: Mapped[Decimal | None] = mapped_column(DecimalText)
+    volume: Mapped[Decimal | None] = mapped_column(DecimalText)
+    remaining_volume: Mapped[Decimal | None] = mapped_column(DecimalText)
+    executed_volume: Mapped[Decimal | None] = mapped_column(DecimalText)
+    trades_count: Mapped[int] = mapped_column(Integer)
+    paid_fee: Mapped[Decimal | None] = mapped_column(DecimalText)
+    executed_funds: Mapped[Decimal | None] = mapped_column(DecimalText)
+    identifier: Mapped[str | None] = mapped_column(String(64))
+    order_timestamp: Mapped[int | None] = mapped_column(BigInteger)
+    timestamp: Mapped[int] = mapped_column(BigInteger)  # ms of the newest event applied
+
+
+class MyOrderState(Base):
+    """Every state transition / fill of an order, kept as history (idempotent on replay)."""
+
+    __tablename__ = "my_order_states"
+    __table_args__ = (
+        UniqueConstraint("uuid", "timestamp", "state", "trade_uuid", name="uq_my_order_states"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    # "" rather than NULL: NULLs are distinct in a unique constraint, which would break idempotency.
+    trade_uuid: Mapped[str] = mapped_column(String(64), default="")
+    executed_volume: Mapped[Decimal | None] = mapped_column(DecimalText)
+    remaining_volume: Mapped[Decimal | None] = mapped_column(DecimalText)
+    trade_fee: Mapped[Decimal | None] = mapped_column(DecimalText)
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+
+
+class AssetSnapshot(Base):
+    """One currency's balance in one ``myAsset`` message."""
+
+    __tablename__ = "asset_snapshots"
+    __table_args__ = (UniqueConstraint("asset_uuid", "currency", name="uq_asset_snapshots"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    asset_uuid: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(16))
+    balance: Mapped[Decimal] = mapped_column(DecimalText)
+    locked: Mapped[Decimal] = mapped_column(DecimalText)
+    asset_timestamp: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class Setting(Base):
+    """Key/value application settings (favourites, last coin, layout); values are JSON text."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_ms: Mapped[int] = mapped_column(BigInteger)
