@@ -1,0 +1,101 @@
+"""HistoryLoader: database first, REST only for the gaps, fetched candles stored, failures degrade."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.ui.chart_support import FakeRest, FakeStore, demo_candles
+from upbit_monitor.history import HistoryLoader
+
+END = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+NOW = END - timedelta(seconds=30)  # inside the newest (in-progress) 1m candle
+
+
+def _loader(rest, store):
+    return HistoryLoader(rest, store, clock=lambda: NOW)
+
+
+@pytest.mark.asyncio
+async def test_empty_db_fetches_window_and_stores_it():
+    candles = demo_candles(count=400, end=END)
+    rest, store = FakeRest(candles), FakeStore()
+    result = await _loader(rest, store).load("KRW-BTC", 1, 300)
+    assert len(result.candles) == 300
+    assert result.candles == candles[-300:]
+    assert (result.from_db, result.fetched) == (0, 300)
+    assert rest.calls == [(END - timedelta(minutes=300), END)]
+    assert len(store.rows) == 300
+    # covered up to the last CLOSED candle: the in-progress one stays "missing"
+    assert store.covered[("KRW-BTC", 1)] == [(END - timedelta(minutes=300), END - timedelta(minutes=2))]
+
+
+@pytest.mark.asyncio
+async def test_second_load_reads_db_and_fetches_only_the_tail():
+    candles = demo_candles(count=400, end=END)
+    rest, store = FakeRest(candles), FakeStore()
+    loader = _loader(rest, store)
+    await loader.load("KRW-BTC", 1, 300)
+    rest.calls.clear()
+    result = await loader.load("KRW-BTC", 1, 300)
+    assert rest.calls == [(END - timedelta(minutes=1), END)]  # just the in-progress candle
+    assert (result.from_db, result.fetched) == (300, 1)
+    assert result.candles == candles[-300:]
+
+
+@pytest.mark.asyncio
+async def test_wider_window_fetches_only_the_older_gap():
+    candles = demo_candles(count=600, end=END)
+    rest, store = FakeRest(candles), FakeStore()
+    loader = _loader(rest, store)
+    await loader.load("KRW-BTC", 1, 100)
+    rest.calls.clear()
+    result = await loader.load("KRW-BTC", 1, 250)
+    start = END - timedelta(minutes=250)
+    assert rest.calls == [(start, END - timedelta(minutes=100)), (END - timedelta(minutes=1), END)]
+    assert result.candles == candles[-250:]
+
+
+@pytest.mark.asyncio
+async def test_empty_intervals_inside_coverage_are_not_refetched():
+    candles = demo_candles(count=300, end=END)
+    sparse = candles[:100] + candles[150:]  # 50 minutes without trades: Upbit sends no candles
+    rest, store = FakeRest(sparse), FakeStore()
+    loader = _loader(rest, store)
+    first = await loader.load("KRW-BTC", 1, 300)
+    assert len(first.candles) == 250
+    rest.calls.clear()
+    await loader.load("KRW-BTC", 1, 300)
+    assert rest.calls == [(END - timedelta(minutes=1), END)]
+
+
+@pytest.mark.asyncio
+async def test_no_database_is_rest_only():
+    candles = demo_candles(count=300, end=END)
+    rest = FakeRest(candles)
+    result = await _loader(rest, None).load("KRW-BTC", 1, 300)
+    assert result.candles == candles
+    assert result.db_error is None
+
+
+@pytest.mark.asyncio
+async def test_database_down_falls_back_to_rest_and_reports():
+    candles = demo_candles(count=300, end=END)
+    rest, store = FakeRest(candles), FakeStore()
+    store.down = True
+    result = await _loader(rest, store).load("KRW-BTC", 1, 300)
+    assert result.candles == candles
+    assert result.db_error is not None and "locked" in result.db_error
+    assert store.saves == 0
+
+
+@pytest.mark.asyncio
+async def test_rest_failure_returns_what_the_database_had():
+    candles = demo_candles(count=300, end=END)
+    store = FakeStore()
+    await _loader(FakeRest(candles), store).load("KRW-BTC", 1, 300)
+    result = await _loader(FakeRest(candles, fail=True), store).load("KRW-BTC", 1, 300)
+    assert len(result.candles) == 300
+    assert result.rest_error is not None and "500" in result.rest_error
+    assert result.db_error is None

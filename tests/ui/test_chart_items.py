@@ -1,0 +1,112 @@
+"""Bar series merge rules and per-bar picture caching of the candle/volume items."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.ui.chart_support import demo_candles, make_candle
+from upbit_monitor.ui.chart import ChartView
+from upbit_monitor.ui.chart_axes import format_price, format_volume, kst_ticks
+from upbit_monitor.ui.chart_series import Bar, BarSeries, Change, bar_from_candle
+
+T0 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+
+
+def test_bar_from_candle_uses_utc_start():
+    c = make_candle("KRW-BTC", 1, T0, 1, 3, 0.5, 2, 10)
+    bar = bar_from_candle(c)
+    assert bar.t == int(T0.timestamp())
+    assert (bar.open, bar.high, bar.low, bar.close, bar.volume) == (1, 3, 0.5, 2, 10)
+
+
+def test_series_apply_update_append_insert_ignore():
+    s = BarSeries(60)
+    s.replace([Bar(120, 1, 1, 1, 1, 1), Bar(0, 1, 1, 1, 1, 1)])
+    assert s.starts == [0, 120]
+    assert s.apply(Bar(180, 2, 2, 2, 2, 2)).change is Change.APPENDED
+    res = s.apply(Bar(180, 2, 3, 2, 3, 4))
+    assert (res.change, res.index) == (Change.UPDATED, 2)
+    assert s.apply(Bar(180, 2, 3, 2, 3, 4)).change is Change.IGNORED
+    res = s.apply(Bar(60, 5, 5, 5, 5, 5))
+    assert (res.change, res.index) == (Change.INSERTED, 1)
+    assert s.starts == [0, 60, 120, 180]
+
+
+def test_series_nearest_and_extent():
+    s = BarSeries(60)
+    s.replace([Bar(0, 10, 12, 9, 11, 5), Bar(60, 11, 15, 10, 14, 7), Bar(300, 14, 14, 1, 2, 1)])
+    assert s.nearest(20) == 0
+    assert s.nearest(80) == 1
+    assert s.nearest(180) is None  # a gap (no trades): no bar under the cursor
+    assert s.extent(0, 2) == (9, 15, 7)
+    assert s.index_range(50, 70) == (1, 2)
+
+
+def test_formats():
+    assert format_price(145_831_000) == "145,831,000"
+    assert format_price(523.5) == "523.5"
+    assert format_price(12.34) == "12.34"
+    assert format_price(0.00012345) == "0.00012345"
+    assert format_volume(1234.5) == "1.23K"
+    assert format_volume(0.01234) == "0.0123"
+
+
+def test_kst_ticks_are_aligned_to_kst():
+    # 2026-11-23 00:00 KST == 2026-11-22 15:00 UTC
+    midnight_kst = datetime(2026, 11, 22, 15, 0, tzinfo=UTC).timestamp()
+    step, ticks = kst_ticks(midnight_kst - 3 * 86400, midnight_kst + 3600, 5)
+    assert step == 86400
+    assert midnight_kst in ticks
+    step, ticks = kst_ticks(midnight_kst + 1, midnight_kst + 3 * 3600, 6)
+    assert step == 1800
+    assert all((t + 9 * 3600) % 1800 == 0 for t in ticks)
+
+
+@pytest.fixture
+def view(qtbot):
+    v = ChartView(None, None)
+    qtbot.addWidget(v)
+    v.resize(900, 500)
+    v.show()
+    qtbot.waitExposed(v)
+    return v
+
+
+def test_last_bar_update_renders_only_that_bar(view, qtbot):
+    candles = demo_candles(count=100)
+    view.set_candles(candles)
+    view.grab()
+    first = view.candles.render_count
+    vol_first = view.volume.render_count
+    assert first == view.candles.cached_count() > 50  # every visible bar rendered once
+    assert view.candles.render_count == first
+    view.grab()
+    assert view.candles.render_count == first  # replays from the cache, no re-render
+
+    last = candles[-1]
+    start = datetime.fromisoformat(last.candle_date_time_utc).replace(tzinfo=UTC)
+    updated = make_candle(
+        "KRW-BTC", 1, start, last.opening_price, last.high_price + 5000, last.low_price,
+        last.high_price + 5000, last.candle_acc_trade_volume + 1,
+    )
+    applied = view.series.apply(bar_from_candle(updated))
+    view.plots.bar_applied(applied, was_following=True)
+    view.grab()
+    assert view.candles.render_count == first + 1
+    assert view.volume.render_count == vol_first + 1
+
+    newer = make_candle("KRW-BTC", 1, start + timedelta(minutes=1), 1, 2, 1, 2, 1)
+    view.plots.bar_applied(view.series.apply(bar_from_candle(newer)), was_following=True)
+    view.grab()
+    assert view.candles.render_count == first + 2
+
+
+def test_set_colors_rerenders_everything(view):
+    view.set_candles(demo_candles(count=50))
+    view.grab()
+    before = view.candles.render_count
+    view.set_colors("#00ff00", "#ff00ff")
+    view.grab()
+    assert view.candles.render_count == 2 * before

@@ -1,0 +1,224 @@
+"""ChartView: subscriptions on coin/timeframe switch, history into the view, live pull, readout, PNG."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QImage
+
+from tests.ui.chart_support import FakeManager, FakeRest, FakeStore, demo_candles, make_candle
+from upbit_monitor.history import HistoryLoader
+from upbit_monitor.protocol.subscriptions import SubscriptionSpec
+from upbit_monitor.ui.chart import ChartView
+
+END = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+NOW = END - timedelta(seconds=30)
+
+
+def _view(qtbot, manager=None, history=None, **kw):
+    view = ChartView(manager, history, **kw)
+    qtbot.addWidget(view)
+    view.resize(900, 520)
+    view.show()
+    return view
+
+
+def test_switches_register_once_then_update(qtbot):
+    mgr = FakeManager()
+    view = _view(qtbot, mgr)
+    view.set_code("KRW-BTC")
+    view.set_timeframe(5)
+    view.set_code("KRW-ETH")
+    view.set_code("KRW-ETH")  # no-op
+    assert [(kind, comp is view, specs) for kind, comp, specs in mgr.calls] == [
+        ("register", True, (SubscriptionSpec("candle.1m", ("KRW-BTC",)),)),
+        ("update", True, (SubscriptionSpec("candle.5m", ("KRW-BTC",)),)),
+        ("update", True, (SubscriptionSpec("candle.5m", ("KRW-ETH",)),)),
+    ]
+    assert view._tf_group.checkedId() == 5
+
+
+def test_timeframe_button_click_switches(qtbot):
+    mgr = FakeManager()
+    view = _view(qtbot, mgr)
+    view.set_code("KRW-BTC")
+    seen = []
+    view.sigTimeframeChanged.connect(seen.append)
+    view._tf_group.button(240).click()
+    assert view.unit == 240 and seen == [240]
+    assert mgr.calls[-1][2] == (SubscriptionSpec("candle.240m", ("KRW-BTC",)),)
+    with pytest.raises(ValueError):
+        view.set_timeframe(7)
+
+
+@pytest.mark.asyncio
+async def test_history_db_first_then_rest_for_gaps(qtbot):
+    candles = demo_candles(count=400, end=END)
+    rest, store = FakeRest(candles), FakeStore()
+    loader = HistoryLoader(rest, store, clock=lambda: NOW)
+    view = _view(qtbot, FakeManager(), loader, window=300)
+    loaded = []
+    view.sigHistoryLoaded.connect(lambda *a: loaded.append(a))
+    view.set_code("KRW-BTC")
+    await view.history_done()
+    assert loaded == [("KRW-BTC", 1, 300)]
+    assert len(rest.calls) == 1 and len(store.rows) == 300
+    assert view.status.text().startswith("DB 0 + REST 300")
+
+    # switch away and back: the second load comes from the database plus the in-progress candle
+    view.set_code("KRW-ETH")
+    await view.history_done()
+    rest.calls.clear()
+    view.set_code("KRW-BTC")
+    await view.history_done()
+    assert rest.calls == [(END - timedelta(minutes=1), END)]
+    assert view.status.text().startswith("DB 300 + REST 1")
+    assert len(view.series) == 300
+
+
+@pytest.mark.asyncio
+async def test_quick_switch_discards_stale_history(qtbot):
+    btc = demo_candles("KRW-BTC", count=50, end=END)
+    eth = demo_candles("KRW-ETH", count=30, end=END, price=4_000_000)
+    loader = HistoryLoader(FakeRest(btc + eth), None, clock=lambda: NOW)
+    view = _view(qtbot, FakeManager(), loader)
+    view.set_code("KRW-BTC")
+    view.set_code("KRW-ETH")  # before BTC's history arrived
+    await view.history_done()
+    await asyncio.sleep(0)
+    assert len(view.series) == 30
+    assert view.series[-1].close == eth[-1].trade_price
+
+
+@pytest.mark.asyncio
+async def test_db_failure_is_reported_and_chart_still_loads(qtbot):
+    candles = demo_candles(count=100, end=END)
+    store = FakeStore()
+    store.down = True
+    view = _view(qtbot, FakeManager(), HistoryLoader(FakeRest(candles), store, clock=lambda: NOW), window=100)
+    errors = []
+    view.sigError.connect(errors.append)
+    view.set_code("KRW-BTC")
+    await view.history_done()
+    assert len(view.series) == 100
+    assert any("database" in e for e in errors)
+    assert "DB failed" in view.status.text()
+
+
+@pytest.mark.asyncio
+async def test_loader_crash_does_not_break_the_chart(qtbot):
+    class Broken:
+        async def load(self, code, unit, count):
+            raise RuntimeError("kaboom")
+
+    mgr = FakeManager()
+    view = _view(qtbot, mgr, Broken())
+    errors = []
+    view.sigError.connect(errors.append)
+    view.set_code("KRW-BTC")
+    await view.history_done()
+    assert errors and "kaboom" in errors[0]
+    # live data still flows
+    mgr.push(make_candle("KRW-BTC", 1, END, 1, 2, 1, 2, 3))
+    view.poll_live()
+    assert len(view.series) == 1
+
+
+@pytest.mark.asyncio
+async def test_live_updates_pull_on_version_change_and_render_one_bar(qtbot):
+    candles = demo_candles(count=120, end=END)
+    mgr = FakeManager()
+    view = _view(qtbot, mgr, HistoryLoader(FakeRest(candles), None, clock=lambda: NOW), window=120)
+    view.set_code("KRW-BTC")
+    await view.history_done()
+    view.grab()
+    renders = view.candles.render_count
+    reads = mgr.reads
+    view.poll_live()  # version unchanged: the manager is not even read
+    assert mgr.reads == reads
+
+    last = candles[-1]
+    start = END - timedelta(minutes=1)
+    mgr.push(make_candle("KRW-BTC", 1, start, last.opening_price, last.high_price + 9000,
+                         last.low_price, last.high_price + 9000, 5.0))
+    view.poll_live()
+    assert view.series[-1].close == last.high_price + 9000
+    view.grab()
+    assert view.candles.render_count == renders + 1
+
+    x0, x1 = view.plots.x_range()
+    mgr.push(make_candle("KRW-BTC", 1, END, 1.5e8, 1.5e8, 1.5e8, 1.5e8, 0.1))
+    view.poll_live()
+    assert len(view.series) == 121
+    nx0, nx1 = view.plots.x_range()
+    assert (nx0 - x0, nx1 - x1) == (60, 60)  # following the tip scrolls by one bar
+    assert view.plots.last_tag.text == "150,000,000"
+    # a candle of another timeframe or coin is ignored
+    mgr.push(make_candle("KRW-ETH", 1, END, 1, 1, 1, 1, 1))
+    view.poll_live()
+    assert len(view.series) == 121
+
+
+@pytest.mark.asyncio
+async def test_timer_drives_live_updates(qtbot):
+    mgr = FakeManager()
+    view = _view(qtbot, mgr, None, repaint_hz=50)
+    view.set_code("KRW-BTC")
+    done = asyncio.get_running_loop().create_future()
+    mgr.push(make_candle("KRW-BTC", 1, END, 1, 2, 1, 2, 3))
+
+    def check():
+        if len(view.series) == 1 and not done.done():
+            done.set_result(True)
+
+    view._timer.timeout.connect(check)
+    assert await asyncio.wait_for(done, 5)
+
+
+def test_crosshair_readout(qtbot):
+    view = _view(qtbot)
+    candles = [
+        make_candle("KRW-BTC", 1, END, 100_000_000, 101_000_000, 99_500_000, 100_500_000, 1.5),
+        make_candle("KRW-BTC", 1, END + timedelta(minutes=1), 100_500_000, 102_000_000,
+                    100_400_000, 101_505_000, 0.25),
+    ]
+    view.set_candles(candles)
+    x = (END + timedelta(minutes=1)).timestamp() + 10
+    view.move_crosshair(x, 101_000_000)
+    assert view.readout.text() == (
+        "2026-11-23 21:01  O 100,500,000  H 102,000,000  L 100,400,000  C 101,505,000  +1.00%  V 0.2500"
+    )
+    assert view.plots.cross_tag.text == "101,000,000"
+    view.hide_crosshair()
+    assert view.readout.text().startswith("2026-11-23 21:01")
+    view.move_crosshair(END.timestamp() - 3600, None)  # no bar there
+    assert view.readout.text().strip() == ""
+
+
+def test_mouse_move_moves_crosshair(qtbot):
+    view = _view(qtbot)
+    view.set_candles(demo_candles(count=60, end=END))
+    qtbot.waitExposed(view)
+    vb = view.plots.price.getViewBox()
+    bar = view.series[-10]
+    scene_pos = vb.mapViewToScene(QPointF(bar.t, bar.close))
+    view.graphics.scene().sigMouseMoved.emit(scene_pos)
+    assert view.plots.vlines[0].isVisible()
+    assert view.readout.text() == view.readout_for(bar.t)
+
+
+def test_renders_to_png(qtbot, tmp_path):
+    view = _view(qtbot)
+    view.set_code("KRW-BTC")
+    view.set_candles(demo_candles(count=300, end=END))
+    qtbot.waitExposed(view)
+    path = tmp_path / "chart.png"
+    assert view.grab().save(str(path))
+    image = QImage(str(path))
+    assert image.width() == 900
+    # the plot is not blank: both candle colours appear
+    colours = {image.pixelColor(x, y).name() for x in range(0, 900, 3) for y in range(60, 400, 3)}
+    assert "#f75467" in colours and "#4c8dff" in colours

@@ -1,0 +1,186 @@
+"""Typed values decoded from Upbit quotation REST answers (upbit-protocol.md section 9).
+
+REST names the market ``market`` where the WebSocket says ``code``; the parsers here convert to the
+stream event types where one exists (:class:`Candle`, :class:`Orderbook`) so the chart and views
+handle history and live data alike. A malformed element raises :class:`RestError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from upbit_monitor.errors import RestError
+from upbit_monitor.protocol.events import Candle, Orderbook, OrderbookUnit, Ticker
+
+# ``stream_type`` stamped on events built from REST answers (the stream uses SNAPSHOT/REALTIME).
+REST_STREAM = "REST"
+
+
+class MarketInfo(NamedTuple):
+    """One element of ``/v1/market/all``; ``cautions`` lists the caution flags that are set."""
+
+    market: str
+    korean_name: str
+    english_name: str
+    warning: bool = False
+    cautions: tuple[str, ...] = ()
+
+    @property
+    def quote(self) -> str:
+        """The quote currency, e.g. ``KRW`` of ``KRW-BTC``."""
+        return self.market.partition("-")[0]
+
+
+class RestTicker(NamedTuple):
+    """The fields of ``/v1/ticker`` a monitor uses (REST tickers have no SIMPLE form)."""
+
+    market: str
+    trade_price: float
+    opening_price: float
+    high_price: float
+    low_price: float
+    prev_closing_price: float
+    change: str
+    change_price: float
+    signed_change_price: float
+    change_rate: float
+    signed_change_rate: float
+    trade_volume: float
+    acc_trade_price: float
+    acc_trade_price_24h: float
+    acc_trade_volume: float
+    acc_trade_volume_24h: float
+    trade_date: str
+    trade_time: str
+    trade_timestamp: int
+    timestamp: int
+
+    def as_ticker(self) -> Ticker:
+        """The same values as a stream :class:`Ticker` (fields REST lacks get neutral defaults)."""
+        return Ticker(
+            type="ticker",
+            code=self.market,
+            opening_price=self.opening_price,
+            high_price=self.high_price,
+            low_price=self.low_price,
+            trade_price=self.trade_price,
+            prev_closing_price=self.prev_closing_price,
+            change=self.change,
+            change_price=self.change_price,
+            signed_change_price=self.signed_change_price,
+            change_rate=self.change_rate,
+            signed_change_rate=self.signed_change_rate,
+            trade_volume=self.trade_volume,
+            acc_trade_volume=self.acc_trade_volume,
+            acc_trade_volume_24h=self.acc_trade_volume_24h,
+            acc_trade_price=self.acc_trade_price,
+            acc_trade_price_24h=self.acc_trade_price_24h,
+            trade_date=self.trade_date,
+            trade_time=self.trade_time,
+            trade_timestamp=self.trade_timestamp,
+            ask_bid="",
+            acc_ask_volume=0.0,
+            acc_bid_volume=0.0,
+            highest_52_week_price=0.0,
+            highest_52_week_date="",
+            lowest_52_week_price=0.0,
+            lowest_52_week_date="",
+            market_state="ACTIVE",
+            is_trading_suspended=False,
+            delisting_date=None,
+            market_warning="NONE",
+            timestamp=self.timestamp,
+            stream_type=REST_STREAM,
+        )
+
+
+def _shape_error(what: str, item: Mapping[str, Any], exc: Exception) -> RestError:
+    return RestError(f"REST {what}: unexpected element ({type(exc).__name__}: {exc}) in {str(item)[:120]}")
+
+
+def parse_market(item: Mapping[str, Any]) -> MarketInfo:
+    """Decode one ``/v1/market/all`` element (with or without ``market_event``)."""
+    try:
+        event = item.get("market_event") or {}
+        cautions = tuple(sorted(k for k, v in (event.get("caution") or {}).items() if v))
+        return MarketInfo(
+            market=str(item["market"]),
+            korean_name=str(item.get("korean_name", "")),
+            english_name=str(item.get("english_name", "")),
+            warning=bool(event.get("warning", False)),
+            cautions=cautions,
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise _shape_error("market", item, exc) from exc
+
+
+def parse_ticker(item: Mapping[str, Any]) -> RestTicker:
+    """Decode one ``/v1/ticker`` element."""
+    try:
+        return RestTicker(
+            market=str(item["market"]),
+            trade_price=item["trade_price"],
+            opening_price=item["opening_price"],
+            high_price=item["high_price"],
+            low_price=item["low_price"],
+            prev_closing_price=item["prev_closing_price"],
+            change=str(item["change"]),
+            change_price=item["change_price"],
+            signed_change_price=item["signed_change_price"],
+            change_rate=item["change_rate"],
+            signed_change_rate=item["signed_change_rate"],
+            trade_volume=item.get("trade_volume", 0.0),
+            acc_trade_price=item.get("acc_trade_price", 0.0),
+            acc_trade_price_24h=item["acc_trade_price_24h"],
+            acc_trade_volume=item.get("acc_trade_volume", 0.0),
+            acc_trade_volume_24h=item["acc_trade_volume_24h"],
+            trade_date=str(item.get("trade_date", "")),
+            trade_time=str(item.get("trade_time", "")),
+            trade_timestamp=int(item.get("trade_timestamp", 0)),
+            timestamp=int(item.get("timestamp", 0)),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _shape_error("ticker", item, exc) from exc
+
+
+def parse_candle(item: Mapping[str, Any], unit: int) -> Candle:
+    """Decode one ``/v1/candles/minutes/{unit}`` element into a stream-style :class:`Candle`."""
+    try:
+        return Candle(
+            type=f"candle.{unit}m",
+            code=str(item["market"]),
+            candle_date_time_utc=str(item["candle_date_time_utc"]),
+            candle_date_time_kst=str(item["candle_date_time_kst"]),
+            opening_price=item["opening_price"],
+            high_price=item["high_price"],
+            low_price=item["low_price"],
+            trade_price=item["trade_price"],
+            candle_acc_trade_volume=item["candle_acc_trade_volume"],
+            candle_acc_trade_price=item["candle_acc_trade_price"],
+            timestamp=int(item.get("timestamp", 0)),
+            stream_type=REST_STREAM,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _shape_error("candle", item, exc) from exc
+
+
+def parse_orderbook(item: Mapping[str, Any]) -> Orderbook:
+    """Decode one ``/v1/orderbook`` element into a stream-style :class:`Orderbook`."""
+    try:
+        units = tuple(
+            OrderbookUnit(u["ask_price"], u["bid_price"], u["ask_size"], u["bid_size"])
+            for u in item["orderbook_units"]
+        )
+        return Orderbook(
+            type="orderbook",
+            code=str(item["market"]),
+            total_ask_size=item["total_ask_size"],
+            total_bid_size=item["total_bid_size"],
+            orderbook_units=units,
+            timestamp=int(item.get("timestamp", 0)),
+            level=item.get("level", 0) or 0,
+            stream_type=REST_STREAM,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _shape_error("orderbook", item, exc) from exc

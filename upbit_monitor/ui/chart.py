@@ -1,0 +1,345 @@
+"""ChartView: candles + volume of the selected coin, history from DB/REST, live from the stream.
+
+Data flow. History comes from :class:`~upbit_monitor.history.HistoryLoader` (database first, REST
+for gaps) in an asyncio task. Live data is *pulled*: a QTimer at ``repaint_hz`` asks the manager for
+``version("candle.Nm", code)`` and only when it moved reads ``latest_candle``; so the chart's cost is
+bounded by the frame rate, never by the message rate. A live candle changes one bar, and the items
+re-render only that bar's cached picture (see ``chart_items``).
+
+Subscriptions. The view registers itself once (``mgr.register``) and replaces its one spec on every
+coin or timeframe switch (``mgr.update``). Unregistration is the manager's weakref/``destroyed`` path;
+the view keeps no bookkeeping for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+import shiboken6
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from upbit_monitor.errors import UpbitMonitorError
+from upbit_monitor.history import HistoryLoader, HistoryResult
+from upbit_monitor.protocol.events import Candle
+from upbit_monitor.protocol.subscriptions import SubscriptionSpec
+from upbit_monitor.ui.chart_plots import ChartPlots
+from upbit_monitor.ui.chart_series import BarSeries, Change, bar_from_candle
+from upbit_monitor.ui.chart_theme import DARK, DEFAULT_DOWN, DEFAULT_UP, LIGHT, readout_text
+
+log = logging.getLogger(__name__)
+
+TIMEFRAME_LABELS = {1: "1m", 3: "3m", 5: "5m", 15: "15m", 60: "1h", 240: "4h"}
+
+
+class ChartSource(Protocol):
+    """The part of GlobalWebSocketManager the chart uses."""
+
+    def register(self, component: object, specs: Sequence[SubscriptionSpec]) -> None:
+        """Register a component with its subscriptions."""
+        ...
+
+    def update(self, component: object, specs: Sequence[SubscriptionSpec]) -> None:
+        """Replace a registered component's subscriptions."""
+        ...
+
+    def latest_candle(self, code: str, type: str) -> Candle | None:
+        """Newest candle of ``type`` for ``code``."""
+        ...
+
+    def version(self, type: str, code: str) -> int:
+        """Counter that moves whenever a new event of (type, code) was stored."""
+        ...
+
+
+class ChartView(QWidget):
+    """Candlestick chart with volume, KST time axis, crosshair readout and timeframe buttons.
+
+    **Signals:** ``sigTimeframeChanged(int)`` unit in minutes; ``sigHistoryLoaded(str, int, int)``
+    code, unit, bar count; ``sigError(str)`` a history/DB/subscription problem (the chart keeps going).
+    """
+
+    TIMEFRAMES: tuple[int, ...] = tuple(TIMEFRAME_LABELS)
+    sigTimeframeChanged = Signal(int)
+    sigHistoryLoaded = Signal(str, int, int)
+    sigError = Signal(str)
+
+    def __init__(
+        self,
+        manager: ChartSource | None,
+        history: HistoryLoader | None,
+        parent: QWidget | None = None,
+        *,
+        repaint_hz: float = 25.0,
+        window: int = 300,
+        visible_bars: int = 120,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("ChartView")
+        self._manager = manager
+        self._history = history
+        self._window = window
+        self._visible_bars = visible_bars
+        self._code: str | None = None
+        self._unit = 1
+        self._registered = False
+        self._seen_version = -1
+        self._generation = 0
+        self._history_task: asyncio.Task[None] | None = None
+        self._hover_index: int | None = None
+        self._up, self._down = QColor(DEFAULT_UP), QColor(DEFAULT_DOWN)
+        self._theme = DARK
+        self.series = BarSeries(60)
+
+        self._build_toolbar()
+        self.plots = ChartPlots(self.series, self._up, self._down, visible_bars)
+        self.graphics = self.plots.widget
+        self.candles = self.plots.candle_item
+        self.volume = self.plots.volume_item
+        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(self._toolbar)
+        layout.addWidget(self.readout)
+        layout.addWidget(self.graphics, 1)
+        self.set_dark(True)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(max(1, round(1000 / repaint_hz)))
+        self._timer.timeout.connect(self.poll_live)
+        self._timer.start()
+
+    # ---- construction ----------------------------------------------------------------------
+    def _build_toolbar(self) -> None:
+        self._toolbar = QHBoxLayout()
+        self._toolbar.setContentsMargins(6, 4, 6, 0)
+        self.title = QLabel("—")
+        self.title.setObjectName("ChartTitle")
+        self.title.setStyleSheet("font-weight: 600;")
+        self._toolbar.addWidget(self.title)
+        self._tf_group = QButtonGroup(self)
+        self._tf_group.setExclusive(True)
+        for unit, label in TIMEFRAME_LABELS.items():
+            button = QToolButton(self)
+            button.setText(label)
+            button.setCheckable(True)
+            button.setAutoRaise(True)
+            button.setToolTip(f"{label} candles")
+            self._tf_group.addButton(button, unit)
+            self._toolbar.addWidget(button)
+        self._tf_group.button(self._unit).setChecked(True)
+        self._tf_group.idClicked.connect(self.set_timeframe)
+        self._toolbar.addStretch(1)
+        self.status = QLabel("")
+        self.status.setObjectName("ChartStatus")
+        self._toolbar.addWidget(self.status)
+        self.readout = QLabel(" ")
+        self.readout.setObjectName("ChartReadout")
+        self.readout.setContentsMargins(8, 0, 8, 0)
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+    # ---- public API --------------------------------------------------------------------------
+    @property
+    def code(self) -> str | None:
+        """The coin shown, e.g. ``KRW-BTC``."""
+        return self._code
+
+    @property
+    def unit(self) -> int:
+        """Timeframe in minutes."""
+        return self._unit
+
+    @property
+    def candle_type(self) -> str:
+        """The stream type of the current timeframe, e.g. ``candle.15m``."""
+        return f"candle.{self._unit}m"
+
+    def set_code(self, code: str) -> None:
+        """Show another coin: one subscription update, then reload history."""
+        if code == self._code:
+            return
+        self._code = code
+        self.title.setText(code)
+        self._switch()
+
+    def set_timeframe(self, unit: int) -> None:
+        """Switch to ``unit``-minute candles (one of :attr:`TIMEFRAMES`)."""
+        if unit not in TIMEFRAME_LABELS:
+            raise ValueError(f"timeframe must be one of {self.TIMEFRAMES}, got {unit}")
+        button = self._tf_group.button(unit)
+        if not button.isChecked():
+            button.setChecked(True)
+        if unit == self._unit:
+            return
+        self._unit = unit
+        self.series.unit_s = unit * 60
+        self._switch()
+        self.sigTimeframeChanged.emit(unit)
+
+    def set_colors(self, up: str | QColor, down: str | QColor) -> None:
+        """Colours of rising and falling bars (default red up / blue down)."""
+        self._up, self._down = QColor(up), QColor(down)
+        self.plots.set_colors(self._up, self._down)
+
+    def set_dark(self, dark: bool) -> None:
+        """Dark (default) or light chart surface."""
+        self._theme = DARK if dark else LIGHT
+        self.plots.apply_theme(self._theme)
+
+    def set_candles(self, candles: Sequence[Candle]) -> None:
+        """Replace the series with ``candles`` (demo data, tests; history uses the same path)."""
+        self.series.replace(bar_from_candle(c) for c in candles)
+        self._series_replaced()
+
+    async def history_done(self) -> None:
+        """Wait until the current history load (if any) finished, successfully or not."""
+        task = self._history_task
+        if task is not None and not task.done():
+            await asyncio.wait({task})
+
+    def readout_for(self, x: float) -> str:
+        """The readout text for the bar at ``x`` (epoch seconds); the crosshair uses it."""
+        index = self.series.nearest(x)
+        if index is None:
+            return ""
+        prev_close = self.series[index - 1].close if index > 0 else None
+        return readout_text(self.series[index], prev_close)
+
+    def move_crosshair(self, x: float, y: float | None) -> None:
+        """Put the crosshair at data coordinates (the mouse handler uses it; tests may too)."""
+        self.plots.place_crosshair(x, y)
+        self._hover_index = self.series.nearest(x)
+        self.readout.setText(self.readout_for(x) or " ")
+
+    def hide_crosshair(self) -> None:
+        """Hide the crosshair; the readout returns to the newest bar."""
+        self.plots.show_crosshair(False)
+        self._hover_index = None
+        self._show_last_readout()
+
+    # ---- live updates ------------------------------------------------------------------------
+    def poll_live(self) -> None:
+        """Timer tick: merge the manager's newest candle if its version moved (cheap otherwise)."""
+        if self._manager is None or self._code is None:
+            return
+        version = self._manager.version(self.candle_type, self._code)
+        if version == self._seen_version:
+            return
+        self._seen_version = version
+        candle = self._manager.latest_candle(self._code, self.candle_type)
+        if candle is None or candle.code != self._code or candle.type != self.candle_type:
+            return
+        self._apply_live(candle)
+
+    def _apply_live(self, candle: Candle) -> None:
+        was_following = self.plots.is_following()
+        applied = self.series.apply(bar_from_candle(candle))
+        self.plots.bar_applied(applied, was_following)
+        if applied.change is not Change.IGNORED and self._hover_index is None:
+            self._show_last_readout()
+
+    # ---- switching and history ---------------------------------------------------------------
+    def _switch(self) -> None:
+        """Coin or timeframe changed: clear, resubscribe, reload history."""
+        self.series.replace(())
+        self._series_replaced()
+        self._seen_version = -1
+        self._subscribe()
+        self._start_history()
+
+    def _subscribe(self) -> None:
+        if self._manager is None or self._code is None:
+            return
+        specs = [SubscriptionSpec(self.candle_type, (self._code,))]
+        try:
+            if self._registered:
+                self._manager.update(self, specs)
+            else:
+                self._manager.register(self, specs)
+                self._registered = True
+        except UpbitMonitorError as exc:
+            self._report(f"chart subscription failed: {exc}")
+
+    def _start_history(self) -> None:
+        self._generation += 1
+        if self._history_task is not None and not self._history_task.done():
+            self._history_task.cancel()
+        self._history_task = None
+        if self._history is None or self._code is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._report("chart history needs a running event loop")
+            return
+        self.status.setText("loading…")
+        self._history_task = loop.create_task(
+            self._load_history(self._generation, self._code, self._unit)
+        )
+
+    async def _load_history(self, generation: int, code: str, unit: int) -> None:
+        assert self._history is not None
+        try:
+            result = await self._history.load(code, unit, self._window)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the chart must survive any loader failure
+            log.exception("chart history failed for %s %dm", code, unit)
+            if shiboken6.isValid(self) and generation == self._generation:
+                self.status.setText("history unavailable")
+                self._report(f"chart history failed: {exc}")
+            return
+        if not shiboken6.isValid(self) or generation != self._generation:
+            return  # the user switched again meanwhile, or the widget is gone
+        self._history_loaded(result)
+
+    def _history_loaded(self, result: HistoryResult) -> None:
+        self.series.replace(bar_from_candle(c) for c in result.candles)
+        self._series_replaced()
+        # A live candle may have arrived while loading: merge it on the next tick.
+        self._seen_version = -1
+        self.poll_live()
+        parts = [f"DB {result.from_db} + REST {result.fetched}"]
+        if result.rest_error:
+            parts.append("REST failed")
+            self._report(f"chart REST history: {result.rest_error}")
+        if result.db_error:
+            parts.append("DB failed")
+            self._report(f"chart database: {result.db_error}")
+        self.status.setText(" · ".join(parts))
+        self.status.setToolTip("\n".join(e for e in (result.rest_error, result.db_error) if e))
+        self.sigHistoryLoaded.emit(result.code, result.unit, len(self.series))
+
+    def _report(self, message: str) -> None:
+        log.warning("%s", message)
+        self.sigError.emit(message)
+
+    # ---- view maintenance --------------------------------------------------------------------
+    def _series_replaced(self) -> None:
+        self.plots.replaced()
+        if self._hover_index is None or self._hover_index >= len(self.series):
+            self._hover_index = None
+            self._show_last_readout()
+
+    def _show_last_readout(self) -> None:
+        if len(self.series):
+            self.readout.setText(self.readout_for(self.series[-1].t))
+        else:
+            self.readout.setText(" ")
+
+    def _on_mouse_moved(self, pos: QPointF) -> None:
+        point = self.plots.scene_to_data(pos)
+        if point is None:
+            self.hide_crosshair()
+        else:
+            self.move_crosshair(*point)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        """Mouse left the widget: drop the crosshair."""
+        self.hide_crosshair()
+        super().leaveEvent(event)

@@ -1,0 +1,126 @@
+"""Axes and number formats of the chart: a KST time axis, a price axis and a volume axis.
+
+The time axis is written here rather than using ``pg.DateAxisItem`` because that item aligns hour
+ticks in the *machine's* local zone; a trader in Korea reads Upbit charts in KST (UTC+9) whatever
+the computer's zone is, and tick placement must not depend on it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, timezone
+
+import pyqtgraph as pg
+
+KST = timezone(timedelta(hours=9), "KST")
+_KST_OFFSET_S = 9 * 3600
+# Candidate tick spacings in seconds, finest first.
+_STEPS = (
+    60, 120, 300, 600, 900, 1800,
+    3600, 2 * 3600, 3 * 3600, 4 * 3600, 6 * 3600, 12 * 3600,
+    86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400,
+)  # fmt: skip
+
+
+def format_price(price: float) -> str:
+    """Price with the precision Upbit quotes at that magnitude (KRW tick sizes)."""
+    a = abs(price)
+    if a >= 1000:
+        return f"{price:,.0f}"
+    if a >= 100:
+        return f"{price:,.1f}"
+    if a >= 10:
+        return f"{price:.2f}"
+    if a >= 1:
+        return f"{price:.3f}"
+    if a == 0:
+        return "0"
+    # BTC/USDT-quoted and sub-won coins: ~5 significant digits, at most 8 decimals (satoshi).
+    digits = min(8, max(4, 4 - math.floor(math.log10(a))))
+    return f"{price:.{digits}f}".rstrip("0").rstrip(".")
+
+
+def format_volume(volume: float) -> str:
+    """Compact volume: 1.23K, 4.5M, 7.8B; small volumes keep 4 decimals (coins trade in fractions)."""
+    a = abs(volume)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if a >= limit:
+            return f"{volume / limit:.2f}{suffix}"
+    if a >= 100:
+        return f"{volume:.0f}"
+    if a >= 1:
+        return f"{volume:.2f}"
+    return f"{volume:.4f}"
+
+
+def format_kst(epoch: float, with_date: bool = True) -> str:
+    """``2025-07-01 21:01`` in KST (or just ``21:01``)."""
+    moment = datetime.fromtimestamp(epoch, UTC).astimezone(KST)
+    return moment.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
+
+
+def kst_ticks(x0: float, x1: float, max_ticks: int) -> tuple[int, list[int]]:
+    """Tick spacing and positions (UTC epoch seconds) aligned to round KST times within ``[x0, x1]``."""
+    span = max(x1 - x0, 1.0)
+    step = next((s for s in _STEPS if span / s <= max(max_ticks, 1)), _STEPS[-1])
+    # Align in KST: shift into KST seconds, floor to the step, shift back. Day and multi-day
+    # steps thus fall on KST midnight, which is what the date labels mean.
+    first = math.ceil((x0 + _KST_OFFSET_S) / step) * step - _KST_OFFSET_S
+    return step, list(range(int(first), int(x1) + 1, step))
+
+
+class KstTimeAxis(pg.AxisItem):  # type: ignore[misc]
+    """Bottom axis for UTC epoch-second x values, labelled in KST; dates shown at KST midnight."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(orientation="bottom", **kwargs)
+        self.enableAutoSIPrefix(False)
+
+    def tickValues(
+        self, minVal: float, maxVal: float, size: float
+    ) -> list[tuple[float, list[float]]]:
+        """One level of ticks, about one per 90 px."""
+        step, ticks = kst_ticks(minVal, maxVal, int(size // 90))
+        return [(float(step), [float(t) for t in ticks])]
+
+    def tickStrings(
+        self, values: Sequence[float], scale: float, spacing: float
+    ) -> list[str]:
+        """``HH:MM``; ``MM-DD`` on KST midnight or when ticks are a day or more apart."""
+        out: list[str] = []
+        for value in values:
+            moment = datetime.fromtimestamp(value, UTC).astimezone(KST)
+            if spacing >= 86400 or (moment.hour == 0 and moment.minute == 0):
+                out.append(moment.strftime("%m-%d"))
+            else:
+                out.append(moment.strftime("%H:%M"))
+        return out
+
+
+class PriceAxis(pg.AxisItem):  # type: ignore[misc]
+    """Price axis with Upbit-style precision and thousands separators (no 1e8 scaling)."""
+
+    def __init__(self, orientation: str = "right", **kwargs: object) -> None:
+        super().__init__(orientation=orientation, **kwargs)
+        self.enableAutoSIPrefix(False)
+
+    def tickStrings(
+        self, values: Sequence[float], scale: float, spacing: float
+    ) -> list[str]:
+        """Formatted prices."""
+        return [format_price(v) for v in values]
+
+
+class VolumeAxis(pg.AxisItem):  # type: ignore[misc]
+    """Volume axis with compact K/M/B labels."""
+
+    def __init__(self, orientation: str = "right", **kwargs: object) -> None:
+        super().__init__(orientation=orientation, **kwargs)
+        self.enableAutoSIPrefix(False)
+
+    def tickStrings(
+        self, values: Sequence[float], scale: float, spacing: float
+    ) -> list[str]:
+        """Compact volumes."""
+        return [format_volume(v) for v in values]

@@ -1,0 +1,65 @@
+"""Colours of the chart (dark and light) and the readout text built from one bar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QColor
+
+from upbit_monitor.ui.chart_axes import format_kst, format_price, format_volume
+from upbit_monitor.ui.chart_series import Bar
+
+# Korean convention: red for a rise, blue for a fall (the window palette's dark-theme colours,
+# so the chart matches the coin list and orderbook).
+DEFAULT_UP = "#f75467"
+DEFAULT_DOWN = "#4c8dff"
+
+
+@dataclass(frozen=True, slots=True)
+class ChartTheme:
+    """Non-semantic colours of the chart surface."""
+
+    background: str
+    grid_alpha: float
+    axis: str
+    text: str
+    crosshair: str
+    crosshair_tag: str
+
+    def qcolor(self, name: str) -> QColor:
+        """A field as a QColor."""
+        return QColor(str(getattr(self, name)))
+
+
+DARK = ChartTheme(
+    background="#15181e",
+    grid_alpha=0.12,
+    axis="#8b93a1",
+    text="#d7dce4",
+    crosshair="#9aa3b2",
+    crosshair_tag="#3a4150",
+)
+LIGHT = ChartTheme(
+    background="#ffffff",
+    grid_alpha=0.15,
+    axis="#5a6270",
+    text="#1d2330",
+    crosshair="#6b7280",
+    crosshair_tag="#d5d9e0",
+)
+
+
+def readout_text(bar: Bar, prev_close: float | None) -> str:
+    """One line of OHLCV for the crosshair: time (KST), O/H/L/C, change vs previous close, volume."""
+    parts = [
+        format_kst(bar.t),
+        f"O {format_price(bar.open)}",
+        f"H {format_price(bar.high)}",
+        f"L {format_price(bar.low)}",
+        f"C {format_price(bar.close)}",
+    ]
+    base = prev_close if prev_close else bar.open
+    if base:
+        parts.append(f"{(bar.close - base) / base * 100:+.2f}%")
+    parts.append(f"V {format_volume(bar.volume)}")
+    return "  ".join(parts)
