@@ -1,0 +1,317 @@
+"""Table model of the market list: names, last price, change, 24 h traded value, warnings, stars.
+
+The model is fed twice: once with the market catalogue (REST ``/v1/market/all``) and then, on the
+window's repaint timer, from the manager's ticker pool. :meth:`CoinListModel.refresh` asks
+``version("ticker", code)`` per row and touches only rows whose ticker changed, emitting one
+``dataChanged`` range per refresh: the cost is bounded by the frame rate, not the message rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QFont
+
+from upbit_monitor.protocol.events import Ticker
+from upbit_monitor.ui.formatting import (
+    display_code,
+    format_change_rate,
+    format_price,
+    format_traded_value,
+    quote_of,
+)
+from upbit_monitor.ui.source import MarketSource
+from upbit_monitor.ui.theme import Palette
+
+Index = QModelIndex | QPersistentModelIndex
+
+SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+CODE_ROLE = int(Qt.ItemDataRole.UserRole) + 2
+ENGLISH_ROLE = int(Qt.ItemDataRole.UserRole) + 3
+FAVOURITE_ROLE = int(Qt.ItemDataRole.UserRole) + 4
+WARNING_ROLE = int(Qt.ItemDataRole.UserRole) + 5
+SEARCH_ROLE = int(Qt.ItemDataRole.UserRole) + 6
+
+
+class Col(IntEnum):
+    """Columns of the coin list."""
+
+    FAV = 0
+    NAME = 1
+    CODE = 2
+    PRICE = 3
+    CHANGE = 4
+    VALUE = 5
+    WARN = 6
+
+
+HEADERS = {
+    Col.FAV: "★",
+    Col.NAME: "Name",
+    Col.CODE: "Market",
+    Col.PRICE: "Price",
+    Col.CHANGE: "Change",
+    Col.VALUE: "Value 24h",
+    Col.WARN: "Warn",
+}
+HEADER_TIPS = {
+    Col.FAV: "Favourites are pinned on top",
+    Col.NAME: "Korean name (English name below)",
+    Col.CODE: "Market code",
+    Col.PRICE: "Last trade price",
+    Col.CHANGE: "Change versus the previous close (UTC 00:00)",
+    Col.VALUE: "Traded value over the last 24 hours",
+    Col.WARN: "Upbit market warning / caution flags",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MarketInfo:
+    """One market of ``/v1/market/all``."""
+
+    code: str
+    korean_name: str
+    english_name: str
+    warning: bool = False
+    cautions: tuple[str, ...] = ()
+
+    @property
+    def quote(self) -> str:
+        """Quote currency (``KRW``, ``BTC``, ``USDT``)."""
+        return quote_of(self.code)
+
+    @classmethod
+    def from_rest(cls, item: Mapping[str, Any]) -> MarketInfo:
+        """Build from one ``/v1/market/all?is_details=true`` element (tolerates the legacy field)."""
+        event = item.get("market_event") or {}
+        caution = event.get("caution") or {}
+        cautions = tuple(sorted(k for k, v in caution.items() if v))
+        warning = bool(event.get("warning")) or item.get("market_warning") == "CAUTION"
+        return cls(
+            code=str(item["market"]),
+            korean_name=str(item.get("korean_name") or item["market"]),
+            english_name=str(item.get("english_name") or ""),
+            warning=warning,
+            cautions=cautions,
+        )
+
+    @property
+    def flagged(self) -> bool:
+        """True when Upbit marks the market with a warning or any caution."""
+        return self.warning or bool(self.cautions)
+
+
+class CoinListModel(QAbstractTableModel):
+    """Markets x (star, name, code, price, change, value, warning)."""
+
+    favourites_changed = Signal()
+
+    def __init__(self, palette: Palette, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._palette = palette
+        self._markets: list[MarketInfo] = []
+        self._row_of: dict[str, int] = {}
+        self._tickers: dict[str, Ticker] = {}
+        self._versions: dict[str, int] = {}
+        self._favourites: set[str] = set()
+        self.korean_units = True
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    # -- feeding ---------------------------------------------------------------------------
+    def set_markets(self, markets: Iterable[MarketInfo]) -> None:
+        """Replace the catalogue (keeps tickers already seen for codes that remain)."""
+        self.beginResetModel()
+        self._markets = list(markets)
+        self._row_of = {m.code: i for i, m in enumerate(self._markets)}
+        self._versions = {c: v for c, v in self._versions.items() if c in self._row_of}
+        self.endResetModel()
+
+    def markets(self) -> list[MarketInfo]:
+        """The catalogue, in model order."""
+        return list(self._markets)
+
+    def codes(self, quote: str | None = None) -> list[str]:
+        """Codes of the catalogue, optionally only those of one quote currency."""
+        return [m.code for m in self._markets if quote is None or m.quote == quote]
+
+    def market(self, code: str) -> MarketInfo | None:
+        """The catalogue entry of a code."""
+        row = self._row_of.get(code)
+        return None if row is None else self._markets[row]
+
+    def ticker(self, code: str) -> Ticker | None:
+        """The last ticker the model has seen for a code."""
+        return self._tickers.get(code)
+
+    def refresh(self, source: MarketSource) -> int:
+        """Pull changed tickers from the source; returns how many rows changed."""
+        lo, hi, n = len(self._markets), -1, 0
+        for row, m in enumerate(self._markets):
+            v = source.version("ticker", m.code)
+            if v == self._versions.get(m.code, -1):
+                continue
+            t = source.latest_ticker(m.code)
+            self._versions[m.code] = v
+            if t is None:
+                continue
+            self._tickers[m.code] = t
+            n += 1
+            lo, hi = min(lo, row), max(hi, row)
+        if hi >= 0:
+            self.dataChanged.emit(self.index(lo, Col.PRICE), self.index(hi, Col.VALUE))
+        return n
+
+    def repaint_all(self) -> None:
+        """Re-emit every cell (after a colour-scheme or unit switch)."""
+        if self._markets:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._markets) - 1, len(Col) - 1))
+
+    # -- favourites ------------------------------------------------------------------------
+    def favourites(self) -> set[str]:
+        """Codes marked with a star."""
+        return set(self._favourites)
+
+    def set_favourites(self, codes: Iterable[str]) -> None:
+        """Replace the favourites (e.g. restored from QSettings)."""
+        self._favourites = set(codes)
+        self.repaint_all()
+        self.favourites_changed.emit()
+
+    def toggle_favourite(self, code: str) -> bool:
+        """Star or unstar a code; returns the new state."""
+        if code in self._favourites:
+            self._favourites.discard(code)
+        else:
+            self._favourites.add(code)
+        row = self._row_of.get(code)
+        if row is not None:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(Col) - 1))
+        self.favourites_changed.emit()
+        return code in self._favourites
+
+    # -- Qt model API ----------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        """Number of markets (0 under any parent: this is a flat table)."""
+        return 0 if parent.isValid() else len(self._markets)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        """Number of columns."""
+        return 0 if parent.isValid() else len(Col)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Column titles and tooltips."""
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Col):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[Col(section)]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS[Col(section)]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        """Selectable, enabled, never editable (stars toggle through the view)."""
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Cell contents per role (display text, colours, numeric sort keys, search text)."""
+        if not index.isValid() or not 0 <= index.row() < len(self._markets):
+            return None
+        m = self._markets[index.row()]
+        col = Col(index.column())
+        t = self._tickers.get(m.code)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(m, t, col)
+        if role == SORT_ROLE:
+            return self._sort_key(m, t, col)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col in (Col.PRICE, Col.CHANGE) and t is not None:
+                return self._palette.change_colour(t.signed_change_rate)
+            if col == Col.FAV:
+                return self._palette.warning if m.code in self._favourites else self._palette.muted
+            if col in (Col.CODE, Col.VALUE):
+                return self._palette.muted
+            if col == Col.WARN:
+                return self._palette.warning
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if col in (Col.PRICE, Col.CHANGE, Col.VALUE):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if col in (Col.FAV, Col.WARN):
+                return int(Qt.AlignmentFlag.AlignCenter)
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole and col == Col.PRICE:
+            return self._bold
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(m, t)
+        if role == CODE_ROLE:
+            return m.code
+        if role == ENGLISH_ROLE:
+            return m.english_name
+        if role == FAVOURITE_ROLE:
+            return m.code in self._favourites
+        if role == WARNING_ROLE:
+            return m.flagged
+        if role == SEARCH_ROLE:
+            return f"{m.code} {display_code(m.code)} {m.korean_name} {m.english_name}".casefold()
+        return None
+
+    def _display(self, m: MarketInfo, t: Ticker | None, col: Col) -> str:
+        if col == Col.FAV:
+            return "★" if m.code in self._favourites else "☆"
+        if col == Col.NAME:
+            return m.korean_name
+        if col == Col.CODE:
+            return display_code(m.code)
+        if col == Col.WARN:
+            return "유의" if m.flagged else ""
+        if t is None:
+            return "-"
+        if col == Col.PRICE:
+            return format_price(t.trade_price, m.quote)
+        if col == Col.CHANGE:
+            return format_change_rate(t.signed_change_rate)
+        return format_traded_value(t.acc_trade_price_24h, m.quote, self.korean_units)
+
+    def _sort_key(self, m: MarketInfo, t: Ticker | None, col: Col) -> Any:
+        if col == Col.FAV:
+            return int(m.code in self._favourites)
+        if col == Col.NAME:
+            return m.korean_name
+        if col == Col.CODE:
+            return m.code
+        if col == Col.WARN:
+            return int(m.flagged)
+        if t is None:
+            return float("-inf")
+        if col == Col.PRICE:
+            return float(t.trade_price)
+        if col == Col.CHANGE:
+            return float(t.signed_change_rate)
+        return float(t.acc_trade_price_24h)
+
+    def _tooltip(self, m: MarketInfo, t: Ticker | None) -> str:
+        lines = [f"{m.korean_name} / {m.english_name} ({m.code})"]
+        if t is not None:
+            lines.append(
+                f"High {format_price(t.high_price, m.quote)}  Low {format_price(t.low_price, m.quote)}"
+            )
+        if m.warning:
+            lines.append("Market warning (투자유의)")
+        if m.cautions:
+            lines.append("Caution: " + ", ".join(c.replace("_", " ").lower() for c in m.cautions))
+        return "\n".join(lines)

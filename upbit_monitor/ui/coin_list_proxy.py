@@ -1,0 +1,98 @@
+"""Sort/filter proxy of the coin list: quote-currency toggle, text search, favourites pinned on top."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+
+from upbit_monitor.ui.coin_list_model import CODE_ROLE, FAVOURITE_ROLE, SEARCH_ROLE, SORT_ROLE, Col
+from upbit_monitor.ui.formatting import quote_of
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class CoinFilterProxy(QSortFilterProxyModel):
+    """Filters by quote currency and a case-insensitive search over code and both names.
+
+    Sorting uses the numeric :data:`SORT_ROLE`, so "1,234" sorts as a number, and favourites stay
+    on top in both sort orders.
+    """
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._quote = "KRW"
+        self._needle = ""
+        self.setSortRole(SORT_ROLE)
+        # Re-sort/re-filter as tickers change, so "sort by change %" stays true while prices move.
+        self.setDynamicSortFilter(True)
+
+    @property
+    def quote(self) -> str:
+        """The quote currency shown (KRW, BTC or USDT)."""
+        return self._quote
+
+    def set_quote(self, quote: str) -> None:
+        """Show only markets of this quote currency."""
+        if quote != self._quote:
+            self.beginFilterChange()
+            self._quote = quote
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    @property
+    def search_text(self) -> str:
+        """The current search needle."""
+        return self._needle
+
+    def set_search(self, text: str) -> None:
+        """Filter rows to those whose code, Korean or English name contains ``text``."""
+        needle = text.strip().casefold()
+        if needle != self._needle:
+            self.beginFilterChange()
+            self._needle = needle
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        """Accept a market of the current quote matching the search text."""
+        model = self.sourceModel()
+        idx = model.index(source_row, 0, source_parent)
+        code = model.data(idx, CODE_ROLE)
+        if not isinstance(code, str) or quote_of(code) != self._quote:
+            return False
+        if not self._needle:
+            return True
+        hay = model.data(idx, SEARCH_ROLE)
+        return isinstance(hay, str) and self._needle in hay
+
+    def lessThan(self, left: Index, right: Index) -> bool:
+        """Favourites first (whatever the order), then by the column's sort key."""
+        model = self.sourceModel()
+        lf = bool(model.data(model.index(left.row(), 0), FAVOURITE_ROLE))
+        rf = bool(model.data(model.index(right.row(), 0), FAVOURITE_ROLE))
+        if lf != rf:
+            # Qt reverses the comparison for a descending sort, so the pinned side flips with it.
+            return lf if self.sortOrder() == Qt.SortOrder.AscendingOrder else rf
+        a = model.data(left, SORT_ROLE)
+        b = model.data(right, SORT_ROLE)
+        if a == b:
+            # Stable, deterministic tie-break: market code ascending in both orders.
+            ca = str(model.data(left, CODE_ROLE))
+            cb = str(model.data(right, CODE_ROLE))
+            return ca < cb if self.sortOrder() == Qt.SortOrder.AscendingOrder else ca > cb
+        try:
+            return bool(a < b)
+        except TypeError:
+            return str(a) < str(b)
+
+    def code_at(self, proxy_row: int) -> str | None:
+        """Market code shown on a proxy row."""
+        idx = self.index(proxy_row, Col.CODE)
+        code = self.data(idx, CODE_ROLE)
+        return code if isinstance(code, str) else None
+
+    def row_of(self, code: str) -> int:
+        """Proxy row of a code, or -1 when it is filtered out."""
+        for r in range(self.rowCount()):
+            if self.code_at(r) == code:
+                return r
+        return -1

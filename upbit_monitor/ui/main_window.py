@@ -1,0 +1,337 @@
+"""The main window: CoinList (left), OrderbookView + tape (centre), ChartView (right), StatusPanel.
+
+The window wires views together but holds no subscription bookkeeping: each view registers itself
+with the manager and is dropped by the manager's weakref/``destroyed`` path. A coin switch calls
+``set_code`` on the orderbook view and the chart in the same event-loop turn, so the manager's
+coalescing window merges both updates into ONE request.
+
+Errors never open modal dialogs: they become notices (status bar message for a few seconds, plus a
+line in the StatusPanel log).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QWidget
+
+from upbit_monitor.ui.coin_list import CoinList, MarketLoader
+from upbit_monitor.ui.gauge import HealthDot
+from upbit_monitor.ui.metrics_model import state_text
+from upbit_monitor.ui.orderbook_view import OrderbookView
+from upbit_monitor.ui.source import IntrospectableSource
+from upbit_monitor.ui.status_panel import DbStatus, StatusPanel
+from upbit_monitor.ui.theme import Palette, apply_theme, health_colour
+
+DEFAULT_COIN = "KRW-BTC"
+NOTICE_MS = 8000
+
+
+def _int(value: object, default: int) -> int:
+    """QSettings values are untyped: coerce, falling back to a default on garbage."""
+    if isinstance(value, int | float | str):
+        try:
+            return int(value)
+        except ValueError:
+            return default
+    return default
+
+
+class ChartLike(Protocol):
+    """What the window needs of the chart widget (``ui.chart.ChartView`` satisfies it)."""
+
+    @property
+    def unit(self) -> int:
+        """Timeframe in minutes."""
+
+    def set_code(self, code: str) -> None:
+        """Show another coin."""
+
+    def set_timeframe(self, unit: int) -> None:
+        """Switch the timeframe (minutes)."""
+
+    def set_colors(self, up: Any, down: Any) -> None:
+        """Up/down candle colours."""
+
+    def set_dark(self, dark: bool) -> None:
+        """Dark or light chart theme."""
+
+
+class MainWindow(QMainWindow):
+    """Top-level window; the composition root builds it and shows it."""
+
+    closing = Signal()  # emitted from closeEvent, after the state was saved
+    coin_changed = Signal(str)
+
+    def __init__(
+        self,
+        source: IntrospectableSource,
+        *,
+        load_markets: MarketLoader | None = None,
+        chart: QWidget | None = None,
+        db_status: DbStatus | None = None,
+        store: QSettings | None = None,
+        dark: bool | None = None,
+        repaint_hz: float = 25.0,
+        title_suffix: str = "",
+    ) -> None:
+        super().__init__()
+        self.setObjectName("MainWindow")
+        self._store = store if store is not None else QSettings("upbit-monitor", "upbit-monitor")
+        self._title_suffix = title_suffix
+        saved_dark = self._store.value("theme/dark", True, type=bool)
+        self.palette_ = Palette(
+            dark=bool(saved_dark) if dark is None else dark,
+            korean_colours=bool(self._store.value("theme/korean_colours", True, type=bool)),
+        )
+        self._code: str | None = None
+
+        self.coin_list = CoinList(source, self.palette_, load_markets, repaint_hz=repaint_hz, parent=self)
+        self.coin_list.model.korean_units = bool(self._store.value("units/korean", True, type=bool))
+        self.orderbook = OrderbookView(
+            source,
+            self.palette_,
+            depth=_int(self._store.value("orderbook/depth", 15, type=int), 15),
+            repaint_hz=repaint_hz,
+            parent=self,
+        )
+        self.status_panel = StatusPanel(source, db_status, parent=self)
+        self.chart: QWidget | None = chart
+
+        self.setCentralWidget(self.orderbook)
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        self.coin_dock = self._dock("Markets", "CoinDock", self.coin_list, left)
+        self.chart_dock: QDockWidget | None = None
+        if chart is not None:
+            self.chart_dock = self._dock("Chart", "ChartDock", chart, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.status_dock = self._dock(
+            "Status", "StatusDock", self.status_panel, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+
+        self.health_dot = HealthDot(self)
+        self.health_label = QLabel("connecting…", self)
+        self.health_label.setObjectName("HealthLabel")
+        self.statusBar().addPermanentWidget(self.health_label)
+        self.statusBar().addPermanentWidget(self.health_dot)
+
+        self.coin_list.coin_selected.connect(self.select_coin)
+        self.coin_list.notice.connect(self.status_panel.add_notice)
+        self.coin_list.model.favourites_changed.connect(self._save_favourites)
+        self.coin_list.markets_loaded.connect(self._on_markets_loaded)
+        self.status_panel.notice_added.connect(self.show_notice)
+        self.status_panel.metrics_model.modelReset.connect(self._update_health)
+        self.status_panel.metrics_model.dataChanged.connect(self._update_health)
+        if chart is not None:
+            err = getattr(chart, "sigError", None)
+            if err is not None:
+                err.connect(self.status_panel.add_notice)
+            tf = getattr(chart, "sigTimeframeChanged", None)
+            if tf is not None:
+                tf.connect(lambda unit: self._store.setValue("chart/timeframe", int(unit)))
+
+        self._build_menus()
+        self.resize(1600, 1000)
+        self._restore()
+        self._apply_palette()
+
+    # -- construction helpers -------------------------------------------------------------
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_menus(self) -> None:
+        view = self.menuBar().addMenu("&View")
+        self.light_action = self._toggle(view, "Light theme", not self.palette_.dark, self.set_light)
+        self.korean_colours_action = self._toggle(
+            view, "Red up / blue down (Korean colours)", self.palette_.korean_colours, self.set_korean_colours
+        )
+        self.korean_units_action = self._toggle(
+            view, "Korean value units (억/조)", self.coin_list.model.korean_units, self.set_korean_units
+        )
+        self.depth_action = self._toggle(
+            view, "30 orderbook levels", self.orderbook.model.depth == 30,
+            lambda on: self.orderbook.set_depth(30 if on else 15),
+        )
+        self.orderbook.depth_toggle.toggled.connect(self.depth_action.setChecked)
+        view.addSeparator()
+        for dock in (self.coin_dock, self.chart_dock, self.status_dock):
+            if dock is not None:
+                view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        search = QAction("Search markets", self)
+        search.triggered.connect(self.coin_list.focus_search)
+        view.addAction(search)
+
+    def _toggle(self, menu: Any, text: str, checked: bool, slot: Callable[[bool], None]) -> QAction:
+        act = QAction(text, self)
+        act.setCheckable(True)
+        act.setChecked(checked)
+        act.toggled.connect(slot)
+        menu.addAction(act)
+        return act
+
+    # -- coin switching -------------------------------------------------------------------
+    @property
+    def code(self) -> str | None:
+        """The selected coin."""
+        return self._code
+
+    def select_coin(self, code: str) -> None:
+        """Switch every coin view together (one event-loop turn, hence one merged request)."""
+        if code == self._code:
+            return
+        self._code = code
+        self.orderbook.set_code(code)
+        if self.chart is not None:
+            self.chart.set_code(code)  # type: ignore[attr-defined]
+        if self.coin_list.selected_code != code:
+            self.coin_list.select(code, emit=False)
+        self._store.setValue("coin/last", code)
+        self._update_title()
+        self.coin_changed.emit(code)
+
+    def _on_markets_loaded(self, count: int) -> None:
+        names = {m.code: m.korean_name for m in self.coin_list.model.markets()}
+        self.orderbook.set_names(names)
+        self._update_title()
+        if self._code is None:
+            last = str(self._store.value("coin/last", DEFAULT_COIN))
+            if last not in names:
+                last = DEFAULT_COIN if DEFAULT_COIN in names else next(iter(names), "")
+            if last:
+                self.select_coin(last)
+
+    def _update_title(self) -> None:
+        m = self.coin_list.model.market(self._code) if self._code else None
+        coin = f" — {self._code}" if self._code else ""
+        if m is not None:
+            coin = f" — {m.korean_name} {m.english_name} ({m.code})"
+        self.setWindowTitle(f"upbit-monitor{coin}{self._title_suffix}")
+
+    # -- notices and health ---------------------------------------------------------------
+    def show_notice(self, text: str) -> None:
+        """Non-blocking notice: the status bar shows it for a few seconds (the log keeps it)."""
+        self.statusBar().showMessage(text, NOTICE_MS)
+
+    def _update_health(self, *_: object) -> None:
+        model = self.status_panel.metrics_model
+        names = model.connection_names()
+        if not names:
+            self.health_dot.set_colour(health_colour(None))
+            self.health_label.setText("no connection")
+            return
+        worst: float | None = None
+        parts = []
+        for n in names:
+            h = model.value(n, "health")
+            if isinstance(h, int | float):
+                worst = float(h) if worst is None else min(worst, float(h))
+            st = state_text(model.value(n, "state") or "?")
+            rate = model.value(n, "msgs_per_s")
+            parts.append(f"{n}: {st}" + (f" {rate:,.0f} msg/s" if isinstance(rate, int | float) else ""))
+        self.health_dot.set_colour(health_colour(worst))
+        self.health_label.setText("   ".join(parts))
+        self.health_dot.setToolTip("Health " + ("?" if worst is None else f"{worst * 100:.0f}%"))
+
+    # -- appearance -----------------------------------------------------------------------
+    def set_light(self, light: bool) -> None:
+        """Switch between the dark (default) and light theme."""
+        self.palette_.dark = not light
+        self._store.setValue("theme/dark", not light)
+        self._apply_palette()
+
+    def set_korean_colours(self, on: bool) -> None:
+        """Red up / blue down (on) or green up / red down (off)."""
+        self.palette_.korean_colours = on
+        self._store.setValue("theme/korean_colours", on)
+        self._apply_palette()
+
+    def set_korean_units(self, on: bool) -> None:
+        """Traded value in 억/조 (on) or M/B (off)."""
+        self.coin_list.model.korean_units = on
+        self._store.setValue("units/korean", on)
+        self.coin_list.model.repaint_all()
+
+    def _apply_palette(self) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, self.palette_.dark)
+        self.coin_list.model.repaint_all()
+        self.orderbook.model.repaint()
+        self.orderbook.gauge.update()
+        self.orderbook.refresh_colours()
+        if self.chart is not None:
+            set_dark = getattr(self.chart, "set_dark", None)
+            if callable(set_dark):
+                set_dark(self.palette_.dark)
+            set_colors = getattr(self.chart, "set_colors", None)
+            if callable(set_colors):
+                set_colors(self.palette_.up, self.palette_.down)
+
+    # -- persistence ----------------------------------------------------------------------
+    def _restore(self) -> None:
+        s = self._store
+        geo = s.value("window/geometry")
+        if isinstance(geo, QByteArray | bytes):
+            self.restoreGeometry(geo)
+        else:
+            self._default_layout()
+        state = s.value("window/state")
+        if isinstance(state, QByteArray | bytes):
+            self.restoreState(state)
+        favs = s.value("coins/favourites", [])
+        # QSettings returns a bare string for a one-element list and None/"" for an empty one.
+        fav_list = [favs] if isinstance(favs, str) and favs else favs if isinstance(favs, list) else []
+        self.coin_list.model.set_favourites(str(f) for f in fav_list)
+        self.coin_list.restore_header_state(s.value("coins/header"))
+        quote = str(s.value("coins/quote", "KRW"))
+        self.coin_list.set_quote(quote)
+        if self.chart is not None:
+            unit = _int(s.value("chart/timeframe", 1, type=int), 1)
+            self.chart.set_timeframe(unit)  # type: ignore[attr-defined]
+        split = s.value("orderbook/splitter")
+        if isinstance(split, QByteArray | bytes):
+            self.orderbook.splitter.restoreState(split)
+
+    def _default_layout(self) -> None:
+        docks = [self.coin_dock] + ([self.chart_dock] if self.chart_dock is not None else [])
+        sizes = [480] + ([660] if self.chart_dock is not None else [])
+        self.resizeDocks(docks, sizes, Qt.Orientation.Horizontal)
+        self.resizeDocks([self.status_dock], [230], Qt.Orientation.Vertical)
+
+    def _save_favourites(self) -> None:
+        self._store.setValue("coins/favourites", sorted(self.coin_list.model.favourites()))
+
+    def save_state(self) -> None:
+        """Persist geometry, dock layout, coin, timeframe, favourites and view options."""
+        s = self._store
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("coins/favourites", sorted(self.coin_list.model.favourites()))
+        s.setValue("coins/header", QByteArray(self.coin_list.header_state()))
+        s.setValue("coins/quote", self.coin_list.proxy.quote)
+        s.setValue("orderbook/depth", self.orderbook.model.depth)
+        s.setValue("orderbook/splitter", QByteArray(self.orderbook.splitter_state()))
+        if self._code is not None:
+            s.setValue("coin/last", self._code)
+        if self.chart is not None:
+            s.setValue("chart/timeframe", int(self.chart.unit))  # type: ignore[attr-defined]
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Save state, tell the composition root, and close (no confirmation dialog)."""
+        self.save_state()
+        event.accept()
+        self.closing.emit()

@@ -1,0 +1,250 @@
+"""Ladder model of one orderbook: asks above bids, depth fractions and size-change flashes.
+
+Rows ``0 .. depth-1`` are asks from the worst (top) to the best (just above the middle); rows
+``depth .. 2*depth-1`` are bids from the best down. Columns: ask size | price | change % | bid size.
+The row count is fixed at ``2*depth`` (empty levels show blanks), so a new snapshot only ever emits
+``dataChanged``: the view never re-lays out while prices move.
+"""
+
+from __future__ import annotations
+
+import time
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont
+
+from upbit_monitor.protocol.events import Orderbook
+from upbit_monitor.ui.formatting import format_change_rate, format_price, format_size, quote_of
+from upbit_monitor.ui.theme import Palette
+
+Index = QModelIndex | QPersistentModelIndex
+
+DEPTH_ROLE = int(Qt.ItemDataRole.UserRole) + 10  # 0..1 fraction of the biggest visible size
+SIDE_ROLE = int(Qt.ItemDataRole.UserRole) + 11  # "ask" / "bid"
+FLASH_ROLE = int(Qt.ItemDataRole.UserRole) + 12  # True while a changed size is highlighted
+
+FLASH_S = 0.35  # how long a changed size stays highlighted
+
+
+class ObCol(IntEnum):
+    """Orderbook ladder columns."""
+
+    ASK_SIZE = 0
+    PRICE = 1
+    CHANGE = 2
+    BID_SIZE = 3
+
+
+OB_HEADERS = {ObCol.ASK_SIZE: "Ask size", ObCol.PRICE: "Price", ObCol.CHANGE: "%", ObCol.BID_SIZE: "Bid size"}
+
+
+class OrderbookModel(QAbstractTableModel):
+    """``2*depth`` rows x 4 columns for one market."""
+
+    def __init__(self, palette: Palette, depth: int = 15, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._palette = palette
+        self._depth = depth
+        self._book: Orderbook | None = None
+        self._prev_close: float | None = None
+        self._max_size = 0.0
+        # (side, price) -> size of the previous snapshot, and -> flash expiry (monotonic).
+        self._last_sizes: dict[tuple[str, float], float] = {}
+        self._flash_until: dict[tuple[str, float], float] = {}
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    @property
+    def depth(self) -> int:
+        """Levels shown per side (15 or 30)."""
+        return self._depth
+
+    def set_depth(self, depth: int) -> None:
+        """Change the number of levels per side (a reset: the row count changes)."""
+        if depth != self._depth:
+            self.beginResetModel()
+            self._depth = depth
+            self._recompute_max()
+            self.endResetModel()
+
+    @property
+    def book(self) -> Orderbook | None:
+        """The snapshot shown."""
+        return self._book
+
+    @property
+    def code(self) -> str | None:
+        """Market code of the snapshot shown."""
+        return None if self._book is None else self._book.code
+
+    def set_prev_close(self, price: float | None) -> None:
+        """Previous close, for the change-% column and price colours."""
+        self._prev_close = price
+
+    def clear(self) -> None:
+        """Show an empty ladder (coin switch before the first snapshot arrives)."""
+        self._book = None
+        self._last_sizes.clear()
+        self._flash_until.clear()
+        self._max_size = 0.0
+        self._emit_all()
+
+    def set_book(self, book: Orderbook, now: float | None = None) -> None:
+        """Show a new snapshot; sizes that changed at an unchanged price flash briefly."""
+        now = time.monotonic() if now is None else now
+        same_market = self._book is not None and self._book.code == book.code
+        sizes: dict[tuple[str, float], float] = {}
+        for u in book.orderbook_units[: self._depth]:
+            if u.ask_price:
+                sizes[("ask", u.ask_price)] = u.ask_size
+            if u.bid_price:
+                sizes[("bid", u.bid_price)] = u.bid_size
+        if same_market:
+            for key, size in sizes.items():
+                old = self._last_sizes.get(key)
+                if old is not None and old != size:
+                    self._flash_until[key] = now + FLASH_S
+        else:
+            self._flash_until.clear()
+        self._last_sizes = sizes
+        self._book = book
+        self._recompute_max()
+        self._emit_all()
+
+    def expire_flashes(self, now: float | None = None) -> bool:
+        """Drop finished flashes; True (and a repaint) when any ended."""
+        now = time.monotonic() if now is None else now
+        ended = [k for k, t in self._flash_until.items() if t <= now]
+        for k in ended:
+            del self._flash_until[k]
+        if ended:
+            self._emit_all()
+        return bool(ended)
+
+    def _recompute_max(self) -> None:
+        m = 0.0
+        if self._book is not None:
+            for u in self._book.orderbook_units[: self._depth]:
+                m = max(m, u.ask_size, u.bid_size)
+        self._max_size = m
+
+    def repaint(self) -> None:
+        """Re-emit every cell (after a colour-scheme switch)."""
+        self._emit_all()
+
+    def _emit_all(self) -> None:
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(ObCol) - 1))
+
+    # -- level access ---------------------------------------------------------------------
+    def level(self, row: int) -> tuple[str, float, float] | None:
+        """``(side, price, size)`` shown on a row, or None for an empty level."""
+        if self._book is None or not 0 <= row < 2 * self._depth:
+            return None
+        units = self._book.orderbook_units
+        if row < self._depth:
+            i = self._depth - 1 - row
+            if i >= len(units) or not units[i].ask_price:
+                return None
+            return ("ask", units[i].ask_price, units[i].ask_size)
+        i = row - self._depth
+        if i >= len(units) or not units[i].bid_price:
+            return None
+        return ("bid", units[i].bid_price, units[i].bid_size)
+
+    # -- Qt model API ---------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        """Fixed ``2*depth`` rows."""
+        return 0 if parent.isValid() else 2 * self._depth
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        """Four columns."""
+        return 0 if parent.isValid() else len(ObCol)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Column titles."""
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(ObCol)
+        ):
+            return OB_HEADERS[ObCol(section)]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        """Read-only cells."""
+        return Qt.ItemFlag.ItemIsEnabled if index.isValid() else Qt.ItemFlag.NoItemFlags
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Cell text, colours, depth fraction and flash state."""
+        if not index.isValid() or not 0 <= index.row() < self.rowCount():
+            return None
+        lvl = self.level(index.row())
+        col = ObCol(index.column())
+        if role == SIDE_ROLE:
+            return "ask" if index.row() < self._depth else "bid"
+        if lvl is None:
+            return "" if role == Qt.ItemDataRole.DisplayRole else None
+        side, price, size = lvl
+        own_size_col = (col == ObCol.ASK_SIZE and side == "ask") or (col == ObCol.BID_SIZE and side == "bid")
+        quote = quote_of(self._book.code) if self._book is not None else "KRW"
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == ObCol.PRICE:
+                return format_price(price, quote)
+            if col == ObCol.CHANGE:
+                return format_change_rate(self._rate(price))
+            return format_size(size) if own_size_col else ""
+        if role == DEPTH_ROLE:
+            if own_size_col and self._max_size > 0:
+                return size / self._max_size
+            return None
+        if role == FLASH_ROLE:
+            return own_size_col and (side, price) in self._flash_until
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col in (ObCol.PRICE, ObCol.CHANGE):
+                rate = self._rate(price)
+                return self._palette.change_colour(rate) if rate is not None else None
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if col == ObCol.ASK_SIZE or col == ObCol.CHANGE:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if col == ObCol.PRICE:
+                return int(Qt.AlignmentFlag.AlignCenter)
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole and col == ObCol.PRICE:
+            return self._bold
+        return None
+
+    def _rate(self, price: float) -> float | None:
+        if not self._prev_close:
+            return None
+        return price / self._prev_close - 1.0
+
+    # -- summary figures ------------------------------------------------------------------
+    def spread(self) -> tuple[float, float] | None:
+        """``(spread, mid)`` from the best ask and bid, None when either side is empty."""
+        if self._book is None or not self._book.orderbook_units:
+            return None
+        best = self._book.orderbook_units[0]
+        if not best.ask_price or not best.bid_price:
+            return None
+        return best.ask_price - best.bid_price, (best.ask_price + best.bid_price) / 2.0
+
+    def totals(self) -> tuple[float, float]:
+        """Total ask and bid size over the snapshot's levels (as sent by Upbit)."""
+        if self._book is None:
+            return 0.0, 0.0
+        return self._book.total_ask_size, self._book.total_bid_size
+
+    def imbalance(self) -> float | None:
+        """Bid share of the shown depth in [-1, 1]: +1 all bids, -1 all asks."""
+        if self._book is None:
+            return None
+        units = self._book.orderbook_units[: self._depth]
+        a = sum(u.ask_size for u in units)
+        b = sum(u.bid_size for u in units)
+        return None if a + b <= 0 else (b - a) / (a + b)
