@@ -26,7 +26,14 @@ from sqlalchemy.pool import QueuePool
 
 from upbit_monitor.errors import StorageError, StorageUnavailable
 from upbit_monitor.storage import migrate
-from upbit_monitor.storage.engine import create_db_engine, resolve_db_url, safe_url
+from upbit_monitor.storage.engine import (
+    DEFAULT_BUSY_TIMEOUT_MS,
+    DEFAULT_MAX_OVERFLOW,
+    DEFAULT_POOL_SIZE,
+    create_db_engine,
+    resolve_db_url,
+    safe_url,
+)
 
 log = logging.getLogger(__name__)
 
@@ -91,15 +98,29 @@ class DbContext:
 
     @classmethod
     def open(
-        cls, url: str | None = None, *, migrate_schema: bool = True, **engine_kwargs: object
+        cls,
+        url: str | None = None,
+        *,
+        migrate_schema: bool = True,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        max_overflow: int = DEFAULT_MAX_OVERFLOW,
+        pool_timeout: float = 30.0,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
     ) -> DbContext:
         """Resolve the URL (see :func:`resolve_db_url`), create the engine, upgrade the schema.
 
-        *engine_kwargs* go to :func:`create_db_engine` (pool_size, max_overflow, busy_timeout_ms...).
+        Blocking (connects and migrates): call it once at start, before the loop runs or via
+        ``asyncio.to_thread``.
         """
         resolved = resolve_db_url(url)
         try:
-            engine = create_db_engine(resolved, **engine_kwargs)  # type: ignore[arg-type]
+            engine = create_db_engine(
+                resolved,
+                pool_size=pool_size,
+                max_overflow=max_overflow,
+                pool_timeout=pool_timeout,
+                busy_timeout_ms=busy_timeout_ms,
+            )
         except sa_exc.SQLAlchemyError as exc:
             raise map_error(exc) from exc
         ctx = cls(engine)
@@ -202,7 +223,9 @@ class DbContext:
             checked_out = pool.checkedout()
             overflow = pool.overflow()
             max_overflow = pool._max_overflow  # no public accessor; stable since SQLAlchemy 1.x
-            capacity = size + max(max_overflow, 0) if max_overflow >= 0 else checked_out or 1
+            # max_overflow < 0 means "unbounded": then only the persistent size is a meaningful
+            # reference, and utilisation above it reads as critical.
+            capacity = size + max_overflow if max_overflow >= 0 else size
         else:
             # StaticPool (:memory:) and friends: one connection, no counters worth showing.
             size, checked_in, checked_out, overflow, capacity = 1, 1, 0, 0, 1
