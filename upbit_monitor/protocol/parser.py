@@ -133,14 +133,14 @@ class Parser:
             if nested is not None:
                 i, unit = nested
                 units = values[i]
-                get = unit.get_all
-                n_unit = unit.n_all
-                # One C-level pass checks every unit has exactly the expected key count.
-                if type(units) is not list or sum(map(len, units)) != n_unit * len(units):
+                # One C-level pass checks every unit has exactly the expected key count; map()
+                # keeps the per-unit work in C (itemgetter, then tuple.__new__ via partial).
+                if type(units) is not list or sum(map(len, units)) != unit.n_all * len(units):
                     return self._slow(spec, obj, epoch)
-                cls = unit.cls
-                built: tuple[Any, ...] = tuple([_new(cls, get(u)) for u in units])
-                values = (*values[:i], built, *values[i + 1 :])
+                values = (*values[:i], tuple(map(unit.make, map(unit.get_all, units))), *values[i + 1 :])
+            spec.budget -= 1
+            if spec.budget <= 0:
+                spec.learn_keys(obj)
             return _new(spec.cls, (*values, epoch))
         except (KeyError, TypeError, AttributeError):
             # A key missing despite the right count (renamed field), a non-dict unit, ...

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from operator import itemgetter
 from typing import Any
 
@@ -32,9 +33,17 @@ from upbit_monitor.protocol.events import (
 _KEY_FIELDS = frozenset({"type", "code"})
 
 
-@dataclass(frozen=True, slots=True)
+# How often (in messages per spec) the getters re-learn orjson's key objects; see learn_keys.
+RELEARN_EVERY = 1024
+
+
+@dataclass(slots=True, eq=False)
 class MessageSpec:
-    """How to build one event class from one key style (DEFAULT or SIMPLE)."""
+    """How to build one event class from one key style (DEFAULT or SIMPLE).
+
+    Everything is fixed at import except the two getters and ``budget``, which
+    :meth:`learn_keys` refreshes (a speed-only cache: results never depend on it).
+    """
 
     cls: type
     type_name: str
@@ -53,6 +62,29 @@ class MessageSpec:
     nested_name: str
     private: bool
     decimal_mask: tuple[bool, ...]
+    make: Callable[[Any], Any]
+    """``tuple.__new__`` bound to :attr:`cls`: builds the event from a tuple of values in C."""
+    budget: int = 0
+
+    def learn_keys(self, obj: dict[str, Any]) -> None:
+        """Rebuild the getters from the key *objects* of a message that just parsed cleanly.
+
+        orjson keeps a cache of key strings and hands out the same ``str`` objects for repeated
+        keys, and a dict lookup whose key is the very object stored in the dict skips the string
+        comparison. Looking up with orjson's own key objects makes a 33-key ticker lookup about
+        2.4x faster (0.25 vs 0.6 us). The cache can evict keys, so this is re-learned every
+        ``RELEARN_EVERY`` messages; with stale objects lookups are merely slower, never wrong.
+        """
+        self.budget = RELEARN_EVERY
+        own = {k: k for k in obj}
+        wire = tuple(own.get(k, k) for k in self.keys)
+        self.get_all = itemgetter(*wire)
+        self.get_required = itemgetter(*wire[: self.n_required])
+        if self.nested is not None:
+            i, unit = self.nested
+            units = obj.get(wire[i])
+            if type(units) is list and units and type(units[0]) is dict:
+                unit.learn_keys(units[0])
 
 
 def _build(
@@ -98,6 +130,7 @@ def _build(
         nested_name=nested_name,
         private=private,
         decimal_mask=tuple("Decimal" in str(annotations[f]) for f in field_names),
+        make=partial(tuple.__new__, cls),
     )
 
 
