@@ -22,13 +22,25 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from upbit_monitor.connection.rest import RestClient, candle_start, range_for_count
 from upbit_monitor.errors import RestError, StorageError
 from upbit_monitor.protocol.events import Candle
+from upbit_monitor.storage import (
+    CandleRow,
+    DbContext,
+    load_candles,
+    mark_covered,
+    missing_ranges,
+    upsert_candles,
+)
 
 log = logging.getLogger(__name__)
+
+_KST = timedelta(hours=9)
+# ``stream_type`` of candles read back from the database.
+DB_STREAM = "DB"
 
 Span = tuple[datetime, datetime]
 """``[start, end)`` of candle start times, aware UTC datetimes."""
@@ -74,6 +86,77 @@ class HistoryResult:
     rest_error: str | None = None
 
 
+class DbCandleStore:
+    """:class:`CandleStore` over the storage layer; every call runs on a worker thread.
+
+    Storage speaks inclusive ``[first_start, last_start]`` epoch-second ranges and units like
+    ``"15m"``; the loader speaks half-open datetime spans and minutes. Transient errors (SQLite
+    busy/locked, a dropped PostgreSQL connection) are retried briefly before they surface.
+    """
+
+    def __init__(self, db: DbContext, *, retries: int = 2) -> None:
+        self.db = db
+        self.retries = retries
+
+    async def load_candles(self, code: str, unit: int, start: datetime, end: datetime) -> list[Candle]:
+        """Stored candles of the span, as :class:`Candle` events."""
+        first, last = _inclusive(start, end, unit)
+        rows = await self.db.safe_run_with_retry_async(
+            lambda s: load_candles(s, code, f"{unit}m", first, last), self.retries
+        )
+        return [_row_to_candle(row) for row in rows]
+
+    async def missing_ranges(self, code: str, unit: int, start: datetime, end: datetime) -> list[Span]:
+        """Spans neither stored nor recorded as covered."""
+        first, last = _inclusive(start, end, unit)
+        gaps = await self.db.safe_run_with_retry_async(
+            lambda s: missing_ranges(s, code, f"{unit}m", first, last), self.retries
+        )
+        step = timedelta(minutes=unit)
+        return [(_dt(a), _dt(b) + step) for a, b in gaps]
+
+    async def save_candles(
+        self, code: str, unit: int, candles: Sequence[Candle], covered: Sequence[Span]
+    ) -> None:
+        """Upsert the candles and mark the spans covered, in ONE transaction."""
+        spans = [_inclusive(a, b, unit) for a, b in covered]
+        rows = list(candles)
+
+        def save(session: Any) -> None:
+            upsert_candles(session, rows)
+            for first, last in spans:
+                mark_covered(session, code, f"{unit}m", first, last)
+
+        await self.db.safe_run_with_retry_async(save, self.retries)
+
+
+def _inclusive(start: datetime, end: datetime, unit: int) -> tuple[int, int]:
+    """Half-open datetime span -> storage's inclusive epoch-second candle-start range."""
+    return int(start.timestamp()), int(end.timestamp()) - unit * 60
+
+
+def _dt(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def _row_to_candle(row: CandleRow) -> Candle:
+    start = _dt(row.start)
+    return Candle(
+        type=f"candle.{row.unit}",
+        code=row.code,
+        candle_date_time_utc=start.strftime("%Y-%m-%dT%H:%M:%S"),
+        candle_date_time_kst=(start + _KST).strftime("%Y-%m-%dT%H:%M:%S"),
+        opening_price=row.open,
+        high_price=row.high,
+        low_price=row.low,
+        trade_price=row.close,
+        candle_acc_trade_volume=row.volume,
+        candle_acc_trade_price=row.value,
+        timestamp=row.timestamp,
+        stream_type=DB_STREAM,
+    )
+
+
 class HistoryLoader:
     """Loads chart history DB-first; ``rest`` and ``store`` may each be None (REST-only / DB-only)."""
 
@@ -88,6 +171,13 @@ class HistoryLoader:
         self.store = store
         # Injectable "now" (aware UTC) so tests and the simulator's fixed clock line up.
         self._clock = clock or (lambda: datetime.now(UTC))
+
+    @classmethod
+    def with_db(
+        cls, rest: CandleSource | RestClient | None, db: DbContext | None, **kwargs: Any
+    ) -> HistoryLoader:
+        """A loader over a :class:`DbContext` (None = REST only)."""
+        return cls(rest, DbCandleStore(db) if db is not None else None, **kwargs)
 
     async def load(
         self, code: str, unit: int, count: int = 300, *, now: datetime | None = None

@@ -99,3 +99,34 @@ async def test_rest_failure_returns_what_the_database_had():
     assert len(result.candles) == 300
     assert result.rest_error is not None and "500" in result.rest_error
     assert result.db_error is None
+
+
+@pytest.mark.asyncio
+async def test_real_sqlite_database_round_trip(tmp_path):
+    from upbit_monitor.storage import DbContext
+
+    db = DbContext.open(f"sqlite:///{tmp_path / 'chart.db'}")
+    try:
+        candles = demo_candles(count=400, end=END)
+        rest = FakeRest(candles)
+        loader = HistoryLoader.with_db(rest, db, clock=lambda: NOW)
+        first = await loader.load("KRW-BTC", 1, 300)
+        assert first.candles == candles[-300:] and first.db_error is None
+        rest.calls.clear()
+        second = await loader.load("KRW-BTC", 1, 300)
+        assert rest.calls == [(END - timedelta(minutes=1), END)]
+        assert second.from_db == 300
+        # values survive the database round trip (stream_type marks the source)
+        assert [c._replace(stream_type="", timestamp=0) for c in second.candles] == [
+            c._replace(stream_type="", timestamp=0) for c in candles[-300:]
+        ]
+        # a gap without trades inside fetched coverage is not refetched from a real DB either
+        eth = demo_candles("KRW-ETH", count=200, end=END, price=4_000_000)
+        rest2 = FakeRest(eth[:-60] + eth[-30:])
+        loader2 = HistoryLoader.with_db(rest2, db, clock=lambda: NOW)
+        assert len((await loader2.load("KRW-ETH", 1, 200)).candles) == 170
+        rest2.calls.clear()
+        await loader2.load("KRW-ETH", 1, 200)
+        assert rest2.calls == [(END - timedelta(minutes=1), END)]
+    finally:
+        db.close()

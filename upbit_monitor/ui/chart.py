@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import shiboken6
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
@@ -24,12 +24,14 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from upbit_monitor.errors import UpbitMonitorError
-from upbit_monitor.history import HistoryLoader, HistoryResult
 from upbit_monitor.protocol.events import Candle
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 from upbit_monitor.ui.chart_plots import ChartPlots
 from upbit_monitor.ui.chart_series import BarSeries, Change, bar_from_candle
 from upbit_monitor.ui.chart_theme import DARK, DEFAULT_DOWN, DEFAULT_UP, LIGHT, readout_text
+
+if TYPE_CHECKING:  # the UI never needs the storage stack imported just for a type
+    from upbit_monitor.history import HistoryLoader, HistoryResult
 
 log = logging.getLogger(__name__)
 
