@@ -36,6 +36,14 @@ class Settings:
     # Keep quiet streams under Upbit's ~120 s idle timeout.
     keepalive_interval_s: float = 30.0
     repaint_hz: float = 25.0
+    # Reconnect backoff (protocol.policy.backoff): steps in seconds, the last one repeats as the cap.
+    backoff_steps_s: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 20.0)
+    backoff_jitter: float = 0.2
+    # Delay after a "slow down" signal (HTTP 429/418 on the handshake, rate-limit close).
+    retry_slow_s: float = 10.0
+    # websockets waits this long for the closing handshake; its 10 s default delays every reconnect.
+    close_timeout_s: float = 1.0
+    trade_ring: int = 500  # recent trades kept per code in the manager's data pool
     db_url: str | None = None  # None = SQLite file in the user data directory
     demo: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)

@@ -12,6 +12,7 @@ are mapped at the layer boundary with ``raise ... from exc`` so their types neve
     │   └── RemoteProtocolError     the peer sent something we cannot decode
     │       └── ParseError          a frame is not valid JSON / not UTF-8
     ├── ConnectionFailure           connection layer: handshake refused, closed, timed out
+    │   ├── HandshakeRejected       the upgrade got an HTTP error status (.status)
     │   ├── AuthError               the exchange rejected our credentials (fatal, no retry)
     │   └── RestError               a REST call failed (HTTP status, error body, network, 429/418)
     ├── ManagerError                misuse of the manager (shut down, bad registration)
@@ -65,6 +66,14 @@ class ConnectionFailure(UpbitMonitorError):
 
 class AuthError(ConnectionFailure):
     """The exchange rejected our credentials. Retrying with the same key is pointless."""
+
+
+class HandshakeRejected(ConnectionFailure):
+    """The server answered the WebSocket upgrade with an HTTP error status (e.g. 401, 429)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class RestError(ConnectionFailure):

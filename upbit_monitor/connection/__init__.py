@@ -1,1 +1,1 @@
-"""connection layer."""
+"""connection layer: the only users of websockets here (``Connection``; REST lives in rest.py)."""

@@ -1,0 +1,451 @@
+"""One WebSocket connection driven by a :class:`~upbit_monitor.exchanges.base.Connector`.
+
+The only module of the manager stack that uses websockets. It owns the whole lifecycle, once for
+every exchange:
+
+* connect with a timeout (``proxy=None``: no environment proxy for our sockets; no ``Origin``
+  header: Upbit throttles those to 1 request per 10 s; a small ``close_timeout`` so a dead peer
+  does not delay the reconnect by websockets' default 10 s);
+* a reconnect loop with capped, jittered backoff (:func:`upbit_monitor.protocol.policy.backoff`);
+  the schedule restarts after a session that received data;
+* an epoch incremented on every successful connect and stamped on every parsed event;
+* the full subscription set sent right after every (re)connect, then on every change, paced by the
+  connector's rate limit (the request is built after waiting, so the latest set always wins);
+* keepalive: protocol pings (websockets) plus the connector's text ping on quiet streams;
+* a staleness watchdog: no message for ``stale_after_s`` while subscribed = dead -> reconnect;
+* counters for the metrics snapshot.
+
+websockets exceptions are mapped to :mod:`upbit_monitor.errors` here and never leave this module.
+Every task it starts is referenced, and cancelled and awaited on :meth:`Connection.close`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import (
+    ConnectionClosed,
+    InvalidStatus,
+    InvalidURI,
+    WebSocketException,
+)
+
+from upbit_monitor.connection.ratelimit import RateLimiter
+from upbit_monitor.connection.state import ConnState, StateChange
+from upbit_monitor.connection.stats import ConnStats
+from upbit_monitor.errors import ConfigError, ConnectionFailure, HandshakeRejected, ParseError
+from upbit_monitor.exchanges.base import Connector
+from upbit_monitor.protocol.policy import Disposition, backoff
+from upbit_monitor.protocol.subscriptions import MergedSubscriptions
+
+logger = logging.getLogger(__name__)
+
+EventSink = Callable[[str, Sequence[Any], int], None]
+"""``sink(connection_name, events, current_epoch)``, called on the loop for every frame."""
+StateSink = Callable[[StateChange], None]
+
+_MAX_FRAME = 4 * 1024 * 1024  # an all-KRW-markets orderbook snapshot list stays far below this
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """How a session ended and what to do next."""
+
+    disposition: Disposition
+    reason: str
+    code: int | None = None
+    delay_s: float | None = None  # overrides the backoff (0 = reconnect at once)
+    key_problem: bool = False
+    clean: bool = False  # our own close (shutdown): not an error
+    expected: bool = False  # a planned reconnect (e.g. to clear subscriptions): not an error
+
+
+class Connection:
+    """A self-healing WebSocket connection for one connector.
+
+    Args:
+        connector: the endpoint description (one instance per connection).
+        sink: receives parsed events; must not raise (the manager's router isolates subscribers).
+        on_state: receives :class:`StateChange` events (isolated: exceptions are logged).
+        connect_timeout_s: handshake deadline.
+        stale_after_s: no message for this long while subscribed = dead stream.
+        close_timeout_s: closing-handshake deadline.
+        backoff_factory: returns a fresh delay iterator; default 1, 2, 5, 10, 20 s jittered.
+        retry_slow_s: minimum delay after a RETRY_SLOW disposition (429/418).
+        clock: monotonic clock.
+    """
+
+    def __init__(
+        self,
+        connector: Connector,
+        *,
+        sink: EventSink,
+        on_state: StateSink | None = None,
+        connect_timeout_s: float = 10.0,
+        stale_after_s: float = 60.0,
+        close_timeout_s: float = 1.0,
+        backoff_factory: Callable[[], Iterator[float]] | None = None,
+        retry_slow_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.connector = connector
+        self.name = connector.name
+        self._sink = sink
+        self._on_state = on_state
+        self.connect_timeout_s = connect_timeout_s
+        self.stale_after_s = stale_after_s
+        self.close_timeout_s = close_timeout_s
+        self._backoff_factory = backoff_factory or (lambda: backoff())
+        self.retry_slow_s = retry_slow_s
+        self._clock = clock
+        self.state = ConnState.IDLE
+        self.epoch = 0
+        self.stats = ConnStats()
+        self.limiter = RateLimiter(connector.rate_limit, clock)
+        self._desired = MergedSubscriptions()
+        self._sent: MergedSubscriptions | None = None  # what the current socket is subscribed to
+        self._ws: ClientConnection | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._session_tasks: list[asyncio.Task[Any]] = []
+        self._session_end: asyncio.Future[_Outcome] | None = None
+        self._request = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._last_rx = 0.0
+        self._last_text_ping = 0.0
+
+    # ----------------------------------------------------------------- public API
+    @property
+    def desired(self) -> MergedSubscriptions:
+        """The set we want subscribed (the latest given to :meth:`set_subscriptions`)."""
+        return self._desired
+
+    @property
+    def sent(self) -> MergedSubscriptions | None:
+        """The set the live socket is subscribed to (None: not connected or nothing sent yet)."""
+        return self._sent
+
+    @property
+    def running(self) -> bool:
+        """True while the supervisor task is alive."""
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        """Start connecting (idempotent). Must be called on the running event loop."""
+        if self._closing:
+            raise ConnectionFailure(f"{self.name}: connection is closed")
+        if self.running:
+            return
+        self._task = asyncio.get_running_loop().create_task(
+            self._supervise(), name=f"upbit-monitor:{self.name}:supervisor"
+        )
+
+    def set_subscriptions(self, merged: MergedSubscriptions) -> None:
+        """Make ``merged`` the wanted set; it is sent as soon as connected and within the rate limit."""
+        self._desired = merged
+        self._request.set()
+
+    def reconnect(self, reason: str = "requested", *, slow: bool = False) -> None:
+        """End the current session and reconnect (after ``retry_slow_s`` if ``slow``)."""
+        disposition = Disposition.RETRY_SLOW if slow else Disposition.RETRY
+        self._end_session(_Outcome(disposition, reason, delay_s=None if slow else 0.0, expected=not slow))
+        self._wake.set()
+
+    def fail(self, reason: str, *, key_problem: bool = False) -> None:
+        """Stop for good (FAILED / KEY_PROBLEM): e.g. the server rejected our credentials."""
+        outcome = _Outcome(Disposition.FATAL, reason, key_problem=key_problem)
+        # Also remembered for the supervisor, in case we are between sessions (backoff sleep).
+        self._fatal_pending = outcome
+        self._end_session(outcome)
+        self._wake.set()
+
+    async def close(self) -> None:
+        """Close the socket and cancel every task of this connection; safe to call twice."""
+        self._closing = True
+        self._end_session(_Outcome(Disposition.FATAL, "closed", clean=True))
+        self._wake.set()
+        task = self._task
+        if task is not None and not task.done():
+            try:
+                # Room for the closing handshake; after that the task is cancelled by wait_for.
+                await asyncio.wait_for(task, self.close_timeout_s + 2.0)
+            except (TimeoutError, asyncio.CancelledError):
+                if not task.done():
+                    raise
+            except Exception:
+                logger.exception("%s: supervisor failed while closing", self.name)
+        self._task = None
+        if self.state is not ConnState.CLOSED:
+            self._set_state(ConnState.CLOSED, "closed")
+
+    # ----------------------------------------------------------------- internals
+    _fatal_pending: _Outcome | None = None
+
+    def _set_state(self, state: ConnState, reason: str = "", retry_in_s: float | None = None) -> None:
+        self.state = state
+        if self._on_state is None:
+            return
+        change = StateChange(self.name, state, self.epoch, reason, retry_in_s, time.time())
+        try:
+            self._on_state(change)
+        except Exception:
+            logger.exception("%s: state listener raised", self.name)
+
+    def _end_session(self, outcome: _Outcome) -> None:
+        fut = self._session_end
+        if fut is not None and not fut.done():
+            fut.set_result(outcome)
+
+    async def _connect(self) -> ClientConnection:
+        """Open the socket; websockets failures become :mod:`upbit_monitor.errors` exceptions."""
+        try:
+            return await connect(
+                self.connector.url,
+                additional_headers=dict(self.connector.headers()),
+                proxy=None,
+                open_timeout=self.connect_timeout_s,
+                close_timeout=self.close_timeout_s,
+                ping_interval=self.connector.keepalive.ping_interval_s,
+                ping_timeout=self.connector.keepalive.ping_timeout_s,
+                max_size=_MAX_FRAME,
+                max_queue=256,
+            )
+        except InvalidStatus as exc:
+            status = exc.response.status_code
+            raise HandshakeRejected(f"handshake rejected: HTTP {status}", status) from exc
+        except InvalidURI as exc:
+            raise ConfigError(f"{self.name}: invalid URL {self.connector.url!r}") from exc
+        except TimeoutError as exc:
+            raise ConnectionFailure(f"connect timeout after {self.connect_timeout_s:g} s") from exc
+        except (OSError, WebSocketException) as exc:
+            raise ConnectionFailure(f"connect failed: {type(exc).__name__}: {exc}") from exc
+
+    async def _supervise(self) -> None:
+        delays = self._backoff_factory()
+        first = True
+        try:
+            while not self._closing:
+                self._set_state(ConnState.CONNECTING if first else ConnState.RECONNECTING, "connecting")
+                first = False
+                outcome: _Outcome
+                try:
+                    ws = await self._connect()
+                except HandshakeRejected as exc:
+                    disposition = self.connector.classify_handshake(exc.status)
+                    outcome = _Outcome(disposition, str(exc), key_problem=exc.status in (401, 403))
+                except ConfigError as exc:
+                    outcome = _Outcome(Disposition.FATAL, str(exc))
+                except ConnectionFailure as exc:
+                    outcome = _Outcome(Disposition.RETRY, str(exc))
+                else:
+                    outcome, got_data = await self._session(ws)
+                    if got_data:
+                        delays = self._backoff_factory()  # a working session resets the schedule
+                if self._fatal_pending is not None:
+                    outcome, self._fatal_pending = self._fatal_pending, None
+                if self._closing or outcome.clean:
+                    break
+                now = self._clock()
+                if not outcome.expected:
+                    self.stats.note_error(now, outcome.reason)
+                if outcome.disposition is Disposition.FATAL:
+                    state = ConnState.KEY_PROBLEM if outcome.key_problem else ConnState.FAILED
+                    logger.error("%s: giving up: %s", self.name, outcome.reason)
+                    self._set_state(state, outcome.reason)
+                    return
+                delay = outcome.delay_s if outcome.delay_s is not None else next(delays)
+                if outcome.disposition is Disposition.RETRY_SLOW:
+                    delay = max(delay, self.retry_slow_s)
+                self.stats.reconnects += 1
+                if not outcome.expected:
+                    self.stats.reconnect_times.append(now)
+                logger.log(logging.INFO if outcome.expected else logging.WARNING,
+                           "%s: %s; reconnecting in %.2f s", self.name, outcome.reason, delay)
+                self._set_state(ConnState.RECONNECTING, outcome.reason, retry_in_s=delay)
+                if delay > 0:
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), delay)
+        finally:
+            await self._stop_session_tasks()
+
+    async def _session(self, ws: ClientConnection) -> tuple[_Outcome, bool]:
+        """Run one connected socket until it ends; returns the outcome and whether data arrived."""
+        loop = asyncio.get_running_loop()
+        self.epoch += 1
+        epoch = self.epoch
+        self._ws = ws
+        self._sent = None  # a fresh socket is subscribed to nothing
+        now = self._clock()
+        self._last_rx = now
+        self._last_text_ping = now
+        self.stats.connected_since = time.time()
+        self.stats.connected_since_mono = now
+        self._session_end = loop.create_future()
+        got_data = [False]
+        self._session_tasks = [
+            loop.create_task(self._reader(ws, epoch, got_data), name=f"upbit-monitor:{self.name}:reader"),
+            loop.create_task(self._sender(ws), name=f"upbit-monitor:{self.name}:sender"),
+            loop.create_task(self._watchdog(ws), name=f"upbit-monitor:{self.name}:watchdog"),
+        ]
+        for task in self._session_tasks:
+            task.add_done_callback(self._session_task_done)
+        self._request.set()  # resubscribe the full set right away
+        self._set_state(ConnState.CONNECTED, f"connected (epoch {epoch})")
+        try:
+            outcome = await self._session_end
+        finally:
+            await self._stop_session_tasks()
+            self._session_end = None
+            self._sent = None
+            self._ws = None
+            self.stats.connected_since = None
+            self.stats.connected_since_mono = None
+            # Bounded by close_timeout; the socket may already be closed.
+            with contextlib.suppress(Exception):
+                await ws.close()
+        return outcome, got_data[0]
+
+    def _session_task_done(self, task: asyncio.Task[Any]) -> None:
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            logger.error("%s: %s failed: %r", self.name, task.get_name(), exc, exc_info=exc)
+            self._end_session(_Outcome(Disposition.RETRY, f"internal error: {exc!r}"))
+        else:
+            result = task.result()
+            if isinstance(result, _Outcome):
+                self._end_session(result)
+
+    async def _stop_session_tasks(self) -> None:
+        tasks, self._session_tasks = self._session_tasks, []
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _close_outcome(self, ws: ClientConnection, exc: ConnectionClosed | None) -> _Outcome:
+        code = ws.close_code
+        reason = ws.close_reason or ""
+        self.stats.last_close_code = code
+        self.stats.last_close_reason = reason
+        text = f"closed by peer: code {code}" + (f" {reason!r}" if reason else "")
+        if exc is not None and exc.rcvd is None:
+            text = f"connection lost: code {code}" + (f" {reason!r}" if reason else "")
+        disposition = self.connector.classify_close(code, reason)
+        return _Outcome(disposition, text, code=code)
+
+    async def _reader(self, ws: ClientConnection, epoch: int, got_data: list[bool]) -> _Outcome:
+        parse = self.connector.parse
+        sink = self._sink
+        stats = self.stats
+        window = stats.window
+        clock = self._clock
+        name = self.name
+        try:
+            async for data in ws:
+                now = clock()
+                self._last_rx = now
+                nbytes = len(data)
+                stats.msgs_total += 1
+                stats.bytes_total += nbytes
+                stats.last_message_at = now
+                window.add(nbytes, now)
+                try:
+                    events = parse(data, epoch)
+                except ParseError as exc:
+                    stats.parse_errors += 1
+                    stats.note_error(now, f"parse error: {exc}")
+                    continue
+                got_data[0] = True
+                try:
+                    sink(name, events, self.epoch)
+                except Exception:
+                    stats.note_error(now, "event sink raised")
+                    logger.exception("%s: event sink raised; frame dropped", name)
+        except ConnectionClosed as exc:
+            return self._close_outcome(ws, exc)
+        return self._close_outcome(ws, None)
+
+    async def _wait_budget(self) -> None:
+        delay = self.limiter.delay()
+        while delay > 0:
+            await asyncio.sleep(delay)
+            delay = self.limiter.delay()
+
+    async def _send(self, ws: ClientConnection, text: str) -> None:
+        self.limiter.record()
+        try:
+            await ws.send(text)
+        except ConnectionClosed:
+            raise  # the reader sees the same close and reports it
+        except WebSocketException as exc:
+            raise ConnectionFailure(f"send failed: {exc}") from exc
+
+    async def _sender(self, ws: ClientConnection) -> _Outcome | None:
+        connector = self.connector
+        while True:
+            await self._request.wait()
+            self._request.clear()
+            while self._desired != self._sent:
+                await self._wait_budget()
+                desired = self._desired  # read after waiting: the latest set wins
+                if desired == self._sent:
+                    break
+                if desired.is_empty and connector.clear_by_reconnect:
+                    if self._sent is not None and not self._sent.is_empty:
+                        # Nothing can unsubscribe everything on this exchange: use a fresh socket.
+                        return _Outcome(
+                            Disposition.RETRY, "subscription set emptied", delay_s=0.0, expected=True
+                        )
+                    self._sent = desired
+                    break
+                messages = connector.build_requests(self._sent, desired)
+                for i, text in enumerate(messages):
+                    if i:
+                        await self._wait_budget()
+                    try:
+                        await self._send(ws, text)
+                    except ConnectionClosed:
+                        return None
+                    self.stats.requests_sent += 1
+                    self.stats.last_request = text
+                self._sent = desired
+
+    async def _watchdog(self, ws: ClientConnection) -> _Outcome | None:
+        stale = self.stale_after_s
+        keepalive = self.connector.keepalive
+        # The text ping must come well before the stream is declared dead, or it cannot save it.
+        ping_after = min(keepalive.text_ping_after_s, stale / 2)
+        tick = min(1.0, stale / 5, ping_after / 2)
+        while True:
+            await asyncio.sleep(tick)
+            now = self._clock()
+            subscribed = self._sent is not None and not self._sent.is_empty
+            if not subscribed:
+                self._last_rx = now  # nothing is expected: silence is not staleness
+                continue
+            idle = now - self._last_rx
+            if idle >= stale:
+                self.stats.last_close_reason = f"stale: no message for {idle:.1f} s"
+                return _Outcome(Disposition.RETRY, f"stale: no message for {idle:.1f} s")
+            if (
+                keepalive.text_ping is not None
+                and idle >= ping_after
+                and now - self._last_text_ping >= ping_after
+                and self.limiter.delay() == 0
+            ):
+                self._last_text_ping = now
+                try:
+                    await self._send(ws, keepalive.text_ping)
+                except ConnectionClosed:
+                    return None
+                self.stats.text_pings_sent += 1

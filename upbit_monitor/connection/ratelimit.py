@@ -1,0 +1,66 @@
+"""Client-side pacing of messages we send: at most N per second and M per minute per connection.
+
+Sliding windows over the send times of the last minute (Upbit: 5/s and 100/min, counted per
+connection). The sender asks :meth:`RateLimiter.delay` before each message and waits that long;
+because it builds the request only after waiting, the latest subscription set always wins.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+
+from upbit_monitor.exchanges.base import RateLimit
+
+
+class RateLimiter:
+    """Sliding-window budget of one connection."""
+
+    def __init__(self, limit: RateLimit, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self._clock = clock
+        self._sent: deque[float] = deque()
+
+    def _trim(self, now: float) -> None:
+        while self._sent and self._sent[0] <= now - 60.0:
+            self._sent.popleft()
+
+    def _in_last(self, now: float, window: float) -> int:
+        count = 0
+        for t in reversed(self._sent):
+            if t <= now - window:
+                break
+            count += 1
+        return count
+
+    def delay(self) -> float:
+        """Seconds to wait before one more message fits both windows (0.0 = send now)."""
+        now = self._clock()
+        self._trim(now)
+        wait = 0.0
+        per_s, per_min = self.limit.per_second, self.limit.per_minute
+        if per_s and self._in_last(now, 1.0) >= per_s:
+            # The oldest of the last `per_s` sends must leave the 1 s window.
+            wait = max(wait, self._sent[-per_s] + 1.0 - now)
+        if per_min and len(self._sent) >= per_min:
+            wait = max(wait, self._sent[-per_min] + 60.0 - now)
+        return max(wait, 0.0)
+
+    def record(self) -> None:
+        """Count one message sent now."""
+        now = self._clock()
+        self._trim(now)
+        self._sent.append(now)
+
+    def remaining(self) -> tuple[int, int]:
+        """Messages still allowed (in the current 1 s window, in the current 60 s window).
+
+        An unlimited window reports -1.
+        """
+        now = self._clock()
+        self._trim(now)
+        per_s, per_min = self.limit.per_second, self.limit.per_minute
+        left_s = per_s - self._in_last(now, 1.0) if per_s else -1
+        left_min = per_min - len(self._sent) if per_min else -1
+        return max(left_s, -1), max(left_min, -1)

@@ -1,0 +1,139 @@
+"""The exchange-neutral connector interface the connection layer drives.
+
+A :class:`Connector` describes ONE WebSocket endpoint of one exchange: where it is, which headers the
+upgrade needs, how a change of the merged subscription set becomes wire messages, how incoming frames
+become typed events, how to keep a quiet stream alive and how fast we may send. Everything with a
+lifecycle (connect, reconnect with backoff, epochs, staleness watchdog, rate pacing, metrics) lives
+once in :class:`upbit_monitor.connection.Connection`; a new exchange only implements this interface.
+
+Connectors are sans-I/O and synchronous: they never touch sockets or the event loop. One connector
+instance serves one connection (it may keep per-connection state such as a parser with counters, or
+a request id counter for Binance-style SUBSCRIBE messages).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from upbit_monitor.protocol.policy import Disposition
+from upbit_monitor.protocol.subscriptions import MergedSubscriptions
+
+
+class StreamEvent(Protocol):
+    """What the manager needs of any event a connector returns.
+
+    Upbit's NamedTuple events satisfy it; another exchange may return its own NamedTuple (e.g. a
+    ``PriceQuote``). Events that concern one market also carry ``code``; the router reads it with
+    ``getattr(event, "code", "")`` so market-less events (status, errors) need none.
+    """
+
+    @property
+    def type(self) -> str:
+        """The event type (the routing key together with ``code``)."""
+
+    @property
+    def epoch(self) -> int:
+        """The connection epoch this event was received in."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeepalivePolicy:
+    """How to keep a quiet stream alive and prove it is alive.
+
+    Attributes:
+        ping_interval_s: WebSocket protocol PING every N s (None = off). The library closes the
+            connection if the PONG does not arrive within ``ping_timeout_s``.
+        ping_timeout_s: PONG deadline for protocol pings.
+        text_ping: an application-level ping text (Upbit ``"PING"`` -> ``{"status":"UP"}``), sent when
+            nothing was received for ``text_ping_after_s``; its reply counts as a message, so a quiet
+            but healthy stream never trips the staleness watchdog. None = off.
+        text_ping_after_s: quiet time before a text ping is sent.
+        text_ping_always: send ``text_ping`` every ``text_ping_after_s`` whatever was received
+            (Bybit wants ``{"op":"ping"}`` every 20 s even on a busy stream: its server judges OUR
+            liveness by what we send). False = only on quiet streams, as above.
+    """
+
+    ping_interval_s: float | None = 30.0
+    ping_timeout_s: float | None = 20.0
+    text_ping: str | None = None
+    text_ping_after_s: float = 30.0
+    text_ping_always: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """Client-to-server message budget of one connection (0 = unlimited for that window)."""
+
+    per_second: int = 0
+    per_minute: int = 0
+
+
+class Connector(abc.ABC):
+    """One WebSocket endpoint of one exchange. Subclass it and register a factory by name.
+
+    Class attributes / attributes a subclass sets:
+        name: the connection name (``"upbit-public"``); also the registry key.
+        url: the ``ws://`` / ``wss://`` endpoint.
+        keepalive: a :class:`KeepalivePolicy`.
+        rate_limit: a :class:`RateLimit` on messages we send.
+        clear_by_reconnect: True if the exchange cannot express "subscribe to nothing" on a live
+            socket (Upbit: every request replaces the set and an empty request is an error); the
+            connection then recycles the socket when the merged set becomes empty.
+    """
+
+    name: str
+    url: str
+    keepalive: KeepalivePolicy = KeepalivePolicy()
+    rate_limit: RateLimit = RateLimit()
+    clear_by_reconnect: bool = False
+
+    def headers(self) -> Mapping[str, str]:
+        """Extra HTTP headers for the upgrade request, built fresh for every connection attempt.
+
+        A private connector puts a new JWT (fresh nonce) here. Never return an ``Origin`` header
+        (Upbit throttles requests carrying one to 1 per 10 s).
+        """
+        return {}
+
+    @abc.abstractmethod
+    def build_requests(
+        self, previous: MergedSubscriptions | None, current: MergedSubscriptions
+    ) -> list[str]:
+        """The text messages that turn the server-side set ``previous`` into ``current``.
+
+        ``previous`` is None right after a (re)connect (the server knows nothing of us). Upbit
+        ignores ``previous`` and sends one full-set request; diff-based exchanges send
+        SUBSCRIBE/UNSUBSCRIBE messages. Return ``[]`` when nothing needs to be sent.
+        """
+
+    @abc.abstractmethod
+    def parse(self, data: bytes | str, epoch: int) -> Sequence[Any]:
+        """Decode one frame into :class:`StreamEvent` objects stamped with ``epoch``.
+
+        Raises:
+            upbit_monitor.errors.ParseError: the frame is not valid JSON/UTF-8 (counted, the
+                connection stays up). Unknown shapes are returned as events, not raised.
+        """
+
+    def classify_close(self, code: int | None, reason: str) -> Disposition:
+        """What to do after the server closed the socket (RETRY, RETRY_SLOW or FATAL)."""
+        return Disposition.RETRY
+
+    def classify_handshake(self, status: int) -> Disposition:
+        """What to do after an HTTP status refused the upgrade."""
+        if status in (401, 403):
+            return Disposition.FATAL
+        if status in (418, 429):
+            return Disposition.RETRY_SLOW
+        return Disposition.RETRY
+
+    def classify_server_error(self, name: str) -> Disposition:
+        """What to do after an error frame (IGNORE = report it, keep the connection)."""
+        return Disposition.IGNORE
+
+    def describe(self) -> str:
+        """A short human description for logs and the status panel (never contains secrets)."""
+        return f"{self.name} {self.url}"

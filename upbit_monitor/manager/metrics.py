@@ -1,0 +1,138 @@
+"""Per-connection metrics snapshots and the health score.
+
+Health score in [0, 1], the *weakest* of four inputs (so one bad signal is never averaged away):
+
+* **state**: 1.0 when CONNECTED; 0.0 otherwise (connecting, reconnecting, failed, closed).
+* **message age** (only while subscribed): 1.0 up to half the stale limit, then falling linearly
+  to 0.0 at the stale limit (where the watchdog declares the stream dead).
+* **error rate**: errors (failed connects, abnormal closes, parse errors, server error frames)
+  in the last 60 s; ``1 - n/10``, so 10 errors a minute = 0.
+* **recent reconnects**: unplanned reconnects in the last 5 minutes; ``1 - n/5``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from upbit_monitor.connection.connection import Connection
+from upbit_monitor.connection.state import ConnState
+from upbit_monitor.connection.stats import ConnStats
+from upbit_monitor.manager.router import RouteStats
+
+ERROR_WINDOW_S = 60.0
+ERRORS_FOR_ZERO = 10
+RECONNECT_WINDOW_S = 300.0
+RECONNECTS_FOR_ZERO = 5
+
+
+def health_score(
+    *,
+    state: ConnState,
+    subscribed: bool,
+    last_message_age_s: float | None,
+    stale_after_s: float,
+    recent_errors: int,
+    recent_reconnects: int,
+) -> float:
+    """Combine the documented inputs (see the module docstring) into a score in [0, 1]."""
+    if state is not ConnState.CONNECTED:
+        return 0.0
+    age_factor = 1.0
+    if subscribed and last_message_age_s is not None and stale_after_s > 0:
+        knee = stale_after_s / 2
+        if last_message_age_s > knee:
+            age_factor = max(0.0, 1.0 - (last_message_age_s - knee) / (stale_after_s - knee))
+    error_factor = max(0.0, 1.0 - recent_errors / ERRORS_FOR_ZERO)
+    reconnect_factor = max(0.0, 1.0 - recent_reconnects / RECONNECTS_FOR_ZERO)
+    return round(min(age_factor, error_factor, reconnect_factor), 3)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionMetrics:
+    """A frozen snapshot of one connection (what the status panel shows)."""
+
+    name: str
+    state: ConnState
+    connected_since: float | None  # wall clock (time.time()) of the current session
+    msgs_total: int
+    bytes_total: int
+    msgs_per_s: float  # sliding 5 s window
+    bytes_per_s: float
+    last_message_age_s: float | None
+    errors: int
+    reconnects: int
+    last_close_code: int | None
+    last_close_reason: str
+    epoch: int
+    stale_dropped: int
+    requests_sent: int
+    last_request: str | None
+    rate_budget_s: int  # messages still allowed this second (-1 = unlimited)
+    rate_budget_min: int  # ... and this minute
+    health: float
+    last_server_error: tuple[str, str] | None  # (name, message)
+    unknown_messages: int
+    parse_errors: int = 0
+    server_errors: int = 0
+    callback_errors: int = 0
+    last_error: str = ""
+    url: str = ""
+    subscribed_pairs: int = 0
+    last_message_age_by_key: Mapping[tuple[str, str], float] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+
+
+def snapshot(conn: Connection, route: RouteStats, now: float) -> ConnectionMetrics:
+    """Build the snapshot of ``conn`` at monotonic time ``now``."""
+    st: ConnStats = conn.stats
+    since = st.connected_since_mono
+    msgs_s, bytes_s = st.window.rates(now, since) if since is not None else (0.0, 0.0)
+    age = None if st.last_message_at is None else max(0.0, now - st.last_message_at)
+    sent = conn.sent
+    subscribed = sent is not None and not sent.is_empty
+    recent_errors = ConnStats.recent(st.error_times, now, ERROR_WINDOW_S)
+    left_s, left_min = conn.limiter.remaining()
+    desired = conn.desired
+    pairs = sum(len(e.codes) or 1 for e in desired.entries)
+    return ConnectionMetrics(
+        name=conn.name,
+        state=conn.state,
+        connected_since=st.connected_since,
+        msgs_total=st.msgs_total,
+        bytes_total=st.bytes_total,
+        msgs_per_s=round(msgs_s, 2),
+        bytes_per_s=round(bytes_s, 1),
+        last_message_age_s=age,
+        errors=st.errors,
+        reconnects=st.reconnects,
+        last_close_code=st.last_close_code,
+        last_close_reason=st.last_close_reason,
+        epoch=conn.epoch,
+        stale_dropped=route.stale_dropped,
+        requests_sent=st.requests_sent,
+        last_request=st.last_request,
+        rate_budget_s=left_s,
+        rate_budget_min=left_min,
+        health=health_score(
+            state=conn.state,
+            subscribed=subscribed,
+            last_message_age_s=age,
+            stale_after_s=conn.stale_after_s,
+            recent_errors=recent_errors,
+            recent_reconnects=ConnStats.recent(st.reconnect_times, now, RECONNECT_WINDOW_S),
+        ),
+        last_server_error=route.last_server_error,
+        unknown_messages=route.unknown_messages,
+        parse_errors=st.parse_errors,
+        server_errors=route.server_errors,
+        callback_errors=route.callback_errors,
+        last_error=st.last_error,
+        url=conn.connector.url,
+        subscribed_pairs=pairs,
+        last_message_age_by_key=MappingProxyType(
+            {key: max(0.0, now - t) for key, t in route.last_seen.items()}
+        ),
+    )
