@@ -1,0 +1,96 @@
+"""Simulator settings, including every behaviour upbit-protocol.md tags as UNCONFIRMED.
+
+One frozen dataclass, :class:`SimConfig`. Defaults mimic the real exchange as closely as the protocol
+notes allow; where Upbit's behaviour is unknown the default is the documented "most likely" choice
+and the field's comment says so. Tests override fields with ``SimConfig(...)`` or
+``Simulator(config=..., **overrides)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from upbit_monitor.errors import ConfigError
+
+# A 32-byte-plus secret: PyJWT warns (an error under -W error) for HMAC keys shorter than that.
+DEMO_ACCESS_KEY = "sim-access-key-0000000000000000"
+DEMO_SECRET_KEY = "sim-secret-key-0000000000000000000000000000000"
+
+
+@dataclass(frozen=True, slots=True)
+class SimConfig:
+    """Every knob of the simulator. All durations are seconds."""
+
+    seed: int = 1
+    host: str = "127.0.0.1"
+    # Market activity: total market events per second (trade + ticker + orderbook counted
+    # separately) across all markets, before subscription filtering. Candles come on top.
+    msg_rate: float = 200.0
+    # The feed loop period. Each tick generates ``msg_rate * tick_s`` events (times a burst factor).
+    tick_s: float = 0.02
+    # Random bursts: the instantaneous rate is multiplied by a factor drawn around 1.0.
+    bursty: bool = True
+    n_krw_markets: int = 200
+    # --- connection limits -------------------------------------------------------------------
+    idle_timeout_s: float = 120.0
+    # UNCONFIRMED: the idle close code. None = drop TCP without a close frame (clients see 1006,
+    # which is what pyupbit users report).
+    idle_close_code: int | None = None
+    connect_rate_per_s: int = 5  # 0 disables; over the limit -> HTTP 429 on the handshake
+    msg_rate_per_s: int = 5  # requests per connection per second; 0 disables
+    msg_rate_per_min: int = 100
+    # UNCONFIRMED: reaction to a request over the per-connection limit:
+    # "error" (error frame, request ignored), "drop" (silently ignored), "close" (close frame).
+    rate_limit_reaction: str = "error"
+    rate_limit_error_name: str = "TOO_MANY_SUBSCRIBE"  # UNCONFIRMED: no name is documented
+    rate_limit_close_code: int = 1008
+    # UNCONFIRMED: whether a text PING counts against the per-connection message limit.
+    ping_counts_for_rate: bool = False
+    # UNCONFIRMED: one {"status":"UP"} per PING (0) or, after the first PING, one every N seconds.
+    status_up_interval_s: float = 0.0
+    # --- request handling (all UNCONFIRMED) ---------------------------------------------------
+    # Both is_only_snapshot and is_only_realtime true: "snapshot" (snapshot only), "nothing"
+    # (no data at all) or "error" (INVALID_PARAM).
+    both_flags: str = "snapshot"
+    # Whether a failed request cancels the previous subscription set (default: it stays).
+    error_clears_subscriptions: bool = False
+    # Close the connection after sending an error frame (code 1008 when set).
+    close_on_error: bool = False
+    # LIST_SUBSCRIPTIONS codes keep the ".N" depth suffix.
+    list_keeps_depth_suffix: bool = False
+    # JSON_LIST / SIMPLE_LIST: max objects per array frame (1 = always a 1-element array).
+    list_batch: int = 1
+    # Lowercase or unknown codes: "ignore" (accepted, no data) or "error" (INVALID_PARAM).
+    bad_codes: str = "ignore"
+    # Error and status frames sent as binary (True) or text (False).
+    binary_control_frames: bool = True
+    # --- private endpoint -----------------------------------------------------------------------
+    access_key: str = DEMO_ACCESS_KEY
+    secret_key: str = field(default=DEMO_SECRET_KEY, repr=False)
+    # UNCONFIRMED: bad/missing JWT -> "frame" (handshake accepted, INVALID_AUTH error frame, then
+    # close 1008) or "http" (handshake refused with HTTP 401).
+    auth_failure: str = "frame"
+    reject_reused_nonce: bool = True
+    # --- REST -------------------------------------------------------------------------------------
+    rest_rate_per_s: int = 10  # per group; 0 disables
+    # After this many 429 answers within 10 s the client is blocked with 418 for rest_ban_s.
+    rest_ban_after: int = 50
+    rest_ban_s: float = 5.0
+    # --- sending --------------------------------------------------------------------------------
+    # A client that does not read: once this many frames wait, the connection is dropped (1008).
+    max_queued_frames: int = 200_000
+
+    def __post_init__(self) -> None:
+        choices = {
+            "rate_limit_reaction": ("error", "drop", "close"),
+            "both_flags": ("snapshot", "nothing", "error"),
+            "bad_codes": ("ignore", "error"),
+            "auth_failure": ("frame", "http"),
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ConfigError(f"SimConfig.{name} must be one of {allowed}")
+        if self.msg_rate < 0 or self.tick_s <= 0 or self.idle_timeout_s <= 0:
+            raise ConfigError("SimConfig: msg_rate >= 0, tick_s > 0 and idle_timeout_s > 0 required")
+        if self.list_batch < 1:
+            raise ConfigError("SimConfig.list_batch must be >= 1")

@@ -1,0 +1,210 @@
+"""The market feed: drives the model on a timer and fans events out to subscribed connections.
+
+An index ``(type, code) -> sessions`` means an event is built only when someone subscribes to it,
+and it is encoded at most once per key style (DEFAULT/SIMPLE) per orderbook variant, however many
+connections share it: each connection just queues the same ``bytes``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Iterable
+
+from upbit_monitor.protocol.encoder import dumps, encode
+from upbit_monitor.protocol.events import REALTIME, SNAPSHOT, Event
+from upbit_monitor.sim.builders import candle_event, orderbook_event, ticker_event, trade_event
+from upbit_monitor.sim.candles import CANDLE_UNITS
+from upbit_monitor.sim.config import SimConfig
+from upbit_monitor.sim.market import TRADE, MarketModel
+from upbit_monitor.sim.requests import TypeRequest
+from upbit_monitor.sim.session import Session
+
+Key = tuple[str, str]
+
+
+def encode_obj(event: Event, simple: bool) -> bytes:
+    """One event as JSON bytes with DEFAULT or SIMPLE keys."""
+    return dumps(encode(event, "SIMPLE" if simple else "DEFAULT"))
+
+
+class Feed:
+    """Subscription index + the timer loop generating market activity."""
+
+    def __init__(self, model: MarketModel, config: SimConfig) -> None:
+        self.model = model
+        self.config = config
+        self.index: dict[Key, set[Session]] = {}
+        self.speed = 1.0  # fault injection: < 1 slows the feed
+        self.paused = False
+        self.events_generated = 0
+        self.frames_queued = 0
+        self._rng = random.Random(f"feed-{config.seed}")
+        self._burst_until = 0.0
+        self._burst_factor = 1.0
+
+    # -- subscriptions ---------------------------------------------------------------------------
+    def register(self, session: Session, types: Iterable[TypeRequest]) -> None:
+        """Replace ``session``'s realtime subscriptions (Upbit: each request replaces the set)."""
+        self.unregister(session)
+        keys: set[Key] = set()
+        variants: dict[str, dict[float, int]] = {}
+        private_codes: set[str] = set()
+        private_all = False
+        for req in types:
+            if req.only_snapshot:
+                continue  # with both flags set, "snapshot"/"nothing" modes give no stream either
+            if req.type == "myOrder":
+                private_all = private_all or not req.codes
+                private_codes.update(req.codes)
+            for code, depth in zip(req.codes, req.depths, strict=True):
+                if req.type in ("myOrder", "myAsset"):
+                    continue
+                if not self.model.has(code):
+                    continue  # unknown/lowercase code: accepted, never any data
+                keys.add((req.type, code))
+                if req.type == "orderbook":
+                    per_level = variants.setdefault(code, {})
+                    per_level[req.level] = max(per_level.get(req.level, 0), depth)
+            if req.type in ("myOrder", "myAsset"):
+                keys.add((req.type, "*"))
+        session.rt_keys = keys
+        session.ob_variants = {
+            code: tuple((d, lv) for lv, d in sorted(per.items())) for code, per in variants.items()
+        }
+        session.private_codes = None if private_all else frozenset(private_codes)
+        for key in keys:
+            self.index.setdefault(key, set()).add(session)
+
+    def unregister(self, session: Session) -> None:
+        """Remove every realtime subscription of ``session``."""
+        for key in session.rt_keys:
+            subs = self.index.get(key)
+            if subs is not None:
+                subs.discard(session)
+                if not subs:
+                    del self.index[key]
+        session.rt_keys = set()
+        session.ob_variants = {}
+
+    # -- snapshots -------------------------------------------------------------------------------
+    def snapshot(self, session: Session, types: Iterable[TypeRequest], now_ms: int) -> None:
+        """Queue one SNAPSHOT per (type, code) of the request, in request order."""
+        model = self.model
+        for req in types:
+            if req.only_realtime and not (req.only_snapshot and self.config.both_flags == "snapshot"):
+                continue
+            if req.only_snapshot and req.only_realtime and self.config.both_flags == "nothing":
+                continue
+            if req.type in ("myOrder", "myAsset"):
+                continue  # private streams are realtime only
+            for code, depth in zip(req.codes, req.depths, strict=True):
+                if not model.has(code):
+                    continue
+                st = model.state(code)
+                event: Event | None
+                if req.type == "ticker":
+                    event = ticker_event(st, SNAPSHOT, now_ms)
+                elif req.type == "trade":
+                    event = trade_event(st, SNAPSHOT, now_ms)
+                elif req.type == "orderbook":
+                    event = orderbook_event(st, depth, req.level, SNAPSHOT, now_ms)
+                else:
+                    bar = model.series(code, req.type).latest(now_ms)
+                    event = candle_event(code, req.type, bar, SNAPSHOT, now_ms) if bar else None
+                if event is not None:
+                    session.push(encode_obj(event, session.simple))
+
+    # -- realtime --------------------------------------------------------------------------------
+    def send(self, subs: Iterable[Session], event: Event) -> None:
+        """Queue ``event`` to every session in ``subs``, encoding once per key style."""
+        cache: dict[bool, bytes] = {}
+        n = 0
+        for s in subs:
+            data = cache.get(s.simple)
+            if data is None:
+                data = cache[s.simple] = encode_obj(event, s.simple)
+            s.push(data)
+            n += 1
+        self.frames_queued += n
+
+    def dispatch(self, kind: int, code: str, now_ms: int) -> None:
+        """Send the realtime messages caused by one model change."""
+        index = self.index
+        st = self.model.state(code)
+        if kind == TRADE:
+            subs = index.get(("trade", code))
+            if subs:
+                self.send(tuple(subs), trade_event(st, REALTIME, now_ms))
+            subs = index.get(("ticker", code))
+            if subs:
+                self.send(tuple(subs), ticker_event(st, REALTIME, now_ms))
+        subs = index.get(("orderbook", code))
+        if subs:
+            cache: dict[tuple[int, float, bool], bytes | None] = {}
+            for s in tuple(subs):
+                for depth, level in s.ob_variants.get(code, ()):
+                    key = (depth, level, s.simple)
+                    if key not in cache:
+                        ev = orderbook_event(st, depth, level, REALTIME, now_ms)
+                        cache[key] = None if ev is None else encode_obj(ev, s.simple)
+                    data = cache[key]
+                    if data is not None:
+                        s.push(data)
+                        self.frames_queued += 1
+
+    def push_candles(self, now_ms: int) -> None:
+        """The 1 s candle push: one message per (candle type, code) that traded since the last push."""
+        model = self.model
+        for code in model.take_traded_codes():
+            for ctype in CANDLE_UNITS:
+                subs = self.index.get((ctype, code))
+                if subs:
+                    bar = model.series(code, ctype).current
+                    if bar is not None:
+                        self.send(tuple(subs), candle_event(code, ctype, bar, REALTIME, now_ms))
+
+    def step(self, n_events: int, now_ms: int) -> None:
+        """Generate ``n_events`` market events now and dispatch each one as it happens."""
+        for kind, code in self.model.advance(now_ms, n_events):
+            self.dispatch(kind, code, now_ms)
+        self.events_generated += n_events
+
+    def _rate_factor(self, now: float) -> float:
+        if not self.config.bursty:
+            return 1.0
+        rng = self._rng
+        if now >= self._burst_until:
+            # Mostly calm (0.7x) with bursts of 2-5x lasting ~1 s: averages close to 1x.
+            if rng.random() < 0.12:
+                self._burst_factor = rng.uniform(2.0, 5.0)
+                self._burst_until = now + rng.expovariate(1.0)
+            else:
+                self._burst_factor = 0.7
+                self._burst_until = now + rng.expovariate(2.0)
+        return self._burst_factor
+
+    async def run(self) -> None:
+        """The feed loop (cancel to stop)."""
+        loop = asyncio.get_running_loop()
+        tick = self.config.tick_s
+        last = loop.time()
+        next_candles = last + 1.0
+        carry = 0.0
+        while True:
+            await asyncio.sleep(tick)
+            now = loop.time()
+            dt = min(now - last, 1.0)
+            last = now
+            if self.paused:
+                continue
+            carry += self.config.msg_rate * self.speed * self._rate_factor(now) * dt
+            n = int(carry)
+            carry -= n
+            now_ms = int(time.time() * 1000)
+            if n:
+                self.step(n, now_ms)
+            if now >= next_candles:
+                next_candles = max(next_candles + 1.0, now)
+                self.push_candles(now_ms)

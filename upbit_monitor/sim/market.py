@@ -1,0 +1,288 @@
+"""Deterministic, seeded market model shared by every simulated venue.
+
+Public API (used by the Upbit simulator here and by the Binance/Bybit simulators later)::
+
+    model = MarketModel(seed=1, n_krw=200, now_ms=None)
+    model.markets                      # tuple[MarketInfo, ...]: code, korean_name, english_name, weight
+    model.codes(quote="KRW")           # ["KRW-BTC", ...] in activity order (quote=None: all)
+    model.price(code)                  # last trade price, float, on the market's tick grid
+    model.state(code)                  # MarketState: book, daily/24h statistics, last trade
+    unsubscribe = model.add_trade_listener(cb)   # cb(TradeTick) for every trade, synchronously
+    for kind, code in model.advance(now_ms, n_events): ...  # generator of (TRADE|BOOK, code)
+    model.print_trade(code, side, volume, now_ms)  # a trade of given size (private fills)
+    model.series(code, "candle.1m")    # CandleSeries (REST history, candle snapshots)
+    model.take_traded_codes()          # codes that traded since the last call (1 s candle push)
+
+The model has no clock and no I/O: the caller passes ``now_ms`` and an event budget (each trade
+costs 3 events: trade, ticker, orderbook; a quote-only book change costs 1), so the same seed and the
+same sequence of calls always give the same trades. Prices follow a bursty random walk with weak
+mean reversion; activity is Zipf-distributed over markets (BTC busiest).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
+from itertools import accumulate
+from typing import NamedTuple
+
+from upbit_monitor.sim.book import Book
+from upbit_monitor.sim.candles import CANDLE_UNITS, CandleSeries
+from upbit_monitor.sim.catalog import KNOWN_COINS, MarketInfo, build_catalog
+from upbit_monitor.sim.ticks import snap, tick_for
+
+TRADE = 1
+BOOK = 2
+DAY_MS = 86_400_000
+_DAILY_TURNOVER_KRW = 3e12  # whole exchange, split over markets by weight
+_QUOTE_KRW = {"KRW": 1.0, "BTC": KNOWN_COINS[0][3], "USDT": KNOWN_COINS[3][3]}
+_TRADE_SIGMA = 4e-4  # relative price step scale per trade
+
+
+class TradeTick(NamedTuple):
+    """One simulated trade, venue-neutral."""
+
+    code: str
+    price: float
+    volume: float
+    side: str  # BID = buyer-initiated, ASK = seller-initiated
+    timestamp_ms: int
+    sequential_id: int
+
+
+class MarketState:
+    """Mutable state of one market (read it, do not write it from outside the model)."""
+
+    __slots__ = (
+        "acc_ask",
+        "acc_bid",
+        "acc_price",
+        "acc_volume",
+        "book",
+        "day",
+        "h52",
+        "h52_date",
+        "high",
+        "info",
+        "l52",
+        "l52_date",
+        "last_sid",
+        "last_side",
+        "last_ts",
+        "last_volume",
+        "liquidity",
+        "low",
+        "move_p",
+        "open",
+        "prev_close",
+        "prev_day_price",
+        "prev_day_volume",
+        "price",
+        "quote_krw",
+        "ref_price",
+    )
+
+    def __init__(self, info: MarketInfo, rng: random.Random, now_ms: int, total_weight: float) -> None:
+        self.info = info
+        self.quote_krw = _QUOTE_KRW.get(info.quote, 1.0)
+        tick = tick_for(info.code, info.initial_price)
+        self.price = snap(info.initial_price, tick)
+        self.ref_price = self.price
+        self.prev_close = snap(self.price * math.exp(rng.gauss(0.0, 0.03)), tick_for(info.code, self.price))
+        self.open = self.prev_close
+        self.high = max(self.open, self.price)
+        self.low = min(self.open, self.price)
+        elapsed = (now_ms % DAY_MS) / DAY_MS
+        daily_volume = _DAILY_TURNOVER_KRW * info.weight / total_weight / (self.price * self.quote_krw)
+        self.acc_volume = round(daily_volume * elapsed * rng.uniform(0.8, 1.2), 8)
+        self.acc_price = self.acc_volume * (self.open + self.price) / 2
+        self.acc_bid = round(self.acc_volume * rng.uniform(0.4, 0.6), 8)
+        self.acc_ask = round(self.acc_volume - self.acc_bid, 8)
+        self.prev_day_volume = daily_volume * rng.uniform(0.7, 1.3)
+        self.prev_day_price = self.prev_day_volume * self.prev_close
+        year_ago = now_ms - rng.randrange(30, 360) * DAY_MS
+        self.h52 = snap(self.high * rng.uniform(1.05, 2.5), tick_for(info.code, self.high * 2.5))
+        self.h52_date = _date_dash(now_ms - rng.randrange(1, 300) * DAY_MS)
+        self.l52 = snap(self.low * rng.uniform(0.3, 0.95), tick_for(info.code, self.low * 0.3))
+        self.l52_date = _date_dash(year_ago)
+        self.day = now_ms // DAY_MS
+        mean_size = 2e6 / (self.price * self.quote_krw) * (0.2 + info.weight)
+        self.book = Book(info.code, self.price, rng, mean_size)
+        self.last_side = "BID"
+        self.last_volume = round(mean_size * 0.05, 8)
+        self.last_ts = now_ms - 1000
+        self.last_sid = self.last_ts * 10_000
+        self.move_p = min(0.6, _TRADE_SIGMA * self.price / tick_for(info.code, self.price))
+        # Probability that a 1-minute interval has at least one trade (drives synthetic gaps).
+        self.liquidity = min(1.0, 0.35 + info.weight * 30)
+
+    def roll_day(self, now_ms: int) -> None:
+        """UTC midnight: yesterday's close becomes prev_close and the accumulators restart."""
+        self.prev_close = self.price
+        self.open = self.high = self.low = self.price
+        self.prev_day_volume, self.prev_day_price = self.acc_volume, self.acc_price
+        self.acc_volume = self.acc_price = self.acc_ask = self.acc_bid = 0.0
+        self.day = now_ms // DAY_MS
+
+    def volume_24h(self, now_ms: int) -> float:
+        """Rolling 24 h volume: today so far plus the part of yesterday still inside the window."""
+        remaining = 1.0 - (now_ms % DAY_MS) / DAY_MS
+        return round(self.acc_volume + self.prev_day_volume * remaining, 8)
+
+    def price_24h(self, now_ms: int) -> float:
+        """Rolling 24 h quote turnover."""
+        remaining = 1.0 - (now_ms % DAY_MS) / DAY_MS
+        return round(self.acc_price + self.prev_day_price * remaining, 8)
+
+
+def _date_dash(ts_ms: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(ts_ms / 1000))
+
+
+class MarketModel:
+    """All simulated markets; see the module docstring for the API."""
+
+    def __init__(self, seed: int = 1, n_krw: int = 200, now_ms: int | None = None) -> None:
+        now = int(time.time() * 1000) if now_ms is None else now_ms
+        self.seed = seed
+        self.markets: tuple[MarketInfo, ...] = build_catalog(seed, n_krw)
+        self._rng = random.Random(f"market-{seed}")
+        total = sum(m.weight for m in self.markets)
+        self._states = {m.code: MarketState(m, self._rng, now, total) for m in self.markets}
+        self._codes = [m.code for m in self.markets]
+        self._cum = list(accumulate(m.weight for m in self.markets))
+        self._listeners: list[Callable[[TradeTick], None]] = []
+        self._series: dict[tuple[str, str], CandleSeries] = {}
+        self._traded: set[str] = set()
+        self._seq = 0
+        self.trades_total = 0
+        self.created_ms = now
+
+    # -- queries -------------------------------------------------------------------------------
+    def codes(self, quote: str | None = None) -> list[str]:
+        """Market codes, busiest first within each quote currency."""
+        if quote is None:
+            return list(self._codes)
+        prefix = quote + "-"
+        return [c for c in self._codes if c.startswith(prefix)]
+
+    def has(self, code: str) -> bool:
+        """Whether ``code`` is a simulated market."""
+        return code in self._states
+
+    def state(self, code: str) -> MarketState:
+        """State of ``code`` (KeyError if unknown)."""
+        return self._states[code]
+
+    def price(self, code: str) -> float:
+        """Last trade price of ``code``."""
+        return self._states[code].price
+
+    def series(self, code: str, candle_type: str) -> CandleSeries:
+        """The candle series of ``code`` for ``candle_type`` (e.g. ``candle.1m``), created on demand."""
+        key = (code, candle_type)
+        series = self._series.get(key)
+        if series is None:
+            st = self._states[code]
+            interval = CANDLE_UNITS[candle_type]
+            liquidity = 1.0 - (1.0 - st.liquidity) ** (interval / 60)
+            series = CandleSeries(code, interval, self.seed, liquidity, st.price, st.last_ts)
+            self._series[key] = series
+        return series
+
+    def add_trade_listener(self, callback: Callable[[TradeTick], None]) -> Callable[[], None]:
+        """Call ``callback(tick)`` for every trade; returns a function that removes it."""
+        self._listeners.append(callback)
+
+        def remove() -> None:
+            if callback in self._listeners:
+                self._listeners.remove(callback)
+
+        return remove
+
+    def take_traded_codes(self) -> set[str]:
+        """Codes with at least one trade since the previous call."""
+        traded, self._traded = self._traded, set()
+        return traded
+
+    # -- activity ------------------------------------------------------------------------------
+    def advance(self, now_ms: int, n_events: int) -> Iterator[tuple[int, str]]:
+        """Generate about ``n_events`` market events at ``now_ms``, yielding ``(kind, code)``.
+
+        A generator: the model state reflects exactly the change just yielded, so a consumer that
+        builds messages per change (the feed) sees every trade, not just the last of a batch.
+        """
+        rng = self._rng
+        budget = n_events
+        cum, codes, total = self._cum, self._codes, self._cum[-1]
+        while budget > 0:
+            code = codes[min(bisect_right(cum, rng.random() * total), len(codes) - 1)]
+            if budget >= 3 and rng.random() < 0.5:
+                self._random_trade(code, now_ms)
+                budget -= 3
+                yield TRADE, code
+            else:
+                self._states[code].book.perturb(rng)
+                budget -= 1
+                yield BOOK, code
+
+    def _random_trade(self, code: str, now_ms: int) -> TradeTick:
+        st = self._states[code]
+        rng = self._rng
+        # Weak mean reversion keeps prices near their starting level over long runs.
+        drift = max(-0.2, min(0.2, math.log(st.price / st.ref_price) * 2))
+        side = "BID" if rng.random() < 0.5 - drift else "ASK"
+        notional = rng.lognormvariate(math.log(80_000), 1.6) / st.quote_krw
+        volume = max(round(notional / st.price, 8), 1e-8)
+        move = 0
+        if rng.random() < st.move_p:
+            move = 1 + int(rng.expovariate(2.0))
+            move = move if side == "BID" else -move
+        return self._trade(st, side, volume, now_ms, move)
+
+    def print_trade(self, code: str, side: str, volume: float, now_ms: int) -> TradeTick:
+        """Record a trade of ``volume`` at the best price for ``side`` (used for private fills)."""
+        return self._trade(self._states[code], side, round(volume, 8), now_ms, 0)
+
+    def _trade(self, st: MarketState, side: str, volume: float, now_ms: int, move: int) -> TradeTick:
+        if now_ms // DAY_MS != st.day:
+            st.roll_day(now_ms)
+        book = st.book
+        step = (move > 0) - (move < 0)
+        if move - step:
+            # A sweep: the book walks first, so the print lands on the last level taken and stays
+            # inside the spread that follows it.
+            book.move(move - step, self._rng)
+        price = book.best_ask if side == "BID" else book.best_bid
+        book.take(side, volume)
+        if step:
+            book.move(step, self._rng)
+        st.price = price
+        st.high = max(st.high, price)
+        st.low = min(st.low, price)
+        if price > st.h52:
+            st.h52, st.h52_date = price, _date_dash(now_ms)
+        if price < st.l52:
+            st.l52, st.l52_date = price, _date_dash(now_ms)
+        st.acc_volume = round(st.acc_volume + volume, 8)
+        st.acc_price += price * volume
+        if side == "BID":
+            st.acc_bid = round(st.acc_bid + volume, 8)
+        else:
+            st.acc_ask = round(st.acc_ask + volume, 8)
+        st.last_side, st.last_volume = side, volume
+        self._seq = (self._seq + 1) % 10_000
+        st.last_ts = now_ms
+        st.last_sid = now_ms * 10_000 + self._seq
+        code = st.info.code
+        for ctype in CANDLE_UNITS:
+            self.series(code, ctype).add_trade(now_ms, price, volume)
+        self._traded.add(code)
+        self.trades_total += 1
+        tick = TradeTick(code, price, volume, side, now_ms, st.last_sid)
+        for listener in tuple(self._listeners):
+            listener(tick)
+        return tick

@@ -1,0 +1,145 @@
+"""The :class:`Simulator`: market model + feed + WebSocket server + faults, in one object.
+
+    async with Simulator(seed=1, port=0, msg_rate=200) as sim:
+        sim.ws_url            # ws://127.0.0.1:PORT/websocket/v1
+        sim.ws_private_url    # ws://127.0.0.1:PORT/websocket/v1/private
+        sim.faults.drop_all()
+        await sim.restart()   # same port
+        await sim.wait_for_request(lambda r: r.parsed is not None)
+        sim.connections       # ConnectionRecord per connection, with the exact requests received
+
+Any :class:`~upbit_monitor.sim.config.SimConfig` field can be passed as a keyword argument.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from upbit_monitor.sim.config import SimConfig
+from upbit_monitor.sim.faults import Faults
+from upbit_monitor.sim.feed import Feed
+from upbit_monitor.sim.jwt_check import JwtVerifier
+from upbit_monitor.sim.market import MarketModel
+from upbit_monitor.sim.session import ConnectionRecord, RequestRecord
+from upbit_monitor.sim.ws_server import PRIVATE_PATH, PUBLIC_PATH, WsServer
+
+
+class Simulator:
+    """A local Upbit exchange. Use as ``async with`` or call :meth:`start` / :meth:`stop`."""
+
+    def __init__(self, *, config: SimConfig | None = None, port: int = 0, **overrides: Any) -> None:
+        base = config or SimConfig()
+        self.config = dataclasses.replace(base, **overrides) if overrides else base
+        self.model = MarketModel(self.config.seed, self.config.n_krw_markets)
+        self.feed = Feed(self.model, self.config)
+        self.verifier = JwtVerifier(self.config.access_key, self.config.secret_key,
+                                    reject_reused_nonce=self.config.reject_reused_nonce)
+        self.ws = WsServer(self.config, self.feed, self.verifier)
+        self.faults = Faults(self.ws, self.feed)
+        self._requested_port = port
+        self._feed_task: asyncio.Task[None] | None = None
+        self.port = 0
+
+    def __repr__(self) -> str:
+        return f"Simulator(ws={self.ws_url!r}, seed={self.config.seed})"
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    async def start(self) -> Simulator:
+        """Start listening and generating market data."""
+        self.port = await self.ws.start(self._requested_port)
+        self._feed_task = asyncio.get_running_loop().create_task(self.feed.run())
+        return self
+
+    async def stop(self) -> None:
+        """Stop everything; open connections are dropped."""
+        if self._feed_task is not None:
+            self._feed_task.cancel()
+            try:
+                await self._feed_task
+            except asyncio.CancelledError:
+                pass
+            self._feed_task = None
+        await self.ws.shutdown()
+
+    async def restart(self, downtime_s: float = 0.0, *, graceful: bool = False) -> None:
+        """Go down (connections dropped, or closed 1001 if ``graceful``) and come back on the same port."""
+        self.faults.history.append((asyncio.get_running_loop().time(), f"restart({downtime_s})"))
+        await self.ws.stop(graceful=graceful)
+        if downtime_s > 0:
+            await asyncio.sleep(downtime_s)
+        await self.ws.start(self.port)
+
+    async def __aenter__(self) -> Simulator:
+        return await self.start()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    # -- addresses -------------------------------------------------------------------------------
+    @property
+    def ws_url(self) -> str:
+        """Public WebSocket URL."""
+        return f"ws://{self.config.host}:{self.port}{PUBLIC_PATH}"
+
+    @property
+    def ws_private_url(self) -> str:
+        """Private WebSocket URL (needs a JWT)."""
+        return f"ws://{self.config.host}:{self.port}{PRIVATE_PATH}"
+
+    # -- inspection ------------------------------------------------------------------------------
+    @property
+    def connections(self) -> list[ConnectionRecord]:
+        """Every connection so far (open and closed), oldest first."""
+        return list(self.ws.records)
+
+    def open_connections(self, *, private: bool | None = None) -> list[ConnectionRecord]:
+        """Connections still open."""
+        return [r for r in self.ws.records
+                if r.is_open and (private is None or r.private == private)]
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """Every text message received on any connection, in arrival order."""
+        return sorted((r for c in self.ws.records for r in c.requests), key=lambda r: r.at)
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """Counters: handshakes, accepted, rejected_429, requests, request_errors, rate_limited, ..."""
+        out = dict(self.ws.stats)
+        out["events_generated"] = self.feed.events_generated
+        out["frames_queued"] = self.feed.frames_queued
+        out["frames_sent"] = sum(r.frames_sent for r in self.ws.records)
+        return out
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout_s: float = 5.0) -> None:
+        """Wait until ``predicate()`` is true; checked on every connect, close and request."""
+        await self.ws.wait_for(predicate, timeout_s)
+
+    async def wait_for_request(
+        self, predicate: Callable[[RequestRecord], bool] | None = None, *, timeout_s: float = 5.0,
+        after: int = 0,
+    ) -> RequestRecord:
+        """The first request (index >= ``after`` in :attr:`requests`) matching ``predicate``."""
+        found: list[RequestRecord] = []
+
+        def check() -> bool:
+            for r in self.requests[after:]:
+                if predicate is None or predicate(r):
+                    found.append(r)
+                    return True
+            return False
+
+        await self.wait_for(check, timeout_s)
+        return found[0]
+
+    async def wait_for_connections(self, n: int, *, timeout_s: float = 5.0,
+                                   private: bool | None = None) -> list[ConnectionRecord]:
+        """Wait until at least ``n`` connections are open."""
+        await self.wait_for(lambda: len(self.open_connections(private=private)) >= n, timeout_s)
+        return self.open_connections(private=private)

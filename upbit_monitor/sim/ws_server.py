@@ -1,0 +1,358 @@
+"""The Upbit WebSocket endpoints: ``/websocket/v1`` (public) and ``/websocket/v1/private``.
+
+Behaviour (upbit-protocol.md sections 2-8): data as BINARY frames of UTF-8 JSON; each valid request
+replaces the connection's subscription set; the format is connection-wide; SNAPSHOT then REALTIME;
+LIST_SUBSCRIPTIONS; text ``PING`` -> ``{"status":"UP"}``; protocol pings answered (websockets does it
+while reading, which is also why a stall - reading paused - stops the pongs); idle close; 5 connects/s
+(HTTP 429 on the handshake); per-connection message limits with a configurable reaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from http import HTTPStatus
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from upbit_monitor.protocol.encoder import dumps, encode
+from upbit_monitor.protocol.events import ServerError, StatusUp, SubscriptionEntry, SubscriptionList
+from upbit_monitor.sim.config import SimConfig
+from upbit_monitor.sim.feed import Feed
+from upbit_monitor.sim.jwt_check import AuthResult, JwtVerifier
+from upbit_monitor.sim.requests import MESSAGES, ParsedRequest, RequestRejected, parse_request
+from upbit_monitor.sim.session import ConnectionRecord, RequestRecord, Session
+
+log = logging.getLogger(__name__)
+
+PUBLIC_PATH = "/websocket/v1"
+PRIVATE_PATH = "/websocket/v1/private"
+
+
+class SimConnection(ServerConnection):
+    """A server connection that notes inbound traffic (the idle timer counts both directions)."""
+
+    session: Session | None = None
+    auth: AuthResult | None = None
+    record: ConnectionRecord | None = None
+
+    def data_received(self, data: bytes) -> None:
+        """Stamp activity, then let websockets process the bytes (this is where pongs are sent)."""
+        session = self.session
+        if session is not None:
+            session.last_activity = time.monotonic()
+        super().data_received(data)
+
+
+class WsServer:
+    """Accepts connections and speaks the Upbit protocol on them."""
+
+    def __init__(self, config: SimConfig, feed: Feed, verifier: JwtVerifier) -> None:
+        self.config = config
+        self.feed = feed
+        self.verifier = verifier
+        self.sessions: set[Session] = set()
+        self.records: list[ConnectionRecord] = []
+        self.stats: dict[str, int] = {
+            "handshakes": 0, "accepted": 0, "rejected_429": 0, "rejected_refused": 0,
+            "rejected_auth": 0, "requests": 0, "request_errors": 0, "rate_limited": 0, "pings": 0,
+        }
+        self.refuse_until = 0.0
+        self.refuse_status = 503
+        self.stall_new = False
+        self.on_session_open: Callable[[Session], None] | None = None
+        self._ids = itertools.count(1)
+        self._connects: deque[float] = deque()
+        self._origin_connects: deque[float] = deque()
+        self._server: Server | None = None
+        self._watchdog: asyncio.Task[None] | None = None
+        self._changed = asyncio.Condition()
+        self.port = 0
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    async def start(self, port: int) -> int:
+        """Listen on ``config.host:port`` (0 = any free port); returns the bound port."""
+        self._server = await serve(
+            self._handler,
+            self.config.host,
+            port,
+            process_request=self._process_request,
+            create_connection=SimConnection,
+            ping_interval=None,  # Upbit does not ping clients; it only answers their pings
+            compression="deflate",  # permessage-deflate when the client offers it (section 4)
+            max_size=1 << 20,
+            close_timeout=1.0,
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        if self._watchdog is None:
+            self._watchdog = asyncio.get_running_loop().create_task(self._idle_watchdog())
+        return self.port
+
+    async def stop(self, *, graceful: bool = False) -> None:
+        """Stop listening and end every connection (abort = TCP drop, graceful = close 1001)."""
+        if self._server is not None:
+            self._server.close(close_connections=False)
+            for session in list(self.sessions):
+                if graceful:
+                    await self._close(session, 1001, "going away")
+                else:
+                    self.abort(session)
+            await self._server.wait_closed()
+            self._server = None
+
+    async def shutdown(self) -> None:
+        """Stop everything including the idle watchdog."""
+        await self.stop()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            try:
+                await self._watchdog
+            except asyncio.CancelledError:
+                pass
+            self._watchdog = None
+
+    # -- handshake -------------------------------------------------------------------------------
+    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        self.stats["handshakes"] += 1
+        path = request.path.partition("?")[0]
+        if path not in (PUBLIC_PATH, PRIVATE_PATH):
+            return connection.respond(HTTPStatus.NOT_FOUND, "Not Found\n")
+        now = time.monotonic()
+        if now < self.refuse_until:
+            self.stats["rejected_refused"] += 1
+            return connection.respond(self.refuse_status, "Service Unavailable\n")
+        limit = self.config.connect_rate_per_s
+        if limit:
+            window = self._connects
+            while window and now - window[0] >= 1.0:
+                window.popleft()
+            if len(window) >= limit:
+                self.stats["rejected_429"] += 1
+                return connection.respond(HTTPStatus.TOO_MANY_REQUESTS, "Too Many Requests\n")
+            window.append(now)
+        if "Origin" in request.headers:
+            # Section 6: requests carrying Origin (browsers, webviews) get 1 per 10 s.
+            window = self._origin_connects
+            while window and now - window[0] >= 10.0:
+                window.popleft()
+            if window:
+                self.stats["rejected_429"] += 1
+                return connection.respond(HTTPStatus.TOO_MANY_REQUESTS, "Too Many Requests\n")
+            window.append(now)
+        conn = connection if isinstance(connection, SimConnection) else None
+        record = ConnectionRecord(next(self._ids), path, now, headers={
+            k: ("<redacted>" if k.lower() == "authorization" else v) for k, v in request.headers.raw_items()
+        })
+        if path == PRIVATE_PATH:
+            auth = self.verifier.verify(request.headers.get("Authorization"))
+            record.auth_ok, record.auth_alg = auth.ok, auth.alg
+            if not auth.ok:
+                log.info("sim: private handshake with bad credentials: %s", auth.reason)
+                if self.config.auth_failure == "http":
+                    self.stats["rejected_auth"] += 1
+                    return connection.respond(HTTPStatus.UNAUTHORIZED, "INVALID_AUTH\n")
+            if conn is not None:
+                conn.auth = auth
+        if conn is not None:
+            conn.record = record
+        return None
+
+    # -- connection ------------------------------------------------------------------------------
+    async def _handler(self, ws: ServerConnection) -> None:
+        conn = ws if isinstance(ws, SimConnection) else None
+        record = conn.record if conn is not None and conn.record is not None else ConnectionRecord(
+            next(self._ids), ws.request.path if ws.request else PUBLIC_PATH, time.monotonic())
+        session = Session(ws, record, self.config)
+        if conn is not None:
+            conn.session = session
+        self.sessions.add(session)
+        self.records.append(record)
+        self.stats["accepted"] += 1
+        sender = asyncio.get_running_loop().create_task(session.run_sender())
+        await self._notify()
+        try:
+            if self.on_session_open is not None:
+                self.on_session_open(session)
+            if self.stall_new:
+                self.stall(session)
+            auth = conn.auth if conn is not None else None
+            if record.private and (auth is None or not auth.ok):
+                self.stats["rejected_auth"] += 1
+                self._send_error(session, "INVALID_AUTH")
+                await self._flush(session)
+                await self._close(session, 1008, "INVALID_AUTH")
+                return
+            async for message in ws:
+                self._on_message(session, message)
+        except ConnectionClosed:
+            pass
+        finally:
+            self.feed.unregister(session)
+            self.sessions.discard(session)
+            session.closing = True
+            if session.status_task is not None:
+                session.status_task.cancel()
+            sender.cancel()
+            record.closed_at = time.monotonic()
+            record.close_code = ws.close_code
+            record.close_reason = ws.close_reason or ""
+            await self._notify()
+
+    def _on_message(self, session: Session, message: str | bytes) -> None:
+        now = time.monotonic()
+        session.last_activity = now
+        if isinstance(message, bytes):
+            # UNCONFIRMED whether Upbit accepts binary requests; we decode them like text.
+            message = message.decode("utf-8", errors="replace")
+        rec = RequestRecord(session.record.id, message, now)
+        session.record.requests.append(rec)
+        self.stats["requests"] += 1
+        if message.strip() == "PING":
+            rec.ping = True
+            self.stats["pings"] += 1
+            if self.config.ping_counts_for_rate and not self._rate_ok(session, rec, now):
+                self._wake_waiters()
+                return
+            self._send_control(session, dumps(encode(StatusUp("status", "UP"))))
+            if self.config.status_up_interval_s > 0 and session.status_task is None:
+                session.status_task = asyncio.get_running_loop().create_task(self._status_loop(session))
+            self._wake_waiters()
+            return
+        if not self._rate_ok(session, rec, now):
+            self._wake_waiters()
+            return
+        try:
+            parsed = parse_request(message, private=session.record.private, config=self.config,
+                                   known_codes=frozenset(self.feed.model.codes()))
+        except RequestRejected as exc:
+            rec.error = exc.name
+            self.stats["request_errors"] += 1
+            self._send_error(session, exc.name, exc.message)
+            if self.config.error_clears_subscriptions:
+                session.subs = ()
+                self.feed.register(session, ())
+            if self.config.close_on_error:
+                session.closing = True
+                asyncio.get_running_loop().create_task(self._close(session, 1008, exc.name))
+            self._wake_waiters()
+            return
+        rec.parsed = parsed
+        self._apply(session, parsed)
+        self._wake_waiters()
+
+    def _apply(self, session: Session, parsed: ParsedRequest) -> None:
+        # The format of the most recent request applies to the whole connection.
+        session.set_format(parsed.fmt or "DEFAULT")
+        if parsed.method is not None:
+            entries = []
+            for req in session.subs:
+                codes = req.wire_codes if self.config.list_keeps_depth_suffix else req.codes
+                level = (int(req.level) if req.level == int(req.level) else req.level) \
+                    if req.type == "orderbook" else None
+                entries.append(SubscriptionEntry(req.type, tuple(codes), level))
+            reply = SubscriptionList("LIST_SUBSCRIPTIONS", tuple(entries), parsed.ticket)
+            session.push(dumps(encode(reply, "SIMPLE" if session.simple else "DEFAULT")))
+            return
+        session.subs = parsed.types
+        self.feed.register(session, parsed.types)
+        self.feed.snapshot(session, parsed.types, int(time.time() * 1000))
+
+    def _rate_ok(self, session: Session, rec: RequestRecord, now: float) -> bool:
+        if session.allow_request(now):
+            return True
+        rec.rate_limited = True
+        self.stats["rate_limited"] += 1
+        reaction = self.config.rate_limit_reaction
+        if reaction == "error":
+            name = self.config.rate_limit_error_name
+            rec.error = name
+            self._send_error(session, name, "요청 수 제한을 초과했습니다. (too many requests)")
+        elif reaction == "close":
+            session.closing = True
+            asyncio.get_running_loop().create_task(
+                self._close(session, self.config.rate_limit_close_code, "too many requests"))
+        return False
+
+    # -- sending helpers -------------------------------------------------------------------------
+    def _send_control(self, session: Session, data: bytes) -> None:
+        session.push_frame(data, text=not self.config.binary_control_frames)
+
+    def _send_error(self, session: Session, name: str, message: str | None = None) -> None:
+        text = message if message is not None else MESSAGES.get(name, name)
+        session.record.errors_sent.append(name)
+        self._send_control(session, dumps(encode(ServerError("error", name, text))))
+
+    async def _status_loop(self, session: Session) -> None:
+        while True:
+            await asyncio.sleep(self.config.status_up_interval_s)
+            self._send_control(session, dumps(encode(StatusUp("status", "UP"))))
+
+    async def _flush(self, session: Session, limit_s: float = 1.0) -> None:
+        """Wait (bounded) until the sender has written everything queued so far."""
+        try:
+            async with asyncio.timeout(limit_s):
+                await session.drained.wait()
+        except TimeoutError:
+            pass
+
+    async def _close(self, session: Session, code: int, reason: str) -> None:
+        session.closing = True
+        try:
+            await session.ws.close(code, reason)
+        except ConnectionClosed:
+            pass
+
+    def abort(self, session: Session) -> None:
+        """Drop the TCP connection without a close frame (the client sees 1006)."""
+        session.closing = True
+        session.queue.clear()
+        session.ws.transport.abort()
+
+    def stall(self, session: Session) -> None:
+        """Stop all traffic on ``session`` but keep TCP open: no data, no pongs, requests unread."""
+        session.stalled = True
+        session.queue.clear()
+        session.ws.transport.pause_reading()
+
+    def unstall(self, session: Session) -> None:
+        """Resume a stalled session (buffered client frames are processed now)."""
+        if session.stalled:
+            session.stalled = False
+            session.last_activity = time.monotonic()
+            session.ws.transport.resume_reading()
+
+    async def _idle_watchdog(self) -> None:
+        period = min(max(self.config.idle_timeout_s / 10, 0.05), 5.0)
+        while True:
+            await asyncio.sleep(period)
+            now = time.monotonic()
+            for session in list(self.sessions):
+                if session.stalled or session.closing:
+                    continue
+                if now - session.last_activity >= self.config.idle_timeout_s:
+                    log.info("sim: closing idle connection %d", session.record.id)
+                    code = self.config.idle_close_code
+                    if code is None:
+                        self.abort(session)
+                    else:
+                        asyncio.get_running_loop().create_task(self._close(session, code, "idle timeout"))
+
+    # -- waiting (tests) -------------------------------------------------------------------------
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    def _wake_waiters(self) -> None:
+        asyncio.get_running_loop().create_task(self._notify())
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout_s: float) -> None:
+        """Wait until ``predicate()`` holds (re-checked on every connect, close and request)."""
+        async with asyncio.timeout(timeout_s):
+            async with self._changed:
+                await self._changed.wait_for(predicate)
