@@ -110,6 +110,7 @@ class ChartView(QWidget):
         layout.addWidget(self.readout)
         layout.addWidget(self.graphics, 1)
         self.set_dark(True)
+        self.plots.set_placeholder("select a coin")
 
         self._timer = QTimer(self)
         self._timer.setInterval(max(1, round(1000 / repaint_hz)))
@@ -250,6 +251,7 @@ class ChartView(QWidget):
         """Coin or timeframe changed: clear, resubscribe, reload history."""
         self.series.replace(())
         self._series_replaced()
+        self.plots.set_placeholder(f"waiting for {self._code} candles…")
         self._seen_version = -1
         self._subscribe()
         self._start_history()
@@ -280,6 +282,7 @@ class ChartView(QWidget):
             self._report("chart history needs a running event loop")
             return
         self.status.setText("loading…")
+        self.plots.set_placeholder(f"loading {self._code} {TIMEFRAME_LABELS[self._unit]}…")
         self._history_task = loop.create_task(
             self._load_history(self._generation, self._code, self._unit)
         )
@@ -294,6 +297,7 @@ class ChartView(QWidget):
             log.exception("chart history failed for %s %dm", code, unit)
             if shiboken6.isValid(self) and generation == self._generation:
                 self.status.setText("history unavailable")
+                self.plots.set_placeholder("history unavailable: waiting for live candles")
                 self._report(f"chart history failed: {exc}")
             return
         if not shiboken6.isValid(self) or generation != self._generation:
@@ -301,6 +305,7 @@ class ChartView(QWidget):
         self._history_loaded(result)
 
     def _history_loaded(self, result: HistoryResult) -> None:
+        self.plots.set_placeholder("no candles yet" if not result.rest_error else "history unavailable")
         self.series.replace(bar_from_candle(c) for c in result.candles)
         self._series_replaced()
         # A live candle may have arrived while loading: merge it on the next tick.

@@ -46,7 +46,7 @@ def format_volume(volume: float) -> str:
     a = abs(volume)
     for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
         if a >= limit:
-            return f"{volume / limit:.2f}{suffix}"
+            return f"{volume / limit:.2f}".rstrip("0").rstrip(".") + suffix
     if a >= 100:
         return f"{volume:.0f}"
     if a >= 1:

@@ -63,6 +63,9 @@ class ChartPlots:
         self.price.addItem(self.vlines[0], ignoreBounds=True)
         self.volume.addItem(self.vlines[1], ignoreBounds=True)
         self.price.addItem(self.hline, ignoreBounds=True)
+        # Shown instead of meaningless 0..1 axes while there is nothing to draw.
+        self.placeholder = pg.TextItem("", anchor=(0.5, 0.5))
+        self.price.addItem(self.placeholder, ignoreBounds=True)
         self.last_tag = AxisTag(self.price)
         self.cross_tag = AxisTag(self.price)
         self._theme: ChartTheme | None = None
@@ -70,6 +73,22 @@ class ChartPlots:
         self.price.getViewBox().sigXRangeChanged.connect(self._on_x_range_changed)
 
     # ---- series changes ----------------------------------------------------------------------
+    def set_placeholder(self, text: str) -> None:
+        """Message shown while the series is empty (e.g. "loading…", "no candles")."""
+        self.placeholder.setText(text)
+        self._update_empty_state()
+
+    def _update_empty_state(self) -> None:
+        empty = not len(self.series)
+        self.placeholder.setVisible(empty)
+        if empty:
+            x0, x1 = self.x_range()
+            y0, y1 = self.price.getViewBox().viewRange()[1]
+            self.placeholder.setPos((x0 + x1) / 2, (y0 + y1) / 2)
+        for plot in (self.price, self.volume):
+            plot.getAxis("right").setStyle(showValues=not empty)
+        self.volume.getAxis("bottom").setStyle(showValues=not empty)
+
     def replaced(self) -> None:
         """The whole series changed: drop caches, show the newest bars."""
         self.candle_item.reset()
@@ -79,6 +98,7 @@ class ChartPlots:
         self.update_limits()
         self.show_recent()
         self.update_last_line()
+        self._update_empty_state()
 
     def bar_applied(self, applied: Applied, was_following: bool) -> None:
         """One bar changed (live update): re-render only it, scroll if the user follows the tip."""
@@ -92,6 +112,7 @@ class ChartPlots:
             self.volume_item.bar_changed(applied)
         if applied.change is Change.APPENDED and len(self.series) == 1:
             self.show_recent()
+            self._update_empty_state()
         elif applied.change is Change.APPENDED and was_following:
             # Keep the newest bar in view, like a trading terminal's auto-scroll.
             x0, x1 = self.x_range()
@@ -208,6 +229,7 @@ class ChartPlots:
                 axis = plot.getAxis(name)
                 axis.setPen(axis_pen)
                 axis.setTextPen(pg.mkPen(theme.text))
+        self.placeholder.setColor(theme.axis)
         cross = pg.mkPen(theme.crosshair, width=1, style=Qt.PenStyle.DashLine)
         for line in (*self.vlines, self.hline):
             line.setPen(cross)
