@@ -1,0 +1,91 @@
+"""Chart cost per frame: cold render, cached replay, one live update, full re-render, idle poll.
+
+Run: ``QT_QPA_PLATFORM=offscreen .venv/bin/python bench/chart.py``. Prints a table (best of
+repeated runs; the 2 cores are shared). "frame" = rendering the plot widget with ``grab()``
+(offscreen raster), which paints every visible item and the axes, so it is an upper bound of what a
+real repaint of the exposed area costs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from PySide6.QtWidgets import QApplication
+
+from tests.ui.chart_support import FakeManager, demo_candles, make_candle
+from upbit_monitor.ui.chart import ChartView
+
+END = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def best_ms(fn: Callable[[], None], runs: int) -> float:
+    """Best of ``runs`` (ms): the cores are shared, so the minimum is the stable figure."""
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return min(samples)
+
+
+def bench(bars: int, visible: int, runs: int = 30) -> dict[str, float]:
+    mgr = FakeManager()
+    view = ChartView(mgr, None, visible_bars=visible)
+    view.resize(1000, 600)
+    view.show()
+    QApplication.processEvents()
+    view.set_code("KRW-BTC")
+    candles = demo_candles(count=bars, end=END)
+    last = candles[-1]
+    start = END - timedelta(minutes=1)
+
+    def cold() -> None:
+        view.set_candles(candles)
+        view.graphics.grab()
+
+    out = {"cold set+render ms": best_ms(cold, 5)}
+    out["cached frame ms"] = best_ms(lambda: view.graphics.grab(), runs)
+    price = [last.trade_price]
+
+    def live() -> None:
+        price[0] += 1000
+        mgr.push(make_candle("KRW-BTC", 1, start, last.opening_price, max(price[0], last.high_price),
+                             last.low_price, price[0], 3.0))
+        view.poll_live()
+        view.graphics.grab()
+
+    before = view.candles.render_count
+    out["live update frame ms"] = best_ms(live, runs)
+    out["bars re-rendered per update"] = (view.candles.render_count - before) / runs
+
+    def full() -> None:
+        view.set_colors("#f75467", "#4c8dff")  # invalidates every picture
+        view.graphics.grab()
+
+    out["full re-render frame ms"] = best_ms(full, 10)
+    out["idle poll_live us"] = best_ms(view.poll_live, 2000) * 1000
+    view.close()
+    return out
+
+
+def main() -> None:
+    app = QApplication.instance() or QApplication([])
+    sizes = ((300, 120), (2000, 120), (2000, 2000))
+    rows = [(bars, visible, bench(bars, visible)) for bars, visible in sizes]
+    keys = list(rows[0][2])
+    print(f"{'bars':>6} {'visible':>8} " + " ".join(f"{k:>28}" for k in keys))
+    for bars, visible, res in rows:
+        print(f"{bars:>6} {visible:>8} " + " ".join(f"{res[k]:>28.3f}" for k in keys))
+    del app
+
+
+if __name__ == "__main__":
+    main()
