@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QMenu,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -107,10 +108,14 @@ class CoinList(QWidget):
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(Col.NAME, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((Col.FAV, 26), (Col.CODE, 86), (Col.PRICE, 104), (Col.CHANGE, 66),
-                           (Col.VALUE, 74), (Col.WARN, 40)):
+        for col, width in ((Col.FAV, 24), (Col.CODE, 84), (Col.PRICE, 112), (Col.CHANGE, 70),
+                           (Col.VALUE, 82), (Col.WARN, 46)):
             self.table.setColumnWidth(col, width)
         header.setMinimumSectionSize(24)
+        # The code already shows under the name; its own column is optional (header menu).
+        self.table.setColumnHidden(Col.CODE, True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._header_menu)
         self.table.clicked.connect(self._on_table_clicked)
         self.table.activated.connect(self._on_table_activated)
         self.table.installEventFilter(self)
@@ -118,6 +123,7 @@ class CoinList(QWidget):
         top = QHBoxLayout()
         top.addLayout(quotes)
         top.addWidget(self.search, 1)
+        self.setMinimumWidth(420)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
@@ -244,6 +250,18 @@ class CoinList(QWidget):
         if isinstance(code, str):
             self.model.toggle_favourite(code)
             self.proxy.invalidate()
+
+    def _header_menu(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        model = self.proxy
+        for col in Col:
+            if col in (Col.NAME,):
+                continue
+            act = menu.addAction(str(model.headerData(col, Qt.Orientation.Horizontal)))
+            act.setCheckable(True)
+            act.setChecked(not self.table.isColumnHidden(col))
+            act.toggled.connect(lambda on, c=col: self.table.setColumnHidden(c, not on))
+        menu.popup(self.table.horizontalHeader().mapToGlobal(pos))
 
     def focus_search(self) -> None:
         """Move the keyboard focus to the search box."""

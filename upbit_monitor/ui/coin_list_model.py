@@ -261,7 +261,7 @@ class CoinListModel(QAbstractTableModel):
         if role == CODE_ROLE:
             return m.code
         if role == ENGLISH_ROLE:
-            return m.english_name
+            return f"{display_code(m.code)} · {m.english_name}" if m.english_name else display_code(m.code)
         if role == FAVOURITE_ROLE:
             return m.code in self._favourites
         if role == WARNING_ROLE:

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QWidget
 
 from upbit_monitor.ui.coin_list import CoinList, MarketLoader
@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
             korean_colours=bool(self._store.value("theme/korean_colours", True, type=bool)),
         )
         self._code: str | None = None
+        self._needs_default_layout = False
 
         self.coin_list = CoinList(source, self.palette_, load_markets, repaint_hz=repaint_hz, parent=self)
         self.coin_list.model.korean_units = bool(self._store.value("units/korean", True, type=bool))
@@ -286,11 +287,12 @@ class MainWindow(QMainWindow):
         geo = s.value("window/geometry")
         if isinstance(geo, QByteArray | bytes):
             self.restoreGeometry(geo)
-        else:
-            self._default_layout()
         state = s.value("window/state")
         if isinstance(state, QByteArray | bytes):
             self.restoreState(state)
+        else:
+            # Dock sizes only stick once the window is laid out: apply them on first show.
+            self._needs_default_layout = True
         favs = s.value("coins/favourites", [])
         # QSettings returns a bare string for a one-element list and None/"" for an empty one.
         fav_list = [favs] if isinstance(favs, str) and favs else favs if isinstance(favs, list) else []
@@ -305,11 +307,18 @@ class MainWindow(QMainWindow):
         if isinstance(split, QByteArray | bytes):
             self.orderbook.splitter.restoreState(split)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """First show without saved state: give the docks sensible widths."""
+        super().showEvent(event)
+        if self._needs_default_layout:
+            self._needs_default_layout = False
+            QTimer.singleShot(0, self, self._default_layout)
+
     def _default_layout(self) -> None:
         docks = [self.coin_dock] + ([self.chart_dock] if self.chart_dock is not None else [])
-        sizes = [480] + ([660] if self.chart_dock is not None else [])
+        sizes = [480] + ([680] if self.chart_dock is not None else [])
         self.resizeDocks(docks, sizes, Qt.Orientation.Horizontal)
-        self.resizeDocks([self.status_dock], [230], Qt.Orientation.Vertical)
+        self.resizeDocks([self.status_dock], [210], Qt.Orientation.Vertical)
 
     def _save_favourites(self) -> None:
         self._store.setValue("coins/favourites", sorted(self.coin_list.model.favourites()))

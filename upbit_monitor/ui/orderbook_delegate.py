@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt
+from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from upbit_monitor.ui.orderbook_model import DEPTH_ROLE, FLASH_ROLE, SIDE_ROLE, ObCol
@@ -44,6 +44,11 @@ class DepthBarDelegate(QStyledItemDelegate):
                 else QRectF(rect.left(), rect.top() + 2, w, rect.height() - 4)
             )
             painter.fillRect(bar, self._palette.bar(bid=side == "bid"))
-        if index.data(FLASH_ROLE):
-            painter.fillRect(rect, self._palette.flash)
         super().paint(painter, option, index)
+        if index.data(FLASH_ROLE):
+            # An outline, not a fill: the changed size stays readable while it flashes.
+            painter.save()
+            painter.setPen(QPen(self._palette.flash, 1.0))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(rect.adjusted(0.5, 1.5, -1.5, -1.5))
+            painter.restore()

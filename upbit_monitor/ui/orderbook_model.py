@@ -25,7 +25,7 @@ DEPTH_ROLE = int(Qt.ItemDataRole.UserRole) + 10  # 0..1 fraction of the biggest 
 SIDE_ROLE = int(Qt.ItemDataRole.UserRole) + 11  # "ask" / "bid"
 FLASH_ROLE = int(Qt.ItemDataRole.UserRole) + 12  # True while a changed size is highlighted
 
-FLASH_S = 0.35  # how long a changed size stays highlighted
+FLASH_S = 0.3  # how long a changed size stays highlighted
 
 
 class ObCol(IntEnum):

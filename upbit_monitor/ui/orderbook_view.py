@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -79,13 +80,20 @@ class OrderbookView(QWidget):
         self.depth_toggle.setToolTip("Show 30 levels per side instead of 15")
         self.depth_toggle.setChecked(depth == 30)
         self.depth_toggle.toggled.connect(lambda on: self.set_depth(30 if on else 15))
-        head = QHBoxLayout()
-        head.addWidget(self.title)
-        head.addSpacing(10)
-        head.addWidget(self.price_label)
-        head.addWidget(self.change_label)
-        head.addStretch(1)
-        head.addWidget(self.depth_toggle)
+        for label in (self.title, self.change_label):
+            # Long names/changes may clip instead of forcing the whole window wider.
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        name_row = QHBoxLayout()
+        name_row.addWidget(self.title, 1)
+        name_row.addWidget(self.depth_toggle)
+        price_row = QHBoxLayout()
+        price_row.addWidget(self.price_label)
+        price_row.addSpacing(8)
+        price_row.addWidget(self.change_label, 1)
+        head = QVBoxLayout()
+        head.setSpacing(0)
+        head.addLayout(name_row)
+        head.addLayout(price_row)
 
         self.table = QTableView(self)
         self.table.setObjectName("OrderbookTable")
@@ -96,13 +104,16 @@ class OrderbookView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(21)
+        self.table.verticalHeader().setDefaultSectionSize(20)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         h = self.table.horizontalHeader()
         h.setHighlightSections(False)
         h.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # Prices must never elide; the size columns share what is left.
+        h.setSectionResizeMode(ObCol.PRICE, QHeaderView.ResizeMode.Fixed)
         h.setSectionResizeMode(ObCol.CHANGE, QHeaderView.ResizeMode.Fixed)
-        self.table.setColumnWidth(ObCol.CHANGE, 64)
+        self.table.setColumnWidth(ObCol.PRICE, 112)
+        self.table.setColumnWidth(ObCol.CHANGE, 62)
         self.table.viewport().installEventFilter(self)
 
         self.spread_label = QLabel("Spread -", self)
@@ -196,6 +207,7 @@ class OrderbookView(QWidget):
             return
         self.model.set_depth(depth)
         self.depth_toggle.setChecked(depth == 30)
+        self.centre_on_spread()
         self._ob_version = -1
         self._sync_subscription()
         self.refresh()
@@ -234,8 +246,11 @@ class OrderbookView(QWidget):
             self._ob_version = ov
             book = self._source.latest_orderbook(code)
             if book is not None:
+                first = self.model.code != book.code
                 self.model.set_book(book, now)
                 self._update_summary()
+                if first:
+                    self.centre_on_spread()
         else:
             self.model.expire_flashes(now)
         rv = self._source.version("trade", code)
@@ -246,6 +261,11 @@ class OrderbookView(QWidget):
                 if self._tk_version == -1 or self._source.latest_ticker(code) is None:
                     self.model.set_prev_close(trades[0].prev_closing_price)
                 self.tape_model.set_trades(trades)
+
+    def centre_on_spread(self) -> None:
+        """Scroll the ladder so the best ask / best bid boundary is in the middle."""
+        self.table.scrollTo(self.model.index(self.model.depth, ObCol.PRICE),
+                            QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def refresh_colours(self) -> None:
         """Recolour the title price and the tape after a colour-scheme switch."""
@@ -283,6 +303,9 @@ class OrderbookView(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Report the first paint of a new coin's ladder (latency measurement, tests)."""
+        if event.type() == QEvent.Type.Resize:
+            # The ladder is taller than the viewport: keep the spread in the middle when it resizes.
+            QTimer.singleShot(0, self, self.centre_on_spread)
         if (
             event.type() == QEvent.Type.Paint
             and self._awaiting_paint is not None

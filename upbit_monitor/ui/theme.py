@@ -50,8 +50,8 @@ class Palette:
 
     @property
     def flash(self) -> QColor:
-        """Background of a cell whose value just changed."""
-        return QColor(255, 214, 0, 70) if self.dark else QColor(255, 190, 0, 90)
+        """Outline of a cell whose value just changed."""
+        return QColor(255, 221, 87, 150) if self.dark else QColor(200, 140, 0, 230)
 
     @property
     def warning(self) -> QColor:

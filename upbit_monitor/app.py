@@ -1,0 +1,250 @@
+"""Composition root: builds Qt, the qasync loop, settings, storage, the manager and the window.
+
+``python main.py`` connects to the real Upbit; ``python main.py --demo`` starts the built-in
+simulator on 127.0.0.1 in-process and points every URL at it. This is the only module that knows
+all the concrete classes: the manager knows neither Qt nor SQL; the storage writer and the widgets
+are subscribers wired here.
+
+Shutdown is orderly and async: closing the window resolves a future; then, in reverse order of
+construction, the manager closes its sockets, the writer flushes and stops, the database closes and
+the simulator stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import qasync
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from upbit_monitor.config import Settings, settings_from_env
+from upbit_monitor.connection.rest import RestClient
+from upbit_monitor.history import HistoryLoader
+from upbit_monitor.manager import GlobalWebSocketManager
+from upbit_monitor.ui.chart import ChartView
+from upbit_monitor.ui.coin_list_model import MarketInfo
+from upbit_monitor.ui.main_window import MainWindow
+from upbit_monitor.ui.theme import apply_theme
+
+log = logging.getLogger("upbit_monitor.app")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line flags."""
+    p = argparse.ArgumentParser(prog="upbit-monitor", description="Upbit market monitor")
+    p.add_argument("--demo", action="store_true", help="run against the built-in simulator (offline)")
+    p.add_argument("--db-url", default=None, help="SQLAlchemy URL (default: SQLite in the user data dir)")
+    p.add_argument("--no-db", action="store_true", help="run without the database")
+    p.add_argument("--light", action="store_true", help="light theme for this run (default: dark)")
+    p.add_argument("--screenshot", type=Path, default=None, metavar="PATH",
+                   help="render the window to a PNG after --screenshot-delay seconds, then exit")
+    p.add_argument("--screenshot-delay", type=float, default=6.0, metavar="S")
+    p.add_argument("--quit-after", type=float, default=None, metavar="SECONDS", help="close after SECONDS")
+    p.add_argument("--sim-rate", type=float, default=300.0, metavar="MSGS",
+                   help="simulator market messages per second (--demo)")
+    p.add_argument("--settings-file", type=Path, default=None, metavar="INI",
+                   help="keep window state in this INI file instead of the user's QSettings")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return p.parse_args(argv)
+
+
+@dataclass
+class Storage:
+    """What the app holds of the storage layer (all None when the database is unavailable)."""
+
+    db: Any = None
+    writer: Any = None
+    error: str | None = None
+    url: str = ""
+
+
+async def open_storage(settings: Settings, stack: contextlib.AsyncExitStack) -> Storage:
+    """Open the database and start the stream writer; on any failure return the reason instead."""
+    try:
+        from upbit_monitor.storage import DbContext, StreamWriter, safe_url
+    except Exception as exc:  # storage layer missing or broken: the monitor still works
+        return Storage(error=f"storage layer unavailable: {exc}")
+    try:
+        # Opening runs migrations (blocking I/O): keep it off the GUI thread.
+        db = await asyncio.to_thread(DbContext.open, settings.db_url)
+    except Exception as exc:
+        return Storage(error=f"database unavailable ({exc}); running without storage")
+    stack.callback(db.close)
+    writer = StreamWriter(db)
+    await writer.start()
+    stack.push_async_callback(writer.stop)
+    return Storage(db=db, writer=writer, url=safe_url(db.url))
+
+
+def db_status_provider(storage: Storage) -> Callable[[], Mapping[str, Any] | None]:
+    """A cheap status callable for the status panel (pool counters + writer backlog)."""
+
+    def status() -> Mapping[str, Any] | None:
+        if storage.db is None:
+            return None
+        pool = storage.db.pool_status()
+        w = storage.writer.status() if storage.writer is not None else None
+        level = getattr(pool.level, "name", str(pool.level)).lower()
+        out: dict[str, Any] = {
+            "url": storage.url,
+            "pool": f"{pool.checked_out}/{pool.capacity} in use ({pool.utilisation * 100:.0f}%, {level})",
+        }
+        if w is not None:
+            out["writer backlog"] = w.backlog
+            out["written"] = f"{w.written:,}"
+            if w.dropped:
+                out["dropped"] = w.dropped
+            if w.retrying or w.last_error:
+                out["last error"] = w.last_error
+        return out
+
+    return status
+
+
+def candle_store(storage: Storage) -> Any:
+    """The chart's history store over the database, if the storage layer offers one."""
+    if storage.db is None:
+        return None
+    try:
+        from upbit_monitor import history
+    except Exception:
+        return None
+    factory = getattr(history, "DbCandleStore", None)
+    return factory(storage.db) if factory is not None else None
+
+
+def market_loader(rest: RestClient) -> Callable[[], Any]:
+    """Async callable giving the market catalogue for the coin list."""
+
+    async def load() -> list[MarketInfo]:
+        markets = await rest.market_all(is_details=True)
+        return [MarketInfo(m.market, m.korean_name, m.english_name, m.warning, m.cautions) for m in markets]
+
+    return load
+
+
+def sim_catalog_loader(sim: Any) -> Callable[[], Any]:
+    """Catalogue loader reading the simulator's market model (when it serves no REST)."""
+
+    async def load() -> list[MarketInfo]:
+        return [MarketInfo(m.code, m.korean_name, m.english_name, bool(m.warning)) for m in sim.model.markets]
+
+    return load
+
+
+async def run(args: argparse.Namespace, app: QApplication) -> int:
+    """Build everything, show the window, wait for it to close, then shut down in order."""
+    async with contextlib.AsyncExitStack() as stack:
+        settings = settings_from_env()
+        title = ""
+        load_override: Callable[[], Any] | None = None
+        if args.demo:
+            from upbit_monitor.sim.server import Simulator
+
+            sim = await stack.enter_async_context(Simulator(msg_rate=args.sim_rate))
+            rest_url = getattr(sim, "rest_url", None)
+            settings = settings.with_overrides(
+                ws_public_url=sim.ws_url, ws_private_url=sim.ws_private_url, demo=True
+            )
+            if rest_url:
+                settings = settings.with_overrides(rest_url=rest_url)
+            else:
+                # A simulator without its REST server: take the catalogue straight from its model.
+                load_override = sim_catalog_loader(sim)
+            title = "  [demo: simulator]"
+            log.info("demo simulator at %s (REST %s)", sim.ws_url, rest_url or "none")
+        if args.db_url:
+            settings = settings.with_overrides(db_url=args.db_url)
+
+        storage = Storage(error="disabled by --no-db") if args.no_db else await open_storage(settings, stack)
+        mgr = await GlobalWebSocketManager.instance(settings)
+        stack.push_async_callback(mgr.shutdown)
+        if storage.writer is not None:
+            stack.callback(mgr.add_listener(storage.writer.on_event, types=storage.writer.types))
+
+        rest = RestClient(settings.rest_url)
+        # A demo without the simulator's REST must never reach for the real exchange.
+        history_rest = None if load_override is not None else rest
+        history = HistoryLoader(history_rest, candle_store(storage))
+        chart = ChartView(mgr, history, repaint_hz=settings.repaint_hz)
+        store = QSettings(str(args.settings_file), QSettings.Format.IniFormat) if args.settings_file else None
+        window = MainWindow(
+            mgr,
+            load_markets=load_override or market_loader(rest),
+            chart=chart,
+            db_status=db_status_provider(storage) if storage.db is not None else None,
+            store=store,
+            dark=False if args.light else None,
+            repaint_hz=settings.repaint_hz,
+            title_suffix=title,
+        )
+        if storage.error:
+            window.status_panel.set_db_notice(storage.error)
+            window.status_panel.add_notice(storage.error)
+        closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        window.closing.connect(lambda: _resolve(closed))
+        _install_sigint(window)
+
+        await mgr.start()
+        window.coin_list.start_loading()
+        window.show()
+        if args.screenshot is not None:
+            shot: Path = args.screenshot
+            QTimer.singleShot(int(args.screenshot_delay * 1000), window, lambda: _shoot(window, shot))
+        if args.quit_after is not None:
+            QTimer.singleShot(int(args.quit_after * 1000), window, window.close)
+        await closed
+        window.hide()
+        log.info("shutting down")
+    # Widgets die with the loop still running, so the manager's weakref paths see a live loop.
+    window.deleteLater()
+    await asyncio.sleep(0)
+    return 0
+
+
+def _resolve(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
+def _shoot(window: MainWindow, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ok = window.grab().save(str(path), "PNG")
+    log.info("screenshot %s: %s", "saved" if ok else "FAILED", path)
+    window.close()
+
+
+def _install_sigint(window: MainWindow) -> None:
+    # Ctrl+C in the terminal closes the window the normal way (state saved, orderly shutdown).
+    # Python handles signals between bytecodes; the repaint timers run Python often enough.
+    with contextlib.suppress(ValueError):  # not the main thread (embedded use)
+        signal.signal(signal.SIGINT, lambda *_: window.close())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python main.py`` and the ``upbit-monitor`` script."""
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setOrganizationName("upbit-monitor")
+    app.setApplicationName("upbit-monitor")
+    # The loop, not Qt, decides when we are done: quitting on last-window-close would stop the
+    # qasync loop under run_until_complete and abort the orderly shutdown.
+    app.setQuitOnLastWindowClosed(False)
+    apply_theme(app, dark=not args.light)
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        return runner.run(run(args, app))
