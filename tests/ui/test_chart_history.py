@@ -130,3 +130,27 @@ async def test_real_sqlite_database_round_trip(tmp_path):
         assert rest2.calls == [(END - timedelta(minutes=1), END)]
     finally:
         db.close()
+
+
+@pytest.mark.asyncio
+async def test_database_work_runs_off_the_loop_thread(tmp_path):
+    import threading
+
+    from upbit_monitor.storage import DbContext
+
+    db = DbContext.open(f"sqlite:///{tmp_path / 'threads.db'}")
+    threads: list[int] = []
+    real_run = db.run
+
+    def recording_run(fn, *args):
+        threads.append(threading.get_ident())
+        return real_run(fn, *args)
+
+    db.run = recording_run
+    try:
+        loader = HistoryLoader.with_db(FakeRest(demo_candles(count=50, end=END)), db, clock=lambda: NOW)
+        await loader.load("KRW-BTC", 1, 50)
+        assert len(threads) == 3  # load, missing ranges, save (one transaction)
+        assert threading.get_ident() not in threads
+    finally:
+        db.close()

@@ -222,3 +222,26 @@ def test_renders_to_png(qtbot, tmp_path):
     # the plot is not blank: both candle colours appear
     colours = {image.pixelColor(x, y).name() for x in range(0, 900, 3) for y in range(60, 400, 3)}
     assert "#f75467" in colours and "#4c8dff" in colours
+
+
+@pytest.mark.asyncio
+async def test_widget_deleted_during_history_load_is_harmless(qtbot):
+    import shiboken6
+
+    gate = asyncio.get_running_loop().create_future()
+    candles = demo_candles(count=10, end=END)
+
+    class Slow:
+        async def load(self, code, unit, count):
+            await gate
+            from upbit_monitor.history import HistoryResult
+
+            return HistoryResult(code, unit, candles)
+
+    view = ChartView(FakeManager(), Slow())
+    view.set_code("KRW-BTC")
+    task = view._history_task
+    shiboken6.delete(view)
+    gate.set_result(None)
+    await asyncio.wait({task})
+    assert task.exception() is None
