@@ -100,3 +100,12 @@ class Sink:
 
 def valid_creds(alg: str = "HS512") -> Credentials:
     return Credentials.create(ACCESS, SECRET, alg)
+
+
+async def wait_until(cond: Callable[[], object], within: float = 5.0, step: float = 0.005) -> None:
+    """Poll ``cond`` on the loop until truthy; TimeoutError after ``within`` s."""
+    async with asyncio.timeout(within):
+        while True:
+            if cond():
+                return
+            await asyncio.sleep(step)

@@ -58,9 +58,11 @@ class PrivatePanel(QWidget):
     """The user clicked "Keys…" on the notice page: the window opens the API keys dialog."""
 
     SPECS: tuple[SubscriptionSpec, ...] = ()
+    OBJECT_NAME = "PrivatePanel"
 
     def __init__(self, feed: PrivateFeed, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName(self.OBJECT_NAME)  # before attaching: the manager lists components by it
         self._feed = feed
         self._stack = QStackedWidget()
         notice_page = QWidget()
@@ -118,12 +120,12 @@ class MyOrdersPanel(PrivatePanel):
     """Open orders (and recently closed ones) plus a tab of recent fills, live from ``myOrder``."""
 
     SPECS = (SubscriptionSpec("myOrder"),)  # no codes: all markets
+    OBJECT_NAME = "MyOrdersPanel"
 
     def __init__(self, feed: PrivateFeed, parent: QWidget | None = None) -> None:
         self.orders_model = MyOrdersModel()
         self.fills_model = MyFillsModel()
         super().__init__(feed, parent)
-        self.setObjectName("MyOrdersPanel")
         tabs = QTabWidget()
         tabs.addTab(_table(self.orders_model, "myOrdersTable"), "Orders")
         tabs.addTab(_table(self.fills_model, "myFillsTable"), "Fills")
@@ -144,11 +146,11 @@ class MyAssetsPanel(PrivatePanel):
     """Balances and locked amounts from ``myAsset``, valued in KRW from live tickers."""
 
     SPECS = (SubscriptionSpec("myAsset"),)
+    OBJECT_NAME = "MyAssetsPanel"
 
     def __init__(self, feed: PrivateFeed, parent: QWidget | None = None, *, refresh_ms: int = 1000) -> None:
         self.assets_model = MyAssetsModel(price_of=self._price_of)
         super().__init__(feed, parent)
-        self.setObjectName("MyAssetsPanel")
         self.total_label = QLabel()
         self.total_label.setObjectName("assetsTotal")
         self._content_layout.addWidget(_table(self.assets_model, "myAssetsTable"))

@@ -1,0 +1,147 @@
+"""Private panels end to end: notices without keys, myOrder/myAsset from the simulator into the models,
+KRW valuation from live tickers, clean disappearance when destroyed."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtWidgets import QMainWindow
+
+from tests.private.conftest import feed_env, valid_creds, wait_until
+from tests.private.helpers import ACCESS, SECRET, WRONG_SECRET, my_asset, my_order
+from upbit_monitor.exchanges.order_state import OrderState
+from upbit_monitor.exchanges.upbit_private import NAME
+from upbit_monitor.protocol.auth import Credentials
+from upbit_monitor.ui.private_feed import PrivateState
+from upbit_monitor.ui.private_panels import MyAssetsPanel, MyOrdersPanel
+from upbit_monitor.ui.private_ui import install_private_ui
+
+
+def _push(sim, key: str, event) -> None:
+    """Send a private event to every session subscribed to it, through the simulator's own encoder."""
+    subs = sim.feed.index.get((key, "*"), set())
+    assert subs, f"no session subscribed to {key}"
+    sim.feed.send(tuple(subs), event)
+
+
+async def _delete(widget) -> None:
+    widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    await asyncio.sleep(0)
+
+
+@pytest.mark.asyncio
+async def test_panels_say_why_without_keys_and_with_a_bad_key() -> None:
+    async with feed_env(None) as (_sim, _mgr, h):
+        await h.feed.start()
+        orders, assets = MyOrdersPanel(h.feed), MyAssetsPanel(h.feed)
+        try:
+            for panel in (orders, assets):
+                assert panel.showing_notice
+                assert "No Upbit API keys" in panel.notice_label.text()
+            await h.feed.apply_keys(ACCESS, Credentials.create(ACCESS, WRONG_SECRET).secret_key, "HS512")
+            await h.wait_state(PrivateState.KEY_PROBLEM)
+            assert orders.showing_notice and "rejected the API key" in orders.notice_label.text()
+            await h.feed.apply_keys(ACCESS, Credentials.create(ACCESS, SECRET).secret_key, "HS512")
+            await h.wait_state(PrivateState.CONNECTED)
+            assert not orders.showing_notice and not assets.showing_notice
+        finally:
+            await _delete(orders)
+            await _delete(assets)
+
+
+@pytest.mark.asyncio
+async def test_fills_and_balances_reach_the_panels() -> None:
+    async with feed_env(valid_creds()) as (sim, mgr, h):
+        await h.feed.start()
+        orders = MyOrdersPanel(h.feed)
+        assets = MyAssetsPanel(h.feed, refresh_ms=20)
+        try:
+            await h.wait_state(PrivateState.CONNECTED)
+            index = sim.feed.index
+            await wait_until(lambda: index.get(("myOrder", "*")) and index.get(("myAsset", "*")))
+            _push(sim, "myOrder", my_order("o-1", "wait", price="142000000", volume="0.01", timestamp=1000))
+            fill = my_order("o-1", "trade", price="141990000", volume="0.004", executed="0.004",
+                            remaining="0.006", trade_uuid="t-1", timestamp=2000, trade_timestamp=2000)
+            _push(sim, "myOrder", fill)
+            _push(sim, "myAsset", my_asset(("KRW", "1000000", "568000"), ("BTC", "0.004", "0"), ts=2000))
+            await wait_until(
+                lambda: orders.fills_model.rowCount() == 1 and assets.assets_model.rowCount() == 2
+            )
+            row = orders.orders_model.row_of("o-1")
+            assert row is not None and row.state is OrderState.PARTIALLY_FILLED
+            assert str(row.volume) == "0.01"  # the order's volume, not the fill's
+            shown = orders.fills_model.fills()[0]
+            assert shown.trade_uuid == "t-1" and str(shown.price) == "141990000"
+            assert str(assets.assets_model.balance("KRW").locked) == "568000"
+            # KRW value of BTC comes from the live public ticker the panel subscribed to.
+            await wait_until(lambda: assets.assets_model.value_krw("BTC") is not None)
+            ticker = mgr.latest_ticker("KRW-BTC")
+            assert ticker is not None
+            assert "KRW-BTC" in mgr.subscriptions("upbit-public").codes_for("ticker")
+            assert "Total ≈" in assets.total_label.text()
+            # Order done: no longer open.
+            _push(sim, "myOrder", my_order("o-1", "done", executed="0.01", remaining="0", timestamp=3000))
+            await wait_until(lambda: orders.orders_model.row_of("o-1").state is OrderState.FILLED)
+            assert orders.orders_model.open_count() == 0
+        finally:
+            await _delete(orders)
+            if shiboken6.isValid(assets):
+                await _delete(assets)
+
+
+@pytest.mark.asyncio
+async def test_destroyed_panel_drops_its_subscription() -> None:
+    async with feed_env(valid_creds()) as (sim, mgr, h):
+        await h.feed.start()
+        orders = MyOrdersPanel(h.feed)
+        assets = MyAssetsPanel(h.feed)
+        try:
+            await h.wait_state(PrivateState.CONNECTED)
+            await wait_until(lambda: sim.feed.index.get(("myAsset", "*")))
+            assert set(mgr.subscriptions(NAME).as_dict()) == {"myOrder", "myAsset"}
+            await _delete(assets)
+            del assets
+            await wait_until(lambda: set(mgr.subscriptions(NAME).as_dict()) == {"myOrder"})
+            # The server is told: the private socket now carries only myOrder.
+            await wait_until(lambda: sim.feed.index.get(("myOrder", "*"))
+                             and not sim.feed.index.get(("myAsset", "*")))
+            assert [r.component_name for r in mgr.registrations() if r.connection == NAME] == [
+                "MyOrdersPanel 'MyOrdersPanel'"
+            ]
+        finally:
+            await _delete(orders)
+
+
+@pytest.mark.asyncio
+async def test_install_into_a_window_and_open_the_dialog() -> None:
+    async with feed_env(None) as (_sim, _mgr, h):
+        await h.feed.start()
+        window = QMainWindow()
+        notices: list[str] = []
+        try:
+            ui = install_private_ui(window, h.feed)
+            ui._notice = notices.append
+            assert ui.orders_dock.objectName() == "MyOrdersDock"
+            assert ui.assets_dock.objectName() == "MyAssetsDock"
+            assert ui.orders_panel.showing_notice
+            ui.orders_panel.keys_requested.emit()  # the "Keys…" button on the notice page
+            dialog = ui.dialog
+            assert dialog is not None and dialog.isVisible() and not dialog.isModal()
+            dialog.access_edit.setText(ACCESS)
+            dialog.secret_edit.setText(SECRET)
+            dialog.save_button.click()
+            await dialog.wait_idle()
+            assert "connecting" in dialog.result_label.text()
+            assert dialog.secret_edit.text() == ""  # never left in the widget
+            await h.wait_state(PrivateState.CONNECTED)
+            assert not ui.orders_panel.showing_notice
+            assert notices == ["Private feed: connected"]
+            ui.close()
+        finally:
+            window.deleteLater()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            await asyncio.sleep(0)
