@@ -119,6 +119,7 @@ class Faults:
         if factor < 0:
             raise ConfigError("factor must be >= 0")
         self._feed.speed = factor
+        self._feed.paused = False
         self._note(f"slow_feed({factor})")
 
     def pause_feed(self) -> None:

@@ -8,6 +8,7 @@ connections share it: each connection just queues the same ``bytes``.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import Iterable
@@ -22,6 +23,7 @@ from upbit_monitor.sim.requests import TypeRequest
 from upbit_monitor.sim.session import Session
 
 Key = tuple[str, str]
+log = logging.getLogger(__name__)
 
 
 def encode_obj(event: Event, simple: bool) -> bytes:
@@ -43,6 +45,11 @@ class Feed:
         self._rng = random.Random(f"feed-{config.seed}")
         self._burst_until = 0.0
         self._burst_factor = 1.0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._handle: asyncio.TimerHandle | None = None
+        self._last = 0.0
+        self._next_candles = 0.0
+        self._carry = 0.0
 
     # -- subscriptions ---------------------------------------------------------------------------
     def register(self, session: Session, types: Iterable[TypeRequest]) -> None:
@@ -185,26 +192,43 @@ class Feed:
                 self._burst_until = now + rng.expovariate(2.0)
         return self._burst_factor
 
-    async def run(self) -> None:
-        """The feed loop (cancel to stop)."""
+    # The loop is a call_later chain, not a task sleeping in a while loop: under qasync, Qt may run
+    # timer callbacks while asyncio is not "running" (pytest-qt processes events between test
+    # phases), and a coroutine resumed there fails in get_running_loop(); a plain callback does not.
+    def start(self) -> None:
+        """Start generating market data on the running loop."""
         loop = asyncio.get_running_loop()
-        tick = self.config.tick_s
-        last = loop.time()
-        next_candles = last + 1.0
-        carry = 0.0
-        while True:
-            await asyncio.sleep(tick)
+        self._loop = loop
+        self._last = loop.time()
+        self._next_candles = self._last + 1.0
+        self._carry = 0.0
+        self._handle = loop.call_later(self.config.tick_s, self._tick)
+
+    def stop(self) -> None:
+        """Stop the timer (idempotent)."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _tick(self) -> None:
+        loop = self._loop
+        assert loop is not None
+        try:
             now = loop.time()
-            dt = min(now - last, 1.0)
-            last = now
-            if self.paused:
-                continue
-            carry += self.config.msg_rate * self.speed * self._rate_factor(now) * dt
-            n = int(carry)
-            carry -= n
-            now_ms = int(time.time() * 1000)
-            if n:
-                self.step(n, now_ms)
-            if now >= next_candles:
-                next_candles = max(next_candles + 1.0, now)
-                self.push_candles(now_ms)
+            dt = min(now - self._last, 1.0)
+            self._last = now
+            if not self.paused:
+                self._carry += self.config.msg_rate * self.speed * self._rate_factor(now) * dt
+                n = int(self._carry)
+                self._carry -= n
+                now_ms = int(time.time() * 1000)
+                if n:
+                    self.step(n, now_ms)
+                if now >= self._next_candles:
+                    self._next_candles = max(self._next_candles + 1.0, now)
+                    self.push_candles(now_ms)
+        except Exception:
+            log.exception("sim feed tick failed")
+        finally:
+            if self._handle is not None:
+                self._handle = loop.call_later(self.config.tick_s, self._tick)

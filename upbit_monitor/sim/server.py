@@ -41,7 +41,6 @@ class Simulator:
         self.ws = WsServer(self.config, self.feed, self.verifier)
         self.faults = Faults(self.ws, self.feed)
         self._requested_port = port
-        self._feed_task: asyncio.Task[None] | None = None
         self.port = 0
 
     def __repr__(self) -> str:
@@ -51,18 +50,12 @@ class Simulator:
     async def start(self) -> Simulator:
         """Start listening and generating market data."""
         self.port = await self.ws.start(self._requested_port)
-        self._feed_task = asyncio.get_running_loop().create_task(self.feed.run())
+        self.feed.start()
         return self
 
     async def stop(self) -> None:
         """Stop everything; open connections are dropped."""
-        if self._feed_task is not None:
-            self._feed_task.cancel()
-            try:
-                await self._feed_task
-            except asyncio.CancelledError:
-                pass
-            self._feed_task = None
+        self.feed.stop()
         await self.ws.shutdown()
 
     async def restart(self, downtime_s: float = 0.0, *, graceful: bool = False) -> None:

@@ -95,7 +95,7 @@ class Session:
         self.last_activity = time.monotonic()
         self.req_sec: deque[float] = deque()
         self.req_min: deque[float] = deque()
-        self.status_task: asyncio.Task[None] | None = None
+        self.status_handle: asyncio.TimerHandle | None = None
 
     def set_format(self, fmt: str) -> None:
         """Switch the connection-wide format (applies to everything sent from now on)."""
@@ -119,7 +119,7 @@ class Session:
             # A client that stopped reading: drop it rather than buffer without bound.
             self.closing = True
             queue.clear()
-            asyncio.get_running_loop().create_task(self.ws.close(1008, "send queue overflow"))
+            self.ws.loop.create_task(self.ws.close(1008, "send queue overflow"))
             return
         queue.append((data, kind))
         if len(queue) == 1:

@@ -71,13 +71,22 @@ class WsServer:
         self._connects: deque[float] = deque()
         self._origin_connects: deque[float] = deque()
         self._server: Server | None = None
-        self._watchdog: asyncio.Task[None] | None = None
+        self._watchdog: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # set in start()
         self._changed = asyncio.Condition()
         self.port = 0
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop the server runs on (callbacks use it: they may run outside a running loop)."""
+        if self._loop is None:
+            raise RuntimeError("WsServer not started")
+        return self._loop
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def start(self, port: int) -> int:
         """Listen on ``config.host:port`` (0 = any free port); returns the bound port."""
+        self._loop = asyncio.get_running_loop()
         self._server = await serve(
             self._handler,
             self.config.host,
@@ -91,7 +100,7 @@ class WsServer:
         )
         self.port = self._server.sockets[0].getsockname()[1]
         if self._watchdog is None:
-            self._watchdog = asyncio.get_running_loop().create_task(self._idle_watchdog())
+            self._watchdog = asyncio.get_running_loop().call_later(self._watch_period, self._idle_check)
         return self.port
 
     async def stop(self, *, graceful: bool = False) -> None:
@@ -111,10 +120,6 @@ class WsServer:
         await self.stop()
         if self._watchdog is not None:
             self._watchdog.cancel()
-            try:
-                await self._watchdog
-            except asyncio.CancelledError:
-                pass
             self._watchdog = None
 
     # -- handshake -------------------------------------------------------------------------------
@@ -174,7 +179,7 @@ class WsServer:
         self.sessions.add(session)
         self.records.append(record)
         self.stats["accepted"] += 1
-        sender = asyncio.get_running_loop().create_task(session.run_sender())
+        sender = self.loop.create_task(session.run_sender())
         await self._notify()
         try:
             if self.on_session_open is not None:
@@ -196,8 +201,8 @@ class WsServer:
             self.feed.unregister(session)
             self.sessions.discard(session)
             session.closing = True
-            if session.status_task is not None:
-                session.status_task.cancel()
+            if session.status_handle is not None:
+                session.status_handle.cancel()
             sender.cancel()
             record.closed_at = time.monotonic()
             record.close_code = ws.close_code
@@ -220,8 +225,8 @@ class WsServer:
                 self._wake_waiters()
                 return
             self._send_control(session, dumps(encode(StatusUp("status", "UP"))))
-            if self.config.status_up_interval_s > 0 and session.status_task is None:
-                session.status_task = asyncio.get_running_loop().create_task(self._status_loop(session))
+            if self.config.status_up_interval_s > 0 and session.status_handle is None:
+                self._schedule_status(session)
             self._wake_waiters()
             return
         if not self._rate_ok(session, rec, now):
@@ -239,7 +244,7 @@ class WsServer:
                 self.feed.register(session, ())
             if self.config.close_on_error:
                 session.closing = True
-                asyncio.get_running_loop().create_task(self._close(session, 1008, exc.name))
+                self.loop.create_task(self._close(session, 1008, exc.name))
             self._wake_waiters()
             return
         rec.parsed = parsed
@@ -275,7 +280,7 @@ class WsServer:
             self._send_error(session, name, "요청 수 제한을 초과했습니다. (too many requests)")
         elif reaction == "close":
             session.closing = True
-            asyncio.get_running_loop().create_task(
+            self.loop.create_task(
                 self._close(session, self.config.rate_limit_close_code, "too many requests"))
         return False
 
@@ -288,10 +293,15 @@ class WsServer:
         session.record.errors_sent.append(name)
         self._send_control(session, dumps(encode(ServerError("error", name, text))))
 
-    async def _status_loop(self, session: Session) -> None:
-        while True:
-            await asyncio.sleep(self.config.status_up_interval_s)
-            self._send_control(session, dumps(encode(StatusUp("status", "UP"))))
+    def _schedule_status(self, session: Session) -> None:
+        """UNCONFIRMED periodic mode: after the first PING, {"status":"UP"} every N seconds."""
+
+        def fire() -> None:
+            if not session.closing:
+                self._send_control(session, dumps(encode(StatusUp("status", "UP"))))
+                self._schedule_status(session)
+
+        session.status_handle = self.loop.call_later(self.config.status_up_interval_s, fire)
 
     async def _flush(self, session: Session, limit_s: float = 1.0) -> None:
         """Wait (bounded) until the sender has written everything queued so far."""
@@ -327,11 +337,14 @@ class WsServer:
             session.last_activity = time.monotonic()
             session.ws.transport.resume_reading()
 
-    async def _idle_watchdog(self) -> None:
-        period = min(max(self.config.idle_timeout_s / 10, 0.05), 5.0)
-        while True:
-            await asyncio.sleep(period)
-            now = time.monotonic()
+    @property
+    def _watch_period(self) -> float:
+        return min(max(self.config.idle_timeout_s / 10, 0.05), 5.0)
+
+    def _idle_check(self) -> None:
+        # A call_later chain rather than a sleeping task (see Feed.start for why).
+        now = time.monotonic()
+        try:
             for session in list(self.sessions):
                 if session.stalled or session.closing:
                     continue
@@ -341,7 +354,11 @@ class WsServer:
                     if code is None:
                         self.abort(session)
                     else:
-                        asyncio.get_running_loop().create_task(self._close(session, code, "idle timeout"))
+                        session.closing = True
+                        self.loop.create_task(self._close(session, code, "idle timeout"))
+        finally:
+            if self._watchdog is not None:
+                self._watchdog = self.loop.call_later(self._watch_period, self._idle_check)
 
     # -- waiting (tests) -------------------------------------------------------------------------
     async def _notify(self) -> None:
@@ -349,7 +366,7 @@ class WsServer:
             self._changed.notify_all()
 
     def _wake_waiters(self) -> None:
-        asyncio.get_running_loop().create_task(self._notify())
+        self.loop.create_task(self._notify())
 
     async def wait_for(self, predicate: Callable[[], bool], timeout_s: float) -> None:
         """Wait until ``predicate()`` holds (re-checked on every connect, close and request)."""
