@@ -30,7 +30,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 
 import orjson
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -120,7 +120,9 @@ class ForeignPricer:
         st = self.model.state(code)
         price = self._usdt(st.price, rate, factor)
         bid = self._usdt(st.book.best_bid, rate, factor) if st.book.best_bid > 0 else price
-        ask = max(self._usdt(st.book.best_ask, rate, factor), bid)
+        ask = self._usdt(st.book.best_ask, rate, factor)
+        if ask <= bid:  # tick rounding can merge the two sides; keep a one-tick spread
+            ask = bid + usdt_tick(bid)
         volume = st.volume_24h(now_ms)
         return ForeignTick(
             symbol,
@@ -199,8 +201,15 @@ class ForeignStreamServer:
         """The endpoint URL of the venue's default path."""
         return f"ws://{self.host}:{self.port}{self.default_path}"
 
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
     async def close(self) -> None:
-        """Stop listening and close every connection."""
+        """Stop listening, close every connection and wait for their handlers to end."""
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()

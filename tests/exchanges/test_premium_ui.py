@@ -1,0 +1,215 @@
+"""Premium tracker, the coin list's premium columns and the premium chart (fake manager, no network)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.ui.fake_source import FakeSource, ticker
+from upbit_monitor.exchanges.quotes import make_quote
+from upbit_monitor.ui.coin_list import CoinList
+from upbit_monitor.ui.coin_list_model import CODE_ROLE, SORT_ROLE, CoinListModel, Col, MarketInfo
+from upbit_monitor.ui.coin_list_proxy import CoinFilterProxy
+from upbit_monitor.ui.premium import PremiumColumns, PremiumTracker, format_premium, install_premium
+from upbit_monitor.ui.premium_chart import PremiumChart
+from upbit_monitor.ui.theme import Palette
+
+RATE = 1365.0  # Upbit KRW-USDT
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Source(FakeSource):
+    """FakeSource + per-connection registrations, unregister and real listener delivery."""
+
+    by_owner: dict[str, tuple[str, tuple[Any, ...]]] = field(default_factory=dict)
+    listeners: list[tuple[Callable[[Any], None], Collection[str] | None]] = field(default_factory=list)
+
+    def register(self, component: object, specs: Sequence[Any], *, connection: str = "upbit-public",
+                 callback: Callable[[Any], None] | None = None) -> None:
+        super().register(component, specs, connection=connection, callback=callback)
+        self.by_owner[repr(component)] = (connection, tuple(specs))
+
+    def update(self, component: object, specs: Sequence[Any]) -> None:
+        super().update(component, specs)
+        connection = self.by_owner.get(repr(component), ("upbit-public", ()))[0]
+        self.by_owner[repr(component)] = (connection, tuple(specs))
+
+    def unregister(self, component: object) -> None:
+        self.by_owner.pop(repr(component), None)
+
+    def add_listener(self, callback: Callable[[Any], None], *,
+                     types: Collection[str] | None = None) -> Callable[[], None]:
+        entry = (callback, types)
+        self.listeners.append(entry)
+        return lambda: self.listeners.remove(entry)
+
+    def emit(self, event: Any) -> None:
+        for callback, types in list(self.listeners):
+            if types is None or event.type in types:
+                callback(event)
+
+    def codes_on(self, connection: str) -> tuple[str, ...]:
+        return tuple(c for conn, specs in self.by_owner.values() if conn == connection for s in specs
+                     for c in s.codes)
+
+
+MARKETS = [
+    MarketInfo("KRW-BTC", "비트코인", "Bitcoin"),
+    MarketInfo("KRW-ETH", "이더리움", "Ethereum"),
+    MarketInfo("KRW-XRP", "리플", "XRP"),
+    MarketInfo("KRW-USDT", "테더", "Tether"),
+    MarketInfo("BTC-ETH", "이더리움", "Ethereum"),
+]
+
+
+@pytest.fixture
+def source() -> Source:
+    src = Source()
+    src.put_ticker(ticker("KRW-USDT", RATE))
+    src.put_ticker(ticker("KRW-BTC", 140_000_000.0))
+    src.put_ticker(ticker("KRW-ETH", 5_000_000.0))
+    src.put_ticker(ticker("KRW-XRP", 3_000.0))
+    return src
+
+
+def feed_binance(src: Source) -> None:
+    # BTC +2.564 %, ETH -1 %, XRP no quote.
+    src.emit(make_quote("binance", "BTCUSDT", 100_000.0))
+    src.emit(make_quote("binance", "ETHUSDT", 5_000_000.0 / (RATE * 0.99)))
+
+
+def test_tracker_subscriptions_follow_codes_and_selection(source: Source) -> None:
+    tracker = PremiumTracker(source, ttl_s=10)
+    assert source.codes_on("upbit-public") == ("KRW-USDT",)
+    tracker.set_codes(["KRW-BTC", "KRW-ETH", "KRW-USDT", "BTC-ETH"])
+    assert source.codes_on("binance-public") == ("USDT-BTC", "USDT-ETH")
+    assert source.codes_on("bybit-public") == ()
+    tracker.set_selected("KRW-XRP")
+    assert source.codes_on("binance-public") == ("USDT-BTC", "USDT-ETH", "USDT-XRP")
+    assert source.codes_on("bybit-public") == ("USDT-XRP",)
+    assert source.codes_on("upbit-public") == ("KRW-USDT", "KRW-XRP")
+    tracker.set_selected("BTC-ETH")  # no USDT counterpart: nothing extra anywhere
+    assert source.codes_on("bybit-public") == ()
+    tracker.close()
+    assert source.by_owner == {} and source.listeners == []
+
+
+def test_tracker_premium_and_staleness(source: Source) -> None:
+    clock = Clock()
+    tracker = PremiumTracker(source, ttl_s=10, clock=clock)
+    assert tracker.premium("KRW-BTC") is None and not tracker.has_fresh()
+    feed_binance(source)
+    source.emit(make_quote("bybit", "BTCUSDT", 101_000.0))
+    source.emit(make_quote("okx", "BTCUSDT", 1.0))  # a venue we do not track: ignored
+    assert tracker.quotes_received == 3 and tracker.version == 3
+    btc = tracker.premium("KRW-BTC")
+    assert btc is not None and btc.premium == pytest.approx(140 / 136.5 - 1)
+    bybit = tracker.premium("KRW-BTC", "bybit")
+    assert bybit is not None and bybit.premium == pytest.approx(140_000_000 / (101_000 * RATE) - 1)
+    assert tracker.premium("KRW-ETH").premium == pytest.approx(-0.01)
+    assert tracker.premium("KRW-XRP") is None
+    assert tracker.has_fresh() and tracker.has_fresh("bybit")
+    clock.now += 10.5  # no sleeping: the injected clock moves
+    assert tracker.premium("KRW-BTC") is None and not tracker.has_fresh()
+
+
+def test_tracker_history_samples(source: Source) -> None:
+    wall = Clock()
+    tracker = PremiumTracker(source, wall=wall)
+    feed_binance(source)
+    assert tracker.sample("KRW-BTC") == {"binance": pytest.approx(2.5641, abs=1e-3)}
+    wall.now += 1
+    source.put_ticker(ticker("KRW-BTC", 136_500_000.0))
+    tracker.sample("KRW-BTC")
+    hist = tracker.history("KRW-BTC", "binance")
+    assert [t for t, _ in hist] == [100.0, 101.0]
+    assert hist[1][1] == pytest.approx(0.0)
+    assert tracker.history("KRW-BTC", "bybit") == []
+
+
+def test_format_premium() -> None:
+    assert format_premium(0.025641) == "+2.56%"
+    assert format_premium(-0.01) == "-1.00%"
+    assert format_premium(None) == "-"
+
+
+def test_columns_append_sortable_premium(qtbot: Any, source: Source) -> None:
+    tracker = PremiumTracker(source)
+    model = CoinListModel(Palette(dark=True))
+    model.set_markets(MARKETS)
+    model.refresh(source)
+    columns = PremiumColumns(tracker, Palette(dark=True))
+    columns.setSourceModel(model)
+    proxy = CoinFilterProxy()
+    proxy.setSourceModel(columns)
+    first = len(Col)
+    assert columns.columnCount() == first + 2 and columns.first_extra == first
+    assert columns.headerData(first, Qt.Orientation.Horizontal) == "Binance ₩"
+    assert columns.headerData(first + 1, Qt.Orientation.Horizontal) == "Premium"
+    assert columns.headerData(Col.PRICE, Qt.Orientation.Horizontal) == "Price"  # passthrough
+    with qtbot.waitSignal(columns.availability_changed, timeout=1000) as blocker:
+        feed_binance(source)
+        columns.refresh()
+    assert blocker.args == [True]
+    btc = columns.index(0, first + 1)
+    assert btc.data(CODE_ROLE) == "KRW-BTC"
+    assert btc.data() == "+2.56%"
+    assert columns.index(0, first).data() == "136,500,000"
+    assert btc.data(SORT_ROLE) == pytest.approx(0.025641, abs=1e-6)
+    assert columns.index(2, first + 1).data() == "-"  # XRP: no quote
+    assert columns.index(2, first + 1).data(SORT_ROLE) == float("-inf")
+    assert "Bybit: no fresh quote" in str(btc.data(Qt.ItemDataRole.ToolTipRole))
+    assert columns.index(0, Col.PRICE).data() == model.index(0, Col.PRICE).data()
+    proxy.sort(first + 1, Qt.SortOrder.DescendingOrder)
+    order = [proxy.code_at(r) for r in range(proxy.rowCount())]
+    assert order[:2] == ["KRW-BTC", "KRW-ETH"] and sorted(order[2:]) == ["KRW-USDT", "KRW-XRP"]
+
+
+def test_install_premium_hides_columns_until_a_fresh_quote(qtbot: Any, source: Source) -> None:
+    clock = Clock()
+    tracker = PremiumTracker(source, ttl_s=5, clock=clock)
+    coin_list = CoinList(source, Palette(dark=True))
+    qtbot.addWidget(coin_list)
+    columns = install_premium(coin_list, tracker, Palette(dark=True))
+    coin_list.set_markets(MARKETS)
+    assert source.codes_on("binance-public") == ("USDT-BTC", "USDT-ETH", "USDT-XRP")
+    first = columns.first_extra
+    assert coin_list.table.isColumnHidden(first) and coin_list.table.isColumnHidden(first + 1)
+    feed_binance(source)
+    columns.refresh()
+    assert not coin_list.table.isColumnHidden(first + 1)
+    coin_list.select("KRW-BTC")
+    assert source.codes_on("bybit-public") == ("USDT-BTC",)
+    clock.now += 6  # every Binance quote is stale now
+    columns.refresh()
+    assert coin_list.table.isColumnHidden(first + 1)
+    assert tracker.premium("KRW-BTC") is None
+
+
+def test_chart_plots_history_per_venue(qtbot: Any, source: Source) -> None:
+    tracker = PremiumTracker(source)
+    chart = PremiumChart(tracker, interval_ms=60_000)
+    qtbot.addWidget(chart)
+    chart.set_code("KRW-BTC")
+    assert source.codes_on("bybit-public") == ("USDT-BTC",)
+    feed_binance(source)
+    source.emit(make_quote("bybit", "BTCUSDT", 101_000.0))
+    chart.tick()
+    chart.tick()
+    xs, ys = chart.curves["binance"].getData()
+    assert len(xs) == 2 and ys[-1] == pytest.approx(2.5641, abs=1e-3)
+    _, bybit_ys = chart.curves["bybit"].getData()
+    assert bybit_ys[-1] == pytest.approx((140_000_000 / (101_000 * RATE) - 1) * 100)
+    assert "Binance +2.56%" in chart.title.text() and "KRW-BTC" in chart.title.text()

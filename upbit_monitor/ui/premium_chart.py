@@ -1,0 +1,92 @@
+"""A small pyqtgraph chart of the selected coin's kimchi premium over time, one line per venue.
+
+It samples :meth:`PremiumTracker.sample` once a second (the premium is a slow quantity and Binance
+tickers arrive once a second anyway) and redraws from the tracker's bounded history, so its cost
+does not depend on the message rate. A venue without a fresh quote simply stops extending its line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
+
+from upbit_monitor.ui.premium import VENUE_LABELS, PremiumTracker, format_premium
+
+VENUE_COLOURS = {"binance": "#f0b90b", "bybit": "#8e7cff"}
+
+
+class PremiumChart(QWidget):
+    """Premium (%) of one coin against each venue, plotted against time."""
+
+    def __init__(self, tracker: PremiumTracker, *, interval_ms: int = 1000, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("PremiumChart")
+        self.tracker = tracker
+        self._code: str | None = None
+        self.title = QLabel("Premium: select a KRW coin", self)
+        self.title.setObjectName("PremiumTitle")
+        self.plot = pg.PlotWidget(parent=self, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+        self.plot.setMinimumHeight(120)
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.plot.setLabel("left", "premium", units="%")
+        self.plot.addLegend(offset=(8, 8))
+        zero = pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen("#888888", width=1, style=Qt.PenStyle.DashLine))
+        self.plot.addItem(zero)
+        self.curves: dict[str, Any] = {
+            venue: self.plot.plot([], [], name=VENUE_LABELS.get(venue, venue),
+                                  pen=pg.mkPen(VENUE_COLOURS.get(venue, "#cccccc"), width=1.6))
+            for venue in tracker.venues
+        }
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.plot, 1)
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.tick)
+        self._timer.start()
+
+    @property
+    def code(self) -> str | None:
+        """The coin shown."""
+        return self._code
+
+    def set_code(self, code: str | None) -> None:
+        """Show ``code`` (redraws its recorded history at once)."""
+        self._code = code
+        self.tracker.set_selected(code)
+        self.redraw()
+
+    def tick(self) -> None:
+        """Timer: record the current premium of the shown coin and redraw."""
+        if self._code is not None:
+            self.tracker.sample(self._code)
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Set every venue's line from the tracker's history and update the title."""
+        code = self._code
+        parts: list[str] = []
+        for venue, curve in self.curves.items():
+            points = self.tracker.history(code, venue) if code else []
+            curve.setData([p[0] for p in points], [p[1] for p in points])
+            value = self.tracker.premium(code, venue) if code else None
+            label = VENUE_LABELS.get(venue, venue)
+            parts.append(f"{label} {format_premium(value.premium if value else None)}")
+        if code is None:
+            self.title.setText("Premium: select a KRW coin")
+        else:
+            self.title.setText(f"Premium {code}:  " + "   ".join(parts))
+
+
+def add_premium_dock(window: QMainWindow, chart: PremiumChart) -> QDockWidget:
+    """Dock the chart at the bottom of ``window`` (object name ``PremiumDock`` for saveState)."""
+    dock = QDockWidget("Premium", window)
+    dock.setObjectName("PremiumDock")
+    dock.setWidget(chart)
+    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    return dock
