@@ -189,11 +189,11 @@ def test_crosshair_readout(qtbot):
     x = (END + timedelta(minutes=1)).timestamp() + 10
     view.move_crosshair(x, 101_000_000)
     assert view.readout.text() == (
-        "2026-11-23 21:01  O 100,500,000  H 102,000,000  L 100,400,000  C 101,505,000  +1.00%  V 0.2500"
+        "11-23 21:01  O 100,500,000  H 102,000,000  L 100,400,000  C 101,505,000  +1.00%  V 0.2500"
     )
     assert view.plots.cross_tag.text == "101,000,000"
     view.hide_crosshair()
-    assert view.readout.text().startswith("2026-11-23 21:01")
+    assert view.readout.text().startswith("11-23 21:01")
     view.move_crosshair(END.timestamp() - 3600, None)  # no bar there
     assert view.readout.text().strip() == ""
 

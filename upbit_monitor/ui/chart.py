@@ -21,7 +21,15 @@ from typing import TYPE_CHECKING, Protocol
 import shiboken6
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from upbit_monitor.errors import UpbitMonitorError
 from upbit_monitor.protocol.events import Candle
@@ -145,6 +153,9 @@ class ChartView(QWidget):
         self.readout.setObjectName("ChartReadout")
         self.readout.setContentsMargins(8, 0, 8, 0)
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Long texts must not force a minimum width on the dock: clip instead.
+        self.readout.setMinimumWidth(1)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
     # ---- public API --------------------------------------------------------------------------
     @property

@@ -54,10 +54,10 @@ def format_volume(volume: float) -> str:
     return f"{volume:.4f}"
 
 
-def format_kst(epoch: float, with_date: bool = True) -> str:
-    """``2025-07-01 21:01`` in KST (or just ``21:01``)."""
+def format_kst(epoch: float, short: bool = False) -> str:
+    """``2025-07-01 21:01`` in KST (``short``: ``07-01 21:01``)."""
     moment = datetime.fromtimestamp(epoch, UTC).astimezone(KST)
-    return moment.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
+    return moment.strftime("%m-%d %H:%M" if short else "%Y-%m-%d %H:%M")
 
 
 def kst_ticks(x0: float, x1: float, max_ticks: int) -> tuple[int, list[int]]:

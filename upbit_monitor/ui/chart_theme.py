@@ -52,7 +52,7 @@ LIGHT = ChartTheme(
 def readout_text(bar: Bar, prev_close: float | None) -> str:
     """One line of OHLCV for the crosshair: time (KST), O/H/L/C, change vs previous close, volume."""
     parts = [
-        format_kst(bar.t),
+        format_kst(bar.t, short=True),
         f"O {format_price(bar.open)}",
         f"H {format_price(bar.high)}",
         f"L {format_price(bar.low)}",
