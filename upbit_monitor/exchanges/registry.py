@@ -26,7 +26,11 @@ _FACTORIES: dict[str, ConnectorFactory] = {}
 
 # Modules that register connectors of other exchanges when imported. A missing module is skipped,
 # so the registry works before (and without) those exchanges being built.
-_OPTIONAL_MODULES = ("upbit_monitor.exchanges.binance", "upbit_monitor.exchanges.bybit")
+_OPTIONAL_MODULES = (
+    "upbit_monitor.exchanges.binance",
+    "upbit_monitor.exchanges.bybit",
+    "upbit_monitor.exchanges.upbit_private",
+)
 _loaded_optional = False
 
 
