@@ -1,0 +1,50 @@
+"""Helpers for manager/connection tests against the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from upbit_monitor.config import Settings
+from upbit_monitor.sim.server import Simulator
+
+CODES = ["KRW-BTC", "KRW-ETH", "KRW-XRP", "KRW-USDT", "KRW-SOL", "KRW-DOGE", "KRW-ADA", "KRW-TRX",
+         "KRW-LINK", "KRW-AVAX", "KRW-XLM", "KRW-SUI", "KRW-BCH", "KRW-HBAR", "KRW-DOT", "KRW-ETC"]
+
+
+def fast_settings(sim: Simulator, **overrides: Any) -> Settings:
+    """Settings for tests: the simulator's URL, a fast exact backoff, short timeouts."""
+    base = Settings(
+        ws_public_url=sim.ws_url,
+        coalesce_window_s=0.025,
+        connect_timeout_s=2.0,
+        stale_after_s=10.0,
+        close_timeout_s=0.2,
+        backoff_steps_s=(0.05, 0.1, 0.2),
+        backoff_jitter=0.0,
+        retry_slow_s=0.3,
+    )
+    return base.with_overrides(**overrides)
+
+
+def subscription_requests(sim: Simulator) -> list[Any]:
+    """Every subscription request received (PINGs and LIST_SUBSCRIPTIONS excluded), oldest first."""
+    return [
+        r for r in sim.requests
+        if not r.ping and r.text.startswith("[") and "LIST_SUBSCRIPTIONS" not in r.text
+    ]
+
+
+def wire_set(text: str) -> dict[str, list[str]]:
+    """``{type: codes as sent}`` of one request text."""
+    out: dict[str, list[str]] = {}
+    for obj in json.loads(text):
+        if "type" in obj:
+            out.setdefault(obj["type"], []).extend(obj.get("codes", []))
+    return out
+
+
+def our_tasks() -> list[asyncio.Task[Any]]:
+    """Pending tasks started by upbit-monitor's connection layer."""
+    return [t for t in asyncio.all_tasks() if t.get_name().startswith("upbit-monitor:") and not t.done()]
