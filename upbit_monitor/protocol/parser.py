@@ -103,7 +103,18 @@ class Parser:
     # -- one object ------------------------------------------------------------------------------
 
     def _object(self, obj: Any, data: bytes | str, index: int, epoch: int) -> Event:
-        """Dispatch one decoded object; ``index`` is its position in a list frame (-1: bare object)."""
+        """Dispatch one decoded object; ``index`` is its position in a list frame (-1: bare object).
+
+        Sample (SIMPLE ticker object, the bulk of the stream; 33 keys, legacy ts/msfi absent)::
+
+            {"ty":"ticker","cd":"KRW-BTC","op":141200000,"hp":142900000,"lp":140800000,
+             "tp":142350000,"pcp":141200000,"c":"RISE","cp":1150000,"scp":1150000,
+             "cr":0.0081444759,"scr":0.0081444759,"tv":0.0031,"atv":1523.1,"atv24h":3311.7,
+             "atp":216601000000.5,"atp24h":470200000000.1,"tdt":"20250704","ttm":"051400",
+             "ttms":1751606040365,"ab":"BID","aav":760.2,"abv":762.9,"h52wp":163325000,
+             "h52wdt":"2025-01-20","l52wp":72100000,"l52wdt":"2024-08-05","ms":"ACTIVE",
+             "its":false,"dd":null,"mw":"NONE","tms":1751606040403,"st":"REALTIME"}
+        """
         if type(obj) is not dict:
             return self._unknown("list element is not an object", obj, epoch)
         try:
@@ -152,6 +163,12 @@ class Parser:
             return self._unknown(f"unparseable: {exc!r}", obj, epoch)
 
     def _slow_guarded(self, obj: dict[str, Any], epoch: int) -> Event:
+        """Re-dispatch after the hot path tripped, e.g. on a renamed field at the same key count::
+
+            {"type":"candle.1m","code":"KRW-BTC","candle_date_time_utc":"2025-07-01T12:01:00",
+             "candle_date_time_kst":"2025-07-01T21:01:00","opening_price":145831000,
+             "high_price":145900000,"low_price":145752000,"close_price":145759000, ...}
+        """
         t = obj.get("type", obj.get("ty"))
         spec = (DEFAULT_SPECS if "type" in obj else SIMPLE_SPECS).get(t) if type(t) is str else None
         if spec is None:
@@ -159,7 +176,15 @@ class Parser:
         return self._slow(spec, obj, epoch)
 
     def _slow(self, spec: MessageSpec, obj: dict[str, Any], epoch: int, decimal: bool = False) -> Event:
-        """Field by field: counts unknown and missing fields, checks key fields and nesting."""
+        """Field by field: counts unknown and missing fields, checks key fields and nesting.
+
+        Sample (DEFAULT orderbook with a field Upbit might add one day, ``spread``)::
+
+            {"type":"orderbook","code":"KRW-ETH","total_ask_size":12.5,"total_bid_size":20.25,
+             "orderbook_units":[{"ask_price":5101000,"bid_price":5100000,"ask_size":1.5,
+             "bid_size":4.25}],"timestamp":1751606867762,"level":0,"stream_type":"REALTIME",
+             "spread":1000}
+        """
         for k in obj.keys() - spec.key_set:
             self.unknown_fields[f"{spec.type_name}.{k}"] += 1
         values: list[Any] = []
@@ -241,6 +266,13 @@ class Parser:
         return self._unknown("no type", obj, epoch)
 
     def _subscription_list(self, obj: dict[str, Any], epoch: int) -> Event:
+        """LIST_SUBSCRIPTIONS reply in either key style (§8).
+
+        Sample (SIMPLE)::
+
+            {"mthd":"LIST_SUBSCRIPTIONS","rslt":[{"ty":"ticker","cds":["KRW-BTC","KRW-ETH"]},
+             {"ty":"orderbook","cds":["KRW-BTC"],"lv":0}],"tckt":"mon-q1"}
+        """
         simple = "mthd" in obj
         _, result_key, ticket_key = (s if simple else d for d, s in keys.LIST_SUBSCRIPTIONS)
         result = obj.get(result_key, [])
