@@ -104,11 +104,12 @@ class CandleSeries:
         out = [b for b in reversed(live) if b.start_ms < to_ms][:count]
         if len(out) >= count:
             return out
-        oldest_open, oldest_start = self._oldest_anchor(live)
-        # Synthetic bars start strictly before everything recorded.
-        limit = min(to_ms, oldest_start)
+        # Synthetic bars start strictly before everything recorded live.
+        live_floor = live[0].start_ms if live else self.anchor[1]
+        limit = min(to_ms, live_floor)
         need = count - len(out)
-        self._grow_past_until(limit, need, oldest_open, oldest_start)
+        anchor_open, anchor_start = self._oldest_anchor(live)
+        self._grow_past_until(limit, need, anchor_open, anchor_start)
         starts = [-b.start_ms for b in self._past]  # ascending in -start
         i = bisect_left(starts, -(limit - 1))
         out.extend(self._past[i : i + need])

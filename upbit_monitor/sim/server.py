@@ -3,6 +3,7 @@
     async with Simulator(seed=1, port=0, msg_rate=200) as sim:
         sim.ws_url            # ws://127.0.0.1:PORT/websocket/v1
         sim.ws_private_url    # ws://127.0.0.1:PORT/websocket/v1/private
+        sim.rest_url          # http://127.0.0.1:PORT2 (quotation REST)
         sim.faults.drop_all()
         await sim.restart()   # same port
         await sim.wait_for_request(lambda r: r.parsed is not None)
@@ -24,6 +25,7 @@ from upbit_monitor.sim.faults import Faults
 from upbit_monitor.sim.feed import Feed
 from upbit_monitor.sim.jwt_check import JwtVerifier
 from upbit_monitor.sim.market import MarketModel
+from upbit_monitor.sim.rest import RestServer
 from upbit_monitor.sim.session import ConnectionRecord, RequestRecord
 from upbit_monitor.sim.ws_server import PRIVATE_PATH, PUBLIC_PATH, WsServer
 
@@ -31,7 +33,9 @@ from upbit_monitor.sim.ws_server import PRIVATE_PATH, PUBLIC_PATH, WsServer
 class Simulator:
     """A local Upbit exchange. Use as ``async with`` or call :meth:`start` / :meth:`stop`."""
 
-    def __init__(self, *, config: SimConfig | None = None, port: int = 0, **overrides: Any) -> None:
+    def __init__(
+        self, *, config: SimConfig | None = None, port: int = 0, rest_port: int = 0, **overrides: Any
+    ) -> None:
         base = config or SimConfig()
         self.config = dataclasses.replace(base, **overrides) if overrides else base
         self.model = MarketModel(self.config.seed, self.config.n_krw_markets)
@@ -40,7 +44,10 @@ class Simulator:
                                     reject_reused_nonce=self.config.reject_reused_nonce)
         self.ws = WsServer(self.config, self.feed, self.verifier)
         self.faults = Faults(self.ws, self.feed)
+        self.rest = RestServer(self.model, self.config)
         self._requested_port = port
+        self._requested_rest_port = rest_port
+        self.rest_port = 0
         self.port = 0
 
     def __repr__(self) -> str:
@@ -50,6 +57,7 @@ class Simulator:
     async def start(self) -> Simulator:
         """Start listening and generating market data."""
         self.port = await self.ws.start(self._requested_port)
+        self.rest_port = await self.rest.start(self._requested_rest_port)
         self.feed.start()
         return self
 
@@ -57,6 +65,7 @@ class Simulator:
         """Stop everything; open connections are dropped."""
         self.feed.stop()
         await self.ws.shutdown()
+        await self.rest.stop()
 
     async def restart(self, downtime_s: float = 0.0, *, graceful: bool = False) -> None:
         """Go down (connections dropped, or closed 1001 if ``graceful``) and come back on the same port."""
@@ -84,6 +93,11 @@ class Simulator:
     def ws_private_url(self) -> str:
         """Private WebSocket URL (needs a JWT)."""
         return f"ws://{self.config.host}:{self.port}{PRIVATE_PATH}"
+
+    @property
+    def rest_url(self) -> str:
+        """REST base URL (``/v1/...`` paths go after it)."""
+        return f"http://{self.config.host}:{self.rest_port}"
 
     # -- inspection ------------------------------------------------------------------------------
     @property
