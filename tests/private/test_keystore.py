@@ -87,3 +87,10 @@ def test_malformed_stored_keys_ignored() -> None:
     store = KeyStore(backend=backend, env={})
     assert store.load() is None
     assert store.notice is not None and "short" not in store.notice.replace("too short", "")
+
+
+def test_session_only_store_never_touches_the_keyring(creds: Credentials) -> None:
+    store = KeyStore(env={}, persistent=False)
+    assert not store.backend_available and store.notice is None
+    assert store.save(creds) is KeySource.SESSION
+    assert store.load() == creds

@@ -60,6 +60,8 @@ class KeyStore:
 
     ``backend`` is a keyring backend instance (default: ``keyring.get_keyring()``); ``env`` the mapping to
     read overrides from (default: ``os.environ``). Both are parameters so tests can pin them.
+    ``persistent=False`` makes a session-only store that never touches the keyring and says nothing
+    about it (demo mode: the simulator's keys must not land in, or be read from, the user's keyring).
     """
 
     def __init__(
@@ -68,9 +70,13 @@ class KeyStore:
         *,
         backend: Any | None = None,
         env: Mapping[str, str] | None = None,
+        persistent: bool = True,
     ) -> None:
         self._service = service
-        self._backend: Any = backend if backend is not None else keyring.get_keyring()
+        if persistent:
+            self._backend: Any = backend if backend is not None else keyring.get_keyring()
+        else:
+            self._backend = keyring.backends.null.Keyring()  # type: ignore[no-untyped-call]
         self._env: Mapping[str, str] = os.environ if env is None else env
         self._session: Credentials | None = None
         self._source = KeySource.NONE
@@ -78,7 +84,7 @@ class KeyStore:
         self._backend_ok = not isinstance(
             self._backend, (keyring.backends.fail.Keyring, keyring.backends.null.Keyring)
         )
-        if not self._backend_ok:
+        if not self._backend_ok and persistent:
             self._notice = NO_BACKEND_NOTICE
 
     # -- status -----------------------------------------------------------------------------------------
