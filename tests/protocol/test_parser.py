@@ -221,3 +221,32 @@ def test_events_are_typed_tuples() -> None:
     assert t.code == "KRW-BTC" and t.epoch == 0
     with pytest.raises(AttributeError):
         t.code = "x"  # type: ignore[misc]
+
+
+def test_several_private_objects_in_one_list_frame() -> None:
+    frame = encode_frame([samples.MY_ORDER, samples.MY_ASSET, samples.MY_ORDER], "SIMPLE_LIST")
+    p = Parser()
+    assert p.parse(frame) == [samples.MY_ORDER, samples.MY_ASSET, samples.MY_ORDER]
+    # A different frame object with equal bytes is decoded afresh (the cache is by identity).
+    assert p.parse(bytes(bytearray(frame)), epoch=1) == [
+        e._replace(epoch=1) for e in (samples.MY_ORDER, samples.MY_ASSET, samples.MY_ORDER)
+    ]
+
+
+def test_key_relearning_never_changes_results() -> None:
+    from upbit_monitor.protocol import parser_specs
+
+    frames = {fmt: encode_frame(samples.orderbook("KRW-BTC", 15), fmt) for fmt in ("DEFAULT", "SIMPLE")}
+    tickers = {fmt: encode_frame(samples.TICKER, fmt) for fmt in ("DEFAULT", "SIMPLE")}
+    p = Parser()
+    for i in range(2 * parser_specs.RELEARN_EVERY + 3):
+        fmt = "SIMPLE" if i % 3 else "DEFAULT"
+        assert p.parse(frames[fmt]) == [samples.orderbook("KRW-BTC", 15)]
+        assert p.parse(tickers[fmt]) == [samples.TICKER]
+    # Getters built from look-alike (non-identical) key strings are slower, never wrong.
+    from operator import itemgetter
+
+    spec = parser_specs.SIMPLE_SPECS["ticker"]
+    spec.get_required = itemgetter(*("".join(k) for k in spec.keys[: spec.n_required]))
+    assert p.parse(samples.TICKER_SIMPLE) == [samples.TICKER]
+    assert p.unknown_messages == 0

@@ -70,6 +70,9 @@ class Parser:
         self.unknown_messages = 0
         self.unknown_fields: Counter[str] = Counter()
         self.missing_fields: Counter[str] = Counter()
+        # The last frame re-decoded for exact decimals, so a list frame holding several private
+        # objects is decoded once, not once per object. Holding the reference keeps ``is`` valid.
+        self._exact: tuple[bytes | str, Any] | None = None
 
     def parse(self, data: bytes | str, epoch: int = 0) -> list[Event]:
         """Parse one WebSocket frame into events (several for a multi-object list frame).
@@ -232,7 +235,13 @@ class Parser:
              "assets":[{"currency":"KRW","balance":1386929.37231066771348207123,"locked":0}],
              "asset_timestamp":1710146517259,"timestamp":1710146517267,"stream_type":"REALTIME"}
         """
-        exact = _decimal_object(data, index)
+        cached = self._exact
+        if cached is not None and cached[0] is data:
+            doc = cached[1]
+        else:
+            doc = _decimal_document(data)
+            self._exact = (data, doc)
+        exact = _pick(doc, index)
         if exact is not None:
             obj = exact
         try:
@@ -312,15 +321,20 @@ def _sample(data: object) -> bytes:
     return b""
 
 
-def _decimal_object(data: bytes | str, index: int) -> dict[str, Any] | None:
-    """Re-decode the frame with ``Decimal`` floats and return the object at ``index`` (-1: bare)."""
+def _decimal_document(data: bytes | str) -> Any:
+    """Re-decode the frame with ``Decimal`` floats (``None`` if the stdlib cannot)."""
     try:
         text = data if isinstance(data, str) else bytes(data).decode("utf-8")
-        doc = json.loads(text, parse_float=Decimal)
-        obj = doc if index < 0 else doc[index]
-    except (ValueError, RecursionError, IndexError, TypeError, KeyError):
+        return json.loads(text, parse_float=Decimal)
+    except (ValueError, RecursionError, TypeError):
         return None  # orjson accepted it, so this is a pathological frame: keep orjson's values
-    return obj if type(obj) is dict else None
+
+
+def _pick(doc: Any, index: int) -> dict[str, Any] | None:
+    """The object at ``index`` of a re-decoded frame (-1: the frame is the object)."""
+    if index >= 0:
+        doc = doc[index] if type(doc) is list and index < len(doc) else None
+    return doc if type(doc) is dict else None
 
 
 _DEFAULT_PARSER = Parser()
