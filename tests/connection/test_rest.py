@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import os
 import time
 import urllib.parse
 from datetime import UTC, datetime, timedelta
@@ -243,3 +244,17 @@ async def test_connection_refused_is_a_rest_error(upbit):
     with pytest.raises(RestError) as info:
         await RestClient(url, timeout_s=2).market_all()
     assert info.value.status == 0
+
+
+@pytest.mark.live
+@pytest.mark.skipif(not os.environ.get("UPBIT_MONITOR_LIVE"), reason="set UPBIT_MONITOR_LIVE=1")
+@pytest.mark.asyncio
+async def test_real_upbit_quotation_api():
+    client = RestClient()
+    markets = await client.market_all()
+    assert any(m.market == "KRW-BTC" for m in markets)
+    end = datetime.now(UTC)
+    candles = await client.candles_range("KRW-BTC", 1, end - timedelta(minutes=250), end)
+    assert 0 < len(candles) <= 250
+    assert candles == sorted(candles, key=lambda c: c.candle_date_time_utc)
+    assert (await client.orderbook(["KRW-BTC"]))[0].orderbook_units

@@ -245,3 +245,30 @@ async def test_widget_deleted_during_history_load_is_harmless(qtbot):
     gate.set_result(None)
     await asyncio.wait({task})
     assert task.exception() is None
+
+
+def test_show_recent_after_panning_away(qtbot):
+    view = _view(qtbot)
+    view.set_candles(demo_candles(count=300, end=END))
+    home = view.plots.x_range()
+    view.plots.price.setXRange(home[0] - 100 * 60, home[1] - 100 * 60, padding=0)
+    assert not view.plots.is_following()
+    view.show_recent()
+    assert view.plots.x_range() == pytest.approx(home)
+    assert view.plots.is_following()
+
+
+def test_y_autorange_follows_the_visible_window(qtbot):
+    view = _view(qtbot)
+    view.set_candles(demo_candles(count=300, end=END))
+    x0, x1 = view.series[10].t, view.series[60].t
+    view.plots.price.setXRange(x0, x1, padding=0)
+    i0, i1 = view.series.index_range(x0, x1)
+    low, high, vmax = view.series.extent(i0, i1)
+    y0, y1 = view.plots.price.getViewBox().viewRange()[1]
+    assert y0 < low < high < y1
+    assert (y1 - y0) < (high - low) * 1.2  # fitted to these bars, not to the whole series
+    glow, ghigh, _ = view.series.extent()
+    assert (ghigh - glow) > (high - low) * 1.3  # (the demo series does range wider overall)
+    v0, v1 = view.plots.volume.getViewBox().viewRange()[1]
+    assert v0 == pytest.approx(0) and vmax < v1 < vmax * 1.2

@@ -111,6 +111,8 @@ class ChartView(QWidget):
         self.candles = self.plots.candle_item
         self.volume = self.plots.volume_item
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self.graphics.setToolTip("wheel: zoom time · drag: pan · double-click: back to the newest bars")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -356,6 +358,15 @@ class ChartView(QWidget):
             self.hide_crosshair()
         else:
             self.move_crosshair(*point)
+
+    def _on_mouse_clicked(self, event: object) -> None:
+        # pyqtgraph's MouseClickEvent; a double-click returns to the newest bars (auto-scroll resumes).
+        if getattr(event, "double", lambda: False)():
+            self.show_recent()
+
+    def show_recent(self) -> None:
+        """Scroll/zoom back to the newest bars; live updates then keep them in view."""
+        self.plots.show_recent()
 
     def leaveEvent(self, event: QEvent) -> None:
         """Mouse left the widget: drop the crosshair."""
