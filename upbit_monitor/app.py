@@ -29,11 +29,13 @@ from PySide6.QtWidgets import QApplication
 
 from upbit_monitor.config import Settings, settings_from_env
 from upbit_monitor.connection.rest import RestClient
+from upbit_monitor.credentials import install_log_redaction
 from upbit_monitor.history import HistoryLoader
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.ui.chart import ChartView
 from upbit_monitor.ui.coin_list_model import MarketInfo
 from upbit_monitor.ui.main_window import MainWindow
+from upbit_monitor.ui.private_ui import start_private_ui
 from upbit_monitor.ui.theme import apply_theme
 
 log = logging.getLogger("upbit_monitor.app")
@@ -147,6 +149,7 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
     async with contextlib.AsyncExitStack() as stack:
         settings = settings_from_env()
         title = ""
+        demo_keys: tuple[str, str] | None = None  # the simulator's private-endpoint keys
         load_override: Callable[[], Any] | None = None
         if args.demo:
             from upbit_monitor.sim.server import Simulator
@@ -162,6 +165,7 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
                 # A simulator without its REST server: take the catalogue straight from its model.
                 load_override = sim_catalog_loader(sim)
             title = "  [demo: simulator]"
+            demo_keys = (sim.config.access_key, sim.config.secret_key)
             log.info("demo simulator at %s (REST %s)", sim.ws_url, rest_url or "none")
         if args.db_url:
             settings = settings.with_overrides(db_url=args.db_url)
@@ -191,6 +195,8 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         if storage.error:
             window.status_panel.set_db_notice(storage.error)
             window.status_panel.add_notice(storage.error)
+        # Private feeds (My orders / My assets docks, Account > API keys…); public-only without keys.
+        await start_private_ui(window, mgr, stack, demo_keys=demo_keys)
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         window.closing.connect(lambda: _resolve(closed))
         _install_sigint(window)
@@ -238,6 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Second line of defence: scrub API secrets and bearer tokens from every log record.
+    install_log_redaction()
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setOrganizationName("upbit-monitor")

@@ -10,14 +10,14 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QMainWindow
 
-from tests.private.conftest import feed_env, valid_creds, wait_until
+from tests.private.conftest import feed_env, private_env, valid_creds, wait_until
 from tests.private.helpers import ACCESS, SECRET, WRONG_SECRET, my_asset, my_order
 from upbit_monitor.exchanges.order_state import OrderState
 from upbit_monitor.exchanges.upbit_private import NAME
 from upbit_monitor.protocol.auth import Credentials
 from upbit_monitor.ui.private_feed import PrivateState
 from upbit_monitor.ui.private_panels import MyAssetsPanel, MyOrdersPanel
-from upbit_monitor.ui.private_ui import install_private_ui
+from upbit_monitor.ui.private_ui import install_private_ui, start_private_ui
 
 
 def _push(sim, key: str, event) -> None:
@@ -141,6 +141,42 @@ async def test_install_into_a_window_and_open_the_dialog() -> None:
             assert not ui.orders_panel.showing_notice
             assert notices == ["Private feed: connected"]
             ui.close()
+        finally:
+            window.deleteLater()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            await asyncio.sleep(0)
+
+
+@pytest.mark.asyncio
+async def test_start_private_ui_demo_keys_connect_without_touching_the_keyring(monkeypatch) -> None:
+    import contextlib
+
+    import keyring
+
+    def forbidden(*_a, **_k):
+        raise AssertionError("demo mode must not touch the keyring")
+
+    monkeypatch.setattr(keyring, "get_keyring", forbidden)
+    monkeypatch.setenv("UPBIT_ACCESS_KEY", "EnvAccess0123456789abcdef")  # must be ignored in demo mode
+    monkeypatch.setenv("UPBIT_SECRET_KEY", WRONG_SECRET)
+    async with private_env() as (sim, _mgr):
+        window = QMainWindow()
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                ui = await start_private_ui(window, _mgr, stack, demo_keys=(ACCESS, SECRET))
+                statuses: list[PrivateState] = []
+                done = asyncio.Event()
+
+                def on_status(status) -> None:
+                    statuses.append(status.state)
+                    if status.state is PrivateState.CONNECTED:
+                        done.set()
+
+                ui.feed.add_status_listener(on_status)
+                if ui.feed.status.state is not PrivateState.CONNECTED:
+                    await asyncio.wait_for(done.wait(), 5)
+                assert [r.auth_alg for r in sim.connections if r.private] == ["HS256"]
+                assert not ui.orders_panel.showing_notice
         finally:
             window.deleteLater()
             QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

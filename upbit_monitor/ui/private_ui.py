@@ -2,9 +2,13 @@
 
 The window stays unaware of private feeds; the composition root calls::
 
+    await start_private_ui(window, mgr, stack, demo_keys=None)   # key store, feed, docks, menu
+
+or, piece by piece::
+
     feed = PrivateFeed(mgr, KeyStore())
     await feed.start()
-    private_ui = install_private_ui(window, feed)     # docks + "Account > Keys…" + notices
+    private_ui = install_private_ui(window, feed)     # docks + "Account > API keys…" + notices
 
 Everything here is additive to any ``QMainWindow``: docks get object names (``MyOrdersDock``,
 ``MyAssetsDock``) so ``saveState`` keeps their layout, and key-problem notices go to the window's status
@@ -13,12 +17,16 @@ panel when it has one (``window.status_panel.add_notice``).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
+from upbit_monitor.credentials.keystore import KeyStore
+from upbit_monitor.manager import GlobalWebSocketManager
+from upbit_monitor.protocol.auth import Credentials
 from upbit_monitor.ui.private_feed import PrivateFeed, PrivateState, PrivateStatus
 from upbit_monitor.ui.private_panels import MyAssetsPanel, MyOrdersPanel
 from upbit_monitor.ui.settings_dialog import ApiKeysDialog
@@ -100,3 +108,29 @@ def install_private_ui(window: QMainWindow, feed: PrivateFeed) -> PrivateUi:
     panel = getattr(window, "status_panel", None)
     add_notice = getattr(panel, "add_notice", None)
     return PrivateUi(window, feed, notice=add_notice if callable(add_notice) else None)
+
+
+async def start_private_ui(
+    window: QMainWindow,
+    mgr: GlobalWebSocketManager,
+    stack: contextlib.AsyncExitStack,
+    *,
+    demo_keys: tuple[str, str] | None = None,
+) -> PrivateUi:
+    """Build the key store and the feed, start it, dock the panels; cleanup goes on ``stack``.
+
+    ``demo_keys`` (the simulator's access/secret key) selects a session-only store that ignores the
+    environment and the user's keyring, pre-loaded with those keys (HS256: the simulator's demo secret is
+    shorter than the 64 bytes RFC 7518 advises for HS512).
+    """
+    if demo_keys is not None:
+        keystore = KeyStore(env={}, persistent=False)
+        keystore.save(Credentials.create(demo_keys[0], demo_keys[1], "HS256"))
+    else:
+        keystore = KeyStore()
+    feed = PrivateFeed(mgr, keystore)
+    await feed.start()
+    stack.push_async_callback(feed.close)
+    ui = install_private_ui(window, feed)
+    stack.callback(ui.close)
+    return ui
