@@ -439,7 +439,8 @@ class Connection:
                 return _Outcome(Disposition.RETRY, f"stale: no message for {idle:.1f} s")
             if (
                 keepalive.text_ping is not None
-                and idle >= ping_after
+                # text_ping_always (Bybit): a heartbeat the server expects even on a busy stream.
+                and (keepalive.text_ping_always or idle >= ping_after)
                 and now - self._last_text_ping >= ping_after
                 and self.limiter.delay() == 0
             ):

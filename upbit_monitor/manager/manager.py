@@ -284,6 +284,9 @@ class GlobalWebSocketManager:
             conn.fail(f"server error {name}: {message}", key_problem=name == "INVALID_AUTH")
         elif disposition is Disposition.RETRY_SLOW:
             conn.reconnect(f"server error {name}", slow=True)
+        elif disposition is Disposition.RETRY:
+            # e.g. Binance "serverShutdown": the server is about to drop us, reconnect now.
+            conn.reconnect(f"server error {name}")
 
     def _on_state(self, change: StateChange) -> None:
         for cb in self._state_listeners:
