@@ -181,3 +181,42 @@ async def test_start_private_ui_demo_keys_connect_without_touching_the_keyring(m
             window.deleteLater()
             QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
             await asyncio.sleep(0)
+
+
+@pytest.mark.asyncio
+async def test_dialog_test_connection_and_secret_hygiene() -> None:
+    from PySide6.QtWidgets import QLineEdit
+
+    from upbit_monitor.ui.settings_dialog import ApiKeysDialog
+
+    async with feed_env(valid_creds()) as (_sim, _mgr, h):
+        await h.feed.start()
+        dialog = ApiKeysDialog(h.feed)
+        try:
+            dialog.show()
+            # A stored secret is never shown again; the access key (an identifier) is.
+            assert dialog.secret_edit.text() == "" and "stored" in dialog.secret_edit.placeholderText()
+            assert dialog.access_edit.text() == ACCESS
+            assert dialog.secret_edit.echoMode() is QLineEdit.EchoMode.Password
+            assert dialog.access_edit.echoMode() is QLineEdit.EchoMode.PasswordEchoOnEdit
+            dialog.test_button.click()  # empty secret field = test the stored one
+            await dialog.wait_idle()
+            assert dialog.result_label.text().startswith("✓ Keys accepted")
+            dialog.secret_edit.setText(WRONG_SECRET)
+            dialog.test_button.click()
+            assert not dialog.test_button.isEnabled()  # busy while the probe runs
+            await dialog.wait_idle()
+            assert dialog.result_label.text().startswith("✗") and "rejected" in dialog.result_label.text()
+            dialog.secret_edit.setText("Qz9xW7vK")
+            dialog.save_button.click()
+            await dialog.wait_idle()
+            text = dialog.result_label.text()
+            assert "Secret key is too short" in text and "Qz9xW7vK" not in text
+            # hide(), not close(): closing the last top-level window would quit the app (and the loop).
+            dialog.hide()
+            assert dialog.secret_edit.text() == ""  # cleared on hide
+            assert h.feed.status.state is not PrivateState.KEY_PROBLEM  # tests never touched the live feed
+        finally:
+            dialog.deleteLater()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            await asyncio.sleep(0)
