@@ -45,3 +45,49 @@ async def test_private_events_are_idempotent(tmp_path) -> None:
     assert db.run(latest_balances)["BTC"].balance == Decimal("0.04")
     assert writer.status().failed == 0 and writer.status().dropped == 0
     db.close()
+
+
+@pytest.mark.asyncio
+async def test_private_stream_persisted_end_to_end_without_secret(tmp_path) -> None:
+    """myOrder/myAsset from the simulator's private socket -> manager listener -> StreamWriter -> DB;
+    the same frames resent (e.g. after a reconnect) add no rows, and the DB never holds the secret."""
+    from tests.private.conftest import Sink, feed_env, valid_creds, wait_until
+    from tests.private.helpers import SECRET
+    from upbit_monitor.protocol.subscriptions import SubscriptionSpec
+    from upbit_monitor.ui.private_feed import PrivateState
+
+    db_file = tmp_path / "e2e.db"
+    db = DbContext.open(f"sqlite:///{db_file}")
+    writer = StreamWriter(db, interval=0.05)
+    await writer.start()
+    try:
+        async with feed_env(valid_creds()) as (sim, mgr, h):
+            unsubscribe = mgr.add_listener(writer.on_event, types=writer.types)
+            sink = Sink()
+            await h.feed.start()
+            h.feed.attach(sink, [SubscriptionSpec("myOrder"), SubscriptionSpec("myAsset")], sink.on_event)
+            await h.wait_state(PrivateState.CONNECTED)
+            index = sim.feed.index
+            await wait_until(lambda: index.get(("myOrder", "*")) and index.get(("myAsset", "*")))
+            events = [
+                ("myOrder", my_order("o-9", "wait", timestamp=1000)),
+                ("myOrder", my_order("o-9", "trade", executed="0.1", remaining="0", trade_uuid="t-9",
+                                     timestamp=2000, trade_timestamp=2000)),
+                ("myAsset", my_asset(("KRW", "5", "0"), ("BTC", "0.1", "0"), asset_uuid="a-9", ts=2000)),
+            ]
+            for _round in range(2):
+                for key, event in events:
+                    sim.feed.send(tuple(index[(key, "*")]), event)
+            await wait_until(lambda: len(sink.events) == 6)
+            unsubscribe()
+        assert await writer.flush()
+    finally:
+        await writer.stop()
+    assert _count(db, MyOrderRecord) == 1
+    assert _count(db, MyOrderState) == 2
+    assert _count(db, AssetSnapshot) == 2
+    db.close()
+    files = [f for f in tmp_path.iterdir() if f.name.startswith(db_file.name)]  # the DB plus any -wal/-shm
+    assert db_file in files
+    for f in files:
+        assert SECRET.encode() not in f.read_bytes()
