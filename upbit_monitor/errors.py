@@ -6,7 +6,8 @@ are mapped at the layer boundary with ``raise ... from exc`` so their types neve
 
     UpbitMonitorError
     ├── ConfigError                 bad setting or environment value
-    ├── ProtocolError               wire-level problems (protocol/ raises only these)
+    ├── ProtocolError               wire-level problems (protocol/ raises these, plus ConfigError
+    │                               for bad policy arguments)
     │   ├── LocalProtocolError      we were about to send something invalid (request building)
     │   │   └── RequestError        a subscription request failed validation
     │   └── RemoteProtocolError     the peer sent something we cannot decode
@@ -107,3 +108,7 @@ class KeyStoreError(UpbitMonitorError):
 
 class KeyFormatError(KeyStoreError):
     """An API key is malformed (empty, too short, stray characters). Never quotes the key."""
+
+
+class SimulatorError(UpbitMonitorError):
+    """The built-in exchange simulator was misused (e.g. an order the simulated account rejects)."""

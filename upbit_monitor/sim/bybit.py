@@ -11,11 +11,14 @@ Prices come from :class:`~upbit_monitor.sim.binance.ForeignPricer` (same model, 
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 from typing import Any
 
 import orjson
 
-from upbit_monitor.sim.binance import ConnState, ForeignSimConfig, ForeignStreamServer, fmt
+from upbit_monitor.sim.binance import BinanceSim, ConnState, ForeignSimConfig, ForeignStreamServer, fmt
+from upbit_monitor.sim.market import MarketModel
 
 MAX_ARGS = 10
 TOPIC = "tickers."
@@ -101,3 +104,20 @@ class BybitSim(ForeignStreamServer):
                 )
             )
         return frames
+
+
+async def start_demo_venues(
+    model: MarketModel, stack: contextlib.AsyncExitStack, *, premium: float = 0.025, wobble: float = 0.004
+) -> dict[str, str]:
+    """Start a Binance- and a Bybit-shaped simulator on ``model`` for ``main.py --demo``.
+
+    Both are closed by ``stack``. The premium wobbles slowly (period 5 min) so the premium chart has
+    something to show; Bybit sits 0.3 points above Binance. Returns ``{"binance": url, "bybit": url}``.
+    """
+    binance = BinanceSim(model, ForeignSimConfig(premium=premium, wobble=wobble))
+    bybit = BybitSim(
+        model, dataclasses.replace(BYBIT_DEFAULTS, premium=premium, wobble=wobble, venue_offset=0.003)
+    )
+    await stack.enter_async_context(binance)
+    await stack.enter_async_context(bybit)
+    return {"binance": binance.url, "bybit": bybit.url}

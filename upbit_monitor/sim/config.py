@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from upbit_monitor.errors import ConfigError
 
-# A 32-byte-plus secret: PyJWT warns (an error under -W error) for HMAC keys shorter than that.
+# 64 characters: PyJWT warns (an error under -W error) when signing HS512 with a shorter key.
 DEMO_ACCESS_KEY = "sim-access-key-0000000000000000"
-DEMO_SECRET_KEY = "sim-secret-key-0000000000000000000000000000000"
+DEMO_SECRET_KEY = "sim-secret-key-" + "0" * 49
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable
 
 from upbit_monitor.protocol.encoder import dumps, encode
-from upbit_monitor.protocol.events import REALTIME, SNAPSHOT, Event
+from upbit_monitor.protocol.events import REALTIME, SNAPSHOT, Event, MyAsset, MyOrder
 from upbit_monitor.sim.builders import candle_event, orderbook_event, ticker_event, trade_event
 from upbit_monitor.sim.candles import CANDLE_UNITS
 from upbit_monitor.sim.config import SimConfig
@@ -160,6 +160,15 @@ class Feed:
                     if data is not None:
                         s.push(data)
                         self.frames_queued += 1
+
+    def send_private(self, event: MyOrder | MyAsset) -> None:
+        """Deliver an account event to the private connections subscribed to its type."""
+        subs = self.index.get((event.type, "*"))
+        if not subs:
+            return
+        if isinstance(event, MyOrder):
+            subs = {s for s in subs if s.private_codes is None or event.code in s.private_codes}
+        self.send(tuple(subs), event)
 
     def push_candles(self, now_ms: int) -> None:
         """The 1 s candle push: one message per (candle type, code) that traded since the last push."""

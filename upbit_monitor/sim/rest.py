@@ -3,9 +3,10 @@
 Endpoints: ``/v1/market/all`` (``is_details``), ``/v1/ticker`` (``markets``), ``/v1/ticker/all``
 (``quote_currencies``), ``/v1/candles/minutes/{unit}`` and ``/v1/candles/seconds`` (``market``,
 ``to`` exclusive, ``count`` <= 200, newest first), ``/v1/orderbook`` (``markets``, ``level``,
-``count``) and ``/v1/orderbook/instruments``. Every response carries
-``Remaining-Req: group=<group>; min=1800; sec=<left>``; past 10 requests per second in a group the
-answer is 429, and a client that keeps going after many 429s is blocked with 418 for a while.
+``count``) and ``/v1/orderbook/instruments``; plus ``/v1/accounts`` (JWT) for the simulated
+account. Every response carries ``Remaining-Req: group=<group>; min=1800; sec=<left>``; past
+10 requests per second in a group the answer is 429, and a client that keeps going after many
+429s is blocked with 418 for a while.
 Errors use numeric names: ``{"error":{"name":404,"message":"Code not found"}}``.
 HTTP/1.1 keep-alive and gzip (``Accept-Encoding: gzip``) are supported.
 """
@@ -22,9 +23,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import orjson
 
+from upbit_monitor.sim.account import Account
 from upbit_monitor.sim.builders import KST_OFFSET_MS, ticker_event
 from upbit_monitor.sim.candles import REST_MINUTE_UNITS, CandleBar
 from upbit_monitor.sim.config import SimConfig
+from upbit_monitor.sim.jwt_check import JwtVerifier
 from upbit_monitor.sim.market import MarketModel
 from upbit_monitor.sim.ticks import tick_for
 
@@ -76,9 +79,14 @@ def parse_to(value: str) -> int:
 class RestServer:
     """Serves the REST endpoints from the shared market model."""
 
-    def __init__(self, model: MarketModel, config: SimConfig) -> None:
+    def __init__(
+        self, model: MarketModel, config: SimConfig, *, verifier: JwtVerifier | None = None,
+        account: Account | None = None,
+    ) -> None:
         self.model = model
         self.config = config
+        self.verifier = verifier
+        self.account = account
         self.records: list[RestRecord] = []
         self._windows: dict[str, deque[float]] = {}
         self._429s: deque[float] = deque()
@@ -159,7 +167,10 @@ class RestServer:
                 self._note_429(now)
                 raise HttpError(429, "Too many API requests.")
             query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-            status, payload = 200, self._route(path, query)
+            if path == "/v1/accounts":
+                status, payload = self._accounts(headers.get("authorization"))
+            else:
+                status, payload = 200, self._route(path, query)
         except HttpError as exc:
             status = exc.status
             payload = {"error": {"name": exc.status, "message": exc.message}}
@@ -179,11 +190,15 @@ class RestServer:
             return "trade"
         if path.startswith("/v1/ticker"):
             return "ticker"
+        if path.startswith("/v1/accounts"):
+            return "default"
         return "default"
 
     def _take(self, group: str, now: float) -> int:
         """Count one request in ``group``; returns calls left this second (-1 = over the limit)."""
         limit = 1 if group == "origin" else self.config.rest_rate_per_s
+        if group == "default" and limit:
+            limit = 30  # exchange API default group: 30/s
         span = 10.0 if group == "origin" else 1.0
         if not limit:
             return 9
@@ -207,6 +222,20 @@ class RestServer:
             window.clear()
 
     # -- endpoints -------------------------------------------------------------------------------
+    def _accounts(self, authorization: str | None) -> tuple[int, object]:
+        """``GET /v1/accounts`` (exchange API, JWT): the simulated account's balances."""
+        if self.verifier is None or self.account is None:
+            raise HttpError(404, "Not Found")
+        auth = self.verifier.verify(authorization)
+        if not auth.ok:
+            # Exchange API errors use string names, unlike quotation errors.
+            return 401, {"error": {"name": "jwt_verification", "message": "잘못된 엑세스 키입니다."}}
+        return 200, [
+            {"currency": cur, "balance": format(bal, "f"), "locked": format(locked, "f"),
+             "avg_buy_price": "0", "avg_buy_price_modified": False, "unit_currency": "KRW"}
+            for cur, (bal, locked) in self.account.balances().items()
+        ]
+
     def _route(self, path: str, q: dict[str, str]) -> object:
         if path == "/v1/market/all":
             return self._market_all(q.get("is_details", "false").lower() == "true")

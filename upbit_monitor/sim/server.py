@@ -5,6 +5,7 @@
         sim.ws_private_url    # ws://127.0.0.1:PORT/websocket/v1/private
         sim.rest_url          # http://127.0.0.1:PORT2 (quotation REST)
         sim.faults.drop_all()
+        sim.account.place_order("KRW-BTC", "bid", "price", price=10_000)  # -> myOrder/myAsset
         await sim.restart()   # same port
         await sim.wait_for_request(lambda r: r.parsed is not None)
         sim.connections       # ConnectionRecord per connection, with the exact requests received
@@ -20,11 +21,12 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
+from upbit_monitor.sim.account import Account
 from upbit_monitor.sim.config import SimConfig
 from upbit_monitor.sim.faults import Faults
 from upbit_monitor.sim.feed import Feed
 from upbit_monitor.sim.jwt_check import JwtVerifier
-from upbit_monitor.sim.market import MarketModel
+from upbit_monitor.sim.market import TRADE, MarketModel
 from upbit_monitor.sim.rest import RestServer
 from upbit_monitor.sim.session import ConnectionRecord, RequestRecord
 from upbit_monitor.sim.ws_server import PRIVATE_PATH, PUBLIC_PATH, WsServer
@@ -44,7 +46,11 @@ class Simulator:
                                     reject_reused_nonce=self.config.reject_reused_nonce)
         self.ws = WsServer(self.config, self.feed, self.verifier)
         self.faults = Faults(self.ws, self.feed)
-        self.rest = RestServer(self.model, self.config)
+        self.account = Account(self.model)
+        self.rest = RestServer(self.model, self.config, verifier=self.verifier, account=self.account)
+        self.account.add_listener(self.feed.send_private)
+        # Taker fills print public trades: send their trade/ticker/orderbook messages too.
+        self.account.on_public_trade = lambda tick: self.feed.dispatch(TRADE, tick.code, tick.timestamp_ms)
         self._requested_port = port
         self._requested_rest_port = rest_port
         self.rest_port = 0

@@ -1,0 +1,57 @@
+"""``python -m upbit_monitor.sim``: run the Upbit simulator until Ctrl+C and print its URLs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import sys
+
+from upbit_monitor.sim.config import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, SimConfig
+from upbit_monitor.sim.server import Simulator
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Command-line flags."""
+    p = argparse.ArgumentParser(prog="python -m upbit_monitor.sim", description=__doc__)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0, help="WebSocket port (0 = any free port)")
+    p.add_argument("--rest-port", type=int, default=0, help="REST port (0 = any free port)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--rate", type=float, default=200.0, help="market events per second (all markets)")
+    p.add_argument("--markets", type=int, default=200, help="number of KRW markets")
+    p.add_argument("--idle-timeout", type=float, default=120.0, help="idle close after N seconds")
+    p.add_argument("--access-key", default=os.environ.get("UPBIT_SIM_ACCESS_KEY", DEMO_ACCESS_KEY))
+    p.add_argument("--secret-key", default=None,
+                   help="HMAC secret for private JWTs (default: $UPBIT_SIM_SECRET_KEY or the demo key)")
+    return p
+
+
+async def _run(args: argparse.Namespace) -> None:
+    secret = args.secret_key or os.environ.get("UPBIT_SIM_SECRET_KEY") or DEMO_SECRET_KEY
+    config = SimConfig(seed=args.seed, host=args.host, msg_rate=args.rate, n_krw_markets=args.markets,
+                       idle_timeout_s=args.idle_timeout, access_key=args.access_key, secret_key=secret)
+    async with Simulator(config=config, port=args.port, rest_port=args.rest_port) as sim:
+        print(f"Upbit simulator (seed {args.seed}, {len(sim.model.markets)} markets, {args.rate:g} events/s)")
+        print(f"  public WebSocket : {sim.ws_url}")
+        print(f"  private WebSocket: {sim.ws_private_url}")
+        print(f"  REST             : {sim.rest_url}")
+        print(f"  access key       : {config.access_key}")
+        # The demo secret is public (it is in the source); a user-supplied secret is never printed.
+        shown = DEMO_SECRET_KEY if secret == DEMO_SECRET_KEY else "(as given)"
+        print(f"  secret key       : {shown}")
+        print("Ctrl+C to stop.", flush=True)
+        await asyncio.Event().wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    args = build_parser().parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_run(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
