@@ -178,3 +178,17 @@ async def test_secret_never_in_logs_reprs_or_errors(caplog, capsys) -> None:
     finally:
         uninstall()
         redact.clear_secrets()
+
+
+@pytest.mark.asyncio
+async def test_auth_close_without_error_frame_is_a_key_problem() -> None:
+    from upbit_monitor.connection.state import StateChange
+
+    async with feed_env(valid_creds()) as (_sim, _mgr, h):
+        await h.feed.start()
+        h.feed._on_state(StateChange(NAME, ConnState.FAILED, 1, "closed by peer: code 1008 'INVALID_AUTH'"))
+        assert h.feed.status.state is PrivateState.KEY_PROBLEM
+        h.feed._on_state(StateChange(NAME, ConnState.FAILED, 1, "invalid URL"))
+        assert h.feed.status.state is PrivateState.FAILED
+        h.feed._on_state(StateChange("upbit-public", ConnState.KEY_PROBLEM, 1, "other connection"))
+        assert h.feed.status.state is PrivateState.FAILED

@@ -105,7 +105,6 @@ class PrivateFeed:
         self._registered: weakref.WeakSet[object] = weakref.WeakSet()
         self._status_listeners: list[Callable[[], Callable[[PrivateStatus], None] | None]] = []
         self._status = PrivateStatus(PrivateState.NO_KEYS, self._no_keys_message())
-        self._rejected_generation: int | None = None
         self._connection_added = False
         self._unsubscribe_state: Callable[[], None] | None = None
         self._check_task: asyncio.Task[None] | None = None
@@ -236,8 +235,12 @@ class PrivateFeed:
     def _on_state(self, change: StateChange) -> None:
         if change.connection != NAME or self._provider.get() is None:
             return
-        if change.state is ConnState.KEY_PROBLEM:
-            self._rejected_generation = self._provider.generation
+        state = change.state
+        if state is ConnState.FAILED and _looks_like_auth(change.reason):
+            # e.g. a close frame whose reason says INVALID_AUTH with no error frame before it: the
+            # connection gave up (FATAL) without knowing it was the key.
+            state = ConnState.KEY_PROBLEM
+        if state is ConnState.KEY_PROBLEM:
             log.warning("%s: API key rejected (%s); private feed paused until keys change",
                         NAME, change.reason)
             self._set_status(
@@ -245,20 +248,19 @@ class PrivateFeed:
                 f"Upbit rejected the API key ({change.reason}). Private feeds are paused: check the key, "
                 "its permissions and IP allow-list, then enter it again via Keys…",
             )
-        elif change.state is ConnState.CONNECTED:
+        elif state is ConnState.CONNECTED:
             self._set_status(PrivateState.CONNECTED, "Connected")
-        elif change.state is ConnState.CONNECTING:
+        elif state is ConnState.CONNECTING:
             self._set_status(PrivateState.CONNECTING, "Connecting to the private feed…")
-        elif change.state is ConnState.RECONNECTING:
+        elif state is ConnState.RECONNECTING:
             retry = f" in {change.retry_in_s:.0f} s" if change.retry_in_s else ""
             self._set_status(PrivateState.RECONNECTING, f"Reconnecting{retry} ({change.reason})")
-        elif change.state is ConnState.FAILED:
+        elif state is ConnState.FAILED:
             self._set_status(PrivateState.FAILED, f"Private feed stopped: {change.reason}")
 
     # ------------------------------------------------------------------ key changes
     def _activate(self) -> None:
         """Keys are present: register every attached component and (re)start the connection."""
-        self._rejected_generation = None
         self._set_status(PrivateState.CONNECTING, "Connecting to the private feed…")
         # Components registered before this call mean the connection already exists, possibly stopped
         # by a key problem or running with the previous keys; new registrations start it on their own.
@@ -379,6 +381,15 @@ class PrivateFeed:
         """
         creds = self._candidate(access_key, secret, alg)
         return await probe_private(self._mgr.settings, creds, timeout_s=self.test_timeout_s)
+
+
+# The shared close-reason vocabulary, plus the handshake statuses our connection reports.
+_AUTH_WORDS = ("invalid_auth", "unauthorized", "jwt", "forbidden", "authentication", "http 401", "http 403")
+
+
+def _looks_like_auth(reason: str) -> bool:
+    text = reason.lower()
+    return any(word in text for word in _AUTH_WORDS)
 
 
 def _same(a: Credentials, b: Credentials) -> bool:
