@@ -35,6 +35,7 @@ from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.ui.chart import ChartView
 from upbit_monitor.ui.coin_list_model import MarketInfo
 from upbit_monitor.ui.main_window import MainWindow
+from upbit_monitor.ui.premium_setup import start_premium_ui
 from upbit_monitor.ui.private_ui import start_private_ui
 from upbit_monitor.ui.theme import apply_theme
 
@@ -60,6 +61,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def short_error(exc: BaseException, limit: int = 160) -> str:
+    """First line of an exception message, bounded (driver errors can be paragraphs long)."""
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 @dataclass
 class Storage:
     """What the app holds of the storage layer (all None when the database is unavailable)."""
@@ -75,12 +82,12 @@ async def open_storage(settings: Settings, stack: contextlib.AsyncExitStack) -> 
     try:
         from upbit_monitor.storage import DbContext, StreamWriter, safe_url
     except Exception as exc:  # storage layer missing or broken: the monitor still works
-        return Storage(error=f"storage layer unavailable: {exc}")
+        return Storage(error=f"storage layer unavailable: {short_error(exc)}")
     try:
         # Opening runs migrations (blocking I/O): keep it off the GUI thread.
         db = await asyncio.to_thread(DbContext.open, settings.db_url)
     except Exception as exc:
-        return Storage(error=f"database unavailable ({exc}); running without storage")
+        return Storage(error=f"database unavailable ({short_error(exc)}); running without storage")
     stack.callback(db.close)
     writer = StreamWriter(db)
     await writer.start()
@@ -151,6 +158,7 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         title = ""
         demo_keys: tuple[str, str] | None = None  # the simulator's private-endpoint keys
         load_override: Callable[[], Any] | None = None
+        foreign_urls: dict[str, str] | None = None  # demo: the Binance/Bybit simulators
         if args.demo:
             from upbit_monitor.sim.server import Simulator
 
@@ -166,6 +174,9 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
                 load_override = sim_catalog_loader(sim)
             title = "  [demo: simulator]"
             demo_keys = (sim.config.access_key, sim.config.secret_key)
+            from upbit_monitor.sim.bybit import start_demo_venues
+
+            foreign_urls = await start_demo_venues(sim.model, stack)
             log.info("demo simulator at %s (REST %s)", sim.ws_url, rest_url or "none")
         if args.db_url:
             settings = settings.with_overrides(db_url=args.db_url)
@@ -197,6 +208,8 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
             window.status_panel.add_notice(storage.error)
         # Private feeds (My orders / My assets docks, Account > API keys…); public-only without keys.
         await start_private_ui(window, mgr, stack, demo_keys=demo_keys)
+        # Kimchi premium: Binance/Bybit connections, CoinList columns and the Premium dock.
+        start_premium_ui(window, mgr, foreign_urls)
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         window.closing.connect(lambda: _resolve(closed))
         _install_sigint(window)

@@ -1,27 +1,36 @@
-"""Painting of the coin list's name cell (Korean over English) and the warning badge."""
+"""Painting of the coin list: two-line name cell, warning badge, coloured prices.
+
+The list repaints a few times a second with ~200 live rows, so cells are drawn straight from the
+source model's :meth:`~upbit_monitor.ui.coin_list_model.CoinListModel.cell` (one Python call per
+cell) instead of ``QStyledItemDelegate.paint`` (a dozen ``data()`` round trips per cell).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QFont, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from upbit_monitor.ui.coin_list_model import ENGLISH_ROLE, WARNING_ROLE, Col
+from upbit_monitor.ui.coin_list_model import CoinListModel, Col
 from upbit_monitor.ui.theme import Palette
 
 Index = QModelIndex | QPersistentModelIndex
 
 
 class CoinListDelegate(QStyledItemDelegate):
-    """Two-line name cell and a rounded "유의" badge; other cells use the default painting."""
+    """Two-line name (Korean over code · English), a rounded "유의" badge, coloured numbers."""
 
     ROW_HEIGHT = 36
 
-    def __init__(self, palette: Palette, parent: Any = None) -> None:
+    def __init__(
+        self, palette: Palette, model: CoinListModel, proxy: QSortFilterProxyModel, parent: Any = None
+    ) -> None:
         super().__init__(parent)
         self._palette = palette
+        self._model = model
+        self._proxy = proxy
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         """Rows are tall enough for two lines of text."""
@@ -29,34 +38,41 @@ class CoinListDelegate(QStyledItemDelegate):
         return QSize(hint.width(), max(hint.height(), self.ROW_HEIGHT))
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        """Custom-paint the name and warning columns."""
-        col = index.column()
-        if col not in (Col.NAME, Col.WARN):
-            super().paint(painter, option, index)
+        """Selection background, then the cell's own drawing."""
+        src = self._proxy.mapToSource(self._proxy.index(index.row(), index.column()))
+        if not src.isValid():
             return
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        text = opt.text
-        opt.text = ""  # let the style draw background/selection only
-        style = opt.widget.style() if opt.widget is not None else None
-        if style is not None:
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        row, col = src.row(), src.column()
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if selected:
+            painter.fillRect(option.rect, option.palette.highlight())
+        rect = option.rect.adjusted(6, 2, -5, -2)
         painter.save()
-        rect = opt.rect.adjusted(6, 2, -4, -2)
         if col == Col.NAME:
-            self._paint_name(painter, opt, rect, text, str(index.data(ENGLISH_ROLE) or ""))
-        elif index.data(WARNING_ROLE):
-            self._paint_badge(painter, opt, rect, text)
+            korean, sub, _ = self._model.name_cell(row)
+            self._paint_name(painter, option, rect, korean, sub, selected)
+        elif col == Col.WARN:
+            if self._model.name_cell(row)[2]:
+                self._paint_badge(painter, option, rect, "유의")
+        else:
+            text, colour, align, bold = self._model.cell(row, col)
+            if bold:
+                font = QFont(option.font)
+                font.setBold(True)
+                painter.setFont(font)
+            if colour is None or (selected and col in (Col.CODE, Col.VALUE)):
+                pal = option.palette
+                colour = pal.highlightedText().color() if selected else pal.text().color()
+            painter.setPen(colour)
+            painter.drawText(rect, align, text)
         painter.restore()
 
     def _paint_name(
-        self, painter: QPainter, opt: QStyleOptionViewItem, rect: QRect, korean: str, english: str
+        self, painter: QPainter, opt: QStyleOptionViewItem, rect: QRect, korean: str, sub: str, selected: bool
     ) -> None:
         top = QRect(rect.left(), rect.top(), rect.width(), rect.height() // 2 + 2)
         bottom = QRect(rect.left(), rect.top() + rect.height() // 2, rect.width(), rect.height() // 2)
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        font = QFont(opt.font)
-        painter.setFont(font)
+        painter.setFont(opt.font)
         painter.setPen(opt.palette.highlightedText().color() if selected else opt.palette.text().color())
         fm = painter.fontMetrics()
         painter.drawText(
@@ -72,7 +88,7 @@ class CoinListDelegate(QStyledItemDelegate):
         painter.drawText(
             bottom,
             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop),
-            fm.elidedText(english, Qt.TextElideMode.ElideRight, bottom.width()),
+            fm.elidedText(sub, Qt.TextElideMode.ElideRight, bottom.width()),
         )
 
     def _paint_badge(self, painter: QPainter, opt: QStyleOptionViewItem, rect: QRect, text: str) -> None:

@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont
 
 from upbit_monitor.protocol.events import Ticker
 from upbit_monitor.ui.formatting import (
@@ -54,6 +54,12 @@ class Col(IntEnum):
     VALUE = 5
     WARN = 6
 
+
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+_CENTER = int(Qt.AlignmentFlag.AlignCenter)
+# Alignment per column, indexed by Col.
+_ALIGN = (_CENTER, _LEFT, _LEFT, _RIGHT, _RIGHT, _RIGHT, _CENTER)
 
 HEADERS = {
     Col.FAV: "★",
@@ -124,6 +130,8 @@ class CoinListModel(QAbstractTableModel):
         self._tickers: dict[str, Ticker] = {}
         self._versions: dict[str, int] = {}
         self._favourites: set[str] = set()
+        # Bumped whenever a sort key may have changed; the proxy caches keys per version.
+        self.key_version = 0
         self.korean_units = True
         self._bold = QFont()
         self._bold.setBold(True)
@@ -135,6 +143,7 @@ class CoinListModel(QAbstractTableModel):
         self._markets = list(markets)
         self._row_of = {m.code: i for i, m in enumerate(self._markets)}
         self._versions = {c: v for c, v in self._versions.items() if c in self._row_of}
+        self.key_version += 1
         self.endResetModel()
 
     def markets(self) -> list[MarketInfo]:
@@ -169,6 +178,7 @@ class CoinListModel(QAbstractTableModel):
             n += 1
             lo, hi = min(lo, row), max(hi, row)
         if hi >= 0:
+            self.key_version += 1
             self.dataChanged.emit(self.index(lo, Col.PRICE), self.index(hi, Col.VALUE))
         return n
 
@@ -185,6 +195,7 @@ class CoinListModel(QAbstractTableModel):
     def set_favourites(self, codes: Iterable[str]) -> None:
         """Replace the favourites (e.g. restored from QSettings)."""
         self._favourites = set(codes)
+        self.key_version += 1
         self.repaint_all()
         self.favourites_changed.emit()
 
@@ -194,6 +205,7 @@ class CoinListModel(QAbstractTableModel):
             self._favourites.discard(code)
         else:
             self._favourites.add(code)
+        self.key_version += 1
         row = self._row_of.get(code)
         if row is not None:
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(Col) - 1))
@@ -232,7 +244,7 @@ class CoinListModel(QAbstractTableModel):
         if not index.isValid() or not 0 <= index.row() < len(self._markets):
             return None
         m = self._markets[index.row()]
-        col = Col(index.column())
+        col = index.column()  # compared with the IntEnum members; no Col(...) call per cell
         t = self._tickers.get(m.code)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(m, t, col)
@@ -249,11 +261,7 @@ class CoinListModel(QAbstractTableModel):
                 return self._palette.warning
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            if col in (Col.PRICE, Col.CHANGE, Col.VALUE):
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            if col in (Col.FAV, Col.WARN):
-                return int(Qt.AlignmentFlag.AlignCenter)
-            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            return _ALIGN[col]
         if role == Qt.ItemDataRole.FontRole and col == Col.PRICE:
             return self._bold
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -270,7 +278,27 @@ class CoinListModel(QAbstractTableModel):
             return f"{m.code} {display_code(m.code)} {m.korean_name} {m.english_name}".casefold()
         return None
 
-    def _display(self, m: MarketInfo, t: Ticker | None, col: Col) -> str:
+    def cell(self, row: int, col: int) -> tuple[str, QColor | None, int, bool]:
+        """``(text, colour, alignment, bold)`` of a cell: the delegate's fast path (no roles)."""
+        m = self._markets[row]
+        t = self._tickers.get(m.code)
+        text = self._display(m, t, col)
+        colour: QColor | None = None
+        if col == Col.PRICE or col == Col.CHANGE:
+            colour = self._palette.change_colour(t.signed_change_rate) if t is not None else None
+        elif col == Col.FAV:
+            colour = self._palette.warning if m.code in self._favourites else self._palette.muted
+        elif col == Col.CODE or col == Col.VALUE:
+            colour = self._palette.muted
+        return text, colour, _ALIGN[col], col == Col.PRICE
+
+    def name_cell(self, row: int) -> tuple[str, str, bool]:
+        """``(korean name, code · english name, flagged)`` of a row."""
+        m = self._markets[row]
+        sub = f"{display_code(m.code)} · {m.english_name}" if m.english_name else display_code(m.code)
+        return m.korean_name, sub, m.flagged
+
+    def _display(self, m: MarketInfo, t: Ticker | None, col: int) -> str:
         if col == Col.FAV:
             return "★" if m.code in self._favourites else "☆"
         if col == Col.NAME:
@@ -287,7 +315,14 @@ class CoinListModel(QAbstractTableModel):
             return format_change_rate(t.signed_change_rate)
         return format_traded_value(t.acc_trade_price_24h, m.quote, self.korean_units)
 
-    def _sort_key(self, m: MarketInfo, t: Ticker | None, col: Col) -> Any:
+    def sort_keys(self, col: int) -> list[tuple[bool, Any, str]]:
+        """``(favourite, key, code)`` per source row for one column (the proxy's fast path)."""
+        favs, tickers = self._favourites, self._tickers
+        return [
+            (m.code in favs, self._sort_key(m, tickers.get(m.code), col), m.code) for m in self._markets
+        ]
+
+    def _sort_key(self, m: MarketInfo, t: Ticker | None, col: int) -> Any:
         if col == Col.FAV:
             return int(m.code in self._favourites)
         if col == Col.NAME:

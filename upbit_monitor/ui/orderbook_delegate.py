@@ -1,51 +1,62 @@
-"""Depth bars and size-change flashes of the orderbook ladder, painted under the cell text."""
+"""Depth bars, size-change flashes and text of the orderbook ladder, painted in one pass.
+
+The ladder repaints up to 25 times a second, so the delegate does not go through
+``QStyledItemDelegate.paint`` (a dozen ``data()`` round trips per cell): it asks the model once for
+the cell's :class:`~upbit_monitor.ui.orderbook_model.Cell` and draws background, bar, text and flash
+itself.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt
-from PySide6.QtGui import QPainter, QPen
+from PySide6.QtGui import QFont, QPainter, QPen
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
-from upbit_monitor.ui.orderbook_model import DEPTH_ROLE, FLASH_ROLE, SIDE_ROLE, ObCol
+from upbit_monitor.ui.orderbook_model import ObCol, OrderbookModel
 from upbit_monitor.ui.theme import Palette
 
 Index = QModelIndex | QPersistentModelIndex
 
 
 class DepthBarDelegate(QStyledItemDelegate):
-    """Ask bars grow leftwards from the price column, bid bars rightwards, like Upbit's ladder.
+    """Ask bars grow leftwards towards the price column, bid bars rightwards, like Upbit's ladder."""
 
-    Bars are drawn with one ``fillRect`` each before the default text painting, so the cost per
-    cell is constant and there is no per-row widget.
-    """
-
-    def __init__(self, palette: Palette, parent: Any = None) -> None:
+    def __init__(self, palette: Palette, model: OrderbookModel, parent: Any = None) -> None:
         super().__init__(parent)
         self._palette = palette
+        self._model = model
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        """Background tint per side, depth bar, flash, then the normal text."""
+        """Side tint, depth bar, text, then the flash outline."""
         col = index.column()
-        side = index.data(SIDE_ROLE)
+        c = self._model.cell(index.row(), col)
         rect = QRectF(option.rect)
-        tint = self._palette.bar(bid=side == "bid")
-        tint.setAlpha(tint.alpha() // 4)
-        # A faint side tint on the price column tells asks from bids at a glance.
-        if col in (ObCol.PRICE, ObCol.CHANGE):
+        bid = c.side == "bid"
+        if col == ObCol.PRICE or col == ObCol.CHANGE:
+            # A faint side tint on the price columns tells asks from bids at a glance.
+            tint = self._palette.bar(bid=bid)
+            tint.setAlpha(tint.alpha() // 4)
             painter.fillRect(rect, tint)
-        frac = index.data(DEPTH_ROLE)
-        if isinstance(frac, float) and frac > 0:
-            w = rect.width() * min(1.0, frac)
+        if c.frac is not None and c.frac > 0:
+            w = rect.width() * min(1.0, c.frac)
             bar = (
                 QRectF(rect.right() - w, rect.top() + 2, w, rect.height() - 4)
                 if col == ObCol.ASK_SIZE
                 else QRectF(rect.left(), rect.top() + 2, w, rect.height() - 4)
             )
-            painter.fillRect(bar, self._palette.bar(bid=side == "bid"))
-        super().paint(painter, option, index)
-        if index.data(FLASH_ROLE):
+            painter.fillRect(bar, self._palette.bar(bid=bid))
+        if c.text:
+            painter.save()
+            if c.bold:
+                font = QFont(option.font)
+                font.setBold(True)
+                painter.setFont(font)
+            painter.setPen(c.colour if c.colour is not None else option.palette.text().color())
+            painter.drawText(rect.adjusted(5, 0, -5, 0), c.align, c.text)
+            painter.restore()
+        if c.flash:
             # An outline, not a fill: the changed size stays readable while it flashes.
             painter.save()
             painter.setPen(QPen(self._palette.flash, 1.0))

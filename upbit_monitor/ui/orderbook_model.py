@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import time
 from enum import IntEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont
 
 from upbit_monitor.protocol.events import Orderbook
 from upbit_monitor.ui.formatting import format_change_rate, format_price, format_size, quote_of
@@ -28,6 +28,18 @@ FLASH_ROLE = int(Qt.ItemDataRole.UserRole) + 12  # True while a changed size is 
 FLASH_S = 0.3  # how long a changed size stays highlighted
 
 
+class Cell(NamedTuple):
+    """Paint data of one ladder cell."""
+
+    text: str
+    colour: QColor | None
+    align: int
+    bold: bool
+    frac: float | None  # depth bar length 0..1 (own-side size cells only)
+    flash: bool
+    side: str  # "ask" / "bid"
+
+
 class ObCol(IntEnum):
     """Orderbook ladder columns."""
 
@@ -36,6 +48,10 @@ class ObCol(IntEnum):
     CHANGE = 2
     BID_SIZE = 3
 
+
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+_ALIGN = (_RIGHT, int(Qt.AlignmentFlag.AlignCenter), _RIGHT, _LEFT)  # per ObCol
 
 OB_HEADERS = {ObCol.ASK_SIZE: "Ask size", ObCol.PRICE: "Price", ObCol.CHANGE: "%", ObCol.BID_SIZE: "Bid size"}
 
@@ -48,6 +64,7 @@ class OrderbookModel(QAbstractTableModel):
         self._palette = palette
         self._depth = depth
         self._book: Orderbook | None = None
+        self._quote = "KRW"
         self._prev_close: float | None = None
         self._max_size = 0.0
         # (side, price) -> size of the previous snapshot, and -> flash expiry (monotonic).
@@ -81,7 +98,9 @@ class OrderbookModel(QAbstractTableModel):
 
     def set_prev_close(self, price: float | None) -> None:
         """Previous close, for the change-% column and price colours."""
-        self._prev_close = price
+        if price != self._prev_close:
+            self._prev_close = price
+            self._emit_all()
 
     def clear(self) -> None:
         """Show an empty ladder (coin switch before the first snapshot arrives)."""
@@ -109,9 +128,18 @@ class OrderbookModel(QAbstractTableModel):
         else:
             self._flash_until.clear()
         self._last_sizes = sizes
+        before = [self.level(r) for r in range(2 * self._depth)] if same_market else None
+        old_max = self._max_size
         self._book = book
+        self._quote = quote_of(book.code)
         self._recompute_max()
-        self._emit_all()
+        if before is None or old_max != self._max_size:
+            self._emit_all()  # every bar length changes with the maximum
+            return
+        # Repaint only the rows between the first and last level that changed (plus flashes).
+        changed = [r for r in range(2 * self._depth) if before[r] != self.level(r)]
+        if changed:
+            self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), len(ObCol) - 1))
 
     def expire_flashes(self, now: float | None = None) -> bool:
         """Drop finished flashes; True (and a repaint) when any ended."""
@@ -179,43 +207,44 @@ class OrderbookModel(QAbstractTableModel):
         """Read-only cells."""
         return Qt.ItemFlag.ItemIsEnabled if index.isValid() else Qt.ItemFlag.NoItemFlags
 
+    def cell(self, row: int, col: int) -> Cell:
+        """Everything needed to paint one cell, computed once (the delegate's fast path)."""
+        side = "ask" if row < self._depth else "bid"
+        lvl = self.level(row)
+        if lvl is None:
+            return Cell("", None, _ALIGN[col], col == ObCol.PRICE, None, False, side)
+        _, price, size = lvl
+        own = (col == ObCol.ASK_SIZE and side == "ask") or (col == ObCol.BID_SIZE and side == "bid")
+        colour = None
+        if col == ObCol.PRICE or col == ObCol.CHANGE:
+            rate = self._rate(price)
+            colour = self._palette.change_colour(rate) if rate is not None else None
+            text = format_price(price, self._quote) if col == ObCol.PRICE else format_change_rate(rate)
+            return Cell(text, colour, _ALIGN[col], col == ObCol.PRICE, None, False, side)
+        if not own:
+            return Cell("", None, _ALIGN[col], False, None, False, side)
+        frac = size / self._max_size if self._max_size > 0 else None
+        flash = (side, price) in self._flash_until
+        return Cell(format_size(size), None, _ALIGN[col], False, frac, flash, side)
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Cell text, colours, depth fraction and flash state."""
+        """Cell text, colours, depth fraction and flash state (views paint via :meth:`cell`)."""
         if not index.isValid() or not 0 <= index.row() < self.rowCount():
             return None
-        lvl = self.level(index.row())
-        col = ObCol(index.column())
-        if role == SIDE_ROLE:
-            return "ask" if index.row() < self._depth else "bid"
-        if lvl is None:
-            return "" if role == Qt.ItemDataRole.DisplayRole else None
-        side, price, size = lvl
-        own_size_col = (col == ObCol.ASK_SIZE and side == "ask") or (col == ObCol.BID_SIZE and side == "bid")
-        quote = quote_of(self._book.code) if self._book is not None else "KRW"
+        c = self.cell(index.row(), index.column())
         if role == Qt.ItemDataRole.DisplayRole:
-            if col == ObCol.PRICE:
-                return format_price(price, quote)
-            if col == ObCol.CHANGE:
-                return format_change_rate(self._rate(price))
-            return format_size(size) if own_size_col else ""
+            return c.text
+        if role == SIDE_ROLE:
+            return c.side
         if role == DEPTH_ROLE:
-            if own_size_col and self._max_size > 0:
-                return size / self._max_size
-            return None
+            return c.frac
         if role == FLASH_ROLE:
-            return own_size_col and (side, price) in self._flash_until
+            return c.flash
         if role == Qt.ItemDataRole.ForegroundRole:
-            if col in (ObCol.PRICE, ObCol.CHANGE):
-                rate = self._rate(price)
-                return self._palette.change_colour(rate) if rate is not None else None
-            return None
+            return c.colour
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            if col == ObCol.ASK_SIZE or col == ObCol.CHANGE:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            if col == ObCol.PRICE:
-                return int(Qt.AlignmentFlag.AlignCenter)
-            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.FontRole and col == ObCol.PRICE:
+            return c.align
+        if role == Qt.ItemDataRole.FontRole and c.bold:
             return self._bold
         return None
 

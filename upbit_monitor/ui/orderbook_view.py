@@ -39,6 +39,8 @@ from upbit_monitor.ui.source import MarketSource
 from upbit_monitor.ui.theme import Palette
 from upbit_monitor.ui.trade_tape import TradeTapeModel, TradeTapeView
 
+FAST_POLL_S = 2.0  # longest fast-poll phase after a coin switch
+
 
 class OrderbookView(QWidget):
     """Ladder + summary + tape for one coin."""
@@ -66,6 +68,9 @@ class OrderbookView(QWidget):
         self._tk_version = -1
         self._registered = False
         self._awaiting_paint: str | None = None
+        self._stale_ob: int | None = None
+        self._label_colour = ""
+        self._fast_until = 0.0
 
         self.model = OrderbookModel(palette, depth, self)
         self.tape_model = TradeTapeModel(palette, parent=self)
@@ -98,7 +103,7 @@ class OrderbookView(QWidget):
         self.table = QTableView(self)
         self.table.setObjectName("OrderbookTable")
         self.table.setModel(self.model)
-        self.table.setItemDelegate(DepthBarDelegate(palette, self.table))
+        self.table.setItemDelegate(DepthBarDelegate(palette, self.model, self.table))
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -167,6 +172,9 @@ class OrderbookView(QWidget):
         self._timer.setInterval(max(1, round(1000.0 / repaint_hz)))
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
+        self._fast = QTimer(self)
+        self._fast.setInterval(8)
+        self._fast.timeout.connect(self.refresh)
 
     # -- selection ------------------------------------------------------------------------
     @property
@@ -197,8 +205,15 @@ class OrderbookView(QWidget):
         self.model.clear()
         self.tape_model.clear()
         self._awaiting_paint = code
+        # The pool may still hold this coin's book from an earlier subscription: it is stale
+        # (possibly minutes old), so only a version newer than now counts as the first book.
+        self._stale_ob = self._source.version("orderbook", code)
         self._sync_subscription()
         self._update_title()
+        # Until the fresh snapshot arrives, poll the pool every few ms instead of every frame:
+        # a coin switch should not wait up to a whole frame interval.
+        self._fast_until = time.monotonic() + FAST_POLL_S
+        self._fast.start()
         self.refresh()
 
     def set_depth(self, depth: int) -> None:
@@ -234,15 +249,17 @@ class OrderbookView(QWidget):
                 self.model.set_prev_close(t.prev_closing_price)
                 colour = self._palette.change_colour(t.signed_change_rate).name()
                 self.price_label.setText(format_price(t.trade_price, quote_of(code)))
-                self.price_label.setStyleSheet(f"color: {colour};")
                 self.change_label.setText(
                     f"{format_change_rate(t.signed_change_rate)}  "
                     f"{format_price(t.signed_change_price, quote_of(code))}"
                 )
-                self.change_label.setStyleSheet(f"color: {colour};")
-                self._ob_version = -1  # change % column depends on prev close
+                if colour != self._label_colour:
+                    # setStyleSheet re-polishes the widget: only when the colour really changes.
+                    self._label_colour = colour
+                    self.price_label.setStyleSheet(f"color: {colour};")
+                    self.change_label.setStyleSheet(f"color: {colour};")
         ov = self._source.version("orderbook", code)
-        if ov != self._ob_version:
+        if ov != self._ob_version and (self._stale_ob is None or ov > self._stale_ob):
             self._ob_version = ov
             book = self._source.latest_orderbook(code)
             if book is not None:
@@ -250,9 +267,13 @@ class OrderbookView(QWidget):
                 self.model.set_book(book, now)
                 self._update_summary()
                 if first:
+                    self._stale_ob = None
+                    self._fast.stop()
                     self.centre_on_spread()
         else:
             self.model.expire_flashes(now)
+        if self._fast.isActive() and now > self._fast_until:
+            self._fast.stop()
         rv = self._source.version("trade", code)
         if rv != self._tr_version:
             self._tr_version = rv
@@ -270,6 +291,8 @@ class OrderbookView(QWidget):
     def refresh_colours(self) -> None:
         """Recolour the title price and the tape after a colour-scheme switch."""
         self._tk_version = -1
+        self._label_colour = ""
+        self.model.repaint()
         self.tape_model.layoutChanged.emit()
         self.refresh()
 

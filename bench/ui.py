@@ -1,0 +1,252 @@
+"""UI benchmark: click-to-orderbook latency and frame cost / event-loop lag under a fast feed.
+
+    .venv/bin/python bench/ui.py                       # 100 switches, 5,000 msgs/s, 10 s load
+    .venv/bin/python bench/ui.py --switches 20 --load-s 5 --rate 2000
+
+The simulator runs in a separate process (as the real exchange would be), so its CPU cost does not
+count as UI time. The app side is the real thing: GlobalWebSocketManager + MainWindow (coin list,
+orderbook, tape, chart, status panel) on a qasync loop, offscreen unless QT_QPA_PLATFORM is set.
+
+Phase 1 (latency): a QTest mouse click on a coin-list row, until the orderbook view has painted that
+coin's ladder (its ``first_paint`` signal). Switches are paced (``--pace``) to stay inside Upbit's
+100 requests/min, so the number is the UI + manager + loopback path, not rate-limit queueing.
+
+Phase 2 (load): for ``--load-s`` seconds at ``--rate`` market messages/s: event-loop lag (a 20 ms
+sleeper's overshoot), the time each view's repaint tick takes (pull from the pool + model update),
+and a forced synchronous repaint of the whole window (full-frame render time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import qasync
+from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from upbit_monitor.config import Settings
+from upbit_monitor.manager import GlobalWebSocketManager
+from upbit_monitor.ui.chart import ChartView
+from upbit_monitor.ui.coin_list_model import Col, MarketInfo
+from upbit_monitor.ui.main_window import MainWindow
+
+
+# ---------------------------------------------------------------- simulator process
+def _sim_main(rate: float, conn: Any) -> None:
+    from upbit_monitor.sim.server import Simulator
+
+    async def serve() -> None:
+        async with Simulator(msg_rate=rate, seed=11) as sim:
+            markets = [(m.code, m.korean_name, m.english_name, bool(m.warning)) for m in sim.model.markets]
+            conn.send((sim.ws_url, sim.ws_private_url, markets))
+            # Run until the parent says stop (or dies: recv raises EOFError).
+            await asyncio.get_running_loop().run_in_executor(None, _wait_parent, conn)
+
+    asyncio.run(serve())
+
+
+def _wait_parent(conn: Any) -> None:
+    try:
+        conn.recv()
+    except EOFError:
+        pass
+
+
+# ---------------------------------------------------------------- helpers
+async def until(pred: Callable[[], bool], limit_s: float, what: str) -> None:
+    """Wait for a condition while the loop runs."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + limit_s
+    while not pred():
+        if loop.time() > end:
+            raise TimeoutError(what)
+        await asyncio.sleep(0.005)
+
+
+def pct(values: list[float], q: float) -> float:
+    """Percentile (nearest rank) of a non-empty list."""
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(q / 100 * len(s)) - 1))]
+
+
+def timed(samples: list[float], fn: Callable[[], object]) -> Callable[[], None]:
+    """Wrap a repaint tick so its duration is recorded (ms)."""
+
+    def run() -> None:
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+
+    return run
+
+
+def retime(timer: Any, samples: list[float], fn: Callable[[], object]) -> None:
+    """Reconnect a view's QTimer to a timed wrapper of its tick."""
+    timer.timeout.disconnect()
+    timer.timeout.connect(timed(samples, fn))
+
+
+# ---------------------------------------------------------------- benchmark
+async def bench(
+    args: argparse.Namespace, ws_url: str, ws_private: str, markets: list[MarketInfo]
+) -> dict[str, Any]:
+    """Run both phases against the simulator at ``ws_url``."""
+    mgr = GlobalWebSocketManager(Settings(ws_public_url=ws_url, ws_private_url=ws_private))
+    await mgr.start()
+    tmp = tempfile.mkdtemp(prefix="bench-ui-")
+    store = QSettings(str(Path(tmp) / "ui.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(mgr, chart=ChartView(mgr, None), store=store)
+    win.resize(1600, 1000)
+    win.show()
+    cl = win.coin_list
+    cl.set_markets(markets)
+    await until(lambda: len(mgr.all_tickers()) >= len(cl.shown_codes()) * 0.9, 30, "tickers")
+    win.select_coin("KRW-BTC")
+    await until(lambda: win.orderbook.model.code == "KRW-BTC", 10, "first book")
+
+    # Phase 1: click-to-orderbook latency.
+    pending: dict[str, asyncio.Future[float]] = {}
+
+    def on_paint(code: str) -> None:
+        fut = pending.pop(code, None)
+        if fut is not None and not fut.done():
+            fut.set_result(time.perf_counter())
+
+    win.orderbook.first_paint.connect(on_paint)
+    latencies: list[float] = []
+    proxy, table = cl.proxy, cl.table
+    candidates = [proxy.code_at(r) for r in range(min(12, proxy.rowCount()))]
+    for i in range(args.switches):
+        code = next(c for c in candidates[i % len(candidates):] + candidates if c and c != win.code)
+        row = proxy.row_of(code)
+        idx = proxy.index(row, Col.PRICE)
+        table.scrollTo(idx)
+        fut: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        pending[code] = fut
+        t0 = time.perf_counter()
+        QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         QPoint(table.visualRect(idx).center()))
+        t1 = await asyncio.wait_for(fut, 10)
+        latencies.append((t1 - t0) * 1000)
+        await asyncio.sleep(args.pace)
+
+    # Phase 2: load.
+    ticks: dict[str, list[float]] = {"coin list": [], "orderbook + tape": [], "chart": []}
+    retime(cl._timer, ticks["coin list"], cl.refresh)
+    retime(win.orderbook._timer, ticks["orderbook + tape"], win.orderbook.refresh)
+    chart = win.chart
+    assert isinstance(chart, ChartView)
+    retime(chart._timer, ticks["chart"], chart.poll_live)
+    lags: list[float] = []
+    frames: list[float] = []
+    loop = asyncio.get_running_loop()
+    m0 = mgr.metrics()["upbit-public"]
+    prof = None
+    if args.profile:
+        import cProfile
+
+        prof = cProfile.Profile()
+        prof.enable()
+    t_start = time.perf_counter()
+    while time.perf_counter() - t_start < args.load_s:
+        t = loop.time()
+        await asyncio.sleep(0.02)
+        lags.append(max(0.0, (loop.time() - t - 0.02) * 1000))
+    elapsed = time.perf_counter() - t_start
+    if prof is not None:
+        import pstats
+
+        prof.disable()
+        pstats.Stats(prof).sort_stats("tottime").print_stats(30)
+    m1 = mgr.metrics()["upbit-public"]
+    received = (m1.msgs_total - m0.msgs_total) / elapsed
+    # Full-frame cost, sampled separately (a forced repaint blocks the loop and would skew the lag).
+    for _ in range(20):
+        f0 = time.perf_counter()
+        win.repaint()  # synchronous: every visible widget paints now
+        frames.append((time.perf_counter() - f0) * 1000)
+        await asyncio.sleep(0.1)
+    win.close()
+    await mgr.shutdown()
+    return {"latencies": latencies, "ticks": ticks, "lags": lags, "frames": frames, "received": received,
+            "elapsed": elapsed}
+
+
+def report(args: argparse.Namespace, r: dict[str, Any]) -> str:
+    """Markdown tables of the results."""
+    lat = r["latencies"]
+    lines = [
+        f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, Qt platform "
+        f"`{os.environ.get('QT_QPA_PLATFORM')}`; simulator in a separate process.",
+        "",
+        f"Click-to-orderbook ({len(lat)} switches, paced {args.pace:.2f} s, feed {args.rate:,.0f} msgs/s):",
+        "",
+        "| metric | p50 | p95 | max |",
+        "|---|---|---|---|",
+        f"| click -> new coin's ladder painted (ms) | {pct(lat, 50):.1f} | {pct(lat, 95):.1f} "
+        f"| {max(lat):.1f} |",
+        "",
+        f"Under load ({r['elapsed']:.0f} s, simulator {args.rate:,.0f} msgs/s, "
+        f"received {r['received']:,.0f} msgs/s on the app's connection):",
+        "",
+        "| metric | p50 | p95 | max | count |",
+        "|---|---|---|---|---|",
+    ]
+    lag = r["lags"]
+    fr = r["frames"]
+    for name, xs in (("event-loop lag (ms)", lag), ("full-window repaint (ms)", fr)):
+        lines.append(f"| {name} | {pct(xs, 50):.1f} | {pct(xs, 95):.1f} | {max(xs):.1f} | {len(xs)} |")
+    for name, samples in r["ticks"].items():
+        if samples:
+            lines.append(f"| {name} repaint tick (ms) | {pct(samples, 50):.2f} | {pct(samples, 95):.2f} | "
+                         f"{max(samples):.2f} | {len(samples)} |")
+    busy = sum(sum(s) for s in r["ticks"].values()) / (r["elapsed"] * 1000) * 100
+    lines.append("")
+    lines.append(f"View repaint ticks used {busy:.1f}% of one core in total "
+                 f"(mean lag {statistics.fmean(lag):.1f} ms).")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Parse flags, start the simulator process, run the benchmark, print the tables."""
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--switches", type=int, default=100)
+    p.add_argument("--pace", type=float, default=0.65, help="seconds between switches (Upbit: 100 req/min)")
+    p.add_argument("--rate", type=float, default=5000.0, help="simulator market messages per second")
+    p.add_argument("--load-s", type=float, default=10.0)
+    p.add_argument("--profile", action="store_true", help="print a cProfile of the load phase")
+    args = p.parse_args()
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_sim_main, args=(args.rate, child), daemon=True)
+    proc.start()
+    ws_url, ws_private, raw = parent.recv()
+    markets = [MarketInfo(c, k, e, w) for c, k, e, w in raw]
+    app = QApplication.instance() or QApplication([])
+    app.setQuitOnLastWindowClosed(False)
+    try:
+        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+            result = runner.run(bench(args, ws_url, ws_private, markets))
+    finally:
+        parent.send("stop")
+        proc.join(10)
+    print(report(args, result))
+
+
+if __name__ == "__main__":
+    main()
