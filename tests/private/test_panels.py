@@ -220,3 +220,40 @@ async def test_dialog_test_connection_and_secret_hygiene() -> None:
             dialog.deleteLater()
             QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
             await asyncio.sleep(0)
+
+
+@pytest.mark.asyncio
+async def test_simulated_account_orders_fills_and_balances_show_in_the_panels() -> None:
+    async with feed_env(valid_creds("HS256")) as (sim, _mgr, h):
+        await h.feed.start()
+        orders = MyOrdersPanel(h.feed)
+        assets = MyAssetsPanel(h.feed, refresh_ms=20)
+        try:
+            await h.wait_state(PrivateState.CONNECTED)
+            index = sim.feed.index
+            await wait_until(lambda: index.get(("myOrder", "*")) and index.get(("myAsset", "*")))
+            account = sim.account
+            # A market buy for 100,000 KRW fills at once (taker): wait -> trade -> done + balances.
+            bought = account.place_order("KRW-BTC", "bid", "price", price=100_000)
+            # A limit bid far below the market rests on the book, then is cancelled.
+            resting = account.place_order("KRW-ETH", "bid", "limit", price=1_000, volume=0.5)
+            await wait_until(lambda: orders.orders_model.row_of(resting) is not None)
+            assert orders.orders_model.row_of(resting).state is OrderState.OPEN
+            account.cancel_order(resting)
+            await wait_until(lambda: orders.orders_model.row_of(resting).state is OrderState.CANCELLED)
+            row = orders.orders_model.row_of(bought)
+            assert row is not None and row.state is OrderState.FILLED
+            fills = orders.fills_model.fills()
+            assert [f.uuid for f in fills] == [bought] and fills[0].trade_uuid
+            assert orders.orders_model.open_count() == 0
+            # Balances follow the account exactly (KRW paid incl. fee, BTC received).
+            krw_balance, krw_locked = account.balance("KRW")
+            btc_balance, _ = account.balance("BTC")
+            await wait_until(lambda: assets.assets_model.balance("KRW") is not None
+                             and assets.assets_model.balance("KRW").balance == krw_balance)
+            assert assets.assets_model.balance("KRW").locked == krw_locked
+            assert assets.assets_model.balance("BTC").balance == btc_balance
+            await wait_until(lambda: assets.assets_model.value_krw("BTC") is not None)
+        finally:
+            await _delete(orders)
+            await _delete(assets)
