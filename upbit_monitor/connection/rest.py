@@ -56,6 +56,8 @@ _ERROR_BODY_LIMIT = 2_000
 # Retry delays for 429 when the server does not say how long to wait.
 _BACKOFF_429 = (0.25, 0.5, 1.0, 2.0)
 _DEFAULT_BLOCK_S = 30.0
+# Extra wait after an exhausted second, so clock granularity cannot land us in the same window.
+_PACING_MARGIN_S = 0.02
 _GROUP_BY_PREFIX = (
     ("/v1/market", "market"),
     ("/v1/candles", "candle"),
@@ -224,7 +226,9 @@ class RestClient:
                 if response.status == 429 and attempt < self.max_retries:
                     self.throttled += 1
                     delay = _retry_after(response.headers)
-                    await asyncio.sleep(delay if delay is not None else _BACKOFF_429[attempt])
+                    await asyncio.sleep(
+                        delay if delay is not None else _BACKOFF_429[min(attempt, len(_BACKOFF_429) - 1)]
+                    )
                     continue
                 if response.status == 418:
                     self.blocked += 1
@@ -241,8 +245,12 @@ class RestClient:
     async def _wait_for_budget(self, budget: _GroupBudget) -> None:
         # sec_left counts calls left in the server's current second; 0 means wait for the next one.
         if budget.sec_left is not None and budget.sec_left <= 0:
-            wait = budget.stamp + 1.0 - time.monotonic()
-            if wait > 0:
+            target = budget.stamp + 1.0 + _PACING_MARGIN_S
+            # Loop: qasync sleeps on coarse Qt timers (ms-truncated, may fire a little early).
+            for _ in range(5):
+                wait = target - time.monotonic()
+                if wait <= 0:
+                    break
                 await asyncio.sleep(wait)
             budget.sec_left = None
 
