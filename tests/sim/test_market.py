@@ -1,0 +1,104 @@
+"""The market model: determinism, tick grid, book/candle consistency, public API for other venues."""
+
+from __future__ import annotations
+
+from upbit_monitor.sim.builders import ticker_event
+from upbit_monitor.sim.catalog import build_catalog
+from upbit_monitor.sim.market import BOOK, TRADE, MarketModel, TradeTick
+from upbit_monitor.sim.ticks import krw_tick, snap, tick_for
+
+NOW = 1_751_371_200_000  # 2025-07-01T12:00:00Z
+
+
+def test_tick_table() -> None:
+    assert krw_tick(142_350_000) == 1000
+    assert krw_tick(750_000) == 500
+    assert krw_tick(231_500) == 100
+    assert krw_tick(60_000) == 50
+    assert krw_tick(27_450) == 10
+    assert krw_tick(5_980) == 5
+    assert krw_tick(3_120) == 1
+    assert krw_tick(318) == 1
+    assert krw_tick(58.4) == 0.01
+    assert krw_tick(1_391, "KRW-USDT") == 0.5
+    assert tick_for("BTC-ETH", 0.036) == 0.00000001
+
+
+def test_catalog_is_deterministic_and_complete() -> None:
+    a, b = build_catalog(1), build_catalog(1)
+    assert a == b
+    krw = [m for m in a if m.quote == "KRW"]
+    assert len(krw) == 200 and len({m.code for m in a}) == len(a)
+    assert "KRW-USDT" in {m.code for m in krw}
+    assert any(m.quote == "BTC" for m in a) and any(m.quote == "USDT" for m in a)
+    assert all(m.korean_name and m.english_name and m.code == m.code.upper() for m in a)
+    assert build_catalog(2) != a  # generated coins differ by seed
+
+
+def test_same_seed_same_trades() -> None:
+    def run(seed: int) -> list[TradeTick]:
+        model = MarketModel(seed, now_ms=NOW)
+        ticks: list[TradeTick] = []
+        model.add_trade_listener(ticks.append)
+        for i in range(20):
+            list(model.advance(NOW + i * 50, 100))
+        return ticks
+
+    first = run(9)
+    assert first == run(9) and len(first) > 100
+    assert first != run(10)
+
+
+def test_prices_stay_on_grid_and_book_stays_consistent() -> None:
+    model = MarketModel(4, now_ms=NOW)
+    for i in range(50):
+        for kind, code in model.advance(NOW + i * 20, 300):
+            st = model.state(code)
+            book = st.book
+            assert kind in (TRADE, BOOK)
+            assert book.best_bid < book.best_ask
+            asks, bids = book.prices()
+            assert asks == sorted(asks) and [b for b in bids if b > 0] == sorted(
+                [b for b in bids if b > 0], reverse=True)
+            if kind == TRADE:
+                assert book.best_bid <= st.price <= book.best_ask
+                assert snap(st.price, tick_for(code, st.price)) == st.price
+                assert st.low <= st.price <= st.high
+
+
+def test_candles_and_stats_follow_trades() -> None:
+    model = MarketModel(5, now_ms=NOW)
+    ticks: list[TradeTick] = []
+    model.add_trade_listener(lambda t: ticks.append(t) if t.code == "KRW-BTC" else None)
+    before = model.state("KRW-BTC").acc_volume
+    for i in range(100):
+        list(model.advance(NOW + i * 100, 200))  # 10 s of activity
+    bar = model.series("KRW-BTC", "candle.1m").current
+    assert bar is not None
+    in_bar = [t for t in ticks if t.timestamp_ms >= bar.start_ms]
+    assert bar.open == in_bar[0].price and bar.close == in_bar[-1].price
+    assert bar.high == max(t.price for t in in_bar) and bar.low == min(t.price for t in in_bar)
+    assert round(bar.volume, 8) == round(sum(t.volume for t in in_bar), 8)
+    st = model.state("KRW-BTC")
+    assert round(st.acc_volume - before, 6) == round(sum(t.volume for t in ticks), 6)
+    t = ticker_event(st, "REALTIME", NOW + 10_000)
+    assert t.acc_trade_volume_24h >= t.acc_trade_volume
+    assert t.trade_price == ticks[-1].price and t.ask_bid == ticks[-1].side
+    assert t.change == ("RISE" if t.trade_price > t.prev_closing_price else
+                        "FALL" if t.trade_price < t.prev_closing_price else "EVEN")
+
+
+def test_public_api_for_other_venues() -> None:
+    model = MarketModel(6, n_krw=20, now_ms=NOW)
+    assert model.codes("KRW")[0] == "KRW-BTC" and len(model.codes("KRW")) == 20
+    assert model.price("KRW-BTC") > 0
+    seen: list[TradeTick] = []
+    remove = model.add_trade_listener(seen.append)
+    list(model.advance(NOW, 60))
+    assert seen
+    remove()
+    n = len(seen)
+    list(model.advance(NOW + 10, 60))
+    assert len(seen) == n
+    tick = model.print_trade("KRW-ETH", "BID", 0.5, NOW + 20)
+    assert tick.price == model.price("KRW-ETH") and tick.side == "BID"
