@@ -29,7 +29,7 @@ import logging
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from upbit_monitor.config import Settings
 from upbit_monitor.connection.connection import Connection
@@ -46,6 +46,7 @@ from upbit_monitor.protocol.subscriptions import MergedSubscriptions, Subscripti
 log = logging.getLogger(__name__)
 
 EventCallback = Callable[[Any], None]
+_T = TypeVar("_T")
 
 
 class PrivateState(enum.Enum):
@@ -121,7 +122,7 @@ class PrivateFeed:
     async def start(self) -> None:
         """Load keys (env > session > keyring), activate if found, start the periodic check."""
         self._unsubscribe_state = self._mgr.add_state_listener(self._on_state)
-        creds = self._keystore.load()
+        creds = await self._keystore_call(self._keystore.load)
         if creds is not None:
             self._provider.set(creds)
             self._activate()
@@ -142,6 +143,10 @@ class PrivateFeed:
         if self._unsubscribe_state is not None:
             self._unsubscribe_state()
             self._unsubscribe_state = None
+
+    async def _keystore_call(self, fn: Callable[..., _T], *args: Any) -> _T:
+        # OS keyrings can block (D-Bus round trips, an unlock prompt): never on the GUI/loop thread.
+        return await asyncio.to_thread(fn, *args)
 
     # ------------------------------------------------------------------ components
     def attach(self, component: object, specs: Sequence[SubscriptionSpec],
@@ -276,7 +281,7 @@ class PrivateFeed:
 
     async def use_credentials(self, creds: Credentials, *, persist: bool = True) -> KeySource:
         """Store ``creds`` (keyring, or session-only) and start using them."""
-        source = self._keystore.save(creds) if persist else KeySource.SESSION
+        source = await self._keystore_call(self._keystore.save, creds) if persist else KeySource.SESSION
         self._provider.set(creds)
         self._activate()
         return source
@@ -289,7 +294,7 @@ class PrivateFeed:
         if self._connection_added:
             await self._mgr.remove_connection(NAME)
             self._connection_added = False
-        self._keystore.delete()
+        await self._keystore_call(self._keystore.delete)
         self._provider.set(None)
         self._set_status(PrivateState.NO_KEYS, self._no_keys_message())
 
@@ -298,7 +303,7 @@ class PrivateFeed:
         self.checks_run += 1
         if self._status.state not in (PrivateState.NO_KEYS, PrivateState.KEY_PROBLEM):
             return
-        creds = self._keystore.load()
+        creds = await self._keystore_call(self._keystore.load)
         if creds is None:
             return
         current = self._provider.get()
