@@ -257,3 +257,29 @@ async def test_simulated_account_orders_fills_and_balances_show_in_the_panels() 
         finally:
             await _delete(orders)
             await _delete(assets)
+
+
+@pytest.mark.asyncio
+async def test_no_keyring_backend_is_announced() -> None:
+    import keyring.backends.fail
+
+    from upbit_monitor.credentials.keystore import NO_BACKEND_NOTICE, KeyStore
+    from upbit_monitor.ui.private_feed import PrivateFeed
+    from upbit_monitor.ui.private_ui import PrivateUi
+
+    async with private_env() as (_sim, mgr):
+        feed = PrivateFeed(mgr, KeyStore(backend=keyring.backends.fail.Keyring(), env={}))
+        await feed.start()
+        window = QMainWindow()
+        notices: list[str] = []
+        try:
+            ui = PrivateUi(window, feed, notice=notices.append)
+            assert notices == [f"API keys: {NO_BACKEND_NOTICE}"]
+            assert NO_BACKEND_NOTICE in ui.orders_panel.notice_label.text()
+            assert "session only" in feed.storage_text()
+            ui.close()
+        finally:
+            await feed.close()
+            window.deleteLater()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            await asyncio.sleep(0)

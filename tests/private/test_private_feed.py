@@ -93,6 +93,7 @@ async def test_wrong_secret_stops_then_valid_keys_resume(failure: str) -> None:
         assert conn.connector.tokens_issued == attempts
         assert sim.stats["rejected_auth"] == 1
         assert conn.state is ConnState.KEY_PROBLEM and not conn.running
+        await sim.wait_for(lambda: not sim.open_connections(private=True), 5)  # the private socket is closed
         assert len(sim.open_connections(private=False)) >= 1  # public unaffected
         # Valid keys entered (the dialog path): the connection resumes by itself.
         message = await h.feed.apply_keys(ACCESS, Secret(SECRET), "HS256")

@@ -342,6 +342,11 @@ class PrivateFeed:
         """True when a secret is configured."""
         return self._provider.get() is not None
 
+    @property
+    def storage_notice(self) -> str | None:
+        """The key store's problem sentence (e.g. no keyring: session only), or None."""
+        return self._keystore.notice
+
     def storage_text(self) -> str:
         """Where keys live and any keyring problem."""
         source = self._keystore.source

@@ -69,6 +69,8 @@ class PrivateUi:
         self.assets_panel.keys_requested.connect(self.open_keys_dialog)
         self._last_notified: PrivateState | None = None
         self._unsubscribe = feed.add_status_listener(self._on_status)
+        if notice is not None and feed.storage_notice:
+            notice(f"API keys: {feed.storage_notice}")  # e.g. no system keyring: keys are session-only
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self.window)
