@@ -28,6 +28,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
+from PySide6.QtWidgets import QStyledItemDelegate
 
 from upbit_monitor.exchanges.quotes import (
     QUOTE_TYPE,
@@ -40,7 +41,7 @@ from upbit_monitor.exchanges.quotes import (
 )
 from upbit_monitor.protocol.events import Ticker
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
-from upbit_monitor.ui.coin_list_model import CODE_ROLE, SORT_ROLE
+from upbit_monitor.ui.coin_list_model import CODE_ROLE, FAVOURITE_ROLE, SORT_ROLE, Col
 from upbit_monitor.ui.formatting import format_price
 from upbit_monitor.ui.theme import Palette
 
@@ -253,6 +254,7 @@ class PremiumColumns(QIdentityProxyModel):
         self._palette = palette
         self._available = False
         self._seen_version = -1
+        self._repaints = 0
         self._timer = QTimer(self)
         self._timer.setInterval(500)
         self._timer.timeout.connect(self.refresh)
@@ -263,6 +265,26 @@ class PremiumColumns(QIdentityProxyModel):
         """Index of the first appended column (the foreign KRW price)."""
         src = self.sourceModel()
         return src.columnCount() if src is not None else 0
+
+    @property
+    def key_version(self) -> tuple[object, int] | None:
+        """Changes whenever a sort key may have changed (the coin list proxy caches keys by it)."""
+        src = self.sourceModel()
+        base = getattr(src, "key_version", None)
+        return None if base is None else (base, self._repaints)
+
+    def sort_keys(self, col: int) -> list[tuple[bool, Any, str]]:
+        """``(favourite, key, code)`` per row for one column: the coin list proxy's fast path."""
+        src = self.sourceModel()
+        if col < self.first_extra and hasattr(src, "sort_keys"):
+            keys: list[tuple[bool, Any, str]] = src.sort_keys(col)
+            return keys
+        out: list[tuple[bool, Any, str]] = []
+        for row in range(self.rowCount()):
+            head = self.index(row, 0)
+            key = self.index(row, col).data(SORT_ROLE)
+            out.append((bool(head.data(FAVOURITE_ROLE)), key, str(head.data(CODE_ROLE))))
+        return out
 
     @property
     def available(self) -> bool:
@@ -374,6 +396,7 @@ class PremiumColumns(QIdentityProxyModel):
         if self.tracker.version == self._seen_version and not available:
             return
         self._seen_version = self.tracker.version
+        self._repaints += 1
         rows = self.rowCount()
         if rows:
             first = self.first_extra
@@ -402,8 +425,15 @@ def install_premium(
         tracker.set_codes(coin_list.model.codes("KRW"))
 
     show(False)
-    for col, width in ((columns.first_extra, 104), (columns.first_extra + 1, 66)):
+    # The list's own delegate paints straight from CoinListModel cells it knows; our columns get
+    # the standard delegate (display text, colour and alignment roles from PremiumColumns.data).
+    plain = QStyledItemDelegate(table)
+    for col, width in ((columns.first_extra, 104), (columns.first_extra + 1, 74)):
+        table.setItemDelegateForColumn(col, plain)
         table.setColumnWidth(col, width)
+    # Premium right after the change column (the list dock is narrow); the KRW price stays last.
+    header = table.horizontalHeader()
+    header.moveSection(header.visualIndex(columns.first_extra + 1), header.visualIndex(Col.CHANGE) + 1)
     columns.availability_changed.connect(show)
     coin_list.markets_loaded.connect(follow_codes)
     coin_list.coin_selected.connect(tracker.set_selected)

@@ -7,6 +7,7 @@ does not depend on the message rate. A venue without a fresh quote simply stops 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pyqtgraph as pg
@@ -21,10 +22,20 @@ VENUE_COLOURS = {"binance": "#f0b90b", "bybit": "#8e7cff"}
 class PremiumChart(QWidget):
     """Premium (%) of one coin against each venue, plotted against time."""
 
-    def __init__(self, tracker: PremiumTracker, *, interval_ms: int = 1000, parent: QWidget | None = None):
+    def __init__(
+        self,
+        tracker: PremiumTracker,
+        *,
+        interval_ms: int = 1000,
+        follow: Callable[[], str | None] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        """``follow``, if given, returns the window's selected coin; the chart switches to it on its
+        next tick (selections made in code emit no signal)."""
         super().__init__(parent)
         self.setObjectName("PremiumChart")
         self.tracker = tracker
+        self._follow = follow
         self._code: str | None = None
         self.title = QLabel("Premium: select a KRW coin", self)
         self.title.setObjectName("PremiumTitle")
@@ -62,7 +73,11 @@ class PremiumChart(QWidget):
         self.redraw()
 
     def tick(self) -> None:
-        """Timer: record the current premium of the shown coin and redraw."""
+        """Timer: follow the selection, record the current premium of the shown coin and redraw."""
+        if self._follow is not None:
+            wanted = self._follow()
+            if wanted != self._code:
+                self.set_code(wanted)
         if self._code is not None:
             self.tracker.sample(self._code)
         self.redraw()

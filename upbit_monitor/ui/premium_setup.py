@@ -1,0 +1,76 @@
+"""One call that adds the kimchi premium to the main window (used by ``app.py``).
+
+    tracker = start_premium_ui(window, mgr, urls)   # urls: {"binance": ws-url, ...} or None
+
+* ``urls`` given (demo: the simulators' addresses): a connector per venue is added to the manager
+  with that URL before anything subscribes. ``urls`` None: the registry builds the connectors from
+  settings (``binance_ws_url`` / ``bybit_ws_url``; an empty URL disables that venue).
+* The CoinList gets the premium columns (:func:`install_premium`), a "Premium" dock holds the chart
+  and follows the selected coin, and the dock's toggle joins the window's View menu.
+* The extra connections appear in the status panel by themselves: it lists ``mgr.metrics()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
+
+from upbit_monitor.exchanges.base import Connector
+from upbit_monitor.exchanges.binance import BinanceConnector
+from upbit_monitor.exchanges.bybit import BybitConnector
+from upbit_monitor.ui.premium import VENUE_CONNECTIONS, PremiumTracker, install_premium
+from upbit_monitor.ui.premium_chart import PremiumChart
+
+_FACTORIES: dict[str, type[BinanceConnector] | type[BybitConnector]] = {
+    "binance": BinanceConnector,
+    "bybit": BybitConnector,
+}
+
+
+def _settings_url(mgr: Any, venue: str) -> str:
+    settings = getattr(mgr, "settings", None)
+    return str(getattr(settings, f"{venue}_ws_url", "") or "")
+
+
+def start_premium_ui(
+    window: QMainWindow, mgr: Any, urls: Mapping[str, str] | None = None
+) -> PremiumTracker | None:
+    """Wire the premium columns, chart dock and foreign connections; None if every venue is disabled."""
+    venues: list[str] = []
+    for venue in VENUE_CONNECTIONS:
+        url = urls.get(venue, "") if urls is not None else _settings_url(mgr, venue)
+        if not url:
+            continue
+        if urls is not None:
+            connector: Connector = _FACTORIES[venue](url)
+            mgr.add_connection(connector)
+        venues.append(venue)
+    if not venues:
+        return None
+    tracker = PremiumTracker(mgr, primary=venues[0], venues=venues)
+    coin_list = getattr(window, "coin_list")  # noqa: B009 - any window with a CoinList
+    palette = getattr(window, "palette_", None)
+    install_premium(coin_list, tracker, palette)
+
+    chart = PremiumChart(tracker, follow=lambda: getattr(window, "code", None), parent=window)
+    if palette is not None and not palette.dark:
+        chart.plot.setBackground("w")
+    dock = QDockWidget("Premium", window)
+    dock.setObjectName("PremiumDock")
+    dock.setWidget(chart)
+    chart_dock = getattr(window, "chart_dock", None)
+    if isinstance(chart_dock, QDockWidget):
+        window.splitDockWidget(chart_dock, dock, Qt.Orientation.Vertical)  # under the candle chart
+    else:
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    for action in window.menuBar().actions():
+        menu = action.menu()
+        if isinstance(menu, QMenu) and action.text().replace("&", "") == "View":
+            menu.addAction(dock.toggleViewAction())
+            break
+    coin_list.coin_selected.connect(chart.set_code)
+    chart.set_code(coin_list.selected_code)
+    return tracker
