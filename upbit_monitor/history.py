@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from upbit_monitor.connection.rest import RestClient, candle_start, range_for_count
+from upbit_monitor.connection.rest import RestClient, candle_start, floor_time, range_for_count
 from upbit_monitor.errors import RestError, StorageError
 from upbit_monitor.protocol.events import Candle
 from upbit_monitor.storage import (
@@ -183,10 +183,25 @@ class HistoryLoader:
         self, code: str, unit: int, count: int = 300, *, now: datetime | None = None
     ) -> HistoryResult:
         """The last ``count`` candles of ``code`` at ``unit`` minutes (including the in-progress one)."""
+        start, end = range_for_count(unit, count, now or self._clock())
+        return await self.load_range(code, unit, start, end, now=now)
+
+    async def load_before(
+        self, code: str, unit: int, end: datetime, count: int = 200, *, now: datetime | None = None
+    ) -> HistoryResult:
+        """``count`` candle slots before ``end`` (the chart scrolled past its oldest bar)."""
+        start = end - timedelta(minutes=unit * count)
+        return await self.load_range(code, unit, start, end, now=now)
+
+    async def load_range(
+        self, code: str, unit: int, start: datetime, end: datetime, *, now: datetime | None = None
+    ) -> HistoryResult:
+        """Candles with ``start <= candle start < end``: database first, REST for the gaps."""
         now = now or self._clock()
-        start, end = range_for_count(unit, count, now)
-        # The candle containing ``now`` is still changing: never record it as complete.
-        closed_end = end - timedelta(minutes=unit)
+        # The candle containing ``now`` is still changing: never record it as complete, and
+        # always refetch it when the range reaches it.
+        closed_end = floor_time(now, unit)
+        includes_live = end > closed_end
         stored: Sequence[Candle] = ()
         missing: list[Span] = [(start, end)]
         db_error: str | None = None
@@ -198,7 +213,8 @@ class HistoryLoader:
                 log.warning("history: database read failed for %s %dm: %s", code, unit, exc)
                 db_error = f"database read failed: {exc}"
                 stored, missing = (), [(start, end)]
-            missing = _with_tail(missing, closed_end, end)
+            if includes_live:
+                missing = _with_tail(missing, closed_end, end)
 
         fetched: list[Candle] = []
         fetched_ranges: list[Span] = []

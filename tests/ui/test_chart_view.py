@@ -272,3 +272,59 @@ def test_y_autorange_follows_the_visible_window(qtbot):
     assert (ghigh - glow) > (high - low) * 1.3  # (the demo series does range wider overall)
     v0, v1 = view.plots.volume.getViewBox().viewRange()[1]
     assert v0 == pytest.approx(0) and vmax < v1 < vmax * 1.2
+
+
+@pytest.mark.asyncio
+async def test_scrolling_past_the_oldest_bar_loads_older_history(qtbot):
+    candles = demo_candles(count=500, end=END)
+    rest, store = FakeRest(candles), FakeStore()
+    view = _view(qtbot, FakeManager(), HistoryLoader(rest, store, clock=lambda: NOW), window=200)
+    view.set_code("KRW-BTC")
+    await view.history_done()
+    assert len(view.series) == 200
+    rest.calls.clear()
+
+    def scroll_to_oldest():
+        t0 = view.series[0].t
+        view.plots.price.setXRange(t0 - 5 * 60, t0 + 60 * 60, padding=0)
+
+    scroll_to_oldest()
+    await view.history_done()
+    oldest_before = END - timedelta(minutes=200)
+    assert rest.calls == [(oldest_before - timedelta(minutes=200), oldest_before)]
+    assert len(view.series) == 400
+    assert [b.t for b in view.series.bars] == sorted({b.t for b in view.series.bars})
+    x0, _ = view.plots.x_range()
+    assert x0 < view.series[200].t  # the user's view stayed where it was
+    view.grab()  # caches rebuilt for shifted indices: renders without error
+
+    scroll_to_oldest()
+    await view.history_done()
+    assert len(view.series) == 500  # only 100 more exist
+    scroll_to_oldest()
+    await view.history_done()
+    calls = len(rest.calls)
+    assert "start of history" in view.status.text()
+    scroll_to_oldest()  # exhausted: no further requests
+    await view.history_done()
+    assert len(rest.calls) == calls
+
+
+@pytest.mark.asyncio
+async def test_older_history_failure_stops_asking(qtbot):
+    candles = demo_candles(count=300, end=END)
+    rest = FakeRest(candles)
+    view = _view(qtbot, FakeManager(), HistoryLoader(rest, None, clock=lambda: NOW), window=100)
+    errors = []
+    view.sigError.connect(errors.append)
+    view.set_code("KRW-BTC")
+    await view.history_done()
+    rest.fail = True
+    t0 = view.series[0].t
+    view.plots.price.setXRange(t0 - 300, t0 + 3600, padding=0)
+    await view.history_done()
+    assert errors and len(view.series) == 100
+    calls = len(rest.calls)
+    view.plots.price.setXRange(t0 - 600, t0 + 3000, padding=0)
+    await view.history_done()
+    assert len(rest.calls) == calls

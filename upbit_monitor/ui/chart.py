@@ -16,17 +16,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 import shiboken6
-from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QButtonGroup,
-    QHBoxLayout,
-    QLabel,
-    QSizePolicy,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -37,13 +33,13 @@ from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 from upbit_monitor.ui.chart_plots import ChartPlots
 from upbit_monitor.ui.chart_series import BarSeries, Change, bar_from_candle
 from upbit_monitor.ui.chart_theme import DARK, DEFAULT_DOWN, DEFAULT_UP, LIGHT, readout_text
+from upbit_monitor.ui.chart_toolbar import TIMEFRAME_LABELS, ChartToolbar
 
 if TYPE_CHECKING:  # the UI never needs the storage stack imported just for a type
     from upbit_monitor.history import HistoryLoader, HistoryResult
 
 log = logging.getLogger(__name__)
 
-TIMEFRAME_LABELS = {1: "1m", 3: "3m", 5: "5m", 15: "15m", 60: "1h", 240: "4h"}
 
 
 class ChartSource(Protocol):
@@ -74,6 +70,8 @@ class ChartView(QWidget):
     """
 
     TIMEFRAMES: tuple[int, ...] = tuple(TIMEFRAME_LABELS)
+    OLDER_BATCH = 200  # candle slots fetched when the user scrolls past the oldest bar
+    MAX_BARS = 5000  # bounds memory and the cost of a full cache rebuild
     sigTimeframeChanged = Signal(int)
     sigHistoryLoaded = Signal(str, int, int)
     sigError = Signal(str)
@@ -100,23 +98,29 @@ class ChartView(QWidget):
         self._seen_version = -1
         self._generation = 0
         self._history_task: asyncio.Task[None] | None = None
+        self._older_task: asyncio.Task[None] | None = None
+        self._older_exhausted = False
         self._hover_index: int | None = None
         self._up, self._down = QColor(DEFAULT_UP), QColor(DEFAULT_DOWN)
         self._theme = DARK
         self.series = BarSeries(60)
 
-        self._build_toolbar()
+        self.toolbar = ChartToolbar(self, self._unit)
+        self.title, self.status, self.readout = self.toolbar.title, self.toolbar.status, self.toolbar.readout
+        self._tf_group = self.toolbar.timeframes
+        self._tf_group.idClicked.connect(self.set_timeframe)
         self.plots = ChartPlots(self.series, self._up, self._down, visible_bars)
         self.graphics = self.plots.widget
         self.candles = self.plots.candle_item
         self.volume = self.plots.volume_item
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.plots.price.getViewBox().sigXRangeChanged.connect(self._maybe_load_older)
         self.graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.graphics.setToolTip("wheel: zoom time · drag: pan · double-click: back to the newest bars")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addLayout(self._toolbar)
+        layout.addLayout(self.toolbar.layout)
         layout.addWidget(self.readout)
         layout.addWidget(self.graphics, 1)
         self.set_dark(True)
@@ -126,38 +130,6 @@ class ChartView(QWidget):
         self._timer.setInterval(max(1, round(1000 / repaint_hz)))
         self._timer.timeout.connect(self.poll_live)
         self._timer.start()
-
-    # ---- construction ----------------------------------------------------------------------
-    def _build_toolbar(self) -> None:
-        self._toolbar = QHBoxLayout()
-        self._toolbar.setContentsMargins(6, 4, 6, 0)
-        self.title = QLabel("—")
-        self.title.setObjectName("ChartTitle")
-        self.title.setStyleSheet("font-weight: 600;")
-        self._toolbar.addWidget(self.title)
-        self._tf_group = QButtonGroup(self)
-        self._tf_group.setExclusive(True)
-        for unit, label in TIMEFRAME_LABELS.items():
-            button = QToolButton(self)
-            button.setText(label)
-            button.setCheckable(True)
-            button.setAutoRaise(True)
-            button.setToolTip(f"{label} candles")
-            self._tf_group.addButton(button, unit)
-            self._toolbar.addWidget(button)
-        self._tf_group.button(self._unit).setChecked(True)
-        self._tf_group.idClicked.connect(self.set_timeframe)
-        self._toolbar.addStretch(1)
-        self.status = QLabel("")
-        self.status.setObjectName("ChartStatus")
-        self._toolbar.addWidget(self.status)
-        self.readout = QLabel(" ")
-        self.readout.setObjectName("ChartReadout")
-        self.readout.setContentsMargins(8, 0, 8, 0)
-        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        # Long texts must not force a minimum width on the dock: clip instead.
-        self.readout.setMinimumWidth(1)
-        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
     # ---- public API --------------------------------------------------------------------------
     @property
@@ -187,9 +159,7 @@ class ChartView(QWidget):
         """Switch to ``unit``-minute candles (one of :attr:`TIMEFRAMES`)."""
         if unit not in TIMEFRAME_LABELS:
             raise ValueError(f"timeframe must be one of {self.TIMEFRAMES}, got {unit}")
-        button = self._tf_group.button(unit)
-        if not button.isChecked():
-            button.setChecked(True)
+        self.toolbar.check(unit)
         if unit == self._unit:
             return
         self._unit = unit
@@ -213,10 +183,10 @@ class ChartView(QWidget):
         self._series_replaced()
 
     async def history_done(self) -> None:
-        """Wait until the current history load (if any) finished, successfully or not."""
-        task = self._history_task
-        if task is not None and not task.done():
-            await asyncio.wait({task})
+        """Wait until the current history loads (window and older bars) finished, however they ended."""
+        tasks = {t for t in (self._history_task, self._older_task) if t is not None and not t.done()}
+        if tasks:
+            await asyncio.wait(tasks)
 
     def readout_for(self, x: float) -> str:
         """The readout text for the bar at ``x`` (epoch seconds); the crosshair uses it."""
@@ -266,6 +236,7 @@ class ChartView(QWidget):
         self._series_replaced()
         self.plots.set_placeholder(f"waiting for {self._code} candles…")
         self._seen_version = -1
+        self._older_exhausted = False
         self._subscribe()
         self._start_history()
 
@@ -334,6 +305,57 @@ class ChartView(QWidget):
         self.status.setText(" · ".join(parts))
         self.status.setToolTip("\n".join(e for e in (result.rest_error, result.db_error) if e))
         self.sigHistoryLoaded.emit(result.code, result.unit, len(self.series))
+
+    def _maybe_load_older(self, *_: object) -> None:
+        """The user scrolled to the oldest bar: fetch the ``OLDER_BATCH`` slots before it."""
+        busy = any(t is not None and not t.done() for t in (self._history_task, self._older_task))
+        if (
+            busy
+            or self._older_exhausted
+            or self._history is None
+            or self._code is None
+            or not len(self.series)
+            or len(self.series) >= self.MAX_BARS
+        ):
+            return
+        oldest = self.series[0].t
+        if self.plots.x_range()[0] > oldest + 5 * self.series.unit_s:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        end = datetime.fromtimestamp(oldest, UTC)
+        self.status.setText("loading older…")
+        self._older_task = loop.create_task(self._load_older(self._generation, self._code, self._unit, end))
+
+    async def _load_older(self, generation: int, code: str, unit: int, end: datetime) -> None:
+        assert self._history is not None
+        try:
+            result = await self._history.load_before(code, unit, end, self.OLDER_BATCH)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # never let a history failure break the chart
+            log.exception("chart: older history failed for %s %dm", code, unit)
+            result = None
+            error = str(exc)
+        if not shiboken6.isValid(self) or generation != self._generation:
+            return
+        if result is None or result.rest_error:
+            # Stop asking until the next switch: scrolling must not hammer a failing server.
+            self._older_exhausted = True
+            self._report(f"chart older history: {error if result is None else result.rest_error}")
+            self.status.setText("older history unavailable")
+            return
+        if not result.candles:
+            self._older_exhausted = True  # nothing older (or a long stretch without trades)
+            self.status.setText(f"{len(self.series)} bars · start of history")
+            return
+        older = [bar_from_candle(c) for c in result.candles]
+        self.series.replace([*older, *self.series.bars])
+        self.plots.extended()
+        self.status.setText(f"{len(self.series)} bars")
+        self.sigHistoryLoaded.emit(code, unit, len(self.series))
 
     def _report(self, message: str) -> None:
         log.warning("%s", message)

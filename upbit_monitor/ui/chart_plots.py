@@ -100,6 +100,15 @@ class ChartPlots:
         self.update_last_line()
         self._update_empty_state()
 
+    def extended(self) -> None:
+        """Older bars were prepended: rebuild caches (indices shifted), keep the user's view."""
+        self.candle_item.reset()
+        self.volume_item.reset()
+        self.candle_item.update()
+        self.volume_item.update()
+        self.update_limits()
+        self.fit_y()
+
     def bar_applied(self, applied: Applied, was_following: bool) -> None:
         """One bar changed (live update): re-render only it, scroll if the user follows the tip."""
         if applied.change is Change.IGNORED:
