@@ -120,18 +120,6 @@ def db_status_provider(storage: Storage) -> Callable[[], Mapping[str, Any] | Non
     return status
 
 
-def candle_store(storage: Storage) -> Any:
-    """The chart's history store over the database, if the storage layer offers one."""
-    if storage.db is None:
-        return None
-    try:
-        from upbit_monitor import history
-    except Exception:
-        return None
-    factory = getattr(history, "DbCandleStore", None)
-    return factory(storage.db) if factory is not None else None
-
-
 def market_loader(rest: RestClient) -> Callable[[], Any]:
     """Async callable giving the market catalogue for the coin list."""
 
@@ -142,42 +130,26 @@ def market_loader(rest: RestClient) -> Callable[[], Any]:
     return load
 
 
-def sim_catalog_loader(sim: Any) -> Callable[[], Any]:
-    """Catalogue loader reading the simulator's market model (when it serves no REST)."""
-
-    async def load() -> list[MarketInfo]:
-        return [MarketInfo(m.code, m.korean_name, m.english_name, bool(m.warning)) for m in sim.model.markets]
-
-    return load
-
-
 async def run(args: argparse.Namespace, app: QApplication) -> int:
     """Build everything, show the window, wait for it to close, then shut down in order."""
     async with contextlib.AsyncExitStack() as stack:
         settings = settings_from_env()
         title = ""
         demo_keys: tuple[str, str] | None = None  # the simulator's private-endpoint keys
-        load_override: Callable[[], Any] | None = None
         foreign_urls: dict[str, str] | None = None  # demo: the Binance/Bybit simulators
         if args.demo:
             from upbit_monitor.sim.server import Simulator
 
             sim = await stack.enter_async_context(Simulator(msg_rate=args.sim_rate))
-            rest_url = getattr(sim, "rest_url", None)
             settings = settings.with_overrides(
-                ws_public_url=sim.ws_url, ws_private_url=sim.ws_private_url, demo=True
+                ws_public_url=sim.ws_url, ws_private_url=sim.ws_private_url, rest_url=sim.rest_url, demo=True
             )
-            if rest_url:
-                settings = settings.with_overrides(rest_url=rest_url)
-            else:
-                # A simulator without its REST server: take the catalogue straight from its model.
-                load_override = sim_catalog_loader(sim)
             title = "  [demo: simulator]"
             demo_keys = (sim.config.access_key, sim.config.secret_key)
             from upbit_monitor.sim.bybit import start_demo_venues
 
             foreign_urls = await start_demo_venues(sim.model, stack)
-            log.info("demo simulator at %s (REST %s)", sim.ws_url, rest_url or "none")
+            log.info("demo simulator at %s (REST %s)", sim.ws_url, sim.rest_url)
         if args.db_url:
             settings = settings.with_overrides(db_url=args.db_url)
 
@@ -188,14 +160,12 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
             stack.callback(mgr.add_listener(storage.writer.on_event, types=storage.writer.types))
 
         rest = RestClient(settings.rest_url)
-        # A demo without the simulator's REST must never reach for the real exchange.
-        history_rest = None if load_override is not None else rest
-        history = HistoryLoader(history_rest, candle_store(storage))
+        history = HistoryLoader.with_db(rest, storage.db)
         chart = ChartView(mgr, history, repaint_hz=settings.repaint_hz)
         store = QSettings(str(args.settings_file), QSettings.Format.IniFormat) if args.settings_file else None
         window = MainWindow(
             mgr,
-            load_markets=load_override or market_loader(rest),
+            load_markets=market_loader(rest),
             chart=chart,
             db_status=db_status_provider(storage) if storage.db is not None else None,
             store=store,

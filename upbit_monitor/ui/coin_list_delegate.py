@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QAbstractProxyModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+)
 from PySide6.QtGui import QFont, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -39,8 +47,15 @@ class CoinListDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         """Selection background, then the cell's own drawing."""
-        src = self._proxy.mapToSource(self._proxy.index(index.row(), index.column()))
-        if not src.isValid():
+        # Walk down the proxy chain (other features may stack proxies, e.g. extra columns) to the
+        # CoinListModel; cells that do not come from it get the standard painting.
+        src = index.model().index(index.row(), index.column()) if index.model() is not None else QModelIndex()
+        model: object = src.model()
+        while isinstance(model, QAbstractProxyModel):
+            src = model.mapToSource(src)
+            model = src.model()
+        if model is not self._model or not src.isValid() or not 0 <= src.column() < len(Col):
+            super().paint(painter, option, index)
             return
         row, col = src.row(), src.column()
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
@@ -48,6 +63,14 @@ class CoinListDelegate(QStyledItemDelegate):
             painter.fillRect(option.rect, option.palette.highlight())
         rect = option.rect.adjusted(6, 2, -5, -2)
         painter.save()
+        try:
+            self._paint_cell(painter, option, rect, row, col, selected)
+        finally:
+            painter.restore()
+
+    def _paint_cell(
+        self, painter: QPainter, option: QStyleOptionViewItem, rect: QRect, row: int, col: int, selected: bool
+    ) -> None:
         if col == Col.NAME:
             korean, sub, _ = self._model.name_cell(row)
             self._paint_name(painter, option, rect, korean, sub, selected)
@@ -65,7 +88,6 @@ class CoinListDelegate(QStyledItemDelegate):
                 colour = pal.highlightedText().color() if selected else pal.text().color()
             painter.setPen(colour)
             painter.drawText(rect, align, text)
-        painter.restore()
 
     def _paint_name(
         self, painter: QPainter, opt: QStyleOptionViewItem, rect: QRect, korean: str, sub: str, selected: bool

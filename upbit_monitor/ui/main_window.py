@@ -234,17 +234,30 @@ class MainWindow(QMainWindow):
             self.health_label.setText("no connection")
             return
         worst: float | None = None
-        parts = []
+        up, total_rate, lines, problems = 0, 0.0, [], []
         for n in names:
             h = model.value(n, "health")
             if isinstance(h, int | float):
                 worst = float(h) if worst is None else min(worst, float(h))
             st = state_text(model.value(n, "state") or "?")
             rate = model.value(n, "msgs_per_s")
-            parts.append(f"{n}: {st}" + (f" {rate:,.0f} msg/s" if isinstance(rate, int | float) else ""))
+            rate_f = float(rate) if isinstance(rate, int | float) else 0.0
+            total_rate += rate_f
+            if st in ("connected", "open"):
+                up += 1
+            else:
+                problems.append(f"{n} {st}")
+            health = f", health {h * 100:.0f}%" if isinstance(h, int | float) else ""
+            lines.append(f"{n}: {st}, {rate_f:,.0f} msg/s{health}")
+        # One short line (the details are in the tooltip and the Status dock).
+        summary = f"{up}/{len(names)} connected · {total_rate:,.0f} msg/s"
+        if problems:
+            summary += " · " + ", ".join(problems[:2])
+        self.health_label.setText(summary)
         self.health_dot.set_colour(health_colour(worst))
-        self.health_label.setText("   ".join(parts))
-        self.health_dot.setToolTip("Health " + ("?" if worst is None else f"{worst * 100:.0f}%"))
+        tip = "\n".join(lines) + "\nHealth " + ("?" if worst is None else f"{worst * 100:.0f}%")
+        self.health_dot.setToolTip(tip)
+        self.health_label.setToolTip(tip)
 
     # -- appearance -----------------------------------------------------------------------
     def set_light(self, light: bool) -> None:
@@ -318,7 +331,7 @@ class MainWindow(QMainWindow):
         docks = [self.coin_dock] + ([self.chart_dock] if self.chart_dock is not None else [])
         sizes = [480] + ([680] if self.chart_dock is not None else [])
         self.resizeDocks(docks, sizes, Qt.Orientation.Horizontal)
-        self.resizeDocks([self.status_dock], [210], Qt.Orientation.Vertical)
+        self.resizeDocks([self.status_dock], [240], Qt.Orientation.Vertical)
 
     def _save_favourites(self) -> None:
         self._store.setValue("coins/favourites", sorted(self.coin_list.model.favourites()))

@@ -83,7 +83,7 @@ class StatusPanel(QWidget):
         left = QSplitter(Qt.Orientation.Vertical, self)
         left.addWidget(self.metrics_view)
         left.addWidget(self.notices)
-        left.setStretchFactor(0, 2)
+        left.setStretchFactor(0, 3)
         left.setStretchFactor(1, 1)
 
         self.subs_tree = QTreeWidget(self)
