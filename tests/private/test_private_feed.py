@@ -93,6 +93,10 @@ async def test_wrong_secret_stops_then_valid_keys_resume(failure: str) -> None:
         assert conn.connector.tokens_issued == attempts
         assert sim.stats["rejected_auth"] == 1
         assert conn.state is ConnState.KEY_PROBLEM and not conn.running
+        late = Sink()  # a panel opened while the key is rejected must not trigger another attempt
+        h.feed.attach(late, [SubscriptionSpec("myOrder")], late.on_event)
+        await _key_checks(h.feed, 2)
+        assert conn.connector.tokens_issued == attempts and not conn.running
         await sim.wait_for(lambda: not sim.open_connections(private=True), 5)  # the private socket is closed
         assert len(sim.open_connections(private=False)) >= 1  # public unaffected
         # Valid keys entered (the dialog path): the connection resumes by itself.
@@ -100,6 +104,8 @@ async def test_wrong_secret_stops_then_valid_keys_resume(failure: str) -> None:
         assert "connecting" in message
         await h.wait_state(PrivateState.CONNECTED)
         assert conn.connector.tokens_issued == attempts + 1
+        names = [r.component_name for r in mgr.registrations() if r.connection == NAME]
+        assert names == ["Sink", "Sink"]  # the late one is registered now too
         assert _private_records(sim)[-1].auth_ok is True
         after = len(sim.requests)
         await sim.wait_for_request(lambda r: r.parsed is not None and "myAsset" in r.text, after=after - 1,

@@ -153,7 +153,9 @@ class PrivateFeed:
                callback: EventCallback | None = None) -> None:
         """Declare a private component; it is registered with the manager whenever keys are usable."""
         self._attached[component] = _Attachment(tuple(specs), callback)
-        if self._provider.get() is not None:
+        # Not while the key is rejected: a registration (re)starts the connection, i.e. one more
+        # knock with the bad key. Such components are registered when valid keys arrive.
+        if self._provider.get() is not None and self._status.state is not PrivateState.KEY_PROBLEM:
             self._register(component)
 
     def detach(self, component: object) -> None:
