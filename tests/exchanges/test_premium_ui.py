@@ -8,14 +8,17 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 from tests.ui.fake_source import FakeSource, ticker
+from upbit_monitor.config import Settings
 from upbit_monitor.exchanges.quotes import make_quote
 from upbit_monitor.ui.coin_list import CoinList
 from upbit_monitor.ui.coin_list_model import CODE_ROLE, SORT_ROLE, CoinListModel, Col, MarketInfo
 from upbit_monitor.ui.coin_list_proxy import CoinFilterProxy
 from upbit_monitor.ui.premium import PremiumColumns, PremiumTracker, format_premium, install_premium
 from upbit_monitor.ui.premium_chart import PremiumChart
+from upbit_monitor.ui.premium_setup import start_premium_ui
 from upbit_monitor.ui.theme import Palette
 
 RATE = 1365.0  # Upbit KRW-USDT
@@ -213,3 +216,59 @@ def test_chart_plots_history_per_venue(qtbot: Any, source: Source) -> None:
     _, bybit_ys = chart.curves["bybit"].getData()
     assert bybit_ys[-1] == pytest.approx((140_000_000 / (101_000 * RATE) - 1) * 100)
     assert "Binance +2.56%" in chart.title.text() and "KRW-BTC" in chart.title.text()
+
+
+class Window(QMainWindow):
+    """The parts of MainWindow that start_premium_ui uses."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__()
+        self.palette_ = Palette(dark=True)
+        self.coin_list = CoinList(source, self.palette_, parent=self)
+        self.chart_dock = QDockWidget("Chart", self)
+        self.chart_dock.setObjectName("ChartDock")
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.chart_dock)
+        self.view_menu = self.menuBar().addMenu("&View")
+        self.code: str | None = None
+
+
+@dataclass
+class ManagerLike(Source):
+    settings: Settings = field(default_factory=Settings)
+    added: list[Any] = field(default_factory=list)
+
+    def add_connection(self, connector: Any) -> None:
+        self.added.append(connector)
+
+
+def test_start_premium_ui_with_demo_urls(qtbot: Any, source: Source) -> None:
+    mgr = ManagerLike(tickers=source.tickers, versions=source.versions)
+    window = Window(mgr)
+    qtbot.addWidget(window)
+    tracker = start_premium_ui(window, mgr, {"binance": "ws://127.0.0.1:1/stream", "bybit": "ws://127.0.0.1:2/x"})
+    assert tracker is not None and tracker.venues == ("binance", "bybit")
+    assert [(type(c).__name__, c.url) for c in mgr.added] == [
+        ("BinanceConnector", "ws://127.0.0.1:1/stream"), ("BybitConnector", "ws://127.0.0.1:2/x")
+    ]
+    dock = window.findChild(QDockWidget, "PremiumDock")
+    assert dock is not None and isinstance(dock.widget(), PremiumChart)
+    assert dock.toggleViewAction() in window.view_menu.actions()
+    chart = dock.widget()
+    window.code = "KRW-ETH"  # selected in code (no signal): the chart follows on its next tick
+    chart.tick()
+    assert chart.code == "KRW-ETH" and tracker.selected == "KRW-ETH"
+    window.coin_list.set_markets(MARKETS)
+    assert isinstance(window.coin_list.proxy.sourceModel(), PremiumColumns)
+    assert mgr.codes_on("binance-public") == ("USDT-BTC", "USDT-ETH", "USDT-XRP")
+
+
+def test_start_premium_ui_from_settings_and_disabled_venues(qtbot: Any, source: Source) -> None:
+    mgr = ManagerLike(tickers=source.tickers, settings=Settings(bybit_ws_url=""))
+    window = Window(mgr)
+    qtbot.addWidget(window)
+    tracker = start_premium_ui(window, mgr)
+    assert tracker is not None and tracker.venues == ("binance",) and mgr.added == []  # registry builds it
+    none_left = ManagerLike(settings=Settings(binance_ws_url="", bybit_ws_url=""))
+    other = Window(none_left)
+    qtbot.addWidget(other)
+    assert start_premium_ui(other, none_left) is None
