@@ -110,3 +110,14 @@ def test_set_colors_rerenders_everything(view):
     view.set_colors("#00ff00", "#ff00ff")
     view.grab()
     assert view.candles.render_count == 2 * before
+
+
+def test_kst_axis_labels(qtbot):
+    from upbit_monitor.ui.chart_axes import KstTimeAxis
+
+    axis = KstTimeAxis()
+    midnight_kst = datetime(2026, 11, 22, 15, 0, tzinfo=UTC).timestamp()
+    assert axis.tickStrings([midnight_kst, midnight_kst + 5400], 1.0, 1800) == ["11-23", "01:30"]
+    assert axis.tickStrings([midnight_kst + 86400], 1.0, 86400) == ["11-24"]
+    (step, ticks), = axis.tickValues(midnight_kst - 7200, midnight_kst + 7200, 450)
+    assert step == 3600 and midnight_kst in ticks  # 4 h over 450 px: at most 5 labels
