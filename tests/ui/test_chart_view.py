@@ -328,3 +328,13 @@ async def test_older_history_failure_stops_asking(qtbot):
     view.plots.price.setXRange(t0 - 600, t0 + 3000, padding=0)
     await view.history_done()
     assert len(rest.calls) == calls
+
+
+def test_timeframe_before_any_coin(qtbot):
+    mgr = FakeManager()
+    view = _view(qtbot, mgr)
+    view.set_timeframe(15)
+    assert mgr.calls == [] and view.plots.placeholder.toPlainText() == "select a coin"
+    view.set_code("KRW-BTC")
+    assert mgr.calls[0][2] == (SubscriptionSpec("candle.15m", ("KRW-BTC",)),)
+    assert "KRW-BTC" in view.plots.placeholder.toPlainText()

@@ -234,7 +234,7 @@ class ChartView(QWidget):
         """Coin or timeframe changed: clear, resubscribe, reload history."""
         self.series.replace(())
         self._series_replaced()
-        self.plots.set_placeholder(f"waiting for {self._code} candles…")
+        self.plots.set_placeholder(f"waiting for {self._code} candles…" if self._code else "select a coin")
         self._seen_version = -1
         self._older_exhausted = False
         self._subscribe()
