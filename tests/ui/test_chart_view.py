@@ -338,3 +338,18 @@ def test_timeframe_before_any_coin(qtbot):
     view.set_code("KRW-BTC")
     assert mgr.calls[0][2] == (SubscriptionSpec("candle.15m", ("KRW-BTC",)),)
     assert "KRW-BTC" in view.plots.placeholder.toPlainText()
+
+
+def test_view_is_collected_after_use(qtbot):
+    import gc
+    import weakref
+
+    view = ChartView(None, None)
+    view.set_code("KRW-BTC")
+    view.set_candles(demo_candles(count=50, end=END))
+    view.grab()
+    view.move_crosshair(view.series[3].t, view.series[3].close)
+    refs = [weakref.ref(view), weakref.ref(view.plots), weakref.ref(view.plots.candle_item)]
+    del view
+    gc.collect()
+    assert [r() for r in refs] == [None, None, None]  # no reference cycle keeps the chart alive
