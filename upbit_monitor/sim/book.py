@@ -44,14 +44,27 @@ class Book:
         """(ask prices, bid prices), best first; bid prices that would go <= 0 are 0."""
         key = (self.best_ask, self.best_bid)
         if key != self._cache_key:
-            asks = [self.best_ask]
-            bids = [self.best_bid]
-            for _ in range(DEPTH - 1):
-                asks.append(tick_up(self.code, asks[-1]))
-                bids.append(tick_down(self.code, bids[-1]) if bids[-1] > 0 else 0.0)
-            self._prices = (asks, bids)
+            self._prices = (self._ladder(self.best_ask, 1), self._ladder(self.best_bid, -1))
             self._cache_key = key
         return self._prices
+
+    def _ladder(self, best: float, direction: int) -> list[float]:
+        code = self.code
+        tick = tick_for(code, best if direction > 0 else best * (1 - 1e-12))
+        far = best + direction * (DEPTH - 1) * tick
+        if far > 0 and tick_for(code, far if direction > 0 else far * (1 - 1e-12)) == tick:
+            # Fast path: the whole ladder lies inside one tick band.
+            nd = decimals(tick)
+            base = round(best / tick)
+            return [round((base + direction * i) * tick, nd) for i in range(DEPTH)]
+        prices = [best]
+        for _ in range(DEPTH - 1):
+            last = prices[-1]
+            if direction > 0:
+                prices.append(tick_up(code, last))
+            else:
+                prices.append(tick_down(code, last) if last > 0 else 0.0)
+        return prices
 
     def units(self, depth: int = DEPTH) -> tuple[OrderbookUnit, ...]:
         """The top ``depth`` levels as wire units (empty bid levels have price 0 and size 0)."""
