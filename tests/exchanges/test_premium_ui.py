@@ -193,6 +193,11 @@ def test_install_premium_hides_columns_until_a_fresh_quote(qtbot: Any, source: S
     feed_binance(source)
     columns.refresh()
     assert not coin_list.table.isColumnHidden(first + 1)
+    assert coin_list.table.isColumnHidden(first)  # the KRW price column is opt-in
+    columns.set_krw_price_visible(True)
+    assert not coin_list.table.isColumnHidden(first)
+    header = coin_list.table.horizontalHeader()
+    assert header.visualIndex(first + 1) == header.visualIndex(Col.CHANGE) + 1  # premium after change
     coin_list.select("KRW-BTC")
     assert source.codes_on("bybit-public") == ("USDT-BTC",)
     clock.now += 6  # every Binance quote is stale now
@@ -252,7 +257,12 @@ def test_start_premium_ui_with_demo_urls(qtbot: Any, source: Source) -> None:
     ]
     dock = window.findChild(QDockWidget, "PremiumDock")
     assert dock is not None and isinstance(dock.widget(), PremiumChart)
-    assert dock.toggleViewAction() in window.view_menu.actions()
+    actions = window.view_menu.actions()
+    assert dock.toggleViewAction() in actions
+    [krw] = [a for a in actions if a.text() == "Binance price in KRW column"]
+    columns = window.coin_list.proxy.sourceModel()
+    krw.setChecked(True)
+    assert columns.krw_price_visible
     chart = dock.widget()
     window.code = "KRW-ETH"  # selected in code (no signal): the chart follows on its next tick
     chart.tick()

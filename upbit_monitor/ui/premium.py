@@ -243,6 +243,7 @@ class PremiumColumns(QIdentityProxyModel):
     """
 
     availability_changed = Signal(bool)  # True when the primary venue has fresh quotes
+    visibility_changed = Signal()  # the KRW price column was switched on or off
 
     EXTRA = 2
 
@@ -255,6 +256,9 @@ class PremiumColumns(QIdentityProxyModel):
         self._available = False
         self._seen_version = -1
         self._repaints = 0
+        # The list dock is narrow: the foreign price in KRW is opt-in (View menu); the premium
+        # tooltip shows it anyway.
+        self.krw_price_visible = False
         self._timer = QTimer(self)
         self._timer.setInterval(500)
         self._timer.timeout.connect(self.refresh)
@@ -265,6 +269,18 @@ class PremiumColumns(QIdentityProxyModel):
         """Index of the first appended column (the foreign KRW price)."""
         src = self.sourceModel()
         return src.columnCount() if src is not None else 0
+
+    def set_krw_price_visible(self, on: bool) -> None:
+        """Show or hide the "<venue> ₩" column (it still hides while no quote is fresh)."""
+        if on != self.krw_price_visible:
+            self.krw_price_visible = on
+            self.visibility_changed.emit()
+
+    def column_hidden(self, col: int) -> bool:
+        """Whether the view should hide appended column ``col`` right now."""
+        if not self._available:
+            return True
+        return col == self.first_extra and not self.krw_price_visible
 
     @property
     def key_version(self) -> tuple[object, int] | None:
@@ -417,14 +433,14 @@ def install_premium(
     coin_list.proxy.setSourceModel(columns)
     table = coin_list.table
 
-    def show(available: bool) -> None:
+    def show(*_: object) -> None:
         for col in range(columns.first_extra, columns.first_extra + columns.EXTRA):
-            table.setColumnHidden(col, not available)
+            table.setColumnHidden(col, columns.column_hidden(col))
 
     def follow_codes(*_: object) -> None:
         tracker.set_codes(coin_list.model.codes("KRW"))
 
-    show(False)
+    show()
     # The list's own delegate paints straight from CoinListModel cells it knows; our columns get
     # the standard delegate (display text, colour and alignment roles from PremiumColumns.data).
     plain = QStyledItemDelegate(table)
@@ -435,6 +451,7 @@ def install_premium(
     header = table.horizontalHeader()
     header.moveSection(header.visualIndex(columns.first_extra + 1), header.visualIndex(Col.CHANGE) + 1)
     columns.availability_changed.connect(show)
+    columns.visibility_changed.connect(show)
     coin_list.markets_loaded.connect(follow_codes)
     coin_list.coin_selected.connect(tracker.set_selected)
     follow_codes()

@@ -16,12 +16,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
 
 from upbit_monitor.exchanges.base import Connector
 from upbit_monitor.exchanges.binance import BinanceConnector
 from upbit_monitor.exchanges.bybit import BybitConnector
-from upbit_monitor.ui.premium import VENUE_CONNECTIONS, PremiumTracker, install_premium
+from upbit_monitor.ui.premium import VENUE_CONNECTIONS, VENUE_LABELS, PremiumTracker, install_premium
 from upbit_monitor.ui.premium_chart import PremiumChart
 
 _FACTORIES: dict[str, type[BinanceConnector] | type[BybitConnector]] = {
@@ -53,7 +54,7 @@ def start_premium_ui(
     tracker = PremiumTracker(mgr, primary=venues[0], venues=venues)
     coin_list = getattr(window, "coin_list")  # noqa: B009 - any window with a CoinList
     palette = getattr(window, "palette_", None)
-    install_premium(coin_list, tracker, palette)
+    columns = install_premium(coin_list, tracker, palette)
 
     chart = PremiumChart(tracker, follow=lambda: getattr(window, "code", None), parent=window)
     if palette is not None and not palette.dark:
@@ -62,7 +63,9 @@ def start_premium_ui(
     dock.setObjectName("PremiumDock")
     dock.setWidget(chart)
     chart_dock = getattr(window, "chart_dock", None)
-    if isinstance(chart_dock, QDockWidget):
+    if window.restoreDockWidget(dock):
+        pass  # placed where the user left it (the window restored its state before we existed)
+    elif isinstance(chart_dock, QDockWidget):
         window.splitDockWidget(chart_dock, dock, Qt.Orientation.Vertical)  # under the candle chart
     else:
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
@@ -70,6 +73,11 @@ def start_premium_ui(
         menu = action.menu()
         if isinstance(menu, QMenu) and action.text().replace("&", "") == "View":
             menu.addAction(dock.toggleViewAction())
+            krw = QAction(f"{VENUE_LABELS.get(venues[0], venues[0])} price in KRW column", window)
+            krw.setCheckable(True)
+            krw.setChecked(columns.krw_price_visible)
+            krw.toggled.connect(columns.set_krw_price_visible)
+            menu.addAction(krw)
             break
     coin_list.coin_selected.connect(chart.set_code)
     chart.set_code(coin_list.selected_code)
