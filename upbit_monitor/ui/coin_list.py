@@ -108,13 +108,15 @@ class CoinList(QWidget):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(Col.NAME, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((Col.FAV, 24), (Col.CODE, 84), (Col.PRICE, 112), (Col.CHANGE, 70),
-                           (Col.VALUE, 82), (Col.WARN, 46)):
+        header.setStretchLastSection(True)
+        for col, width in ((Col.FAV, 24), (Col.NAME, 128), (Col.CODE, 84), (Col.PRICE, 108),
+                           (Col.CHANGE, 68), (Col.VALUE, 80), (Col.WARN, 46)):
             self.table.setColumnWidth(col, width)
         header.setMinimumSectionSize(24)
-        # The code already shows under the name; its own column is optional (header menu).
+        # The code shows under the name and the warning badge beside it, so their own columns
+        # (sortable) are optional, off by default: the header's context menu shows them.
         self.table.setColumnHidden(Col.CODE, True)
+        self.table.setColumnHidden(Col.WARN, True)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
         self.table.clicked.connect(self._on_table_clicked)

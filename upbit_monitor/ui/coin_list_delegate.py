@@ -72,7 +72,11 @@ class CoinListDelegate(QStyledItemDelegate):
         self, painter: QPainter, option: QStyleOptionViewItem, rect: QRect, row: int, col: int, selected: bool
     ) -> None:
         if col == Col.NAME:
-            korean, sub, _ = self._model.name_cell(row)
+            korean, sub, flagged = self._model.name_cell(row)
+            if flagged:
+                # The badge sits at the right of the name (the Warn column is optional).
+                badge = self._paint_badge(painter, option, rect, "유의", right=True)
+                rect = rect.adjusted(0, 0, -(badge + 4), 0)
             self._paint_name(painter, option, rect, korean, sub, selected)
         elif col == Col.WARN:
             if self._model.name_cell(row)[2]:
@@ -113,7 +117,11 @@ class CoinListDelegate(QStyledItemDelegate):
             fm.elidedText(sub, Qt.TextElideMode.ElideRight, bottom.width()),
         )
 
-    def _paint_badge(self, painter: QPainter, opt: QStyleOptionViewItem, rect: QRect, text: str) -> None:
+    def _paint_badge(
+        self, painter: QPainter, opt: QStyleOptionViewItem, rect: QRect, text: str, *, right: bool = False
+    ) -> int:
+        """Draw a rounded badge centred (or right-aligned) in ``rect``; returns its width."""
+        painter.save()
         small = QFont(opt.font)
         small.setPointSizeF(max(6.0, opt.font.pointSizeF() * 0.8))
         small.setBold(True)
@@ -121,9 +129,12 @@ class CoinListDelegate(QStyledItemDelegate):
         fm = painter.fontMetrics()
         w = fm.horizontalAdvance(text) + 8
         h = fm.height() + 2
-        badge = QRect(rect.center().x() - w // 2, rect.center().y() - h // 2, w, h)
+        x = rect.right() - w if right else rect.center().x() - w // 2
+        badge = QRect(x, rect.center().y() - h // 2, w, h)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(self._palette.warning, 1.2))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(badge, 4, 4)
         painter.drawText(badge, int(Qt.AlignmentFlag.AlignCenter), text)
+        painter.restore()
+        return w

@@ -329,7 +329,7 @@ class MainWindow(QMainWindow):
 
     def _default_layout(self) -> None:
         docks = [self.coin_dock] + ([self.chart_dock] if self.chart_dock is not None else [])
-        sizes = [480] + ([680] if self.chart_dock is not None else [])
+        sizes = [600] + ([580] if self.chart_dock is not None else [])
         self.resizeDocks(docks, sizes, Qt.Orientation.Horizontal)
         self.resizeDocks([self.status_dock], [240], Qt.Orientation.Vertical)
 
