@@ -282,3 +282,20 @@ def test_start_premium_ui_from_settings_and_disabled_venues(qtbot: Any, source: 
     other = Window(none_left)
     qtbot.addWidget(other)
     assert start_premium_ui(other, none_left) is None
+
+
+def test_history_keeps_a_bounded_number_of_series(source: Source, monkeypatch: pytest.MonkeyPatch) -> None:
+    import upbit_monitor.ui.premium as premium_mod
+
+    monkeypatch.setattr(premium_mod, "HISTORY_SERIES", 2)
+    tracker = PremiumTracker(source, venues=("binance",))
+    feed_binance(source)
+    tracker.sample("KRW-BTC")
+    tracker.sample("KRW-ETH")
+    tracker.sample("KRW-BTC")  # BTC is now the most recent: ETH goes first
+    source.put_ticker(ticker("KRW-SOL", 200_000.0))
+    source.emit(make_quote("binance", "SOLUSDT", 150.0))
+    tracker.sample("KRW-SOL")
+    assert tracker.history("KRW-ETH", "binance") == []
+    assert len(tracker.history("KRW-BTC", "binance")) == 2
+    assert len(tracker.history("KRW-SOL", "binance")) == 1

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, Protocol
 
@@ -50,6 +50,7 @@ Index = QModelIndex | QPersistentModelIndex
 VENUE_CONNECTIONS: dict[str, str] = {"binance": "binance-public", "bybit": "bybit-public"}
 VENUE_LABELS: dict[str, str] = {"binance": "Binance", "bybit": "Bybit"}
 HISTORY_POINTS = 3600  # per (coin, venue): one hour at one sample a second
+HISTORY_SERIES = 64  # (coin, venue) series kept; the least recently sampled is dropped first
 
 
 class PremiumSource(Protocol):
@@ -126,7 +127,7 @@ class PremiumTracker:
         self._owners = {v: _Owner(v) for v in self.venues}
         self._upbit_owner = _Owner("upbit")
         self._registered: set[str] = set()
-        self._history: dict[tuple[str, str], deque[tuple[float, float]]] = {}
+        self._history: OrderedDict[tuple[str, str], deque[tuple[float, float]]] = OrderedDict()
         self._unlisten: Callable[[], None] | None = source.add_listener(self._on_event, types=(QUOTE_TYPE,))
         self._apply()
 
@@ -215,7 +216,13 @@ class PremiumTracker:
             value = self.premium(code, venue)
             if value is None:
                 continue
-            ring = self._history.setdefault((code, venue), deque(maxlen=HISTORY_POINTS))
+            key = (code, venue)
+            ring = self._history.get(key)
+            if ring is None:
+                ring = self._history[key] = deque(maxlen=HISTORY_POINTS)
+                while len(self._history) > HISTORY_SERIES:  # bound memory over a long session
+                    self._history.popitem(last=False)
+            self._history.move_to_end(key)
             ring.append((now, value.premium * 100.0))
             recorded[venue] = value.premium * 100.0
         return recorded
