@@ -299,3 +299,18 @@ def test_history_keeps_a_bounded_number_of_series(source: Source, monkeypatch: p
     assert tracker.history("KRW-ETH", "binance") == []
     assert len(tracker.history("KRW-BTC", "binance")) == 2
     assert len(tracker.history("KRW-SOL", "binance")) == 1
+
+
+def test_sort_keys_fast_path_matches_the_data_role(source: Source) -> None:
+    tracker = PremiumTracker(source)
+    model = CoinListModel(Palette(dark=True))
+    model.set_markets(MARKETS)
+    model.refresh(source)
+    columns = PremiumColumns(tracker)
+    columns.setSourceModel(model)
+    feed_binance(source)
+    for col in (columns.first_extra, columns.first_extra + 1):
+        keys = columns.sort_keys(col)
+        assert [k[2] for k in keys] == [m.code for m in MARKETS]
+        assert [k[1] for k in keys] == [columns.index(r, col).data(SORT_ROLE) for r in range(len(MARKETS))]
+    assert columns.sort_keys(Col.PRICE) == model.sort_keys(Col.PRICE)
