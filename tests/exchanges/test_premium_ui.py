@@ -96,6 +96,8 @@ def feed_binance(src: Source) -> None:
 def test_tracker_subscriptions_follow_codes_and_selection(source: Source) -> None:
     tracker = PremiumTracker(source, ttl_s=10)
     assert source.codes_on("upbit-public") == ("KRW-USDT",)
+    # Nothing wanted abroad yet: no registration, so the manager opens no idle foreign socket.
+    assert set(source.by_owner) == {"PremiumTracker[upbit]"}
     tracker.set_codes(["KRW-BTC", "KRW-ETH", "KRW-USDT", "BTC-ETH"])
     assert source.codes_on("binance-public") == ("USDT-BTC", "USDT-ETH")
     assert source.codes_on("bybit-public") == ()

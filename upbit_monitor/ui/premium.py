@@ -165,7 +165,7 @@ class PremiumTracker:
         specs = [SubscriptionSpec("ticker", codes)] if codes else []
         if owner.name in self._registered:
             self.source.update(owner, specs)
-        else:
+        elif specs:  # registering nothing would open an idle socket to that venue
             self.source.register(owner, specs, connection=connection)
             self._registered.add(owner.name)
 
