@@ -102,3 +102,9 @@ def test_public_api_for_other_venues() -> None:
     assert len(seen) == n
     tick = model.print_trade("KRW-ETH", "BID", 0.5, NOW + 20)
     assert tick.price == model.price("KRW-ETH") and tick.side == "BID"
+
+
+def test_trickle_budget_still_trades() -> None:
+    model = MarketModel(8, now_ms=NOW)
+    kinds = [k for i in range(200) for k, _ in model.advance(NOW + i, 1)]
+    assert TRADE in kinds and BOOK in kinds

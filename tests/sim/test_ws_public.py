@@ -237,3 +237,11 @@ async def test_many_markets_and_subscribers_share_frames() -> None:
         finally:
             for ws in clients:
                 await ws.close()
+
+
+async def test_trickle_rate_still_trades() -> None:
+    async with Simulator(seed=2, msg_rate=10) as sim, client(sim.ws_url) as ws:
+        codes = sim.model.codes()
+        await ws.send(req({"type": "trade", "codes": codes, "is_only_realtime": True}))
+        first = await recv_obj(ws, within=10.0)
+        assert kind(first) == ("trade", "REALTIME")

@@ -181,11 +181,14 @@ class Feed:
                     if bar is not None:
                         self.send(tuple(subs), candle_event(code, ctype, bar, REALTIME, now_ms))
 
-    def step(self, n_events: int, now_ms: int) -> None:
-        """Generate ``n_events`` market events now and dispatch each one as it happens."""
+    def step(self, n_events: int, now_ms: int) -> int:
+        """Generate about ``n_events`` market events now, dispatching each; returns events used."""
+        used = 0
         for kind, code in self.model.advance(now_ms, n_events):
             self.dispatch(kind, code, now_ms)
-        self.events_generated += n_events
+            used += 3 if kind == TRADE else 1
+        self.events_generated += used
+        return used
 
     def _rate_factor(self, now: float) -> float:
         if not self.config.bursty:
@@ -229,10 +232,9 @@ class Feed:
             if not self.paused:
                 self._carry += self.config.msg_rate * self.speed * self._rate_factor(now) * dt
                 n = int(self._carry)
-                self._carry -= n
                 now_ms = int(time.time() * 1000)
-                if n:
-                    self.step(n, now_ms)
+                if n > 0:
+                    self._carry -= self.step(n, now_ms)  # may go negative: a debt paid next ticks
                 if now >= self._next_candles:
                     self._next_candles = max(self._next_candles + 1.0, now)
                     self.push_candles(now_ms)

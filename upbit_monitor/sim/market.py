@@ -220,7 +220,9 @@ class MarketModel:
         cum, codes, total = self._cum, self._codes, self._cum[-1]
         while budget > 0:
             code = codes[min(bisect_right(cum, rng.random() * total), len(codes) - 1)]
-            if budget >= 3 and rng.random() < 0.5:
+            # A trade may overshoot a small budget (it costs 3); the caller carries the debt, so a
+            # trickle of 1 event per tick still produces trades, just less often.
+            if rng.random() < 0.5:
                 self._random_trade(code, now_ms)
                 budget -= 3
                 yield TRADE, code
