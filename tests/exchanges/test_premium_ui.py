@@ -287,9 +287,9 @@ def test_start_premium_ui_from_settings_and_disabled_venues(qtbot: Any, source: 
 
 
 def test_history_keeps_a_bounded_number_of_series(source: Source, monkeypatch: pytest.MonkeyPatch) -> None:
-    import upbit_monitor.ui.premium as premium_mod
+    import upbit_monitor.ui.premium_tracker as tracker_mod
 
-    monkeypatch.setattr(premium_mod, "HISTORY_SERIES", 2)
+    monkeypatch.setattr(tracker_mod, "HISTORY_SERIES", 2)
     tracker = PremiumTracker(source, venues=("binance",))
     feed_binance(source)
     tracker.sample("KRW-BTC")

@@ -215,12 +215,6 @@ class ForeignStreamServer:
             await self._server.wait_closed()
             self._server = None
 
-    async def drop_all(self, code: int = 1001, reason: str = "going away") -> None:
-        """Close every open connection (clients should reconnect)."""
-        for conn in list(self.connections):
-            with contextlib.suppress(ConnectionClosed):
-                await conn.ws.close(code, reason)
-
     # -- venue hooks ---------------------------------------------------------------------------------
     def accepts(self, path: str) -> bool:
         """Whether a request path belongs to this venue."""

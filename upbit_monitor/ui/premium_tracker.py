@@ -1,0 +1,212 @@
+"""The premium tracker: foreign quotes from the manager + Upbit's USDT rate -> premium per coin.
+
+:class:`PremiumTracker` (no widgets) subscribes foreign tickers through the manager - every shown KRW
+coin on the primary venue (Binance: one ``@ticker`` per coin, 1 msg/s each), the selected coin only
+on the other venues (Bybit pushes every 50-100 ms per symbol, too much for 200 coins) - plus Upbit's
+``KRW-USDT`` ticker for the rate. It listens to ``"quote"`` events into a
+:class:`~upbit_monitor.exchanges.quotes.QuoteCache` (TTL: stale quotes are never shown) and keeps a
+short, bounded premium history per (coin, venue) for the chart.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import Any, Protocol
+
+from upbit_monitor.exchanges.quotes import (
+    QUOTE_TYPE,
+    USDT_KRW_CODE,
+    PremiumValue,
+    PriceQuote,
+    QuoteCache,
+    foreign_symbol,
+    subscription_code,
+)
+from upbit_monitor.protocol.events import Ticker
+from upbit_monitor.protocol.subscriptions import SubscriptionSpec
+
+VENUE_CONNECTIONS: dict[str, str] = {"binance": "binance-public", "bybit": "bybit-public"}
+VENUE_LABELS: dict[str, str] = {"binance": "Binance", "bybit": "Bybit"}
+HISTORY_POINTS = 3600  # per (coin, venue): one hour at one sample a second
+HISTORY_SERIES = 64  # (coin, venue) series kept; the least recently sampled is dropped first
+
+
+class PremiumSource(Protocol):
+    """What the tracker needs of the manager (the real one satisfies it structurally)."""
+
+    def register(
+        self,
+        component: object,
+        specs: Sequence[SubscriptionSpec],
+        *,
+        connection: str = ...,
+        callback: Callable[[Any], None] | None = ...,
+    ) -> None:
+        """Register a component (held weakly) with its subscription specs."""
+
+    def update(self, component: object, specs: Sequence[SubscriptionSpec]) -> None:
+        """Replace a component's specs."""
+
+    def unregister(self, component: object) -> None:
+        """Forget a component."""
+
+    def latest_ticker(self, code: str) -> Ticker | None:
+        """Newest Upbit ticker of a code."""
+
+    def add_listener(
+        self, callback: Callable[[Any], None], *, types: Collection[str] | None = ...
+    ) -> Callable[[], None]:
+        """Receive every event of the given types; returns an unsubscribe function."""
+
+
+class _Owner:
+    """A subscription owner per connection: the manager keys registrations by component."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"PremiumTracker[{self.name}]"
+
+
+class PremiumTracker:
+    """Foreign quotes + Upbit USDT rate -> premium per coin, with a short history per coin and venue.
+
+    Args:
+        source: the manager (or a fake with the same methods).
+        primary: venue shown in the coin list columns (subscribed for every shown coin).
+        venues: all venues; the non-primary ones follow only the selected coin (chart, tooltip).
+        ttl_s: a quote older than this (local receive time) is not used.
+        clock: monotonic clock for the cache (tests inject one).
+        wall: wall clock (seconds) for the history timestamps.
+    """
+
+    def __init__(
+        self,
+        source: PremiumSource,
+        *,
+        primary: str = "binance",
+        venues: Sequence[str] = ("binance", "bybit"),
+        ttl_s: float = 15.0,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        if primary not in venues:
+            raise ValueError("the primary venue must be one of the venues")
+        self.source = source
+        self.primary = primary
+        self.venues = tuple(venues)
+        self.cache = QuoteCache(ttl_s, clock=clock)
+        self._wall = wall
+        self.version = 0  # bumped on every quote: views repaint only when it changed
+        self.quotes_received = 0
+        self._codes: tuple[str, ...] = ()
+        self._selected: str | None = None
+        self._owners = {v: _Owner(v) for v in self.venues}
+        self._upbit_owner = _Owner("upbit")
+        self._registered: set[str] = set()
+        self._history: OrderedDict[tuple[str, str], deque[tuple[float, float]]] = OrderedDict()
+        self._unlisten: Callable[[], None] | None = source.add_listener(self._on_event, types=(QUOTE_TYPE,))
+        self._apply()
+
+    # -- subscriptions -------------------------------------------------------------------------------
+    def set_codes(self, codes: Iterable[str]) -> None:
+        """The Upbit markets shown in the list; their foreign tickers are subscribed on the primary venue."""
+        codes = tuple(sorted({c for c in codes if foreign_symbol(c) is not None and c.startswith("KRW-")}))
+        if codes != self._codes:
+            self._codes = codes
+            self._apply()
+
+    def set_selected(self, code: str | None) -> None:
+        """The selected coin: followed on every venue (and its Upbit ticker kept subscribed)."""
+        if code != self._selected:
+            self._selected = code
+            self._apply()
+
+    @property
+    def selected(self) -> str | None:
+        """The selected coin."""
+        return self._selected
+
+    def _apply(self) -> None:
+        selected = self._selected if self._selected and foreign_symbol(self._selected) else None
+        for venue in self.venues:
+            wanted = set(self._codes) if venue == self.primary else set()
+            if selected is not None:
+                wanted.add(selected)
+            subs = tuple(sorted(filter(None, (subscription_code(c) for c in wanted))))
+            self._set(self._owners[venue], VENUE_CONNECTIONS[venue], subs)
+        upbit = tuple(sorted({USDT_KRW_CODE, *([selected] if selected else [])}))
+        self._set(self._upbit_owner, "upbit-public", upbit)
+
+    def _set(self, owner: _Owner, connection: str, codes: tuple[str, ...]) -> None:
+        specs = [SubscriptionSpec("ticker", codes)] if codes else []
+        if owner.name in self._registered:
+            self.source.update(owner, specs)
+        elif specs:  # registering nothing would open an idle socket to that venue
+            self.source.register(owner, specs, connection=connection)
+            self._registered.add(owner.name)
+
+    def close(self) -> None:
+        """Stop listening and drop every subscription."""
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
+        for owner in (*self._owners.values(), self._upbit_owner):
+            if owner.name in self._registered:
+                self.source.unregister(owner)
+        self._registered.clear()
+
+    # -- data -----------------------------------------------------------------------------------------
+    def _on_event(self, event: object) -> None:
+        if isinstance(event, PriceQuote) and event.exchange in self._owners:
+            self.cache.put(event)
+            self.quotes_received += 1
+            self.version += 1
+
+    def usdt_krw(self) -> float | None:
+        """Upbit's last KRW-USDT price (the conversion rate), None until it is known."""
+        ticker = self.source.latest_ticker(USDT_KRW_CODE)
+        return None if ticker is None else float(ticker.trade_price)
+
+    def upbit_price(self, code: str) -> float | None:
+        """Upbit's last price of ``code``."""
+        ticker = self.source.latest_ticker(code)
+        return None if ticker is None else float(ticker.trade_price)
+
+    def premium(
+        self, code: str, exchange: str | None = None, upbit_krw: float | None = None
+    ) -> PremiumValue | None:
+        """The premium of ``code`` against ``exchange`` (default primary); None if not computable now."""
+        price = upbit_krw if upbit_krw is not None else self.upbit_price(code)
+        return self.cache.premium_for(code, price, self.usdt_krw(), exchange or self.primary)
+
+    def has_fresh(self, exchange: str | None = None) -> bool:
+        """True if any quote of ``exchange`` (default primary) is fresh: the columns are shown."""
+        return self.cache.has_fresh(exchange or self.primary)
+
+    # -- history -------------------------------------------------------------------------------------
+    def sample(self, code: str) -> dict[str, float]:
+        """Record the current premium of ``code`` per venue (percent) and return what was recorded."""
+        now = self._wall()
+        recorded: dict[str, float] = {}
+        for venue in self.venues:
+            value = self.premium(code, venue)
+            if value is None:
+                continue
+            key = (code, venue)
+            ring = self._history.get(key)
+            if ring is None:
+                ring = self._history[key] = deque(maxlen=HISTORY_POINTS)
+                while len(self._history) > HISTORY_SERIES:  # bound memory over a long session
+                    self._history.popitem(last=False)
+            self._history.move_to_end(key)
+            ring.append((now, value.premium * 100.0))
+            recorded[venue] = value.premium * 100.0
+        return recorded
+
+    def history(self, code: str, exchange: str) -> list[tuple[float, float]]:
+        """``[(unix seconds, premium %)]`` recorded for ``code`` against ``exchange``, oldest first."""
+        return list(self._history.get((code, exchange), ()))
