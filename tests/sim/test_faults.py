@@ -150,3 +150,16 @@ async def test_faults_can_target_one_endpoint(sim: Simulator) -> None:
         assert sim.faults.drop_all(private=True) == 0
         await ws.send("PING")
         assert await recv_obj(ws) == {"status": "UP"}
+
+
+async def test_fault_on_one_connection(sim: Simulator) -> None:
+    async with client(sim.ws_url) as a, client(sim.ws_url) as b:
+        for ws in (a, b):
+            await ws.send("PING")
+            await recv_obj(ws)
+        first = sim.connections[0].id
+        assert sim.faults.drop_all(conn_id=first) == 1
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(a.recv(), 2.0)
+        await b.send("PING")
+        assert await recv_obj(b) == {"status": "UP"}

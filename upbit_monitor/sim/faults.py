@@ -1,7 +1,9 @@
 """Runtime fault injection: the failures a client must survive, on demand.
 
 ``sim.faults`` (a :class:`Faults`) acts on live connections. ``private`` selects the endpoint:
-None = both, True = only ``/private``, False = only public. Every call is logged in :attr:`history`.
+None = both, True = only ``/private``, False = only public; ``conn_id`` (a
+:attr:`ConnectionRecord.id <upbit_monitor.sim.session.ConnectionRecord.id>`) picks one connection.
+Every call is logged in :attr:`history`.
 
 - :meth:`drop_all` - TCP reset without a close frame (client sees 1006)
 - :meth:`close_all` - a close frame with a chosen code and reason
@@ -37,34 +39,37 @@ class Faults:
         self.history: list[tuple[float, str]] = []
         self._unstall_handle: asyncio.TimerHandle | None = None
 
-    def _targets(self, private: bool | None) -> list[Session]:
+    def _targets(self, private: bool | None, conn_id: int | None = None) -> list[Session]:
         return [
             s for s in self._ws.sessions
             if not s.closing and (private is None or s.record.private == private)
+            and (conn_id is None or s.record.id == conn_id)
         ]
 
     def _note(self, what: str) -> None:
         self.history.append((time.monotonic(), what))
 
-    def drop_all(self, *, private: bool | None = None) -> int:
+    def drop_all(self, *, private: bool | None = None, conn_id: int | None = None) -> int:
         """Reset every matching connection (no close frame). Returns how many were dropped."""
-        targets = self._targets(private)
+        targets = self._targets(private, conn_id)
         for s in targets:
             self._ws.abort(s)
         self._note(f"drop_all({len(targets)})")
         return len(targets)
 
-    async def close_all(self, code: int = 1000, reason: str = "", *, private: bool | None = None) -> int:
+    async def close_all(
+        self, code: int = 1000, reason: str = "", *, private: bool | None = None, conn_id: int | None = None
+    ) -> int:
         """Send a close frame with ``code``/``reason`` on every matching connection."""
-        targets = self._targets(private)
+        targets = self._targets(private, conn_id)
         self._note(f"close_all({code}, {reason!r}, {len(targets)})")
         await asyncio.gather(*(self._ws._close(s, code, reason) for s in targets))
         return len(targets)
 
     def stall(self, seconds: float | None = None, *, private: bool | None = None,
-              new_connections: bool = False) -> int:
+              conn_id: int | None = None, new_connections: bool = False) -> int:
         """Freeze matching connections (and, if asked, every new one) until :meth:`unstall`."""
-        targets = self._targets(private)
+        targets = self._targets(private, conn_id)
         for s in targets:
             self._ws.stall(s)
         self._ws.stall_new = new_connections
@@ -84,19 +89,21 @@ class Faults:
         self._note(f"unstall({len(stalled)})")
         return len(stalled)
 
-    def send_malformed(self, data: bytes = MALFORMED_DEFAULT, *, private: bool | None = None) -> int:
+    def send_malformed(
+        self, data: bytes = MALFORMED_DEFAULT, *, private: bool | None = None, conn_id: int | None = None
+    ) -> int:
         """Send ``data`` (not valid JSON by default) as a binary frame to matching connections."""
-        targets = self._targets(private)
+        targets = self._targets(private, conn_id)
         for s in targets:
             s.push_frame(data)
         self._note(f"send_malformed({len(targets)})")
         return len(targets)
 
     def send_error(self, name: str = "INVALID_PARAM", message: str = "simulated error", *,
-                   private: bool | None = None) -> int:
+                   private: bool | None = None, conn_id: int | None = None) -> int:
         """Send an ``{"error":{"name":..,"message":..}}`` frame to matching connections."""
         frame = dumps(encode(ServerError("error", name, message)))
-        targets = self._targets(private)
+        targets = self._targets(private, conn_id)
         for s in targets:
             s.record.errors_sent.append(name)
             s.push_frame(frame, text=not self._ws.config.binary_control_frames)

@@ -21,6 +21,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from upbit_monitor.errors import SimulatorError
 from upbit_monitor.protocol.encoder import dumps, encode
 from upbit_monitor.protocol.events import ServerError, StatusUp, SubscriptionEntry, SubscriptionList
 from upbit_monitor.sim.config import SimConfig
@@ -80,7 +81,7 @@ class WsServer:
     def loop(self) -> asyncio.AbstractEventLoop:
         """The loop the server runs on (callbacks use it: they may run outside a running loop)."""
         if self._loop is None:
-            raise RuntimeError("WsServer not started")
+            raise SimulatorError("WsServer not started")
         return self._loop
 
     # -- lifecycle -------------------------------------------------------------------------------
