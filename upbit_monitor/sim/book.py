@@ -70,6 +70,8 @@ class Book:
         """The top ``depth`` levels as wire units (empty bid levels have price 0 and size 0)."""
         asks, bids = self.prices()
         a_sz, b_sz = self.ask_sizes, self.bid_sizes
+        if bids[depth - 1] > 0:  # the common case: no empty bid level, build via map (fast)
+            return tuple(map(OrderbookUnit, asks[:depth], bids[:depth], a_sz[:depth], b_sz[:depth]))
         return tuple(
             OrderbookUnit(asks[i], bids[i], a_sz[i], b_sz[i] if bids[i] > 0 else 0.0) for i in range(depth)
         )

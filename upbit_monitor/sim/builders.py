@@ -6,6 +6,7 @@ simulator and the client share one definition of every message.
 
 from __future__ import annotations
 
+import functools
 import time
 
 from upbit_monitor.protocol.events import Candle, Orderbook, Ticker, Trade
@@ -23,8 +24,14 @@ def _change(price: float, prev: float) -> str:
     return "EVEN"
 
 
+@functools.lru_cache(maxsize=256)
+def _gm_s(seconds: int, fmt: str) -> str:
+    return time.strftime(fmt, time.gmtime(seconds))
+
+
 def _gm(ts_ms: int, fmt: str) -> str:
-    return time.strftime(fmt, time.gmtime(ts_ms // 1000))
+    # Cached per second: many messages per second share their date/time strings.
+    return _gm_s(ts_ms // 1000, fmt)
 
 
 def ticker_event(st: MarketState, stream_type: str, now_ms: int) -> Ticker:
