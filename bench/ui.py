@@ -68,14 +68,14 @@ def _wait_parent(conn: Any) -> None:
 
 
 # ---------------------------------------------------------------- helpers
-async def until(pred: Callable[[], bool], limit_s: float, what: str) -> None:
+async def until(pred: Callable[[], bool], limit_s: float, what: str, poll_s: float = 0.005) -> None:
     """Wait for a condition while the loop runs."""
     loop = asyncio.get_running_loop()
     end = loop.time() + limit_s
     while not pred():
         if loop.time() > end:
             raise TimeoutError(what)
-        await asyncio.sleep(0.005)
+        await asyncio.sleep(poll_s)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -129,6 +129,7 @@ async def bench(
 
     win.orderbook.first_paint.connect(on_paint)
     latencies: list[float] = []
+    to_request: list[float] = []
     proxy, table = cl.proxy, cl.table
     candidates = [proxy.code_at(r) for r in range(min(12, proxy.rowCount()))]
     for i in range(args.switches):
@@ -138,9 +139,17 @@ async def bench(
         table.scrollTo(idx)
         fut: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         pending[code] = fut
+        sent_before = mgr.metrics()["upbit-public"].requests_sent
         t0 = time.perf_counter()
         QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                          QPoint(table.visualRect(idx).center()))
+        # Split the path: click -> merged request on the wire (coalescing window + pacing) and
+        # click -> ladder painted (+ exchange round trip + first repaint).
+        def sent(before: int = sent_before) -> bool:
+            return bool(mgr.metrics()["upbit-public"].requests_sent != before)
+
+        await until(sent, 10, "request", 0.001)
+        to_request.append((time.perf_counter() - t0) * 1000)
         t1 = await asyncio.wait_for(fut, 10)
         latencies.append((t1 - t0) * 1000)
         await asyncio.sleep(args.pace)
@@ -183,21 +192,24 @@ async def bench(
         await asyncio.sleep(0.1)
     win.close()
     await mgr.shutdown()
-    return {"latencies": latencies, "ticks": ticks, "lags": lags, "frames": frames, "received": received,
-            "elapsed": elapsed}
+    return {"latencies": latencies, "to_request": to_request, "ticks": ticks, "lags": lags, "frames": frames,
+            "received": received, "elapsed": elapsed}
 
 
 def report(args: argparse.Namespace, r: dict[str, Any]) -> str:
     """Markdown tables of the results."""
-    lat = r["latencies"]
+    lat, req = r["latencies"], r["to_request"]
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [
         f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, Qt platform "
-        f"`{os.environ.get('QT_QPA_PLATFORM')}`; simulator in a separate process.",
+        f"`{os.environ.get('QT_QPA_PLATFORM')}`; simulator in a separate process; "
+        f"load average at the end {load}.",
         "",
         f"Click-to-orderbook ({len(lat)} switches, paced {args.pace:.2f} s, feed {args.rate:,.0f} msgs/s):",
         "",
         "| metric | p50 | p95 | max |",
         "|---|---|---|---|",
+        f"| click -> merged request sent (ms) | {pct(req, 50):.1f} | {pct(req, 95):.1f} | {max(req):.1f} |",
         f"| click -> new coin's ladder painted (ms) | {pct(lat, 50):.1f} | {pct(lat, 95):.1f} "
         f"| {max(lat):.1f} |",
         "",
