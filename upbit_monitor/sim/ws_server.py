@@ -108,10 +108,11 @@ class WsServer:
         """Stop listening and end every connection (abort = TCP drop, graceful = close 1001)."""
         if self._server is not None:
             self._server.close(close_connections=False)
-            for session in list(self.sessions):
-                if graceful:
-                    await self._close(session, 1001, "going away")
-                else:
+            sessions = list(self.sessions)
+            if graceful:
+                await asyncio.gather(*(self._close(s, 1001, "going away") for s in sessions))
+            for session in sessions:
+                if not session.ws.transport.is_closing():
                     self.abort(session)
             await self._server.wait_closed()
             self._server = None
