@@ -179,6 +179,8 @@ async def test_market_list_load_retries_with_a_notice(qtbot, monkeypatch):
     cl.notice.connect(notices.append)
     loaded: asyncio.Future[int] = asyncio.get_running_loop().create_future()
     cl.markets_loaded.connect(lambda n: loaded.done() or loaded.set_result(n))
+    assert cl.placeholder.isVisibleTo(cl)  # "Loading markets…" until the catalogue arrives
     cl.start_loading()
     assert await asyncio.wait_for(loaded, 5) == len(MARKETS)
+    assert not cl.placeholder.isVisibleTo(cl)
     assert calls == 2 and "network is unreachable" in notices[0]

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
@@ -123,6 +124,12 @@ class CoinList(QWidget):
         self.table.activated.connect(self._on_table_activated)
         self.table.installEventFilter(self)
 
+        # Shown while there is no catalogue (loading, or REST failing and retrying).
+        self.placeholder = QLabel("Loading markets…", self)
+        self.placeholder.setObjectName("CoinListPlaceholder")
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
         top = QHBoxLayout()
         top.addLayout(quotes)
         top.addWidget(self.search, 1)
@@ -131,6 +138,7 @@ class CoinList(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
         layout.addLayout(top)
+        layout.addWidget(self.placeholder)
         layout.addWidget(self.table, 1)
 
         for seq in (QKeySequence("/"), QKeySequence(QKeySequence.StandardKey.Find)):
@@ -151,6 +159,7 @@ class CoinList(QWidget):
     def set_markets(self, markets: Sequence[MarketInfo]) -> None:
         """Install the catalogue and (re)subscribe the ticker of every shown code."""
         self.model.set_markets(markets)
+        self.placeholder.setVisible(not markets)
         self._subscribe()
         if self._selected is not None:
             self._select_row(self._selected)
@@ -177,7 +186,10 @@ class CoinList(QWidget):
                 delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
                 attempt += 1
                 log.warning("market list load failed: %s", exc)
-                self.notice.emit(f"Market list unavailable ({exc}); retrying in {delay:.0f} s")
+                text = f"Market list unavailable ({exc}); retrying in {delay:.0f} s"
+                self.notice.emit(text)
+                if not self.model.rowCount():
+                    self.placeholder.setText(text)
                 await asyncio.sleep(delay)
                 continue
             self.set_markets(markets)
