@@ -109,3 +109,26 @@ async def test_invalid_options_rejected() -> None:
         SimConfig(rate_limit_reaction="explode")
     with pytest.raises(ConfigError):
         SimConfig(list_batch=0)
+
+
+async def test_camel_case_can_be_refused() -> None:
+    async with Simulator(msg_rate=2000, accept_camel_case=False) as sim, client(sim.ws_url) as ws:
+        await ws.send('[{"ticket":"t"},{"type":"trade","codes":["KRW-BTC"],"isOnlyRealtime":true}]')
+        assert kind(await recv_obj(ws)) == ("trade", "SNAPSHOT")  # flag ignored: snapshot comes
+
+
+async def test_ticket_first_and_binary_requests_and_max_codes() -> None:
+    async with Simulator(msg_rate=0, ticket_first_required=True, accept_binary_requests=False,
+                         max_codes=2) as sim, client(sim.ws_url) as ws:
+        await ws.send('[{"format":"SIMPLE"},{"ticket":"t"},{"type":"ticker","codes":["KRW-BTC"]}]')
+        assert (await recv_obj(ws))["error"]["name"] == "WRONG_FORMAT"
+        await ws.send(b'[{"ticket":"t"},{"type":"ticker","codes":["KRW-BTC"]}]')
+        assert (await recv_obj(ws))["error"]["name"] == "WRONG_FORMAT"
+        await ws.send('[{"ticket":"t"},{"type":"ticker","codes":["KRW-BTC","KRW-ETH","KRW-XRP"]}]')
+        assert (await recv_obj(ws))["error"]["name"] == "INVALID_PARAM"
+
+
+async def test_binary_requests_accepted_by_default(sim: Simulator) -> None:
+    async with client(sim.ws_url) as ws:
+        await ws.send(b'[{"ticket":"t"},{"type":"ticker","codes":["KRW-BTC"],"is_only_snapshot":true}]')
+        assert kind(await recv_obj(ws)) == ("ticker", "SNAPSHOT")

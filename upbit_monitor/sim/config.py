@@ -64,6 +64,14 @@ class SimConfig:
     bad_codes: str = "ignore"
     # Error and status frames sent as binary (True) or text (False).
     binary_control_frames: bool = True
+    # camelCase isOnlySnapshot/isOnlyRealtime honoured (False: ignored like unknown keys).
+    accept_camel_case: bool = True
+    # Reject requests whose first object is not the ticket (WRONG_FORMAT); Upbit seems lenient.
+    ticket_first_required: bool = False
+    # Binary request frames decoded like text (False: WRONG_FORMAT).
+    accept_binary_requests: bool = True
+    # Max codes in one request, all types together (0 = unlimited; over -> INVALID_PARAM).
+    max_codes: int = 0
     # --- private endpoint -----------------------------------------------------------------------
     access_key: str = DEMO_ACCESS_KEY
     secret_key: str = field(default=DEMO_SECRET_KEY, repr=False)

@@ -68,8 +68,8 @@ class ParsedRequest:
     ignored_codes: tuple[str, ...] = field(default=())
 
 
-def _flag(obj: dict[str, object], snake: str, camel: str) -> bool:
-    value = obj.get(snake, obj.get(camel, False))
+def _flag(obj: dict[str, object], snake: str, camel: str, *, camel_ok: bool = True) -> bool:
+    value = obj.get(snake, obj.get(camel, False) if camel_ok else False)
     if not isinstance(value, bool):
         raise RequestRejected("INVALID_PARAM", f"{snake} must be a boolean")
     return value
@@ -125,8 +125,9 @@ def _type_request(
     if isinstance(level_raw, bool) or not isinstance(level_raw, int | float) or level_raw < 0:
         raise RequestRejected("INVALID_PARAM", "level must be a non-negative number")
     level = float(level_raw) if type_ == "orderbook" else 0.0
-    only_snapshot = _flag(obj, "is_only_snapshot", "isOnlySnapshot")
-    only_realtime = _flag(obj, "is_only_realtime", "isOnlyRealtime")
+    camel_ok = config.accept_camel_case
+    only_snapshot = _flag(obj, "is_only_snapshot", "isOnlySnapshot", camel_ok=camel_ok)
+    only_realtime = _flag(obj, "is_only_realtime", "isOnlyRealtime", camel_ok=camel_ok)
     if only_snapshot and only_realtime and config.both_flags == "error":
         raise RequestRejected("INVALID_PARAM", "is_only_snapshot and is_only_realtime are exclusive")
     req = TypeRequest(type_, tuple(codes), tuple(depths), level, only_snapshot, only_realtime,
@@ -146,6 +147,8 @@ def parse_request(
         data = [data]  # a lone object is judged by its content (usually NO_TICKET)
     if not isinstance(data, list) or not data or not all(isinstance(o, dict) for o in data):
         raise RequestRejected("WRONG_FORMAT", "a request is a JSON array of objects")
+    if config.ticket_first_required and "ticket" not in data[0]:
+        raise RequestRejected("WRONG_FORMAT", "the ticket object must come first")
     ticket: str | None = None
     fmt: str | None = None
     method: str | None = None
@@ -181,4 +184,6 @@ def parse_request(
         req, bad = _type_request(obj, private=private, config=config, known=known_codes)
         types.append(req)
         ignored.extend(bad)
+    if config.max_codes and sum(len(t.codes) for t in types) > config.max_codes:
+        raise RequestRejected("INVALID_PARAM", f"more than {config.max_codes} codes in one request")
     return ParsedRequest(ticket, fmt, tuple(types), None, tuple(ignored))

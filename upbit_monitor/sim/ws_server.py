@@ -214,8 +214,9 @@ class WsServer:
     def _on_message(self, session: Session, message: str | bytes) -> None:
         now = time.monotonic()
         session.last_activity = now
+        binary = isinstance(message, bytes)
         if isinstance(message, bytes):
-            # UNCONFIRMED whether Upbit accepts binary requests; we decode them like text.
+            # UNCONFIRMED whether Upbit accepts binary requests (config.accept_binary_requests).
             message = message.decode("utf-8", errors="replace")
         rec = RequestRecord(session.record.id, message, now)
         session.record.requests.append(rec)
@@ -235,6 +236,8 @@ class WsServer:
             self._wake_waiters()
             return
         try:
+            if binary and not self.config.accept_binary_requests:
+                raise RequestRejected("WRONG_FORMAT", "requests must be text frames")
             parsed = parse_request(message, private=session.record.private, config=self.config,
                                    known_codes=frozenset(self.feed.model.codes()))
         except RequestRejected as exc:
