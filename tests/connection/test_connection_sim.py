@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from tests.manager.factories import ticker
-from tests.manager.simtools import fast_settings, our_tasks, subscription_requests, wire_set
+from tests.manager.simtools import fast_settings, our_tasks, simulator, subscription_requests, wire_set
 from tests.manager.waiting import wait_until
 from upbit_monitor.manager import ConnState, GlobalWebSocketManager, StateChange
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec as Spec
@@ -53,153 +53,163 @@ async def make(sim: Simulator, **overrides: Any) -> Harness:
     return h
 
 
-@pytest_asyncio.fixture
-async def harness(sim: Simulator) -> AsyncIterator[Harness]:
-    h = await make(sim)
-    yield h
-    await h.mgr.shutdown()
-    assert our_tasks() == []
-    await wait_until(lambda: not sim.open_connections())
+@asynccontextmanager
+async def harnessed() -> AsyncIterator[Harness]:
+    async with simulator() as sim:
+        h = await make(sim)
+        try:
+            yield h
+        finally:
+            await h.mgr.shutdown()
+            assert our_tasks() == []
 
 
 @pytest.mark.asyncio
-async def test_restart_backoff_resubscribe_epoch(harness: Harness) -> None:
-    h, sim = harness, harness.sim
-    assert h.metrics().epoch == 1
-    first_request = subscription_requests(sim)[0].text
-    loop = asyncio.get_running_loop()
-    await sim.restart(downtime_s=0.6)  # kill: connections dropped, port closed for 0.6 s
-    t_up = loop.time()
-    await wait_until(lambda: h.metrics().epoch == 2 and h.metrics().state is ConnState.CONNECTED)
-    # Backoff schedule (0.05, 0.1, 0.2, then 0.2 forever); it restarts after a working session.
-    delays = [s.retry_in_s for s in h.of(ConnState.RECONNECTING) if s.retry_in_s is not None]
-    assert delays[:3] == [0.05, 0.1, 0.2] and all(d == 0.2 for d in delays[3:])
-    assert len(delays) >= 4  # 0.6 s of downtime needs at least 0.05 + 0.1 + 0.2 + 0.2
-    stamps = [s.at for s in h.of(ConnState.RECONNECTING) if s.retry_in_s is not None]
-    for (a, b), d in zip(itertools.pairwise(stamps), delays, strict=False):
-        assert b - a >= d * 0.9  # no attempt before its backoff delay elapsed
-    # Resubscribed with the full set on the new socket, right after connecting.
-    await wait_until(lambda: len(subscription_requests(sim)) == 2)
-    reqs = subscription_requests(sim)
-    assert len(reqs) == 2 and wire_set(reqs[1].text) == wire_set(first_request)
-    assert reqs[1].conn_id != reqs[0].conn_id and reqs[1].at >= t_up
-    m = h.metrics()
-    assert m.reconnects == len(delays) and m.errors >= len(delays)
-    # Events carry the new epoch, the pool keeps filling.
-    n = len(h.comp.events)
-    await wait_until(lambda: len(h.comp.events) > n + 2)
-    assert h.comp.events[-1].epoch == 2
-
-
-@pytest.mark.asyncio
-async def test_stale_epoch_events_dropped(harness: Harness) -> None:
-    h, sim = harness, harness.sim
-    sim.faults.drop_all()
-    await wait_until(lambda: h.metrics().epoch == 2 and h.metrics().state is ConnState.CONNECTED)
-    conn = h.mgr.connection(PUBLIC)
-    before = h.mgr.version("ticker", "KRW-XRP")
-    # A frame parsed before the reconnect (epoch 1) reaching the router afterwards is dropped.
-    conn._sink(PUBLIC, [ticker("KRW-XRP", epoch=1)], conn.epoch)
-    assert h.metrics().stale_dropped == 1
-    assert h.mgr.version("ticker", "KRW-XRP") == before
-
-
-@pytest.mark.asyncio
-async def test_stalled_stream_detected_as_dead(sim: Simulator) -> None:
-    h = await make(sim, stale_after_s=0.4)
-    try:
-        sim.faults.stall()  # TCP open, nothing flows, PING unanswered
+async def test_restart_backoff_resubscribe_epoch() -> None:
+    async with harnessed() as harness:
+        h, sim = harness, harness.sim
+        assert h.metrics().epoch == 1
+        first_request = subscription_requests(sim)[0].text
+        loop = asyncio.get_running_loop()
+        await sim.restart(downtime_s=0.6)  # kill: connections dropped, port closed for 0.6 s
+        t_up = loop.time()
         await wait_until(lambda: h.metrics().epoch == 2 and h.metrics().state is ConnState.CONNECTED)
-        stale = [s for s in h.of(ConnState.RECONNECTING) if s.reason.startswith("stale")]
-        assert stale and "no message for" in stale[0].reason
-        assert h.metrics().last_close_reason.startswith("stale")
-        # The text PING went out first (at half the stale limit); the stalled server never answered.
-        assert h.mgr.connection(PUBLIC).stats.text_pings_sent >= 1
-        await wait_until(lambda: len(subscription_requests(sim)) == 2)  # resubscribed on the new socket
-    finally:
-        sim.faults.unstall()
-        await h.mgr.shutdown()
-        await wait_until(lambda: not sim.open_connections())
+        # Backoff schedule (0.05, 0.1, 0.2, then 0.2 forever); it restarts after a working session.
+        delays = [s.retry_in_s for s in h.of(ConnState.RECONNECTING) if s.retry_in_s is not None]
+        assert delays[:3] == [0.05, 0.1, 0.2] and all(d == 0.2 for d in delays[3:])
+        assert len(delays) >= 4  # 0.6 s of downtime needs at least 0.05 + 0.1 + 0.2 + 0.2
+        stamps = [s.at for s in h.of(ConnState.RECONNECTING) if s.retry_in_s is not None]
+        for (a, b), d in zip(itertools.pairwise(stamps), delays, strict=False):
+            assert b - a >= d * 0.9  # no attempt before its backoff delay elapsed
+        # Resubscribed with the full set on the new socket, right after connecting.
+        await wait_until(lambda: len(subscription_requests(sim)) == 2)
+        reqs = subscription_requests(sim)
+        assert len(reqs) == 2 and wire_set(reqs[1].text) == wire_set(first_request)
+        assert reqs[1].conn_id != reqs[0].conn_id and reqs[1].at >= t_up
+        m = h.metrics()
+        assert m.reconnects == len(delays) and m.errors >= len(delays)
+        # Events carry the new epoch, the pool keeps filling.
+        n = len(h.comp.events)
+        await wait_until(lambda: len(h.comp.events) > n + 2)
+        assert h.comp.events[-1].epoch == 2
 
 
 @pytest.mark.asyncio
-async def test_quiet_stream_kept_alive_by_text_ping(sim: Simulator) -> None:
-    h = await make(sim, stale_after_s=0.4)
-    try:
-        sim.faults.pause_feed()  # healthy server, no market data
-        await wait_until(lambda: h.metrics().state is ConnState.CONNECTED
-                         and len([r for r in sim.requests if r.ping]) >= 3, within=5.0)
-        # {"status":"UP"} replies prove liveness: no reconnect although no market data arrives.
-        assert h.metrics().epoch == 1 and h.of(ConnState.RECONNECTING) == []
-    finally:
-        sim.faults.normal_feed()
-        await h.mgr.shutdown()
-        await wait_until(lambda: not sim.open_connections())
+async def test_stale_epoch_events_dropped() -> None:
+    async with harnessed() as harness:
+        h, sim = harness, harness.sim
+        sim.faults.drop_all()
+        await wait_until(lambda: h.metrics().epoch == 2 and h.metrics().state is ConnState.CONNECTED)
+        conn = h.mgr.connection(PUBLIC)
+        before = h.mgr.version("ticker", "KRW-XRP")
+        # A frame parsed before the reconnect (epoch 1) reaching the router afterwards is dropped.
+        conn._sink(PUBLIC, [ticker("KRW-XRP", epoch=1)], conn.epoch)
+        assert h.metrics().stale_dropped == 1
+        assert h.mgr.version("ticker", "KRW-XRP") == before
 
 
 @pytest.mark.asyncio
-async def test_malformed_flood_counted_and_survived(harness: Harness) -> None:
-    h, sim = harness, harness.sim
-    for _ in range(200):
-        sim.faults.send_malformed()
-    await wait_until(lambda: h.metrics().parse_errors == 200)
-    n = len(h.comp.events)
-    await wait_until(lambda: len(h.comp.events) > n + 3)  # still streaming
-    m = h.metrics()
-    assert m.state is ConnState.CONNECTED and m.epoch == 1 and m.errors >= 200
-    assert m.health == 0.0  # 200 errors in the last minute
+async def test_stalled_stream_detected_as_dead() -> None:
+    async with simulator() as sim:
+        h = await make(sim, stale_after_s=0.4)
+        try:
+            sim.faults.stall()  # TCP open, nothing flows, PING unanswered
+            await wait_until(lambda: h.metrics().epoch == 2 and h.metrics().state is ConnState.CONNECTED)
+            stale = [s for s in h.of(ConnState.RECONNECTING) if s.reason.startswith("stale")]
+            assert stale and "no message for" in stale[0].reason
+            assert h.metrics().last_close_reason.startswith("stale")
+            # The text PING went out first (at half the stale limit); the stalled server never answered.
+            assert h.mgr.connection(PUBLIC).stats.text_pings_sent >= 1
+            await wait_until(lambda: len(subscription_requests(sim)) == 2)  # resubscribed on the new socket
+        finally:
+            sim.faults.unstall()
+            await h.mgr.shutdown()
+            await wait_until(lambda: not sim.open_connections())
 
 
 @pytest.mark.asyncio
-async def test_handshake_401_is_key_problem(sim: Simulator) -> None:
-    mgr = GlobalWebSocketManager(fast_settings(sim))
-    states: list[StateChange] = []
-    mgr.add_state_listener(states.append)
-    sim.faults.refuse_handshakes(10.0, status=401)
-    try:
-        await mgr.start()
-        await wait_until(lambda: states and states[-1].state is ConnState.KEY_PROBLEM)
-        assert "401" in states[-1].reason
-        assert not mgr.connection(PUBLIC).running  # gave up: no retry loop against a bad key
-    finally:
-        sim.faults.accept_handshakes()
-        await mgr.shutdown()
-    assert our_tasks() == []
+async def test_quiet_stream_kept_alive_by_text_ping() -> None:
+    async with simulator() as sim:
+        h = await make(sim, stale_after_s=0.4)
+        try:
+            sim.faults.pause_feed()  # healthy server, no market data
+            await wait_until(lambda: h.metrics().state is ConnState.CONNECTED
+                             and len([r for r in sim.requests if r.ping]) >= 3, within=5.0)
+            # {"status":"UP"} replies prove liveness: no reconnect although no market data arrives.
+            assert h.metrics().epoch == 1 and h.of(ConnState.RECONNECTING) == []
+        finally:
+            sim.faults.normal_feed()
+            await h.mgr.shutdown()
+            await wait_until(lambda: not sim.open_connections())
 
 
 @pytest.mark.asyncio
-async def test_handshake_429_retries_slowly(sim: Simulator) -> None:
-    mgr = GlobalWebSocketManager(fast_settings(sim, retry_slow_s=0.3))
-    states: list[StateChange] = []
-    mgr.add_state_listener(states.append)
-    sim.faults.refuse_handshakes(0.5, status=429)
-    try:
-        await mgr.start()
-        await wait_until(lambda: mgr.metrics()[PUBLIC].state is ConnState.CONNECTED)
-        slow = [s.retry_in_s for s in states if s.retry_in_s is not None]
-        assert slow and all(d >= 0.3 for d in slow)  # never the fast 0.05 s step after a 429
-    finally:
-        await mgr.shutdown()
-        await wait_until(lambda: not sim.open_connections())
+async def test_malformed_flood_counted_and_survived() -> None:
+    async with harnessed() as harness:
+        h, sim = harness, harness.sim
+        for _ in range(200):
+            sim.faults.send_malformed()
+        await wait_until(lambda: h.metrics().parse_errors == 200)
+        n = len(h.comp.events)
+        await wait_until(lambda: len(h.comp.events) > n + 3)  # still streaming
+        m = h.metrics()
+        assert m.state is ConnState.CONNECTED and m.epoch == 1 and m.errors >= 200
+        assert m.health == 0.0  # 200 errors in the last minute
 
 
 @pytest.mark.asyncio
-async def test_rate_limit_paces_requests_latest_wins(harness: Harness) -> None:
-    h, sim = harness, harness.sim
-    conn = h.mgr.connection(PUBLIC)
-    codes = ["KRW-ETH", "KRW-XRP", "KRW-SOL", "KRW-DOGE", "KRW-ADA", "KRW-TRX", "KRW-LINK", "KRW-AVAX"]
-    # Force a request per change by waiting out the coalescing window each time.
-    for code in codes:
-        h.mgr.update(h.comp, [Spec("ticker", (code,))])
-        await asyncio.sleep(0.04)
-    await wait_until(lambda: conn.sent is not None and conn.sent.codes_for("ticker") == ("KRW-AVAX",))
-    await wait_until(lambda: wire_set(subscription_requests(sim)[-1].text) == {"ticker": ["KRW-AVAX"]})
-    reqs = subscription_requests(sim)
-    # Some intermediate sets were skipped: they were superseded while waiting for the budget.
-    assert len(reqs) < 1 + len(codes)
-    # Never more than 5 requests in any 1 s window, and the last one carries the latest set.
-    times = [r.at for r in reqs]
-    assert all(sum(1 for t in times if a <= t < a + 1.0) <= 5 for a in times)
-    assert wire_set(reqs[-1].text) == {"ticker": ["KRW-AVAX"]}
-    assert all(r.error is None and not r.rate_limited for r in reqs)
-    assert h.metrics().rate_budget_min == 100 - len(reqs) - len([r for r in sim.requests if r.ping])
+async def test_handshake_401_is_key_problem() -> None:
+    async with simulator() as sim:
+        mgr = GlobalWebSocketManager(fast_settings(sim))
+        states: list[StateChange] = []
+        mgr.add_state_listener(states.append)
+        sim.faults.refuse_handshakes(10.0, status=401)
+        try:
+            await mgr.start()
+            await wait_until(lambda: states and states[-1].state is ConnState.KEY_PROBLEM)
+            assert "401" in states[-1].reason
+            assert not mgr.connection(PUBLIC).running  # gave up: no retry loop against a bad key
+        finally:
+            sim.faults.accept_handshakes()
+            await mgr.shutdown()
+        assert our_tasks() == []
+
+
+@pytest.mark.asyncio
+async def test_handshake_429_retries_slowly() -> None:
+    async with simulator() as sim:
+        mgr = GlobalWebSocketManager(fast_settings(sim, retry_slow_s=0.3))
+        states: list[StateChange] = []
+        mgr.add_state_listener(states.append)
+        sim.faults.refuse_handshakes(0.5, status=429)
+        try:
+            await mgr.start()
+            await wait_until(lambda: mgr.metrics()[PUBLIC].state is ConnState.CONNECTED)
+            slow = [s.retry_in_s for s in states if s.retry_in_s is not None]
+            assert slow and all(d >= 0.3 for d in slow)  # never the fast 0.05 s step after a 429
+        finally:
+            await mgr.shutdown()
+            await wait_until(lambda: not sim.open_connections())
+
+
+@pytest.mark.asyncio
+async def test_rate_limit_paces_requests_latest_wins() -> None:
+    async with harnessed() as harness:
+        h, sim = harness, harness.sim
+        conn = h.mgr.connection(PUBLIC)
+        codes = ["KRW-ETH", "KRW-XRP", "KRW-SOL", "KRW-DOGE", "KRW-ADA", "KRW-TRX", "KRW-LINK", "KRW-AVAX"]
+        # Force a request per change by waiting out the coalescing window each time.
+        for code in codes:
+            h.mgr.update(h.comp, [Spec("ticker", (code,))])
+            await asyncio.sleep(0.04)
+        await wait_until(lambda: conn.sent is not None and conn.sent.codes_for("ticker") == ("KRW-AVAX",))
+        await wait_until(lambda: wire_set(subscription_requests(sim)[-1].text) == {"ticker": ["KRW-AVAX"]})
+        reqs = subscription_requests(sim)
+        # Some intermediate sets were skipped: they were superseded while waiting for the budget.
+        assert len(reqs) < 1 + len(codes)
+        # Never more than 5 requests in any 1 s window, and the last one carries the latest set.
+        times = [r.at for r in reqs]
+        assert all(sum(1 for t in times if a <= t < a + 1.0) <= 5 for a in times)
+        assert wire_set(reqs[-1].text) == {"ticker": ["KRW-AVAX"]}
+        assert all(r.error is None and not r.rate_limited for r in reqs)
+        assert h.metrics().rate_budget_min == 100 - len(reqs) - len([r for r in sim.requests if r.ping])

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+from tests.manager.waiting import wait_until
 from upbit_monitor.config import Settings
+from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.sim.server import Simulator
 
 CODES = ["KRW-BTC", "KRW-ETH", "KRW-XRP", "KRW-USDT", "KRW-SOL", "KRW-DOGE", "KRW-ADA", "KRW-TRX",
@@ -48,3 +53,33 @@ def wire_set(text: str) -> dict[str, list[str]]:
 def our_tasks() -> list[asyncio.Task[Any]]:
     """Pending tasks started by upbit-monitor's connection layer."""
     return [t for t in asyncio.all_tasks() if t.get_name().startswith("upbit-monitor:") and not t.done()]
+
+
+# The simulator and the manager live INSIDE each test body, never in async fixtures: pytest-qt calls
+# QApplication.processEvents() between test phases, which would run the qasync loop's socket and
+# timer callbacks while no asyncio loop is running ("RuntimeError: no running event loop").
+@asynccontextmanager
+async def simulator(**sim_overrides: Any) -> AsyncIterator[Simulator]:
+    """A small, fast simulator for one test; waits for every connection to close before stopping."""
+    kw: dict[str, Any] = {"msg_rate": 300, "n_krw_markets": 40, "seed": 7}
+    kw.update(sim_overrides)
+    async with Simulator(**kw) as sim:
+        try:
+            yield sim
+        finally:
+            # Let the simulator finish its side of closing handshakes before it stops.
+            with contextlib.suppress(TimeoutError):
+                await wait_until(lambda: not sim.open_connections(), within=2.0)
+
+
+@asynccontextmanager
+async def running(**settings_overrides: Any) -> AsyncIterator[tuple[Simulator, GlobalWebSocketManager]]:
+    """A simulator plus a started manager pointed at it; shut down (no task left) on exit."""
+    async with simulator() as sim:
+        mgr = GlobalWebSocketManager(fast_settings(sim, **settings_overrides))
+        await mgr.start()
+        try:
+            yield sim, mgr
+        finally:
+            await mgr.shutdown()
+            assert our_tasks() == []

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
-from tests.manager.simtools import CODES, fast_settings, our_tasks, subscription_requests, wire_set
+from tests.manager.simtools import (
+    CODES,
+    fast_settings,
+    our_tasks,
+    running,
+    simulator,
+    subscription_requests,
+    wire_set,
+)
 from tests.manager.waiting import wait_until
 from upbit_monitor.errors import ConfigError, ManagerError
 from upbit_monitor.manager import ConnState, GlobalWebSocketManager, StateChange
@@ -29,17 +35,6 @@ class Comp:
         self.events.append(ev)
 
 
-@pytest_asyncio.fixture
-async def mgr(sim: Simulator) -> AsyncIterator[GlobalWebSocketManager]:
-    m = GlobalWebSocketManager(fast_settings(sim))
-    await m.start()
-    yield m
-    await m.shutdown()
-    assert our_tasks() == []
-    # Let the simulator finish its side of the closing handshake before it is stopped.
-    await wait_until(lambda: not sim.open_connections())
-
-
 async def settle(sim: Simulator, n: int, within: float = 3.0) -> None:
     """Wait until ``n`` subscription requests arrived, then for the coalescing window to pass twice."""
     await wait_until(lambda: len(subscription_requests(sim)) >= n, within)
@@ -47,208 +42,219 @@ async def settle(sim: Simulator, n: int, within: float = 3.0) -> None:
 
 
 @pytest.mark.asyncio
-async def test_three_components_one_merged_request(sim: Simulator, mgr: GlobalWebSocketManager) -> None:
-    a, b, c = Comp(), Comp(), Comp()
-    mgr.register(a, [Spec("ticker", ("KRW-BTC", "KRW-ETH"))], callback=a.on_event)
-    mgr.register(b, [Spec("orderbook", ("KRW-BTC",), depth=15), Spec("trade", ("KRW-BTC",))],
-                 callback=b.on_event)
-    mgr.register(c, [Spec("ticker", ("KRW-ETH", "KRW-XRP")), Spec("candle.1m", ("KRW-BTC",))],
-                 callback=c.on_event)
-    await settle(sim, 1)
-    reqs = subscription_requests(sim)
-    assert len(reqs) == 1
-    assert wire_set(reqs[0].text) == {
-        "ticker": ["KRW-BTC", "KRW-ETH", "KRW-XRP"],
-        "trade": ["KRW-BTC"],
-        "orderbook": ["KRW-BTC.15"],
-        "candle.1m": ["KRW-BTC"],
-    }
-    assert reqs[0].parsed is not None and reqs[0].error is None
-    # Each component gets exactly its own (type, code) pairs.
-    await wait_until(lambda: a.events and b.events and c.events)
-    assert {(e.type, e.code) for e in a.events} <= {("ticker", "KRW-BTC"), ("ticker", "KRW-ETH")}
-    assert {e.type for e in b.events} <= {"orderbook", "trade"}
-    m = mgr.metrics()["upbit-public"]
-    assert m.state is ConnState.CONNECTED and m.requests_sent == 1 and m.last_request == reqs[0].text
-    assert mgr.subscriptions().codes_for("ticker") == ("KRW-BTC", "KRW-ETH", "KRW-XRP")
-    assert sorted(r.component_name for r in mgr.registrations()) == ["Comp", "Comp", "Comp"]
+async def test_three_components_one_merged_request() -> None:
+    async with running() as (sim, mgr):
+        a, b, c = Comp(), Comp(), Comp()
+        mgr.register(a, [Spec("ticker", ("KRW-BTC", "KRW-ETH"))], callback=a.on_event)
+        mgr.register(b, [Spec("orderbook", ("KRW-BTC",), depth=15), Spec("trade", ("KRW-BTC",))],
+                     callback=b.on_event)
+        mgr.register(c, [Spec("ticker", ("KRW-ETH", "KRW-XRP")), Spec("candle.1m", ("KRW-BTC",))],
+                     callback=c.on_event)
+        await settle(sim, 1)
+        reqs = subscription_requests(sim)
+        assert len(reqs) == 1
+        assert wire_set(reqs[0].text) == {
+            "ticker": ["KRW-BTC", "KRW-ETH", "KRW-XRP"],
+            "trade": ["KRW-BTC"],
+            "orderbook": ["KRW-BTC.15"],
+            "candle.1m": ["KRW-BTC"],
+        }
+        assert reqs[0].parsed is not None and reqs[0].error is None
+        # Each component gets exactly its own (type, code) pairs.
+        await wait_until(lambda: a.events and b.events and c.events)
+        assert {(e.type, e.code) for e in a.events} <= {("ticker", "KRW-BTC"), ("ticker", "KRW-ETH")}
+        assert {e.type for e in b.events} <= {"orderbook", "trade"}
+        m = mgr.metrics()["upbit-public"]
+        assert m.state is ConnState.CONNECTED and m.requests_sent == 1 and m.last_request == reqs[0].text
+        assert mgr.subscriptions().codes_for("ticker") == ("KRW-BTC", "KRW-ETH", "KRW-XRP")
+        assert sorted(r.component_name for r in mgr.registrations()) == ["Comp", "Comp", "Comp"]
 
 
 @pytest.mark.asyncio
-async def test_coin_switch_sends_exactly_one_request(sim: Simulator, mgr: GlobalWebSocketManager) -> None:
-    view = Comp()
-    specs = lambda code: [Spec("orderbook", (code,)), Spec("trade", (code,)), Spec("candle.1m", (code,))]  # noqa: E731
-    mgr.register(view, specs("KRW-BTC"))
-    await settle(sim, 1)
-    loop = asyncio.get_running_loop()
-    t0 = loop.time()
-    # A coin switch touches three specs; done as three quick updates it still makes ONE request.
-    mgr.update(view, specs("KRW-ETH")[:1] + specs("KRW-BTC")[1:])
-    mgr.update(view, specs("KRW-ETH")[:2] + specs("KRW-BTC")[2:])
-    mgr.update(view, specs("KRW-ETH"))
-    req = await sim.wait_for_request(after=1)
-    assert req.at - t0 < 0.5  # sent right after the 25 ms window (loose bound for a loaded CI box)
-    await settle(sim, 2)
-    reqs = subscription_requests(sim)
-    assert len(reqs) == 2
-    want = {"trade": ["KRW-ETH"], "orderbook": ["KRW-ETH"], "candle.1m": ["KRW-ETH"]}
-    assert wire_set(reqs[1].text) == want
-    # Switching back and forth within one window sends nothing at all.
-    mgr.update(view, specs("KRW-XRP"))
-    mgr.update(view, specs("KRW-ETH"))
-    await asyncio.sleep(0.1)
-    assert len(subscription_requests(sim)) == 2
+async def test_coin_switch_sends_exactly_one_request() -> None:
+    async with running() as (sim, mgr):
+        view = Comp()
+        specs = lambda code: [Spec("orderbook", (code,)), Spec("trade", (code,)), Spec("candle.1m", (code,))]  # noqa: E731
+        mgr.register(view, specs("KRW-BTC"))
+        await settle(sim, 1)
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        # A coin switch touches three specs; done as three quick updates it still makes ONE request.
+        mgr.update(view, specs("KRW-ETH")[:1] + specs("KRW-BTC")[1:])
+        mgr.update(view, specs("KRW-ETH")[:2] + specs("KRW-BTC")[2:])
+        mgr.update(view, specs("KRW-ETH"))
+        req = await sim.wait_for_request(after=1)
+        assert req.at - t0 < 0.5  # sent right after the 25 ms window (loose bound for a loaded CI box)
+        await settle(sim, 2)
+        reqs = subscription_requests(sim)
+        assert len(reqs) == 2
+        want = {"trade": ["KRW-ETH"], "orderbook": ["KRW-ETH"], "candle.1m": ["KRW-ETH"]}
+        assert wire_set(reqs[1].text) == want
+        # Switching back and forth within one window sends nothing at all.
+        mgr.update(view, specs("KRW-XRP"))
+        mgr.update(view, specs("KRW-ETH"))
+        await asyncio.sleep(0.1)
+        assert len(subscription_requests(sim)) == 2
 
 
 @pytest.mark.asyncio
-async def test_thousand_components_one_correct_request(sim: Simulator, mgr: GlobalWebSocketManager) -> None:
-    rng = random.Random(3)
-    comps = [Comp() for _ in range(1000)]
-    want: dict[str, set[str]] = {"ticker": set(), "trade": set(), "orderbook": set()}
-    depth: dict[str, int] = {}
-    for comp in comps:
-        codes = tuple(rng.sample(CODES, 3))
-        d = rng.choice((1, 5, 15))
-        kind = rng.choice(("ticker", "trade", "orderbook"))
-        spec = Spec(kind, codes, depth=d) if kind == "orderbook" else Spec(kind, codes)
-        mgr.register(comp, [spec], callback=comp.on_event)
-        want[kind].update(codes)
-        if kind == "orderbook":
-            for code in codes:
-                depth[code] = max(depth.get(code, 0), d)
-    await settle(sim, 1)
-    reqs = subscription_requests(sim)
-    assert len(reqs) == 1
-    got = wire_set(reqs[0].text)
-    assert got["ticker"] == sorted(want["ticker"])
-    assert got["trade"] == sorted(want["trade"])
-    assert got["orderbook"] == [f"{c}.{depth[c]}" for c in sorted(want["orderbook"])]
-    assert len(mgr.registrations()) == 1000
-    # Unregistering most of them shrinks the set in one more request.
-    keep = comps[:1]
-    for comp in comps[1:]:
+async def test_thousand_components_one_correct_request() -> None:
+    async with running() as (sim, mgr):
+        rng = random.Random(3)
+        comps = [Comp() for _ in range(1000)]
+        want: dict[str, set[str]] = {"ticker": set(), "trade": set(), "orderbook": set()}
+        depth: dict[str, int] = {}
+        for comp in comps:
+            codes = tuple(rng.sample(CODES, 3))
+            d = rng.choice((1, 5, 15))
+            kind = rng.choice(("ticker", "trade", "orderbook"))
+            spec = Spec(kind, codes, depth=d) if kind == "orderbook" else Spec(kind, codes)
+            mgr.register(comp, [spec], callback=comp.on_event)
+            want[kind].update(codes)
+            if kind == "orderbook":
+                for code in codes:
+                    depth[code] = max(depth.get(code, 0), d)
+        await settle(sim, 1)
+        reqs = subscription_requests(sim)
+        assert len(reqs) == 1
+        got = wire_set(reqs[0].text)
+        assert got["ticker"] == sorted(want["ticker"])
+        assert got["trade"] == sorted(want["trade"])
+        assert got["orderbook"] == [f"{c}.{depth[c]}" for c in sorted(want["orderbook"])]
+        assert len(mgr.registrations()) == 1000
+        # Unregistering most of them shrinks the set in one more request.
+        keep = comps[:1]
+        for comp in comps[1:]:
+            mgr.unregister(comp)
+        await settle(sim, 2)
+        reqs = subscription_requests(sim)
+        assert len(reqs) == 2
+        assert sum(len(v) for v in wire_set(reqs[1].text).values()) == 3
+        assert len(mgr.registrations()) == len(keep)
+
+
+@pytest.mark.asyncio
+async def test_error_frame_surfaced_and_connection_kept() -> None:
+    async with running() as (sim, mgr):
+        errors: list[ServerError] = []
+        mgr.add_listener(errors.append, types={"error"})
+        comp = Comp()
+        mgr.register(comp, [Spec("ticker", ("KRW-BTC",))])
+        await settle(sim, 1)
+        sim.faults.send_error("INVALID_PARAM", "simulated bad request")
+        await wait_until(lambda: errors)
+        assert (errors[0].name, errors[0].message) == ("INVALID_PARAM", "simulated bad request")
+        m = mgr.metrics()["upbit-public"]
+        assert m.last_server_error == ("INVALID_PARAM", "simulated bad request")
+        assert m.server_errors == 1 and m.errors >= 1 and m.health < 1.0
+        assert m.state is ConnState.CONNECTED and m.epoch == 1  # a request error does not reconnect
+
+
+@pytest.mark.asyncio
+async def test_invalid_auth_frame_is_a_key_problem() -> None:
+    async with running() as (sim, mgr):
+        states: list[StateChange] = []
+        mgr.add_state_listener(states.append)
+        comp = Comp()
+        mgr.register(comp, [Spec("ticker", ("KRW-BTC",))])
+        await settle(sim, 1)
+        sim.faults.send_error("INVALID_AUTH", "인증 정보가 올바르지 않습니다.")
+        await wait_until(lambda: any(s.state is ConnState.KEY_PROBLEM for s in states))
+        assert mgr.metrics()["upbit-public"].state is ConnState.KEY_PROBLEM
+        assert "INVALID_AUTH" in states[-1].reason
+        await wait_until(lambda: not sim.open_connections())  # we closed the socket and gave up
+
+
+@pytest.mark.asyncio
+async def test_raising_subscriber_isolated() -> None:
+    async with running() as (_sim, mgr):
+        class Bad:
+            def on_event(self, ev: object) -> None:
+                raise RuntimeError("subscriber bug")
+
+        bad, good = Bad(), Comp()
+        spec = [Spec("ticker", ("KRW-BTC", "KRW-ETH"))]
+        mgr.register(bad, spec, callback=bad.on_event)
+        mgr.register(good, spec, callback=good.on_event)
+        await wait_until(lambda: len(good.events) >= 5)
+        m = mgr.metrics()["upbit-public"]
+        assert m.callback_errors >= 5 and m.state is ConnState.CONNECTED
+        assert mgr.latest_ticker("KRW-BTC") is not None or mgr.latest_ticker("KRW-ETH") is not None
+
+
+@pytest.mark.asyncio
+async def test_pull_api_and_versions() -> None:
+    async with running() as (_sim, mgr):
+        comp = Comp()
+        mgr.register(comp, [Spec("ticker", ("KRW-BTC",)), Spec("orderbook", ("KRW-BTC",), depth=5),
+                            Spec("trade", ("KRW-BTC",)), Spec("candle.1m", ("KRW-BTC",))])
+        await wait_until(lambda: mgr.latest_orderbook("KRW-BTC") and mgr.latest_ticker("KRW-BTC")
+                         and mgr.recent_trades("KRW-BTC") and mgr.latest_candle("KRW-BTC", "candle.1m"))
+        ob = mgr.latest_orderbook("KRW-BTC")
+        assert ob is not None and len(ob.orderbook_units) == 5
+        v = mgr.version("ticker", "KRW-BTC")
+        assert v >= 1
+        await wait_until(lambda: mgr.version("ticker", "KRW-BTC") > v)
+        assert "KRW-BTC" in mgr.all_tickers()
+        trades = mgr.recent_trades("KRW-BTC", 3)
+        assert trades and all(t.code == "KRW-BTC" for t in trades)
+        assert mgr.metrics()["upbit-public"].last_message_age_by_key[("ticker", "KRW-BTC")] >= 0.0
+
+
+@pytest.mark.asyncio
+async def test_emptying_the_set_recycles_the_socket() -> None:
+    async with running() as (sim, mgr):
+        comp = Comp()
+        mgr.register(comp, [Spec("ticker", ("KRW-BTC",))])
+        await settle(sim, 1)
         mgr.unregister(comp)
-    await settle(sim, 2)
-    reqs = subscription_requests(sim)
-    assert len(reqs) == 2
-    assert sum(len(v) for v in wire_set(reqs[1].text).values()) == 3
-    assert len(mgr.registrations()) == len(keep)
+        # Upbit cannot unsubscribe everything: the old socket is closed and a fresh idle one opened.
+        await wait_until(lambda: len(sim.connections) == 2 and len(sim.open_connections()) == 1)
+        await wait_until(lambda: mgr.metrics()["upbit-public"].state is ConnState.CONNECTED)
+        m = mgr.metrics()["upbit-public"]
+        assert m.epoch == 2 and m.errors == 0 and len(subscription_requests(sim)) == 1
 
 
 @pytest.mark.asyncio
-async def test_error_frame_surfaced_and_connection_kept(sim: Simulator, mgr: GlobalWebSocketManager) -> None:
-    errors: list[ServerError] = []
-    mgr.add_listener(errors.append, types={"error"})
-    comp = Comp()
-    mgr.register(comp, [Spec("ticker", ("KRW-BTC",))])
-    await settle(sim, 1)
-    sim.faults.send_error("INVALID_PARAM", "simulated bad request")
-    await wait_until(lambda: errors)
-    assert (errors[0].name, errors[0].message) == ("INVALID_PARAM", "simulated bad request")
-    m = mgr.metrics()["upbit-public"]
-    assert m.last_server_error == ("INVALID_PARAM", "simulated bad request")
-    assert m.server_errors == 1 and m.errors >= 1 and m.health < 1.0
-    assert m.state is ConnState.CONNECTED and m.epoch == 1  # a request error does not reconnect
+async def test_shutdown_cancels_everything() -> None:
+    async with simulator() as sim:
+        m = GlobalWebSocketManager(fast_settings(sim))
+        await m.start()
+        comp = Comp()
+        m.register(comp, [Spec("ticker", ("KRW-BTC",))])
+        await wait_until(lambda: m.latest_ticker("KRW-BTC") is not None)
+        assert our_tasks()
+        await m.shutdown()
+        assert our_tasks() == []
+        assert m.metrics()["upbit-public"].state is ConnState.CLOSED
+        await wait_until(lambda: not sim.open_connections())
+        with pytest.raises(ManagerError):
+            m.register(Comp(), [Spec("ticker", ("KRW-BTC",))])
+        await m.shutdown()  # idempotent
 
 
 @pytest.mark.asyncio
-async def test_invalid_auth_frame_is_a_key_problem(sim: Simulator, mgr: GlobalWebSocketManager) -> None:
-    states: list[StateChange] = []
-    mgr.add_state_listener(states.append)
-    comp = Comp()
-    mgr.register(comp, [Spec("ticker", ("KRW-BTC",))])
-    await settle(sim, 1)
-    sim.faults.send_error("INVALID_AUTH", "인증 정보가 올바르지 않습니다.")
-    await wait_until(lambda: any(s.state is ConnState.KEY_PROBLEM for s in states))
-    assert mgr.metrics()["upbit-public"].state is ConnState.KEY_PROBLEM
-    assert "INVALID_AUTH" in states[-1].reason
-    await wait_until(lambda: not sim.open_connections())  # we closed the socket and gave up
+async def test_singleton_instance_and_reset() -> None:
+    async with simulator() as sim:
+        await GlobalWebSocketManager.reset()
+        settings = fast_settings(sim)
+        first, second = await asyncio.gather(GlobalWebSocketManager.instance(settings),
+                                             GlobalWebSocketManager.instance())
+        assert first is second
+        with pytest.raises(ManagerError):
+            await GlobalWebSocketManager.instance(settings.with_overrides(stale_after_s=5.0))
+        await first.start()
+        await GlobalWebSocketManager.reset()
+        assert first.closed and our_tasks() == []
+        third = await GlobalWebSocketManager.instance(settings)
+        assert third is not first
+        await GlobalWebSocketManager.reset()
 
 
 @pytest.mark.asyncio
-async def test_raising_subscriber_isolated(sim: Simulator, mgr: GlobalWebSocketManager) -> None:
-    class Bad:
-        def on_event(self, ev: object) -> None:
-            raise RuntimeError("subscriber bug")
-
-    bad, good = Bad(), Comp()
-    spec = [Spec("ticker", ("KRW-BTC", "KRW-ETH"))]
-    mgr.register(bad, spec, callback=bad.on_event)
-    mgr.register(good, spec, callback=good.on_event)
-    await wait_until(lambda: len(good.events) >= 5)
-    m = mgr.metrics()["upbit-public"]
-    assert m.callback_errors >= 5 and m.state is ConnState.CONNECTED
-    assert mgr.latest_ticker("KRW-BTC") is not None or mgr.latest_ticker("KRW-ETH") is not None
-
-
-@pytest.mark.asyncio
-async def test_pull_api_and_versions(sim: Simulator, mgr: GlobalWebSocketManager) -> None:
-    comp = Comp()
-    mgr.register(comp, [Spec("ticker", ("KRW-BTC",)), Spec("orderbook", ("KRW-BTC",), depth=5),
-                        Spec("trade", ("KRW-BTC",)), Spec("candle.1m", ("KRW-BTC",))])
-    await wait_until(lambda: mgr.latest_orderbook("KRW-BTC") and mgr.latest_ticker("KRW-BTC")
-                     and mgr.recent_trades("KRW-BTC") and mgr.latest_candle("KRW-BTC", "candle.1m"))
-    ob = mgr.latest_orderbook("KRW-BTC")
-    assert ob is not None and len(ob.orderbook_units) == 5
-    v = mgr.version("ticker", "KRW-BTC")
-    assert v >= 1
-    await wait_until(lambda: mgr.version("ticker", "KRW-BTC") > v)
-    assert "KRW-BTC" in mgr.all_tickers()
-    trades = mgr.recent_trades("KRW-BTC", 3)
-    assert trades and all(t.code == "KRW-BTC" for t in trades)
-    assert mgr.metrics()["upbit-public"].last_message_age_by_key[("ticker", "KRW-BTC")] >= 0.0
-
-
-@pytest.mark.asyncio
-async def test_emptying_the_set_recycles_the_socket(sim: Simulator, mgr: GlobalWebSocketManager) -> None:
-    comp = Comp()
-    mgr.register(comp, [Spec("ticker", ("KRW-BTC",))])
-    await settle(sim, 1)
-    mgr.unregister(comp)
-    # Upbit cannot unsubscribe everything: the old socket is closed and a fresh idle one opened.
-    await wait_until(lambda: len(sim.connections) == 2 and len(sim.open_connections()) == 1)
-    await wait_until(lambda: mgr.metrics()["upbit-public"].state is ConnState.CONNECTED)
-    m = mgr.metrics()["upbit-public"]
-    assert m.epoch == 2 and m.errors == 0 and len(subscription_requests(sim)) == 1
-
-
-@pytest.mark.asyncio
-async def test_shutdown_cancels_everything(sim: Simulator) -> None:
-    m = GlobalWebSocketManager(fast_settings(sim))
-    await m.start()
-    comp = Comp()
-    m.register(comp, [Spec("ticker", ("KRW-BTC",))])
-    await wait_until(lambda: m.latest_ticker("KRW-BTC") is not None)
-    assert our_tasks()
-    await m.shutdown()
-    assert our_tasks() == []
-    assert m.metrics()["upbit-public"].state is ConnState.CLOSED
-    await wait_until(lambda: not sim.open_connections())
-    with pytest.raises(ManagerError):
-        m.register(Comp(), [Spec("ticker", ("KRW-BTC",))])
-    await m.shutdown()  # idempotent
-
-
-@pytest.mark.asyncio
-async def test_singleton_instance_and_reset(sim: Simulator) -> None:
-    await GlobalWebSocketManager.reset()
-    settings = fast_settings(sim)
-    first, second = await asyncio.gather(GlobalWebSocketManager.instance(settings),
-                                         GlobalWebSocketManager.instance())
-    assert first is second
-    with pytest.raises(ManagerError):
-        await GlobalWebSocketManager.instance(settings.with_overrides(stale_after_s=5.0))
-    await first.start()
-    await GlobalWebSocketManager.reset()
-    assert first.closed and our_tasks() == []
-    third = await GlobalWebSocketManager.instance(settings)
-    assert third is not first
-    await GlobalWebSocketManager.reset()
-
-
-@pytest.mark.asyncio
-async def test_unknown_connection_name_fails_fast(sim: Simulator, mgr: GlobalWebSocketManager) -> None:
-    with pytest.raises(ConfigError):
-        mgr.register(Comp(), [Spec("ticker", ("KRW-BTC",))], connection="no-such-exchange")
-    with pytest.raises(ManagerError):
-        mgr.update(Comp(), [])
+async def test_unknown_connection_name_fails_fast() -> None:
+    async with running() as (_sim, mgr):
+        with pytest.raises(ConfigError):
+            mgr.register(Comp(), [Spec("ticker", ("KRW-BTC",))], connection="no-such-exchange")
+        with pytest.raises(ManagerError):
+            mgr.update(Comp(), [])

@@ -1,0 +1,119 @@
+"""Components die -> their subscriptions leave the request on the wire (plain objects and Qt widgets).
+
+Qt deferred deletes are processed by awaiting on the qasync loop (never qtbot.wait inside a coroutine).
+"""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QWidget
+
+from tests.manager.simtools import running, subscription_requests, wire_set
+from tests.manager.waiting import wait_until
+from upbit_monitor.manager import GlobalWebSocketManager
+from upbit_monitor.protocol.subscriptions import SubscriptionSpec as Spec
+from upbit_monitor.sim.server import Simulator
+
+
+class Plain:
+    def __init__(self) -> None:
+        self.events: list[Any] = []
+        self.me = self  # a reference cycle: only the cyclic GC can free it
+
+    def on_event(self, ev: object) -> None:
+        self.events.append(ev)
+
+
+def last_wire(sim: Simulator) -> dict[str, list[str]]:
+    reqs = subscription_requests(sim)
+    return wire_set(reqs[-1].text) if reqs else {}
+
+
+async def subscribed(sim: Simulator, want: dict[str, list[str]]) -> None:
+    await wait_until(lambda: last_wire(sim) == want)
+
+
+def names(mgr: GlobalWebSocketManager) -> list[str]:
+    return sorted(r.component_name for r in mgr.registrations())
+
+
+@pytest.mark.asyncio
+async def test_plain_object_collected_by_gc() -> None:
+    async with running() as (sim, mgr):
+        keep, doomed = Plain(), Plain()
+        mgr.register(keep, [Spec("ticker", ("KRW-BTC",))], callback=keep.on_event)
+        mgr.register(doomed, [Spec("ticker", ("KRW-ETH",))], callback=doomed.on_event)
+        await subscribed(sim, {"ticker": ["KRW-BTC", "KRW-ETH"]})
+        del doomed
+        gc.collect()
+        await subscribed(sim, {"ticker": ["KRW-BTC"]})
+        assert len(mgr.registrations()) == 1
+
+
+@pytest.mark.asyncio
+async def test_parentless_widget_del() -> None:
+    async with running() as (sim, mgr):
+        keep = Plain()
+        w = QWidget()
+        w.setObjectName("orderbook")
+        mgr.register(keep, [Spec("ticker", ("KRW-BTC",))])
+        mgr.register(w, [Spec("orderbook", ("KRW-ETH",), depth=15)])
+        await subscribed(sim, {"ticker": ["KRW-BTC"], "orderbook": ["KRW-ETH.15"]})
+        assert names(mgr) == ["Plain", "QWidget 'orderbook'"]
+        del w  # last reference: C++ object deleted, weakref + destroyed fire
+        await subscribed(sim, {"ticker": ["KRW-BTC"]})
+        assert names(mgr) == ["Plain"]
+
+
+@pytest.mark.asyncio
+async def test_parented_widget_lives_until_parent_deleted() -> None:
+    async with running() as (sim, mgr):
+        keep = Plain()
+        parent = QWidget()
+        child = QWidget(parent)
+        mgr.register(keep, [Spec("ticker", ("KRW-BTC",))])
+        mgr.register(child, [Spec("trade", ("KRW-ETH",))])
+        await subscribed(sim, {"ticker": ["KRW-BTC"], "trade": ["KRW-ETH"]})
+        n = len(subscription_requests(sim))
+        del child  # the parent still owns the C++ widget: it is alive and must stay subscribed
+        gc.collect()
+        await wait_until(lambda: mgr.latest_ticker("KRW-BTC") is not None)
+        assert len(subscription_requests(sim)) == n and len(mgr.registrations()) == 2
+        del parent  # deletes the child too: its destroyed signal fires
+        gc.collect()
+        await subscribed(sim, {"ticker": ["KRW-BTC"]})
+        assert names(mgr) == ["Plain"]
+
+
+@pytest.mark.asyncio
+async def test_delete_later_processed_by_awaiting_the_loop() -> None:
+    async with running() as (sim, mgr):
+        keep = Plain()
+        w = QWidget()
+        mgr.register(keep, [Spec("ticker", ("KRW-BTC",))])
+        mgr.register(w, [Spec("ticker", ("KRW-XRP",)), Spec("candle.1m", ("KRW-XRP",))])
+        await subscribed(sim, {"ticker": ["KRW-BTC", "KRW-XRP"], "candle.1m": ["KRW-XRP"]})
+        w.deleteLater()
+        # The Python name `w` still holds the wrapper, so only `destroyed` can tell us; the deferred
+        # delete runs when the qasync loop processes Qt events while we await.
+        await subscribed(sim, {"ticker": ["KRW-BTC"]})
+        assert names(mgr) == ["Plain"]
+        del w
+
+
+@pytest.mark.asyncio
+async def test_two_widgets_removed_in_one_window_send_one_request() -> None:
+    async with running() as (sim, mgr):
+        keep = Plain()
+        a, b = QWidget(), QWidget()
+        mgr.register(keep, [Spec("ticker", ("KRW-BTC",))])
+        mgr.register(a, [Spec("ticker", ("KRW-ETH",))])
+        mgr.register(b, [Spec("ticker", ("KRW-SOL",))])
+        await subscribed(sim, {"ticker": ["KRW-BTC", "KRW-ETH", "KRW-SOL"]})
+        n = len(subscription_requests(sim))
+        del a, b
+        await subscribed(sim, {"ticker": ["KRW-BTC"]})
+        assert len(subscription_requests(sim)) == n + 1
