@@ -205,7 +205,7 @@ def test_mouse_move_moves_crosshair(qtbot):
     vb = view.plots.price.getViewBox()
     bar = view.series[-10]
     scene_pos = vb.mapViewToScene(QPointF(bar.t, bar.close))
-    view.graphics.scene().sigMouseMoved.emit(scene_pos)
+    view.plots.price.scene().sigMouseMoved.emit(scene_pos)
     assert view.plots.vlines[0].isVisible()
     assert view.readout.text() == view.readout_for(bar.t)
 
@@ -353,3 +353,28 @@ def test_view_is_collected_after_use(qtbot):
     del view
     gc.collect()
     assert [r() for r in refs] == [None, None, None]  # no reference cycle keeps the chart alive
+
+
+def test_live_tick_repaints_only_a_few_bars(qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    mgr = FakeManager()
+    view = _view(qtbot, mgr)
+    candles = demo_candles(count=300, end=END)
+    view.set_code("KRW-BTC")
+    view.set_candles(candles)
+    qtbot.waitExposed(view)
+    for _ in range(5):
+        QApplication.processEvents()
+    assert view.candles.replay_count >= 100  # the first paint drew every visible bar
+    last = candles[-1]
+    start = END - timedelta(minutes=1)
+    for i in range(5):
+        replayed = view.candles.replay_count
+        close = last.high_price - (i % 2 + 1) * 1000  # inside the bar: no y rescale
+        mgr.push(make_candle("KRW-BTC", 1, start, last.opening_price, last.high_price,
+                             last.low_price, close, 1.0 + i))
+        view.poll_live()
+        QApplication.processEvents()
+        if i > 0:  # (the first tick after the initial paint may still repaint the whole view)
+            assert 1 <= view.candles.replay_count - replayed < 30  # not the ~120 visible bars

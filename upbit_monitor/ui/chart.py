@@ -113,9 +113,11 @@ class ChartView(QWidget):
         self.graphics = self.plots.widget
         self.candles = self.plots.candle_item
         self.volume = self.plots.volume_item
-        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.plots.price.scene().sigMouseMoved.connect(self._on_price_mouse_moved)
+        self.plots.volume.scene().sigMouseMoved.connect(self._on_volume_mouse_moved)
         self.plots.price.getViewBox().sigXRangeChanged.connect(self._maybe_load_older)
-        self.graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        for scene in (self.plots.price.scene(), self.plots.volume.scene()):
+            scene.sigMouseClicked.connect(self._on_mouse_clicked)
         self.graphics.setToolTip("wheel: zoom time · drag: pan · double-click: back to the newest bars")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -374,8 +376,14 @@ class ChartView(QWidget):
         else:
             self.readout.setText(" ")
 
-    def _on_mouse_moved(self, pos: QPointF) -> None:
-        point = self.plots.scene_to_data(pos)
+    def _on_price_mouse_moved(self, pos: QPointF) -> None:
+        self._mouse_moved(pos, in_volume=False)
+
+    def _on_volume_mouse_moved(self, pos: QPointF) -> None:
+        self._mouse_moved(pos, in_volume=True)
+
+    def _mouse_moved(self, pos: QPointF, in_volume: bool) -> None:
+        point = self.plots.scene_to_data(pos, in_volume)
         if point is None:
             self.hide_crosshair()
         else:

@@ -27,6 +27,8 @@ class BarItem(pg.GraphicsObject):  # type: ignore[misc]
         super().__init__()
         self.series = series
         self.render_count = 0
+        self.replay_count = 0  # bar pictures drawn by paint(), cached or not (tests, bench)
+        self._last_drawn: tuple[float, float] | None = None  # y extent of the newest bar's picture
         self._pictures: list[QPicture | None] = []
         self._bounds = QRectF()
         self._up = QColor(up)
@@ -51,8 +53,23 @@ class BarItem(pg.GraphicsObject):  # type: ignore[misc]
         else:
             self._pictures[applied.index] = None
         grown = self._compute_bounds(applied.index, applied.index + 1)
+        before = QRectF(self._bounds)
         self._set_bounds(self._bounds.united(grown) if not self._bounds.isNull() else grown)
-        self.update()
+        if applied.change is Change.INSERTED or self._bounds != before:
+            self.update()
+            return
+        # Repaint just this bar's slot, over the vertical span of its old and new drawing, so
+        # a live tick costs one bar (plus the bars crossing the moved last-price line) instead
+        # of a replay of every visible bar.
+        bar = self.series[applied.index]
+        low, high = self._y_extent(bar)
+        if applied.change is Change.UPDATED:
+            if applied.index == len(self.series) - 1 and self._last_drawn is not None:
+                low, high = min(low, self._last_drawn[0]), max(high, self._last_drawn[1])
+            else:  # an older bar changed: its old drawing is unknown, repaint the full column
+                low, high = self._bounds.top(), self._bounds.bottom()
+        half = self.series.unit_s / 2
+        self.update(QRectF(bar.t - half, low, 2 * half, max(high - low, 1e-12)))
 
     def set_colors(self, up: QColor, down: QColor) -> None:
         """New up/down colours: every picture is stale."""
@@ -82,11 +99,21 @@ class BarItem(pg.GraphicsObject):  # type: ignore[misc]
             self._pictures = [None] * len(self.series)
         exposed = option.exposedRect
         i0, i1 = self.series.index_range(exposed.left(), exposed.right())
+        # A thin horizontal strip (e.g. the last-price line moved) exposes every column:
+        # skip bars whose vertical extent misses it.
+        check_y = exposed.height() < self._bounds.height()
+        y0, y1 = exposed.top(), exposed.bottom()
+        series = self.series
         for i in range(i0, i1):
+            if check_y:
+                low, high = self._y_extent(series[i])
+                if high < y0 or low > y1:
+                    continue
             picture = self._pictures[i]
             if picture is None:
                 picture = self._render(i)
             painter.drawPicture(0, 0, picture)
+            self.replay_count += 1
 
     def _render(self, index: int) -> QPicture:
         picture = QPicture()
@@ -98,6 +125,8 @@ class BarItem(pg.GraphicsObject):  # type: ignore[misc]
             p.end()
         self._pictures[index] = picture
         self.render_count += 1
+        if index == len(self.series) - 1:
+            self._last_drawn = self._y_extent(bar)
         return picture
 
     # ---- per-kind drawing ------------------------------------------------------------------
@@ -105,6 +134,9 @@ class BarItem(pg.GraphicsObject):  # type: ignore[misc]
         raise NotImplementedError
 
     def _compute_bounds(self, i0: int, i1: int) -> QRectF:
+        raise NotImplementedError
+
+    def _y_extent(self, bar: Bar) -> tuple[float, float]:
         raise NotImplementedError
 
     def _half_width(self) -> float:
@@ -142,6 +174,10 @@ class CandleItem(BarItem):
         return QRectF(left, low, right - left, max(high - low, 1e-12))
 
 
+    def _y_extent(self, bar: Bar) -> tuple[float, float]:
+        return bar.low, bar.high
+
+
 class VolumeItem(BarItem):
     """Volume bars from zero, tinted with the candle's direction."""
 
@@ -166,3 +202,5 @@ class VolumeItem(BarItem):
         right = self.series[i1 - 1].t + half
         return QRectF(left, 0.0, right - left, max(ext[2], 1e-12))
 
+    def _y_extent(self, bar: Bar) -> tuple[float, float]:
+        return 0.0, bar.volume

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from upbit_monitor.ui.chart_axes import KstTimeAxis, PriceAxis, VolumeAxis, format_price
 from upbit_monitor.ui.chart_items import CandleItem, VolumeItem
@@ -28,15 +29,23 @@ class ChartPlots:
         self.series = series
         self.visible_bars = visible_bars
         self._up, self._down = QColor(up), QColor(down)
-        self.widget = pg.GraphicsLayoutWidget()
-        self.widget.ci.setContentsMargins(2, 2, 2, 2)
-        self.widget.ci.setSpacing(0)
+        # Two views, not one: Qt repaints the bounding rect of a view's dirty areas, so a live
+        # tick touching both panes (last bar, volume bar, last-price line) would otherwise replay
+        # every visible bar of both.
+        self.price_view = pg.GraphicsLayoutWidget()
+        self.volume_view = pg.GraphicsLayoutWidget()
+        self.price_view.ci.setContentsMargins(2, 2, 2, 1)  # 1 px: room for the pane separator
+        self.volume_view.ci.setContentsMargins(2, 0, 2, 2)
         price_axes = {"right": PriceAxis(), "bottom": KstTimeAxis()}
         volume_axes = {"right": VolumeAxis(), "bottom": KstTimeAxis()}
-        self.price = self.widget.addPlot(row=0, col=0, axisItems=price_axes)
-        self.volume = self.widget.addPlot(row=1, col=0, axisItems=volume_axes)
-        self.widget.ci.layout.setRowStretchFactor(0, 4)
-        self.widget.ci.layout.setRowStretchFactor(1, 1)
+        self.price = self.price_view.addPlot(row=0, col=0, axisItems=price_axes)
+        self.volume = self.volume_view.addPlot(row=0, col=0, axisItems=volume_axes)
+        self.widget = QWidget()
+        layout = QVBoxLayout(self.widget)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.price_view, 4)
+        layout.addWidget(self.volume_view, 1)
         for plot in (self.price, self.volume):
             plot.hideAxis("left")
             plot.showAxis("right")
@@ -48,7 +57,7 @@ class ChartPlots:
         self.price.getAxis("bottom").setStyle(showValues=False)
         self.price.getAxis("bottom").setHeight(0)
         self.volume.setXLink(self.price)
-        self.volume.setMaximumHeight(160)
+        self.volume_view.setMaximumHeight(170)
 
         self.candle_item = CandleItem(series, self._up, self._down)
         self.volume_item = VolumeItem(series, self._up, self._down)
@@ -219,18 +228,19 @@ class ChartPlots:
             text = QColor(theme.text if theme else "#ffffff")
             self.cross_tag.set(y, format_price(y), fill, text)
 
-    def scene_to_data(self, pos: QPointF) -> tuple[float, float | None] | None:
-        """Map a scene position to (x, price or None in the volume pane); None outside both plots."""
-        for plot in (self.price, self.volume):
-            if plot.sceneBoundingRect().contains(pos):
-                point = plot.getViewBox().mapSceneToView(pos)
-                return float(point.x()), (float(point.y()) if plot is self.price else None)
-        return None
+    def scene_to_data(self, pos: QPointF, in_volume: bool = False) -> tuple[float, float | None] | None:
+        """Map a position in the price (or volume) view's scene to (x, price or None); None outside."""
+        plot = self.volume if in_volume else self.price
+        if not plot.getViewBox().sceneBoundingRect().contains(pos):
+            return None
+        point = plot.getViewBox().mapSceneToView(pos)
+        return float(point.x()), (None if in_volume else float(point.y()))
 
     def apply_theme(self, theme: ChartTheme) -> None:
         """Background, grid, axes and crosshair colours."""
         self._theme = theme
-        self.widget.setBackground(theme.background)
+        for view in (self.price_view, self.volume_view):
+            view.setBackground(theme.background)
         axis_pen = pg.mkPen(theme.axis)
         for plot in (self.price, self.volume):
             plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
