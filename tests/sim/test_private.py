@@ -150,3 +150,11 @@ async def test_upbit_length_secret_accepted() -> None:
         async with client(sim.ws_private_url, additional_headers=headers) as ws:
             await ws.send("PING")
             assert await recv_obj(ws) == {"status": "UP"}
+
+
+async def test_demo_activity_produces_private_events() -> None:
+    async with Simulator(msg_rate=500, demo_orders_every_s=0.05) as sim:
+        async with client(sim.ws_private_url, additional_headers=auth(token())) as ws:
+            await ws.send(PRIVATE_SUB)
+            frames = await recv_until(ws, lambda o: o.get("type") == "myOrder" and o["state"] == "done")
+            assert any(f.get("type") == "myAsset" for f in frames)

@@ -22,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", type=float, default=200.0, help="market events per second (all markets)")
     p.add_argument("--markets", type=int, default=200, help="number of KRW markets")
     p.add_argument("--idle-timeout", type=float, default=120.0, help="idle close after N seconds")
+    p.add_argument("--demo-orders", type=float, default=0.0, metavar="SECONDS",
+                   help="the simulated account places a small order every N seconds (0 = off)")
     p.add_argument("--access-key", default=os.environ.get("UPBIT_SIM_ACCESS_KEY", DEMO_ACCESS_KEY))
     p.add_argument("--secret-key", default=None,
                    help="HMAC secret for private JWTs (default: $UPBIT_SIM_SECRET_KEY or the demo key)")
@@ -31,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
 async def _run(args: argparse.Namespace) -> None:
     secret = args.secret_key or os.environ.get("UPBIT_SIM_SECRET_KEY") or DEMO_SECRET_KEY
     config = SimConfig(seed=args.seed, host=args.host, msg_rate=args.rate, n_krw_markets=args.markets,
-                       idle_timeout_s=args.idle_timeout, access_key=args.access_key, secret_key=secret)
+                       idle_timeout_s=args.idle_timeout, access_key=args.access_key, secret_key=secret,
+                       demo_orders_every_s=args.demo_orders)
     async with Simulator(config=config, port=args.port, rest_port=args.rest_port) as sim:
         print(f"Upbit simulator (seed {args.seed}, {len(sim.model.markets)} markets, {args.rate:g} events/s)")
         print(f"  public WebSocket : {sim.ws_url}")

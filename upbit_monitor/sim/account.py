@@ -16,6 +16,7 @@ reaches that price. Amounts are ``Decimal``; the fee is 0.05% of the funds (Upbi
 
 from __future__ import annotations
 
+import random
 import time
 import uuid
 from collections.abc import Callable
@@ -136,6 +137,32 @@ class Account:
         now = int(time.time() * 1000)
         self._emit_order(order, now)
         self._emit_assets({cur}, now)
+
+    def demo_step(self, rng: random.Random, now_ms: int, *, max_age_ms: int = 30_000) -> None:
+        """One step of demo activity: cancel stale resting orders, then place one small order.
+
+        Alternates small market buys/sells and limit bids at the best bid (which fill when the
+        market sells into them), so a demo user sees myOrder/myAsset traffic without trading.
+        """
+        for order in list(self.orders.values()):
+            if order.state == "wait" and now_ms - order.created_ms > max_age_ms:
+                self.cancel_order(order.uuid)
+        code = rng.choice([c for c in ("KRW-BTC", "KRW-ETH", "KRW-XRP") if self.model.has(c)] or
+                          self.model.codes("KRW")[:1])
+        st = self.model.state(code)
+        base = code.partition("-")[2]
+        choice = rng.random()
+        try:
+            if choice < 0.4:
+                self.place_order(code, "bid", "price", price=rng.choice((5_000, 10_000, 20_000)))
+            elif choice < 0.7 and self.balance(base)[0] * Decimal(repr(st.price)) > 6_000:
+                volume = (Decimal(5_000) / Decimal(repr(st.price))).quantize(Decimal("0.00000001"))
+                self.place_order(code, "ask", "market", volume=volume)
+            else:
+                volume = (Decimal(10_000) / Decimal(repr(st.price))).quantize(Decimal("0.00000001"))
+                self.place_order(code, "bid", "limit", price=st.book.best_bid, volume=volume)
+        except SimulatorError:
+            pass  # e.g. out of KRW after a long demo: skip this step
 
     # -- matching --------------------------------------------------------------------------------
     def _try_taker(self, order: Order, now: int) -> None:

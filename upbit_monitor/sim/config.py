@@ -79,6 +79,8 @@ class SimConfig:
     # close 1008) or "http" (handshake refused with HTTP 401).
     auth_failure: str = "frame"
     reject_reused_nonce: bool = True
+    # Demo mode: the simulated account places a small order every N seconds (0 = never).
+    demo_orders_every_s: float = 0.0
     # --- REST -------------------------------------------------------------------------------------
     rest_rate_per_s: int = 10  # per group; 0 disables
     # After this many 429 answers within 10 s the client is blocked with 418 for rest_ban_s.

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import random
+import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
@@ -52,6 +54,7 @@ class Simulator:
         # Taker fills print public trades: send their trade/ticker/orderbook messages too.
         self.account.on_public_trade = lambda tick: self.feed.dispatch(TRADE, tick.code, tick.timestamp_ms)
         self._requested_port = port
+        self._demo_handle: asyncio.TimerHandle | None = None
         self._requested_rest_port = rest_port
         self.rest_port = 0
         self.port = 0
@@ -65,11 +68,24 @@ class Simulator:
         self.port = await self.ws.start(self._requested_port)
         self.rest_port = await self.rest.start(self._requested_rest_port)
         self.feed.start()
+        if self.config.demo_orders_every_s > 0:
+            self._schedule_demo(asyncio.get_running_loop(), random.Random(f"demo-{self.config.seed}"))
         return self
+
+    def _schedule_demo(self, loop: asyncio.AbstractEventLoop, rng: random.Random) -> None:
+        # A call_later chain (qasync-safe, see Feed.start) driving the account's demo activity.
+        def step() -> None:
+            self.account.demo_step(rng, int(time.time() * 1000))
+            self._schedule_demo(loop, rng)
+
+        self._demo_handle = loop.call_later(self.config.demo_orders_every_s, step)
 
     async def stop(self) -> None:
         """Stop everything; open connections are dropped."""
         self.feed.stop()
+        if self._demo_handle is not None:
+            self._demo_handle.cancel()
+            self._demo_handle = None
         await self.ws.shutdown()
         await self.rest.stop()
 
