@@ -103,6 +103,12 @@ class SimProcess:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(10)
+        self._close_pipes()
+
+    def _close_pipes(self) -> None:
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                pipe.close()
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL if it lingers."""
@@ -112,6 +118,7 @@ class SimProcess:
                 self.proc.wait(5)
             except subprocess.TimeoutExpired:
                 self.kill()
+        self._close_pipes()
 
 
 async def start_sim(*, port: int = 0, msg_rate: float = 300.0, seed: int = 1, bursty: bool = True,
@@ -122,7 +129,8 @@ async def start_sim(*, port: int = 0, msg_rate: float = 300.0, seed: int = 1, bu
     if not bursty:
         cmd.append("--steady")
     # A plain Popen (not asyncio subprocesses): qasync loops have no child watcher.
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)  # noqa: ASYNC220
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,  # noqa: ASYNC220
+                            cwd=ROOT)
     assert proc.stdout is not None
     line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), timeout_s)
     if not line.startswith("READY"):

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -25,6 +26,13 @@ async def serve(port: int, msg_rate: float, seed: int, bursty: bool) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+
+    def wait_parent() -> None:
+        # The parent holds our stdin open: EOF means it exited (even if killed), so do we.
+        sys.stdin.read()
+        loop.call_soon_threadsafe(stop.set)
+
+    threading.Thread(target=wait_parent, daemon=True).start()
     # Benchmarks reconnect and resubscribe quickly: no connection/request limits on the server
     # side (the client still paces itself by Upbit's documented limits).
     async with Simulator(port=port, msg_rate=msg_rate, seed=seed, bursty=bursty,
