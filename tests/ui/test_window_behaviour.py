@@ -184,3 +184,20 @@ async def test_market_list_load_retries_with_a_notice(qtbot, monkeypatch):
     assert await asyncio.wait_for(loaded, 5) == len(MARKETS)
     assert not cl.placeholder.isVisibleTo(cl)
     assert calls == 2 and "network is unreachable" in notices[0]
+
+
+def test_stale_pool_book_is_not_shown_after_a_switch(qtbot):
+    """A book left in the pool from an earlier visit is old: wait for a fresh version."""
+    from upbit_monitor.ui.orderbook_view import OrderbookView
+
+    src = _source()  # the pool already holds a KRW-ETH book
+    view = OrderbookView(src, Palette())
+    qtbot.addWidget(view)
+    view.set_code("KRW-ETH")
+    view.refresh()
+    assert view.model.book is None
+    src.put_book(book("KRW-ETH", 4_600_000, tick=1000))  # the snapshot our request brings
+    view.refresh()
+    assert view.model.book is not None and view.model.book.orderbook_units[0].bid_price == 4_600_000
+    assert [c[0] for c in src.calls] == ["register"]  # one registration, specs for ETH
+    assert {s.type for s in src.calls[0][2]} == {"orderbook", "trade"}

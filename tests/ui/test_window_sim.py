@@ -8,6 +8,7 @@ qasync loop keeps running Qt and the sockets.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import subprocess
 import sys
@@ -118,6 +119,11 @@ async def test_coin_click_sends_one_merged_request_and_shows_new_coin(qtbot, sim
     await until(lambda: win.orderbook.tape_model.rowCount() > 0, what="ETH trades")
     assert {t.code for t in win.orderbook.tape_model.trades()} == {"KRW-ETH"}
     assert win.windowTitle().endswith("(KRW-ETH)")
+    # The status panel shows every field of the manager's ConnectionMetrics, live.
+    win.status_panel.refresh()
+    snap = mgr.metrics()["upbit-public"]
+    assert set(win.status_panel.metrics_model.field_names()) == {f.name for f in dataclasses.fields(snap)}
+    assert win.status_panel.metrics_model.value("upbit-public", "msgs_total") > 0
 
 
 @pytest.mark.asyncio
