@@ -49,7 +49,7 @@ async def test_live_candles_timeframe_switch_and_unregister(qtbot):
             host.show()
             view.set_code("KRW-BTC")
             await wait_until(lambda: len(view.series) >= 1)
-            assert view.readout.text().strip()
+            assert view.readout_plain.strip()
             assert mgr.subscriptions().as_dict() == {"candle.1m": ["KRW-BTC"]}
 
             view.set_timeframe(5)

@@ -188,14 +188,14 @@ def test_crosshair_readout(qtbot):
     view.set_candles(candles)
     x = (END + timedelta(minutes=1)).timestamp() + 10
     view.move_crosshair(x, 101_000_000)
-    assert view.readout.text() == (
+    assert view.readout_plain == (
         "11-23 21:01  O 100,500,000  H 102,000,000  L 100,400,000  C 101,505,000  +1.00%  V 0.2500"
     )
     assert view.plots.cross_tag.text == "101,000,000"
     view.hide_crosshair()
-    assert view.readout.text().startswith("11-23 21:01")
+    assert view.readout_plain.startswith("11-23 21:01")
     view.move_crosshair(END.timestamp() - 3600, None)  # no bar there
-    assert view.readout.text().strip() == ""
+    assert view.readout_plain.strip() == ""
 
 
 def test_mouse_move_moves_crosshair(qtbot):
@@ -207,7 +207,7 @@ def test_mouse_move_moves_crosshair(qtbot):
     scene_pos = vb.mapViewToScene(QPointF(bar.t, bar.close))
     view.plots.price.scene().sigMouseMoved.emit(scene_pos)
     assert view.plots.vlines[0].isVisible()
-    assert view.readout.text() == view.readout_for(bar.t)
+    assert view.readout_plain == view.readout_for(bar.t)
 
 
 def test_renders_to_png(qtbot, tmp_path):

@@ -17,22 +17,20 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QEvent, QPointF, QTimer, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from upbit_monitor.errors import UpbitMonitorError
 from upbit_monitor.protocol.events import Candle
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 from upbit_monitor.ui.chart_plots import ChartPlots
 from upbit_monitor.ui.chart_series import BarSeries, Change, bar_from_candle
-from upbit_monitor.ui.chart_theme import DARK, DEFAULT_DOWN, DEFAULT_UP, LIGHT, readout_text
+from upbit_monitor.ui.chart_source import ChartSource
+from upbit_monitor.ui.chart_theme import DARK, DEFAULT_DOWN, DEFAULT_UP, LIGHT, readout_html, readout_text
 from upbit_monitor.ui.chart_toolbar import TIMEFRAME_LABELS, ChartToolbar
 
 if TYPE_CHECKING:  # the UI never needs the storage stack imported just for a type
@@ -40,26 +38,7 @@ if TYPE_CHECKING:  # the UI never needs the storage stack imported just for a ty
 
 log = logging.getLogger(__name__)
 
-
-
-class ChartSource(Protocol):
-    """The part of GlobalWebSocketManager the chart uses."""
-
-    def register(self, component: object, specs: Sequence[SubscriptionSpec]) -> None:
-        """Register a component with its subscriptions."""
-        ...
-
-    def update(self, component: object, specs: Sequence[SubscriptionSpec]) -> None:
-        """Replace a registered component's subscriptions."""
-        ...
-
-    def latest_candle(self, code: str, type: str) -> Candle | None:
-        """Newest candle of ``type`` for ``code``."""
-        ...
-
-    def version(self, type: str, code: str) -> int:
-        """Counter that moves whenever a new event of (type, code) was stored."""
-        ...
+__all__ = ["ChartSource", "ChartView"]
 
 
 class ChartView(QWidget):
@@ -103,6 +82,7 @@ class ChartView(QWidget):
         self._hover_index: int | None = None
         self._up, self._down = QColor(DEFAULT_UP), QColor(DEFAULT_DOWN)
         self._theme = DARK
+        self.readout_plain = ""  # the readout without markup (tests, copy)
         self.series = BarSeries(60)
 
         self.toolbar = ChartToolbar(self, self._unit)
@@ -173,11 +153,13 @@ class ChartView(QWidget):
         """Colours of rising and falling bars (default red up / blue down)."""
         self._up, self._down = QColor(up), QColor(down)
         self.plots.set_colors(self._up, self._down)
+        self._refresh_readout()
 
     def set_dark(self, dark: bool) -> None:
         """Dark (default) or light chart surface."""
         self._theme = DARK if dark else LIGHT
         self.plots.apply_theme(self._theme)
+        self._refresh_readout()
 
     def set_candles(self, candles: Sequence[Candle]) -> None:
         """Replace the series with ``candles`` (demo data, tests; history uses the same path)."""
@@ -202,7 +184,7 @@ class ChartView(QWidget):
         """Put the crosshair at data coordinates (the mouse handler uses it; tests may too)."""
         self.plots.place_crosshair(x, y)
         self._hover_index = self.series.nearest(x)
-        self.readout.setText(self.readout_for(x) or " ")
+        self._set_readout(self._hover_index)
 
     def hide_crosshair(self) -> None:
         """Hide the crosshair; the readout returns to the newest bar."""
@@ -371,10 +353,24 @@ class ChartView(QWidget):
             self._show_last_readout()
 
     def _show_last_readout(self) -> None:
-        if len(self.series):
-            self.readout.setText(self.readout_for(self.series[-1].t))
+        self._set_readout(len(self.series) - 1 if len(self.series) else None)
+
+    def _refresh_readout(self) -> None:
+        if self._hover_index is not None and self._hover_index < len(self.series):
+            self._set_readout(self._hover_index)
         else:
+            self._show_last_readout()
+
+    def _set_readout(self, index: int | None) -> None:
+        """Plain text kept in :attr:`readout_plain`; the label shows it coloured (values by direction)."""
+        if index is None:
+            self.readout_plain = ""
             self.readout.setText(" ")
+            return
+        bar = self.series[index]
+        prev_close = self.series[index - 1].close if index > 0 else None
+        self.readout_plain = readout_text(bar, prev_close)
+        self.readout.setText(readout_html(bar, prev_close, self._up, self._down, self._theme.axis))
 
     def _on_price_mouse_moved(self, pos: QPointF) -> None:
         self._mouse_moved(pos, in_volume=False)

@@ -63,3 +63,26 @@ def readout_text(bar: Bar, prev_close: float | None) -> str:
         parts.append(f"{(bar.close - base) / base * 100:+.2f}%")
     parts.append(f"V {format_volume(bar.volume)}")
     return "  ".join(parts)
+
+
+def readout_html(bar: Bar, prev_close: float | None, up: QColor, down: QColor, muted: str) -> str:
+    """The readout as rich text: labels muted, prices in the bar's colour, change by its sign."""
+    price_colour = (up if bar.close >= bar.open else down).name()
+
+    def field(label: str, value: str, colour: str) -> str:
+        return f'<span style="color:{muted}">{label}</span> <span style="color:{colour}">{value}</span>'
+
+    parts = [
+        f'<span style="color:{muted}">{format_kst(bar.t, short=True)}</span>',
+        field("O", format_price(bar.open), price_colour),
+        field("H", format_price(bar.high), price_colour),
+        field("L", format_price(bar.low), price_colour),
+        field("C", format_price(bar.close), price_colour),
+    ]
+    base = prev_close if prev_close else bar.open
+    if base:
+        change = (bar.close - base) / base * 100
+        colour = up.name() if change > 0 else down.name() if change < 0 else muted
+        parts.append(f'<span style="color:{colour}">{change:+.2f}%</span>')
+    parts.append(field("V", format_volume(bar.volume), muted))
+    return "&nbsp;&nbsp;".join(parts)

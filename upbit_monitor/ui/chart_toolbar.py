@@ -37,6 +37,7 @@ class ChartToolbar:
         self.readout = QLabel(" ", parent)
         self.readout.setObjectName("ChartReadout")
         self.readout.setContentsMargins(8, 0, 8, 0)
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # Long texts must not force a minimum width on the dock: clip instead.
         self.readout.setMinimumWidth(1)

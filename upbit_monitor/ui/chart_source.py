@@ -1,0 +1,29 @@
+"""What the chart needs from the GlobalWebSocketManager (a structural type, so tests can fake it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from upbit_monitor.protocol.events import Candle
+from upbit_monitor.protocol.subscriptions import SubscriptionSpec
+
+
+class ChartSource(Protocol):
+    """The part of GlobalWebSocketManager the chart uses."""
+
+    def register(self, component: object, specs: Sequence[SubscriptionSpec]) -> None:
+        """Register a component with its subscriptions."""
+        ...
+
+    def update(self, component: object, specs: Sequence[SubscriptionSpec]) -> None:
+        """Replace a registered component's subscriptions."""
+        ...
+
+    def latest_candle(self, code: str, type: str) -> Candle | None:
+        """Newest candle of ``type`` for ``code``."""
+        ...
+
+    def version(self, type: str, code: str) -> int:
+        """Counter that moves whenever a new event of (type, code) was stored."""
+        ...
