@@ -183,7 +183,7 @@ def main() -> None:
     """Run the soak and print the Markdown tables."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--scale", type=float, default=1.0, help="fraction of the full quotas")
-    ap.add_argument("--rate", type=float, default=8000.0, help="simulator market msgs/s")
+    ap.add_argument("--rate", type=float, default=5000.0, help="simulator market msgs/s")
     args = ap.parse_args()
     r = run_qt(lambda: soak(args.scale, args.rate))
     assert isinstance(r, dict)
