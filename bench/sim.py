@@ -39,9 +39,11 @@ asyncio.run(main(sys.argv[1], float(sys.argv[2]), sys.argv[3]))
 """
 
 
-async def run(rate: float, clients: int, seconds: float) -> tuple[float, float, float, float]:
+async def run(
+    rate: float, clients: int, seconds: float, compression: bool
+) -> tuple[float, float, float, float]:
     """(events/s generated, frames/s received per client, server CPU %, worst loop lag in s)."""
-    async with Simulator(msg_rate=rate, bursty=False, connect_rate_per_s=0) as sim:
+    async with Simulator(msg_rate=rate, bursty=False, connect_rate_per_s=0, compression=compression) as sim:
         codes = ",".join(sim.model.codes("KRW"))
         procs = [
             await asyncio.create_subprocess_exec(
@@ -65,11 +67,14 @@ async def run(rate: float, clients: int, seconds: float) -> tuple[float, float, 
 
 
 async def main(seconds: float) -> None:
-    header = ('rate', 'clients', 'events/s', 'recv/s/client', 'server CPU %', 'max lag s')
-    print("{:>7} {:>7} {:>9} {:>14} {:>12} {:>9}".format(*header))
-    for rate, clients in [(200, 1), (2_000, 1), (10_000, 1), (20_000, 1), (5_000, 3)]:
-        events, per_client, cpu, lag = await run(rate, clients, seconds)
-        print(f"{rate:>7} {clients:>7} {events:>9.0f} {per_client:>14.0f} {cpu:>12.0f} {lag:>9.3f}")
+    header = ("rate", "clients", "deflate", "events/s", "recv/s/client", "server CPU %", "max lag s")
+    print("{:>7} {:>7} {:>7} {:>9} {:>14} {:>12} {:>9}".format(*header))
+    cases = [(200, 1, True), (2_000, 1, True), (10_000, 1, True), (10_000, 1, False), (20_000, 1, False),
+             (5_000, 3, True)]
+    for rate, clients, deflate in cases:
+        events, per_client, cpu, lag = await run(rate, clients, seconds, deflate)
+        row = (rate, clients, str(deflate), f"{events:.0f}", f"{per_client:.0f}", f"{cpu:.0f}", f"{lag:.3f}")
+        print("{:>7} {:>7} {:>7} {:>9} {:>14} {:>12} {:>9}".format(*row))
 
 
 if __name__ == "__main__":

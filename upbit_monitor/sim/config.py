@@ -87,6 +87,8 @@ class SimConfig:
     rest_ban_after: int = 50
     rest_ban_s: float = 5.0
     # --- sending --------------------------------------------------------------------------------
+    # permessage-deflate when the client offers it (Upbit supports it; section 4).
+    compression: bool = True
     # A client that does not read: once this many frames wait, the connection is dropped (1008).
     max_queued_frames: int = 200_000
 

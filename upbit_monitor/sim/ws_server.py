@@ -95,7 +95,7 @@ class WsServer:
             process_request=self._process_request,
             create_connection=SimConnection,
             ping_interval=None,  # Upbit does not ping clients; it only answers their pings
-            compression="deflate",  # permessage-deflate when the client offers it (section 4)
+            compression="deflate" if self.config.compression else None,
             max_size=1 << 20,
             close_timeout=1.0,
         )
