@@ -20,6 +20,7 @@ from upbit_monitor.ui.chart_theme import ChartTheme
 
 # Width of both right axes: equal widths keep the two x axes aligned bar for bar.
 _AXIS_WIDTH = 84
+_MAX_VISIBLE_BARS = 1000
 
 
 class ChartPlots:
@@ -174,7 +175,11 @@ class ChartPlots:
             return
         unit_s = self.series.unit_s
         self.price.getViewBox().setLimits(
-            xMin=self.series[0].t - 20 * unit_s, xMax=self.series[-1].t + 60 * unit_s, minXRange=10 * unit_s
+            xMin=self.series[0].t - 20 * unit_s,
+            xMax=self.series[-1].t + 60 * unit_s,
+            minXRange=10 * unit_s,
+            # Zoomed out further, candles are sub-pixel and every frame replays thousands of bars.
+            maxXRange=max(_MAX_VISIBLE_BARS, 2 * self.visible_bars) * unit_s,
         )
 
     def fit_y(self) -> None:
