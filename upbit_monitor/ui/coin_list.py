@@ -43,6 +43,7 @@ QUOTES = ("KRW", "BTC", "USDT")
 # Seconds between catalogue load attempts when REST fails (no network, 429...).
 RETRY_DELAYS = (2.0, 5.0, 10.0, 30.0)
 LIST_HZ = 10.0
+NAME_MIN = 120
 
 
 class CoinList(QWidget):
@@ -109,9 +110,9 @@ class CoinList(QWidget):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)
         for col, width in ((Col.FAV, 24), (Col.NAME, 128), (Col.CODE, 84), (Col.PRICE, 108),
-                           (Col.CHANGE, 68), (Col.VALUE, 80), (Col.WARN, 46)):
+                           (Col.CHANGE, 68), (Col.VALUE, 88), (Col.WARN, 46)):
             self.table.setColumnWidth(col, width)
         header.setMinimumSectionSize(24)
         # The code shows under the name and the warning badge beside it, so their own columns
@@ -123,6 +124,11 @@ class CoinList(QWidget):
         self.table.clicked.connect(self._on_table_clicked)
         self.table.activated.connect(self._on_table_activated)
         self.table.installEventFilter(self)
+        # The name column takes whatever width the others leave, but never less than NAME_MIN
+        # (other features may add columns; a plain Stretch section would shrink to nothing).
+        self.table.viewport().installEventFilter(self)
+        header.sectionResized.connect(self._on_section_resized)
+        header.sectionCountChanged.connect(lambda *_: self._fit_name_column())
 
         # Shown while there is no catalogue (loading, or REST failing and retrying).
         self.placeholder = QLabel("Loading markets…", self)
@@ -277,16 +283,34 @@ class CoinList(QWidget):
             act = menu.addAction(str(model.headerData(col, Qt.Orientation.Horizontal)))
             act.setCheckable(True)
             act.setChecked(not self.table.isColumnHidden(col))
-            act.toggled.connect(lambda on, c=col: self.table.setColumnHidden(c, not on))
+            act.toggled.connect(lambda on, c=col: self._show_column(c, on))
         menu.popup(self.table.horizontalHeader().mapToGlobal(pos))
+
+    def _show_column(self, col: int, on: bool) -> None:
+        self.table.setColumnHidden(col, not on)
+        self._fit_name_column()
 
     def focus_search(self) -> None:
         """Move the keyboard focus to the search box."""
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
+    def _on_section_resized(self, index: int, _old: int, _new: int) -> None:
+        if index != Col.NAME:
+            self._fit_name_column()
+
+    def _fit_name_column(self) -> None:
+        header = self.table.horizontalHeader()
+        visible = (i for i in range(header.count()) if i != Col.NAME and not header.isSectionHidden(i))
+        others = sum(header.sectionSize(i) for i in visible)
+        width = max(NAME_MIN, self.table.viewport().width() - others)
+        if header.sectionSize(Col.NAME) != width:
+            header.resizeSection(Col.NAME, width)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Search box: Esc clears, Down/Enter jump to the list. Table: Space toggles the star."""
+        if event.type() == QEvent.Type.Resize and watched is self.table.viewport():
+            self._fit_name_column()
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             key = event.key()
             if watched is self.search:
