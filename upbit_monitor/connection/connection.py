@@ -52,6 +52,9 @@ EventSink = Callable[[str, Sequence[Any], int], None]
 StateSink = Callable[[StateChange], None]
 
 _MAX_FRAME = 4 * 1024 * 1024  # an all-KRW-markets orderbook snapshot list stays far below this
+# Frames websockets buffers before it stops reading the socket. A deep queue rides out bursts and
+# avoids pause/resume cycles of the transport, which are slow on a qasync loop.
+_MAX_QUEUE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +218,7 @@ class Connection:
                 ping_interval=self.connector.keepalive.ping_interval_s,
                 ping_timeout=self.connector.keepalive.ping_timeout_s,
                 max_size=_MAX_FRAME,
-                max_queue=256,
+                max_queue=_MAX_QUEUE,
             )
         except InvalidStatus as exc:
             status = exc.response.status_code
