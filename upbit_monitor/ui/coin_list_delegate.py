@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from upbit_monitor.ui.coin_list_model import CoinListModel, Col
+from upbit_monitor.ui.coin_list_model import N_COLS, CoinListModel, Col
 from upbit_monitor.ui.theme import Palette
 
 Index = QModelIndex | QPersistentModelIndex
@@ -54,7 +54,7 @@ class CoinListDelegate(QStyledItemDelegate):
         while isinstance(model, QAbstractProxyModel):
             src = model.mapToSource(src)
             model = src.model()
-        if model is not self._model or not src.isValid() or not 0 <= src.column() < len(Col):
+        if model is not self._model or not src.isValid() or not 0 <= src.column() < N_COLS:
             super().paint(painter, option, index)
             return
         row, col = src.row(), src.column()

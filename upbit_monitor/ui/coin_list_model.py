@@ -55,6 +55,8 @@ class Col(IntEnum):
     WARN = 6
 
 
+N_COLS = len(Col)  # a constant: len() of an Enum is a slow call, and Qt asks columnCount() a lot
+
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 _CENTER = int(Qt.AlignmentFlag.AlignCenter)
@@ -185,7 +187,7 @@ class CoinListModel(QAbstractTableModel):
     def repaint_all(self) -> None:
         """Re-emit every cell (after a colour-scheme or unit switch)."""
         if self._markets:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._markets) - 1, len(Col) - 1))
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._markets) - 1, N_COLS - 1))
 
     # -- favourites ------------------------------------------------------------------------
     def favourites(self) -> set[str]:
@@ -208,7 +210,7 @@ class CoinListModel(QAbstractTableModel):
         self.key_version += 1
         row = self._row_of.get(code)
         if row is not None:
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(Col) - 1))
+            self.dataChanged.emit(self.index(row, 0), self.index(row, N_COLS - 1))
         self.favourites_changed.emit()
         return code in self._favourites
 
@@ -219,18 +221,18 @@ class CoinListModel(QAbstractTableModel):
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         """Number of columns."""
-        return 0 if parent.isValid() else len(Col)
+        return 0 if parent.isValid() else N_COLS
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         """Column titles and tooltips."""
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Col):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < N_COLS:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[Col(section)]
+            return HEADERS[section]  # type: ignore[index]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return HEADER_TIPS[Col(section)]
+            return HEADER_TIPS[section]  # type: ignore[index]
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:

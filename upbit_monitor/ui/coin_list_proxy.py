@@ -25,6 +25,7 @@ class CoinFilterProxy(QSortFilterProxyModel):
         self._needle = ""
         self._keys: list[tuple[bool, Any, str]] | None = None
         self._keys_at: tuple[object, int] = (None, -1)
+        self._ascending = True
         self.setSortRole(SORT_ROLE)
         # Re-sort/re-filter as tickers change, so "sort by change %" stays true while prices move.
         self.setDynamicSortFilter(True)
@@ -76,12 +77,18 @@ class CoinFilterProxy(QSortFilterProxyModel):
             self._keys_at = (version, col)
         return self._keys
 
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Remember the order as a bool: lessThan runs ~1,500 times per re-sort and sortOrder()
+        converts a Qt enum on every call."""
+        self._ascending = order == Qt.SortOrder.AscendingOrder
+        super().sort(column, order)
+
     def lessThan(self, left: Index, right: Index) -> bool:
         """Favourites first (whatever the order), then by the column's sort key, then by code."""
         keys = self._keys_for(left.column())
         lf, a, ca = keys[left.row()]
         rf, b, cb = keys[right.row()]
-        ascending = self.sortOrder() == Qt.SortOrder.AscendingOrder
+        ascending = self._ascending
         if lf != rf:
             # Qt reverses the comparison for a descending sort, so the pinned side flips with it.
             return lf if ascending else rf

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt
-from PySide6.QtGui import QFont, QPainter, QPen
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF
+from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from upbit_monitor.ui.orderbook_model import ObCol, OrderbookModel
@@ -57,9 +57,11 @@ class DepthBarDelegate(QStyledItemDelegate):
             painter.drawText(rect.adjusted(5, 0, -5, 0), c.align, c.text)
             painter.restore()
         if c.flash:
-            # An outline, not a fill: the changed size stays readable while it flashes.
-            painter.save()
-            painter.setPen(QPen(self._palette.flash, 1.0))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRect(rect.adjusted(0.5, 1.5, -1.5, -1.5))
-            painter.restore()
+            # An outline, not a fill: the changed size stays readable while it flashes. Four
+            # 1 px fills: a stroked drawRect costs ~0.5 ms per cell in the raster engine.
+            r = option.rect.adjusted(0, 1, -1, -2)
+            colour = self._palette.flash
+            painter.fillRect(r.left(), r.top(), r.width(), 1, colour)
+            painter.fillRect(r.left(), r.bottom(), r.width(), 1, colour)
+            painter.fillRect(r.left(), r.top(), 1, r.height(), colour)
+            painter.fillRect(r.right(), r.top(), 1, r.height(), colour)

@@ -49,6 +49,8 @@ class ObCol(IntEnum):
     BID_SIZE = 3
 
 
+N_OBCOLS = len(ObCol)  # constant: Enum len() is slow and Qt calls columnCount() often
+
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 _ALIGN = (_RIGHT, int(Qt.AlignmentFlag.AlignCenter), _RIGHT, _LEFT)  # per ObCol
@@ -139,7 +141,7 @@ class OrderbookModel(QAbstractTableModel):
         # Repaint only the rows between the first and last level that changed (plus flashes).
         changed = [r for r in range(2 * self._depth) if before[r] != self.level(r)]
         if changed:
-            self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), len(ObCol) - 1))
+            self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), N_OBCOLS - 1))
 
     def expire_flashes(self, now: float | None = None) -> bool:
         """Drop finished flashes; True (and a repaint) when any ended."""
@@ -164,7 +166,7 @@ class OrderbookModel(QAbstractTableModel):
 
     def _emit_all(self) -> None:
         if self.rowCount():
-            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(ObCol) - 1))
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, N_OBCOLS - 1))
 
     # -- level access ---------------------------------------------------------------------
     def level(self, row: int) -> tuple[str, float, float] | None:
@@ -189,7 +191,7 @@ class OrderbookModel(QAbstractTableModel):
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         """Four columns."""
-        return 0 if parent.isValid() else len(ObCol)
+        return 0 if parent.isValid() else N_OBCOLS
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -198,7 +200,7 @@ class OrderbookModel(QAbstractTableModel):
         if (
             role == Qt.ItemDataRole.DisplayRole
             and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(ObCol)
+            and 0 <= section < N_OBCOLS
         ):
             return OB_HEADERS[ObCol(section)]
         return None

@@ -31,6 +31,8 @@ class TapeCol(IntEnum):
     SIDE = 3
 
 
+N_TAPECOLS = len(TapeCol)  # constant: Enum len() is slow and Qt calls columnCount() often
+
 TAPE_HEADERS = {
     TapeCol.TIME: "Time (KST)",
     TapeCol.PRICE: "Price",
@@ -97,7 +99,7 @@ class TradeTapeModel(QAbstractTableModel):
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         """Four columns."""
-        return 0 if parent.isValid() else len(TapeCol)
+        return 0 if parent.isValid() else N_TAPECOLS
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -106,7 +108,7 @@ class TradeTapeModel(QAbstractTableModel):
         if (
             role == Qt.ItemDataRole.DisplayRole
             and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(TapeCol)
+            and 0 <= section < N_TAPECOLS
         ):
             return TAPE_HEADERS[TapeCol(section)]
         return None
@@ -120,7 +122,7 @@ class TradeTapeModel(QAbstractTableModel):
         if not index.isValid() or not 0 <= index.row() < len(self._trades):
             return None
         t = self._trades[index.row()]
-        col = TapeCol(index.column())
+        col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if col == TapeCol.TIME:
                 return format_time_kst(t.trade_timestamp)
