@@ -12,6 +12,8 @@ measured here. For each loop kind (plain asyncio, and qasync as the app runs it)
   the simulator offers ``--rate`` msgs/s; for ``--seconds`` we count frames received, events
   routed into the data pool, and the CPU of this process.
 * **loop lag** meanwhile: a task sleeping 10 ms in a loop records how late it wakes up (p50/p99).
+* **direct (no socket)**: the recorded frames pushed through parse -> route -> pool in a tight
+  loop: the client's ceiling without socket I/O (the loop is blocked meanwhile: no lag figure).
 * **replay**: the Python simulator cannot generate 10,000 msgs/s on a shared 2-core box, so the
   frames it sent in the load phase are recorded and replayed by a minimal websockets server at
   exactly ``--rate`` frames/s; this row is the client's throughput at the target rate.
@@ -149,6 +151,23 @@ async def run(rate: float, seconds: float, frames_file: Path) -> dict[str, dict[
         res["snap_max_ms"] = max(latencies) * 1000
         res["sim_cpu_pct"] = 100 * proc_cpu_s(sim.proc.pid) / max(1e-9, time.time() - sim.ready_at)
         out["simulator"] = res
+        # -- the same frames pushed straight into parse + route + pool, no socket: the ceiling --
+        capturing[0] = False
+        conn = mgr.connection("upbit-public")
+        sink = mgr._on_events
+        routed0 = mgr._router.stats("upbit-public").events
+        cpu0, t0 = process_cpu(), time.perf_counter()
+        for frame in captured:
+            sink("upbit-public", parse(frame, conn.epoch), conn.epoch)
+        wall = time.perf_counter() - t0
+        cpu = process_cpu() - cpu0
+        n = len(captured)
+        out["direct (no socket)"] = {
+            "msgs_s": n / wall, "mb_s": sum(map(len, captured)) / wall / 1e6,
+            "events_s": (mgr._router.stats("upbit-public").events - routed0) / wall,
+            "cpu_pct": 100 * cpu / wall, "lag_p50_ms": float("nan"), "lag_p99_ms": float("nan"),
+            "reconnects": 0.0, "parse_errors": 0.0, "sim_cpu_pct": 0.0,
+        }
     finally:
         await mgr.shutdown()
         sim.stop()
@@ -222,6 +241,10 @@ async def serve_replay(path: Path, rate: float) -> None:
         await asyncio.Future()
 
 
+def _ms(value: float) -> str:
+    return "-" if value != value else f"{value:.1f}"  # NaN: not measured
+
+
 def main() -> None:
     """Parse flags, run on each loop kind, print the table."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -247,10 +270,11 @@ def main() -> None:
             for source, r in res.items():
                 snap = f"{r['snap_p50_ms']:.1f} / {r['snap_max_ms']:.1f}" if "snap_p50_ms" in r else "-"
                 rows.append([
-                    kind, source, f"{args.rate:,.0f}", f"{r['sim_cpu_pct']:.0f}%", f"{r['msgs_s']:,.0f}",
+                    kind, source, f"{args.rate:,.0f}" if r["sim_cpu_pct"] else "-",
+                    f"{r['sim_cpu_pct']:.0f}%" if r["sim_cpu_pct"] else "-", f"{r['msgs_s']:,.0f}",
                     f"{r['mb_s']:.1f}", f"{r['events_s']:,.0f}", f"{r['cpu_pct']:.0f}%",
                     f"{r['cpu_pct'] * 1e4 / max(r['msgs_s'], 1.0):.0f}",
-                    f"{r['lag_p50_ms']:.1f}", f"{r['lag_p99_ms']:.1f}", snap, f"{r['reconnects']:.0f}",
+                    _ms(r["lag_p50_ms"]), _ms(r["lag_p99_ms"]), snap, f"{r['reconnects']:.0f}",
                 ])
     print(header("bench/manager.py", f"server in its own process, {args.seconds:g} s per row"))
     print()

@@ -169,6 +169,10 @@ async def test_handshake_401_is_key_problem() -> None:
             await wait_until(lambda: states and states[-1].state is ConnState.KEY_PROBLEM)
             assert "401" in states[-1].reason
             assert not mgr.connection(PUBLIC).running  # gave up: no retry loop against a bad key
+            # New keys (here: the server accepts again) -> start() resumes the stopped connection.
+            sim.faults.accept_handshakes()
+            mgr.connection(PUBLIC).start()
+            await wait_until(lambda: mgr.metrics()[PUBLIC].state is ConnState.CONNECTED)
         finally:
             sim.faults.accept_handshakes()
             await mgr.shutdown()

@@ -141,11 +141,12 @@ class Connection:
         return self._task is not None and not self._task.done()
 
     def start(self) -> None:
-        """Start connecting (idempotent). Must be called on the running event loop."""
+        """Start connecting (idempotent; also restarts after FAILED / KEY_PROBLEM). Call on the loop."""
         if self._closing:
             raise ConnectionFailure(f"{self.name}: connection is closed")
         if self.running:
             return
+        self._fatal_pending = None  # a restart after FAILED/KEY_PROBLEM starts afresh
         self._task = asyncio.get_running_loop().create_task(
             self._supervise(), name=f"upbit-monitor:{self.name}:supervisor"
         )
