@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+import gc
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
+
+import pytest
 
 from tests.private.helpers import ACCESS, SECRET, MemoryKeyring
 from upbit_monitor.config import Settings
@@ -14,6 +17,18 @@ from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.protocol.auth import Credentials
 from upbit_monitor.sim.server import Simulator
 from upbit_monitor.ui.private_feed import PrivateFeed, PrivateState, PrivateStatus
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread() -> Iterator[None]:
+    """Collect the previous tests' garbage (closed qasync loops with their timer QObjects, dead
+    widgets) here, on the main thread. Otherwise Python's GC may run it on whichever thread allocates
+    next (our keyring and REST calls run on worker threads), destroying main-thread QObjects from a
+    foreign thread while Qt is activating timers: an intermittent segfault in
+    QTimerInfoList::activateTimers (seen under load)."""
+    gc.collect()
+    yield
+    gc.collect()
 
 
 @contextlib.asynccontextmanager
@@ -27,6 +42,7 @@ async def private_env(**sim_overrides: Any) -> AsyncIterator[tuple[Simulator, Gl
                                "access_key": ACCESS, "secret_key": SECRET, **sim_overrides}
     async with Simulator(**options) as sim:
         settings = Settings(ws_public_url=sim.ws_url, ws_private_url=sim.ws_private_url,
+                            rest_url=sim.rest_url,
                             coalesce_window_s=0.005, backoff_steps_s=(0.05, 0.1))
         mgr = GlobalWebSocketManager(settings)
         await mgr.start()

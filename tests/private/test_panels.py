@@ -4,6 +4,7 @@ KRW valuation from live tickers, clean disappearance when destroyed."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 import shiboken6
@@ -63,13 +64,16 @@ async def test_fills_and_balances_reach_the_panels() -> None:
             await h.wait_state(PrivateState.CONNECTED)
             index = sim.feed.index
             await wait_until(lambda: index.get(("myOrder", "*")) and index.get(("myAsset", "*")))
+            await wait_until(lambda: assets.snapshots_loaded >= 1)  # REST balances first, then the stream
+            now = int(time.time() * 1000) + 1000
             _push(sim, "myOrder", my_order("o-1", "wait", price="142000000", volume="0.01", timestamp=1000))
             fill = my_order("o-1", "trade", price="141990000", volume="0.004", executed="0.004",
                             remaining="0.006", trade_uuid="t-1", timestamp=2000, trade_timestamp=2000)
             _push(sim, "myOrder", fill)
-            _push(sim, "myAsset", my_asset(("KRW", "1000000", "568000"), ("BTC", "0.004", "0"), ts=2000))
+            _push(sim, "myAsset", my_asset(("KRW", "1000000", "568000"), ("BTC", "0.004", "0"), ts=now))
             await wait_until(
-                lambda: orders.fills_model.rowCount() == 1 and assets.assets_model.rowCount() == 2
+                lambda: orders.fills_model.rowCount() == 1
+                and str(assets.assets_model.balance("BTC").balance) == "0.004"
             )
             row = orders.orders_model.row_of("o-1")
             assert row is not None and row.state is OrderState.PARTIALLY_FILLED
@@ -233,6 +237,11 @@ async def test_simulated_account_orders_fills_and_balances_show_in_the_panels() 
             index = sim.feed.index
             await wait_until(lambda: index.get(("myOrder", "*")) and index.get(("myAsset", "*")))
             account = sim.account
+            # Holdings that never change (no myAsset for them) still show: a REST /v1/accounts snapshot.
+            await wait_until(lambda: assets.snapshots_loaded >= 1)
+            assert assets.assets_model.balance("ETH").balance == account.balance("ETH")[0]
+            assert {assets.assets_model.data(assets.assets_model.index(r, 0))
+                    for r in range(assets.assets_model.rowCount())} == set(account.balances())
             # A market buy for 100,000 KRW fills at once (taker): wait -> trade -> done + balances.
             bought = account.place_order("KRW-BTC", "bid", "price", price=100_000)
             # A limit bid far below the market rests on the book, then is cancelled.

@@ -23,6 +23,7 @@ import urllib.request
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from email.message import Message
 from typing import Any, NamedTuple
 
@@ -38,7 +39,7 @@ from upbit_monitor.connection.rest_models import (
     parse_ticker,
 )
 from upbit_monitor.errors import RestError
-from upbit_monitor.protocol.events import Candle, Orderbook
+from upbit_monitor.protocol.events import AssetBalance, Candle, Orderbook
 
 __all__ = [
     "MINUTE_UNITS",
@@ -210,15 +211,36 @@ class RestClient:
         return [found[key] for key in sorted(found)]
 
     # ---- transport -------------------------------------------------------------------------
-    async def _get_json(self, path: str, params: dict[str, str]) -> Any:
+    async def accounts(self, authorization: str) -> list[AssetBalance]:
+        """``GET /v1/accounts`` (exchange API): every balance of the account behind the JWT.
+
+        ``authorization`` is the full header value (``"Bearer <jwt>"``, a fresh token per call: no
+        query, so no ``query_hash``). Added for the private feed's initial balances (myAsset only
+        reports changes). The header never appears in errors or logs.
+        """
+        data = await self._get_json("/v1/accounts", {}, headers={"Authorization": authorization})
+        try:
+            return [
+                AssetBalance(
+                    str(item["currency"]), Decimal(str(item["balance"])), Decimal(str(item["locked"]))
+                )
+                for item in _as_list(data)
+            ]
+        except (KeyError, TypeError, ArithmeticError) as exc:
+            raise RestError(f"REST /v1/accounts: unexpected item shape ({type(exc).__name__})") from exc
+
+    async def _get_json(
+        self, path: str, params: dict[str, str], headers: dict[str, str] | None = None
+    ) -> Any:
         group = _group_of(path)
         budget = self._budgets.setdefault(group, _GroupBudget(asyncio.Lock()))
-        url = f"{self.base_url}{path}?{urllib.parse.urlencode(params)}"
+        query = urllib.parse.urlencode(params)
+        url = f"{self.base_url}{path}?{query}" if query else f"{self.base_url}{path}"
         async with budget.lock:
             for attempt in range(self.max_retries + 1):
                 self._check_blocked()
                 await self._wait_for_budget(budget)
-                response = await asyncio.to_thread(self._fetch, url)
+                response = await asyncio.to_thread(self._fetch, url, headers)
                 self.requests += 1
                 self._note_budget(response, budget)
                 if response.status == 200:
@@ -260,7 +282,7 @@ class RestClient:
             budget.sec_left = parsed.sec
             budget.stamp = time.monotonic()
 
-    def _fetch(self, url: str) -> _Response:
+    def _fetch(self, url: str, extra_headers: dict[str, str] | None = None) -> _Response:
         """Blocking GET (runs on a worker thread). HTTP errors are returned, network errors raised."""
         request = urllib.request.Request(
             url,
@@ -268,6 +290,7 @@ class RestClient:
                 "Accept": "application/json",
                 "Accept-Encoding": "gzip",
                 "User-Agent": "upbit-monitor/0.1",
+                **(extra_headers or {}),
             },
         )
         try:

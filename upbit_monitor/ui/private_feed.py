@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import enum
 import logging
+import time
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,19 +34,23 @@ from typing import Any, TypeVar
 
 from upbit_monitor.config import Settings
 from upbit_monitor.connection.connection import Connection
+from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.connection.state import ConnState, StateChange
 from upbit_monitor.credentials.keystore import KeySource, KeyStore
-from upbit_monitor.errors import KeyFormatError, ManagerError
+from upbit_monitor.errors import KeyFormatError, ManagerError, RestError
 from upbit_monitor.exchanges.upbit_private import NAME, CredentialsProvider, UpbitPrivateConnector
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.protocol.auth import Credentials, Secret, mask_access_key
-from upbit_monitor.protocol.events import ServerError, SubscriptionList, Ticker
+from upbit_monitor.protocol.events import AssetBalance, ServerError, SubscriptionList, Ticker
 from upbit_monitor.protocol.requests import build_list_subscriptions, new_ticket
 from upbit_monitor.protocol.subscriptions import MergedSubscriptions, SubscriptionSet, SubscriptionSpec
 
 log = logging.getLogger(__name__)
 
 EventCallback = Callable[[Any], None]
+BalancesCallback = Callable[[list[AssetBalance], int], None]
+"""``cb(balances, taken_at_ms)``: a full balance snapshot (REST ``/v1/accounts``)."""
+REST_TIMEOUT_S = 5.0
 _T = TypeVar("_T")
 
 
@@ -93,18 +98,24 @@ class PrivateFeed:
         keystore: KeyStore,
         *,
         provider: CredentialsProvider | None = None,
+        rest: RestClient | None = None,
         check_interval_s: float = 60.0,
         test_timeout_s: float = 10.0,
     ) -> None:
         self._mgr = manager
         self._keystore = keystore
         self._provider = provider if provider is not None else CredentialsProvider()
+        self._rest = rest
         self.check_interval_s = check_interval_s
         self.test_timeout_s = test_timeout_s
         # Components are keyed weakly: a destroyed panel simply disappears from here too.
         self._attached: weakref.WeakKeyDictionary[object, _Attachment] = weakref.WeakKeyDictionary()
         self._registered: weakref.WeakSet[object] = weakref.WeakSet()
         self._status_listeners: list[Callable[[], Callable[[PrivateStatus], None] | None]] = []
+        self._balance_listeners: list[Callable[[], BalancesCallback | None]] = []
+        # REST snapshot fetches run on worker threads: tracked, and awaited by close(), so no thread
+        # outlives the loop it reports to.
+        self._snapshot_tasks: set[asyncio.Task[None]] = set()
         self._status = PrivateStatus(PrivateState.NO_KEYS, self._no_keys_message())
         self._connection_added = False
         self._unsubscribe_state: Callable[[], None] | None = None
@@ -112,6 +123,7 @@ class PrivateFeed:
         self._wake = asyncio.Event()
         self._closed = False
         self.checks_run = 0
+        self.snapshots_fetched = 0
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -133,8 +145,13 @@ class PrivateFeed:
         )
 
     async def close(self) -> None:
-        """Stop the periodic check and the state listener (the manager closes the connection)."""
+        """Stop the periodic check and the state listener (the manager closes the connection);
+        wait (bounded) for balance snapshots in flight."""
         self._closed = True
+        if self._snapshot_tasks:
+            _done, pending = await asyncio.wait(list(self._snapshot_tasks), timeout=REST_TIMEOUT_S + 1.0)
+            for t in pending:
+                t.cancel()
         task, self._check_task = self._check_task, None
         if task is not None:
             task.cancel()
@@ -175,6 +192,21 @@ class PrivateFeed:
     def latest_ticker(self, code: str) -> Ticker | None:
         """The manager's newest ticker of ``code`` (pull API)."""
         return self._mgr.latest_ticker(code)
+
+    async def fetch_balances(self) -> list[AssetBalance] | None:
+        """All balances now, from ``GET /v1/accounts`` (myAsset only reports *changes*, so a panel
+        needs this once per connection to show holdings that do not move). None without keys or on
+        a REST failure (logged without key material)."""
+        creds = self._provider.get()
+        if creds is None:
+            return None
+        if self._rest is None:
+            self._rest = RestClient(self._mgr.settings.rest_url, timeout_s=REST_TIMEOUT_S)
+        try:
+            return await self._rest.accounts(f"Bearer {creds.token()}")
+        except RestError as exc:
+            log.warning("could not load account balances: %s", exc)
+            return None
 
     def _register(self, component: object) -> None:
         att = self._attached.get(component)
@@ -217,6 +249,43 @@ class PrivateFeed:
 
         return remove
 
+    def add_balances_listener(self, cb: BalancesCallback) -> Callable[[], None]:
+        """Call ``cb(balances, taken_at_ms)`` with a full REST balance snapshot after every (re)connect
+        (and at once if already connected). Bound methods are held weakly. Returns an unsubscribe."""
+        getter = _weak_callable(cb)
+        self._balance_listeners.append(getter)
+        if self._status.state is PrivateState.CONNECTED:
+            self._schedule_snapshot()
+
+        def remove() -> None:
+            if getter in self._balance_listeners:
+                self._balance_listeners.remove(getter)
+
+        return remove
+
+    def _schedule_snapshot(self) -> None:
+        if self._closed or not self._balance_listeners:
+            return
+        task = asyncio.get_running_loop().create_task(self._snapshot(), name="upbit-monitor:balances")
+        self._snapshot_tasks.add(task)
+        task.add_done_callback(self._snapshot_tasks.discard)
+
+    async def _snapshot(self) -> None:
+        taken_at = int(time.time() * 1000)
+        balances = await self.fetch_balances()
+        if balances is None:
+            return
+        self.snapshots_fetched += 1
+        for getter in list(self._balance_listeners):
+            cb = getter()
+            if cb is None:
+                self._balance_listeners.remove(getter)
+                continue
+            try:
+                cb(balances, taken_at)
+            except Exception:
+                log.exception("balances listener raised")
+
     def _set_status(self, state: PrivateState, message: str) -> None:
         creds = self._provider.get()
         hint = mask_access_key(creds.access_key) if creds is not None else None
@@ -257,6 +326,7 @@ class PrivateFeed:
             )
         elif state is ConnState.CONNECTED:
             self._set_status(PrivateState.CONNECTED, "Connected")
+            self._schedule_snapshot()  # myAsset only reports changes: resync the full balances
         elif state is ConnState.CONNECTING:
             self._set_status(PrivateState.CONNECTING, "Connecting to the private feed…")
         elif state is ConnState.RECONNECTING:

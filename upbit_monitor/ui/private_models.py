@@ -16,7 +16,7 @@ callable (the manager's ticker pool) on the panel's timer; only changed cells ar
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from enum import IntEnum
 from typing import Any
@@ -342,6 +342,16 @@ class MyAssetsModel(QAbstractTableModel):
                 self._balances.pop(bal.currency, None)
             else:
                 self._balances[bal.currency] = bal
+        self._prices = {c: self._lookup(c) for c in self._balances}
+        self.beginResetModel()
+        self._order = self._sorted()
+        self.endResetModel()
+
+    def replace_all(self, balances: Sequence[AssetBalance], timestamp_ms: int) -> None:
+        """Replace every balance with a full snapshot (REST ``/v1/accounts``) taken at ``timestamp_ms``;
+        stream messages older than it are ignored afterwards."""
+        self._balances = {b.currency: b for b in balances if b.balance != 0 or b.locked != 0}
+        self._last_timestamp = max(self._last_timestamp, timestamp_ms)
         self._prices = {c: self._lookup(c) for c in self._balances}
         self.beginResetModel()
         self._order = self._sorted()

@@ -6,9 +6,11 @@ connection only while valid keys exist. The manager holds them weakly and drops 
 they are destroyed, so closing a panel (or its dock) needs no bookkeeping here.
 
 Without keys, or after the exchange rejected the key, a panel shows *why* (and a "Keys…" button) instead of
-an empty table. The assets panel values balances in KRW from live tickers: it subscribes the public
-connection to ``ticker`` for the KRW markets of the currencies it holds (through a child object, so the
-subscription dies with the panel) and reads prices through the manager's pull API on a 1 s timer.
+an empty table. The assets panel starts from a full REST balance snapshot (``GET /v1/accounts``, taken
+by the feed after every (re)connect, since ``myAsset`` only reports changes) and values balances in KRW
+from live tickers: it subscribes the public connection to ``ticker`` for the KRW markets of the currencies
+it holds (through a child object, so the subscription dies with the panel) and reads prices through the
+manager's pull API on a 1 s timer.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from upbit_monitor.errors import RequestError
-from upbit_monitor.protocol.events import MyAsset, MyOrder
+from upbit_monitor.protocol.events import AssetBalance, MyAsset, MyOrder
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 from upbit_monitor.ui.private_feed import PrivateFeed, PrivateState, PrivateStatus
 from upbit_monitor.ui.private_models import MyAssetsModel, MyFillsModel, MyOrdersModel
@@ -150,6 +153,7 @@ class MyAssetsPanel(PrivatePanel):
 
     def __init__(self, feed: PrivateFeed, parent: QWidget | None = None, *, refresh_ms: int = 1000) -> None:
         self.assets_model = MyAssetsModel(price_of=self._price_of)
+        self.snapshots_loaded = 0
         super().__init__(feed, parent)
         self.total_label = QLabel()
         self.total_label.setObjectName("assetsTotal")
@@ -162,6 +166,16 @@ class MyAssetsPanel(PrivatePanel):
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
         self._update_total()
+        self._unsubscribe_balances = feed.add_balances_listener(self._on_balances)
+
+    def _on_balances(self, balances: list[AssetBalance], taken_at_ms: int) -> None:
+        # A full snapshot from the feed (every (re)connect): myAsset only reports changes after it.
+        if not shiboken6.isValid(self):
+            return
+        self.assets_model.replace_all(balances, taken_at_ms)
+        self._follow_tickers()
+        self._update_total()
+        self.snapshots_loaded += 1
 
     def _price_of(self, currency: str) -> float | None:
         ticker = self._feed.latest_ticker(f"KRW-{currency}")
