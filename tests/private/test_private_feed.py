@@ -164,8 +164,15 @@ async def test_secret_never_in_logs_reprs_or_errors(caplog, capsys) -> None:
                 await h.feed.start()
                 h.feed.attach(sink, PRIVATE_SPECS, sink.on_event)
                 await h.wait_state(PrivateState.KEY_PROBLEM)
+                balances_loaded = asyncio.Event()
+
+                def on_balances(_balances: object, _taken_at: int) -> None:
+                    balances_loaded.set()
+
+                h.feed.add_balances_listener(on_balances)  # exercises the REST /v1/accounts path too
                 await h.feed.apply_keys(ACCESS, Secret(SECRET), "HS512")
                 await h.wait_state(PrivateState.CONNECTED)
+                await asyncio.wait_for(balances_loaded.wait(), 5)
                 await h.feed.test_keys(ACCESS, Secret(SECRET), "HS256")
                 try:
                     await h.feed.apply_keys(ACCESS, Secret(SECRET + " !"), "HS512")
