@@ -140,7 +140,9 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         if args.demo:
             from upbit_monitor.sim.server import Simulator
 
-            sim = await stack.enter_async_context(Simulator(msg_rate=args.sim_rate))
+            # demo_orders_every_s: the simulated account trades now and then, so the private
+            # docks (My orders / My assets) show live data in the demo too.
+            sim = await stack.enter_async_context(Simulator(msg_rate=args.sim_rate, demo_orders_every_s=4.0))
             settings = settings.with_overrides(
                 ws_public_url=sim.ws_url, ws_private_url=sim.ws_private_url, rest_url=sim.rest_url, demo=True
             )
