@@ -277,7 +277,7 @@ class OrderbookView(QWidget):
         rv = self._source.version("trade", code)
         if rv != self._tr_version:
             self._tr_version = rv
-            trades = self._source.recent_trades(code, self.tape_model_limit())
+            trades = self._source.recent_trades(code, self.tape_model.limit)
             if trades:
                 if self._tk_version == -1 or self._source.latest_ticker(code) is None:
                     self.model.set_prev_close(trades[0].prev_closing_price)
@@ -293,12 +293,8 @@ class OrderbookView(QWidget):
         self._tk_version = -1
         self._label_colour = ""
         self.model.repaint()
-        self.tape_model.layoutChanged.emit()
+        self.tape_model.repaint()
         self.refresh()
-
-    def tape_model_limit(self) -> int:
-        """How many fills the tape keeps."""
-        return 100
 
     def _update_title(self) -> None:
         if self._code is None:

@@ -54,6 +54,16 @@ class TradeTapeModel(QAbstractTableModel):
         self._limit = limit
         self._trades: list[Trade] = []
 
+    @property
+    def limit(self) -> int:
+        """How many fills the tape keeps."""
+        return self._limit
+
+    def repaint(self) -> None:
+        """Re-emit every cell (after a colour-scheme switch)."""
+        if self._trades:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._trades) - 1, N_TAPECOLS - 1))
+
     def trades(self) -> list[Trade]:
         """The fills shown, newest first."""
         return list(self._trades)
