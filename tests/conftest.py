@@ -13,7 +13,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
 import asyncio
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -49,6 +50,17 @@ class _TestQEventLoop(qasync.QEventLoop):  # type: ignore[misc]
             raise RuntimeError("Event loop stopped before Future completed.")
         return fut.result()
 
+    def close(self) -> None:
+        timer = self._timer
+        super().close()
+        # Kill the Qt timers of handles that never fired, here on the GUI thread. Otherwise the
+        # timer QObject may later be freed by a garbage collection that happens to run on a worker
+        # thread, which cannot unregister the timers: the next timer event is a use-after-free.
+        callbacks = timer._SimpleTimer__callbacks
+        for timer_id in list(callbacks):
+            timer.killTimer(timer_id)
+        callbacks.clear()
+
 
 def _qasync_loop() -> Any:
     app = QApplication.instance() or QApplication([])
@@ -57,3 +69,41 @@ def _qasync_loop() -> Any:
 
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Callable[[], Any]]:
     return {"qasync": _qasync_loop}
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_main_thread() -> Any:
+    """Run the cyclic GC on the main thread before and after every test (added by the manager engineer).
+
+    Closed qasync loops of earlier tests (and their QObjects: timers, socket notifiers) sit in
+    reference cycles. If the automatic GC happens to collect them on a worker thread (any
+    ``asyncio.to_thread`` call allocates there), the QObjects are destroyed off their thread, their
+    Qt timers stay registered, and the next timer event segfaults in
+    ``QTimerInfoList::activateTimers`` (gdb). Collecting here keeps that garbage on the main thread.
+    """
+    import gc
+
+    gc.collect()
+    yield
+    gc.collect()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _gc_on_gui_thread_only() -> Iterator[None]:
+    """Run Python's cyclic GC only on the main (Qt GUI) thread, as the app does.
+
+    A cycle holding a QObject with live timers that is collected on a worker thread (asyncio.to_thread,
+    the storage writer) frees it on the wrong thread and crashes Qt later (pyqtgraph's
+    GarbageCollector exists for the same reason). Each test ends with a collection on this thread.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    yield
+    if was_enabled:
+        gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_test() -> Iterator[None]:
+    yield
+    gc.collect()
