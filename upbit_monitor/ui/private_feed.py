@@ -17,68 +17,39 @@ listeners):
   connection needs no check (Upbit closes it if the key is revoked, and the reconnect then fails with 401).
 
 It implements the :class:`~upbit_monitor.ui.settings_dialog.KeyController` protocol for the keys dialog.
-No Qt import: it is testable on a plain loop.
+Helpers live next door: :mod:`~upbit_monitor.ui.private_status` (status types),
+:mod:`~upbit_monitor.ui.private_balances` (REST balance snapshots), :mod:`~upbit_monitor.ui.private_probe`
+(the "Test connection" probe). No Qt import: it is testable on a plain loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import logging
-import time
 import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from upbit_monitor.config import Settings
-from upbit_monitor.connection.connection import Connection
 from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.connection.state import ConnState, StateChange
 from upbit_monitor.credentials.keystore import KeySource, KeyStore
-from upbit_monitor.errors import KeyFormatError, ManagerError, RestError
+from upbit_monitor.errors import KeyFormatError, ManagerError
 from upbit_monitor.exchanges.upbit_private import NAME, CredentialsProvider, UpbitPrivateConnector
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.protocol.auth import Credentials, Secret, mask_access_key
-from upbit_monitor.protocol.events import AssetBalance, ServerError, SubscriptionList, Ticker
-from upbit_monitor.protocol.requests import build_list_subscriptions, new_ticket
-from upbit_monitor.protocol.subscriptions import MergedSubscriptions, SubscriptionSet, SubscriptionSpec
+from upbit_monitor.protocol.events import AssetBalance, Ticker
+from upbit_monitor.protocol.subscriptions import SubscriptionSpec
+from upbit_monitor.ui.private_balances import REST_TIMEOUT_S, BalancesCallback, BalanceSnapshots
+from upbit_monitor.ui.private_probe import probe_private
+from upbit_monitor.ui.private_status import PrivateState, PrivateStatus, looks_like_auth, weak_callable
+
+__all__ = ["BalancesCallback", "PrivateFeed", "PrivateState", "PrivateStatus", "probe_private"]
 
 log = logging.getLogger(__name__)
 
 EventCallback = Callable[[Any], None]
-BalancesCallback = Callable[[list[AssetBalance], int], None]
-"""``cb(balances, taken_at_ms)``: a full balance snapshot (REST ``/v1/accounts``)."""
-REST_TIMEOUT_S = 5.0
 _T = TypeVar("_T")
-
-
-class PrivateState(enum.Enum):
-    """What the private panels show."""
-
-    NO_KEYS = "no_keys"
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    RECONNECTING = "reconnecting"
-    KEY_PROBLEM = "key_problem"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class PrivateStatus:
-    """The private feed's state plus a sentence for the user (never contains key material)."""
-
-    state: PrivateState
-    message: str
-    key_hint: str | None = None  # masked access key, e.g. "AbCd…"
-
-
-def _weak_callable(cb: Callable[..., Any]) -> Callable[[], Callable[..., Any] | None]:
-    """A getter that returns ``cb`` while it lives; bound methods are held through WeakMethod."""
-    if hasattr(cb, "__self__") and hasattr(cb, "__func__"):
-        return weakref.WeakMethod(cb)
-    return lambda: cb
 
 
 class _Attachment:
@@ -105,17 +76,14 @@ class PrivateFeed:
         self._mgr = manager
         self._keystore = keystore
         self._provider = provider if provider is not None else CredentialsProvider()
-        self._rest = rest
         self.check_interval_s = check_interval_s
         self.test_timeout_s = test_timeout_s
         # Components are keyed weakly: a destroyed panel simply disappears from here too.
         self._attached: weakref.WeakKeyDictionary[object, _Attachment] = weakref.WeakKeyDictionary()
         self._registered: weakref.WeakSet[object] = weakref.WeakSet()
         self._status_listeners: list[Callable[[], Callable[[PrivateStatus], None] | None]] = []
-        self._balance_listeners: list[Callable[[], BalancesCallback | None]] = []
-        # REST snapshot fetches run on worker threads: tracked, and awaited by close(), so no thread
-        # outlives the loop it reports to.
-        self._snapshot_tasks: set[asyncio.Task[None]] = set()
+        self._balances = BalanceSnapshots(self._provider, rest or RestClient(manager.settings.rest_url,
+                                                                           timeout_s=REST_TIMEOUT_S))
         self._status = PrivateStatus(PrivateState.NO_KEYS, self._no_keys_message())
         self._connection_added = False
         self._unsubscribe_state: Callable[[], None] | None = None
@@ -123,7 +91,6 @@ class PrivateFeed:
         self._wake = asyncio.Event()
         self._closed = False
         self.checks_run = 0
-        self.snapshots_fetched = 0
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -148,10 +115,7 @@ class PrivateFeed:
         """Stop the periodic check and the state listener (the manager closes the connection);
         wait (bounded) for balance snapshots in flight."""
         self._closed = True
-        if self._snapshot_tasks:
-            _done, pending = await asyncio.wait(list(self._snapshot_tasks), timeout=REST_TIMEOUT_S + 1.0)
-            for t in pending:
-                t.cancel()
+        await self._balances.close()
         task, self._check_task = self._check_task, None
         if task is not None:
             task.cancel()
@@ -194,19 +158,21 @@ class PrivateFeed:
         return self._mgr.latest_ticker(code)
 
     async def fetch_balances(self) -> list[AssetBalance] | None:
-        """All balances now, from ``GET /v1/accounts`` (myAsset only reports *changes*, so a panel
-        needs this once per connection to show holdings that do not move). None without keys or on
-        a REST failure (logged without key material)."""
-        creds = self._provider.get()
-        if creds is None:
-            return None
-        if self._rest is None:
-            self._rest = RestClient(self._mgr.settings.rest_url, timeout_s=REST_TIMEOUT_S)
-        try:
-            return await self._rest.accounts(f"Bearer {creds.token()}")
-        except RestError as exc:
-            log.warning("could not load account balances: %s", exc)
-            return None
+        """All balances now (``GET /v1/accounts``), or None without keys / on a REST failure."""
+        return await self._balances.fetch()
+
+    def add_balances_listener(self, cb: BalancesCallback) -> Callable[[], None]:
+        """Call ``cb(balances, taken_at_ms)`` with a full REST balance snapshot after every (re)connect
+        (and at once if already connected). Bound methods are held weakly. Returns an unsubscribe."""
+        remove = self._balances.add_listener(cb)
+        if self._status.state is PrivateState.CONNECTED:
+            self._balances.schedule()
+        return remove
+
+    @property
+    def snapshots_fetched(self) -> int:
+        """Balance snapshots delivered so far."""
+        return self._balances.fetched
 
     def _register(self, component: object) -> None:
         att = self._attached.get(component)
@@ -240,7 +206,7 @@ class PrivateFeed:
 
     def add_status_listener(self, cb: Callable[[PrivateStatus], None]) -> Callable[[], None]:
         """Call ``cb(status)`` on every change (bound methods held weakly); returns an unsubscribe."""
-        getter = _weak_callable(cb)
+        getter = weak_callable(cb)
         self._status_listeners.append(getter)
 
         def remove() -> None:
@@ -248,43 +214,6 @@ class PrivateFeed:
                 self._status_listeners.remove(getter)
 
         return remove
-
-    def add_balances_listener(self, cb: BalancesCallback) -> Callable[[], None]:
-        """Call ``cb(balances, taken_at_ms)`` with a full REST balance snapshot after every (re)connect
-        (and at once if already connected). Bound methods are held weakly. Returns an unsubscribe."""
-        getter = _weak_callable(cb)
-        self._balance_listeners.append(getter)
-        if self._status.state is PrivateState.CONNECTED:
-            self._schedule_snapshot()
-
-        def remove() -> None:
-            if getter in self._balance_listeners:
-                self._balance_listeners.remove(getter)
-
-        return remove
-
-    def _schedule_snapshot(self) -> None:
-        if self._closed or not self._balance_listeners:
-            return
-        task = asyncio.get_running_loop().create_task(self._snapshot(), name="upbit-monitor:balances")
-        self._snapshot_tasks.add(task)
-        task.add_done_callback(self._snapshot_tasks.discard)
-
-    async def _snapshot(self) -> None:
-        taken_at = int(time.time() * 1000)
-        balances = await self.fetch_balances()
-        if balances is None:
-            return
-        self.snapshots_fetched += 1
-        for getter in list(self._balance_listeners):
-            cb = getter()
-            if cb is None:
-                self._balance_listeners.remove(getter)
-                continue
-            try:
-                cb(balances, taken_at)
-            except Exception:
-                log.exception("balances listener raised")
 
     def _set_status(self, state: PrivateState, message: str) -> None:
         creds = self._provider.get()
@@ -312,7 +241,7 @@ class PrivateFeed:
         if change.connection != NAME or self._provider.get() is None:
             return
         state = change.state
-        if state is ConnState.FAILED and _looks_like_auth(change.reason):
+        if state is ConnState.FAILED and looks_like_auth(change.reason):
             # e.g. a close frame whose reason says INVALID_AUTH with no error frame before it: the
             # connection gave up (FATAL) without knowing it was the key.
             state = ConnState.KEY_PROBLEM
@@ -326,7 +255,7 @@ class PrivateFeed:
             )
         elif state is ConnState.CONNECTED:
             self._set_status(PrivateState.CONNECTED, "Connected")
-            self._schedule_snapshot()  # myAsset only reports changes: resync the full balances
+            self._balances.schedule()  # myAsset only reports changes: resync the full balances
         elif state is ConnState.CONNECTING:
             self._set_status(PrivateState.CONNECTING, "Connecting to the private feed…")
         elif state is ConnState.RECONNECTING:
@@ -465,70 +394,5 @@ class PrivateFeed:
         return await probe_private(self._mgr.settings, creds, timeout_s=self.test_timeout_s)
 
 
-# The shared close-reason vocabulary, plus the handshake statuses our connection reports.
-_AUTH_WORDS = ("invalid_auth", "unauthorized", "jwt", "forbidden", "authentication", "http 401", "http 403")
-
-
-def _looks_like_auth(reason: str) -> bool:
-    text = reason.lower()
-    return any(word in text for word in _AUTH_WORDS)
-
-
 def _same(a: Credentials, b: Credentials) -> bool:
     return a.access_key == b.access_key and a.secret_key == b.secret_key and a.alg == b.alg
-
-
-class _ProbeConnector(UpbitPrivateConnector):
-    """Private connector that follows its subscription request with a LIST_SUBSCRIPTIONS query."""
-
-    def build_requests(self, previous: MergedSubscriptions | None, current: MergedSubscriptions) -> list[str]:
-        """The normal request, then the query whose reply proves the server accepted us."""
-        return [*super().build_requests(previous, current), build_list_subscriptions(ticket=new_ticket())]
-
-
-async def probe_private(
-    settings: Settings, creds: Credentials, *, timeout_s: float = 10.0
-) -> tuple[bool, str]:
-    """Test ``creds`` against ``settings.ws_private_url``; returns ``(ok, message)`` without key material."""
-    loop = asyncio.get_running_loop()
-    result: asyncio.Future[tuple[bool, str]] = loop.create_future()
-
-    def settle(ok: bool, message: str) -> None:
-        if not result.done():
-            result.set_result((ok, message))
-
-    def sink(_name: str, events: Sequence[Any], _epoch: int) -> None:
-        for ev in events:
-            if isinstance(ev, ServerError):
-                if ev.name == "INVALID_AUTH":
-                    settle(False, "Upbit rejected the key (INVALID_AUTH).")
-                else:
-                    settle(False, f"Upbit answered with error {ev.name}.")
-            elif isinstance(ev, SubscriptionList):
-                settle(True, "Keys accepted: the private feed answered.")
-
-    def on_state(change: StateChange) -> None:
-        if change.state is ConnState.KEY_PROBLEM:
-            settle(False, f"Upbit rejected the key ({change.reason}).")
-        elif change.state is ConnState.FAILED:
-            settle(False, f"Connection failed: {change.reason}")
-        elif change.state is ConnState.RECONNECTING and change.reason != "connecting":
-            settle(False, f"Could not connect: {change.reason}")
-
-    subs = SubscriptionSet()
-    subs.set_owner("probe", [SubscriptionSpec("myAsset")])
-    conn = Connection(
-        _ProbeConnector(settings.ws_private_url, CredentialsProvider(creds)),
-        sink=sink,
-        on_state=on_state,
-        connect_timeout_s=min(settings.connect_timeout_s, timeout_s),
-        close_timeout_s=settings.close_timeout_s,
-    )
-    conn.set_subscriptions(subs.merged())
-    conn.start()
-    try:
-        return await asyncio.wait_for(result, timeout_s)
-    except TimeoutError:
-        return False, f"No answer from the private feed within {timeout_s:g} s."
-    finally:
-        await conn.close()

@@ -35,8 +35,9 @@ from PySide6.QtWidgets import (
 from upbit_monitor.errors import RequestError
 from upbit_monitor.protocol.events import AssetBalance, MyAsset, MyOrder
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
+from upbit_monitor.ui.private_assets_model import MyAssetsModel
 from upbit_monitor.ui.private_feed import PrivateFeed, PrivateState, PrivateStatus
-from upbit_monitor.ui.private_models import MyAssetsModel, MyFillsModel, MyOrdersModel
+from upbit_monitor.ui.private_models import MyFillsModel, MyOrdersModel
 
 _SHOW_TABLE = frozenset({PrivateState.CONNECTED, PrivateState.CONNECTING, PrivateState.RECONNECTING})
 

@@ -1,0 +1,78 @@
+"""Test a key pair without touching the live feed: a throw-away private connection with no retries.
+
+Success means the server answered our ``LIST_SUBSCRIPTIONS`` query, which it only does on an
+authenticated connection; failure is ``INVALID_AUTH``, a refused handshake (401/403), a connection
+error, or no answer in time. It uses the same :class:`~upbit_monitor.connection.connection.Connection`
+machinery as the real feed. Messages never contain key material.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from upbit_monitor.config import Settings
+from upbit_monitor.connection.connection import Connection
+from upbit_monitor.connection.state import ConnState, StateChange
+from upbit_monitor.exchanges.upbit_private import CredentialsProvider, UpbitPrivateConnector
+from upbit_monitor.protocol.auth import Credentials
+from upbit_monitor.protocol.events import ServerError, SubscriptionList
+from upbit_monitor.protocol.requests import build_list_subscriptions, new_ticket
+from upbit_monitor.protocol.subscriptions import MergedSubscriptions, SubscriptionSet, SubscriptionSpec
+
+
+class _ProbeConnector(UpbitPrivateConnector):
+    """Private connector that follows its subscription request with a LIST_SUBSCRIPTIONS query."""
+
+    def build_requests(self, previous: MergedSubscriptions | None, current: MergedSubscriptions) -> list[str]:
+        """The normal request, then the query whose reply proves the server accepted us."""
+        return [*super().build_requests(previous, current), build_list_subscriptions(ticket=new_ticket())]
+
+
+async def probe_private(
+    settings: Settings, creds: Credentials, *, timeout_s: float = 10.0
+) -> tuple[bool, str]:
+    """Test ``creds`` against ``settings.ws_private_url``; returns ``(ok, message)`` without key material."""
+    loop = asyncio.get_running_loop()
+    result: asyncio.Future[tuple[bool, str]] = loop.create_future()
+
+    def settle(ok: bool, message: str) -> None:
+        if not result.done():
+            result.set_result((ok, message))
+
+    def sink(_name: str, events: Sequence[Any], _epoch: int) -> None:
+        for ev in events:
+            if isinstance(ev, ServerError):
+                if ev.name == "INVALID_AUTH":
+                    settle(False, "Upbit rejected the key (INVALID_AUTH).")
+                else:
+                    settle(False, f"Upbit answered with error {ev.name}.")
+            elif isinstance(ev, SubscriptionList):
+                settle(True, "Keys accepted: the private feed answered.")
+
+    def on_state(change: StateChange) -> None:
+        if change.state is ConnState.KEY_PROBLEM:
+            settle(False, f"Upbit rejected the key ({change.reason}).")
+        elif change.state is ConnState.FAILED:
+            settle(False, f"Connection failed: {change.reason}")
+        elif change.state is ConnState.RECONNECTING and change.reason != "connecting":
+            settle(False, f"Could not connect: {change.reason}")
+
+    subs = SubscriptionSet()
+    subs.set_owner("probe", [SubscriptionSpec("myAsset")])
+    conn = Connection(
+        _ProbeConnector(settings.ws_private_url, CredentialsProvider(creds)),
+        sink=sink,
+        on_state=on_state,
+        connect_timeout_s=min(settings.connect_timeout_s, timeout_s),
+        close_timeout_s=settings.close_timeout_s,
+    )
+    conn.set_subscriptions(subs.merged())
+    conn.start()
+    try:
+        return await asyncio.wait_for(result, timeout_s)
+    except TimeoutError:
+        return False, f"No answer from the private feed within {timeout_s:g} s."
+    finally:
+        await conn.close()
