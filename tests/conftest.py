@@ -71,23 +71,6 @@ def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> d
     return {"qasync": _qasync_loop}
 
 
-@pytest.fixture(autouse=True)
-def _collect_garbage_on_main_thread() -> Any:
-    """Run the cyclic GC on the main thread before and after every test (added by the manager engineer).
-
-    Closed qasync loops of earlier tests (and their QObjects: timers, socket notifiers) sit in
-    reference cycles. If the automatic GC happens to collect them on a worker thread (any
-    ``asyncio.to_thread`` call allocates there), the QObjects are destroyed off their thread, their
-    Qt timers stay registered, and the next timer event segfaults in
-    ``QTimerInfoList::activateTimers`` (gdb). Collecting here keeps that garbage on the main thread.
-    """
-    import gc
-
-    gc.collect()
-    yield
-    gc.collect()
-
-
 @pytest.fixture(autouse=True, scope="session")
 def _gc_on_gui_thread_only() -> Iterator[None]:
     """Run Python's cyclic GC only on the main (Qt GUI) thread, as the app does.
