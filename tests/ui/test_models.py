@@ -172,7 +172,13 @@ def test_metrics_model_shows_every_field(qtmodeltester):
     assert m.connection_names() == ["upbit-private", "upbit-public"]
     assert set(m.field_names()) == {"state", "msgs_per_s", "health", "last_server_error",
                                     "last_close_reason", "reconnects"}
-    col = 1 + m.field_names().index("health")
-    assert m.data(m.index(1, col)) == "100%"
+    # One column per connection ("cards" side by side), one row per metric.
+    assert m.columnCount() == 2 and m.rowCount() == 6
+    assert m.headerData(1, Qt.Orientation.Horizontal) == "upbit"  # short title, full name as tooltip
+    assert m.headerData(0, Qt.Orientation.Horizontal) == "upbit priv"
+    row = m.field_names().index("health")
+    assert m.headerData(row, Qt.Orientation.Vertical) == "Health"
+    assert m.data(m.index(row, 1)) == "100%"
+    assert m.data(m.index(row, 0)) == "10%"
     m.set_metrics({"upbit-public": FakeMetrics(msgs_per_s=99.0), "upbit-private": FakeMetrics()})
     assert m.value("upbit-public", "msgs_per_s") == 99.0

@@ -332,6 +332,21 @@ class MainWindow(QMainWindow):
         sizes = [600] + ([580] if self.chart_dock is not None else [])
         self.resizeDocks(docks, sizes, Qt.Orientation.Horizontal)
         self.resizeDocks([self.status_dock], [240], Qt.Orientation.Vertical)
+        # Other features may dock beside the status panel (e.g. My orders): status keeps ~60%.
+        bottom = [
+            d
+            for d in self.findChildren(QDockWidget)
+            if d is not self.status_dock
+            and self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea
+            and d.isVisible()
+            and not self.tabifiedDockWidgets(d).count(self.status_dock)
+        ]
+        if bottom:
+            width = max(1, self.width() - 600)
+            share = int(width * 0.62)
+            rest = max(1, (width - share) // len(bottom))
+            horizontal = Qt.Orientation.Horizontal
+            self.resizeDocks([self.status_dock, *bottom], [share] + [rest] * len(bottom), horizontal)
 
     def _save_favourites(self) -> None:
         self._store.setValue("coins/favourites", sorted(self.coin_list.model.favourites()))

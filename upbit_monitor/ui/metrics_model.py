@@ -1,6 +1,6 @@
-"""Table model of the manager's per-connection metrics: one row per connection, one column per metric.
+"""Table model of the manager's per-connection metrics: one column per connection, one row per metric.
 
-Columns are discovered from the metrics snapshot itself (dataclass fields or NamedTuple fields), so
+Rows are discovered from the metrics snapshot itself (dataclass fields or NamedTuple fields), so
 every metric the manager reports is shown, including ones added later; known fields get a short
 title and a readable format.
 """
@@ -40,8 +40,17 @@ TITLES: dict[str, str] = {
     "rate_budget_min": "Budget/min",
     "health": "Health",
     "last_server_error": "Last error frame",
-    "unknown_messages": "Unknown",
+    "unknown_messages": "Unknown msgs",
+    "parse_errors": "Parse errors",
+    "server_errors": "Server errors",
+    "callback_errors": "Callback errors",
+    "last_error": "Last error",
+    "subscribed_pairs": "Subscribed",
+    "last_message_age_by_key": "Stalest stream",
+    "url": "URL",
 }
+# Shown as the column header, not as a row.
+HIDDEN_FIELDS = frozenset({"name"})
 # Metrics that matter most come first; anything else follows in the snapshot's own order.
 PREFERRED = tuple(TITLES)
 
@@ -72,6 +81,11 @@ def metric_fields(snapshot: object) -> dict[str, Any]:
     return {k: v for k, v in vars(snapshot).items() if not k.startswith("_")}
 
 
+def short_name(connection: str) -> str:
+    """Compact column title: ``upbit-public`` -> ``upbit``, ``upbit-private`` -> ``upbit priv``."""
+    return connection.replace("-public", "").replace("-private", " priv")
+
+
 def state_text(value: Any) -> str:
     """An enum member or string state as lowercase text."""
     name = getattr(value, "name", None)
@@ -97,6 +111,15 @@ def format_metric(name: str, value: Any, now_wall: float | None = None) -> str:
         return format_bytes_rate(float(value))
     if name == "msgs_per_s" and isinstance(value, int | float):
         return f"{value:,.1f}"
+    if name in ("rate_budget_s", "rate_budget_min") and isinstance(value, int) and value < 0:
+        return "unlimited"
+    if name == "last_server_error" and isinstance(value, tuple) and len(value) == 2:
+        return f"{value[0]}: {value[1]}"
+    if name == "last_message_age_by_key" and isinstance(value, Mapping):
+        if not value:
+            return "-"
+        (type_, code), age = max(value.items(), key=lambda kv: kv[1])
+        return f"{type_} {code} {format_duration(float(age))} ({len(value)} streams)"
     if name == "health" and isinstance(value, int | float):
         return f"{value * 100:.0f}%"
     if name == "bytes_total" and isinstance(value, int | float):
@@ -110,7 +133,7 @@ def format_metric(name: str, value: Any, now_wall: float | None = None) -> str:
 
 
 class MetricsModel(QAbstractTableModel):
-    """Connections x metrics."""
+    """Metrics x connections."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -123,7 +146,7 @@ class MetricsModel(QAbstractTableModel):
         return list(self._names)
 
     def field_names(self) -> list[str]:
-        """Metric fields shown, in column order (after the connection name column)."""
+        """Metric fields shown, in row order."""
         return list(self._fields)
 
     def value(self, connection: str, field: str) -> Any:
@@ -141,7 +164,9 @@ class MetricsModel(QAbstractTableModel):
         for r in rows:
             for k in r:
                 seen.setdefault(k, None)
-        fields = [f for f in PREFERRED if f in seen] + [f for f in seen if f not in TITLES]
+        fields = [f for f in PREFERRED if f in seen] + [
+            f for f in seen if f not in TITLES and f not in HIDDEN_FIELDS
+        ]
         if names != self._names or fields != self._fields:
             self.beginResetModel()
             self._names, self._fields, self._rows = names, fields, rows
@@ -149,25 +174,35 @@ class MetricsModel(QAbstractTableModel):
             return
         self._rows = rows
         if rows and fields:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(fields)))
+            self.dataChanged.emit(self.index(0, 0), self.index(len(fields) - 1, len(rows) - 1))
 
+    # Transposed on purpose: one COLUMN per connection (a "card"), one row per metric, so the
+    # connections sit side by side and every metric is readable without horizontal scrolling.
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        """One row per connection."""
-        return 0 if parent.isValid() else len(self._names)
+        """One row per metric."""
+        return 0 if parent.isValid() else len(self._fields)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """Connection name + one column per metric."""
-        return 0 if parent.isValid() else 1 + len(self._fields)
+        """One column per connection."""
+        return 0 if parent.isValid() else len(self._names)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        """Short metric titles; the raw field name as tooltip."""
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section <= len(self._fields):
+        """Connection names across, short metric titles down (raw field name as tooltip)."""
+        if orientation == Qt.Orientation.Horizontal:
+            if not 0 <= section < len(self._names):
+                return None
+            if role == Qt.ItemDataRole.DisplayRole:
+                return short_name(self._names[section])
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return self._names[section]
             return None
-        name = "connection" if section == 0 else self._fields[section - 1]
+        if not 0 <= section < len(self._fields):
+            return None
+        name = self._fields[section]
         if role == Qt.ItemDataRole.DisplayRole:
-            return "Connection" if section == 0 else TITLES.get(name, name.replace("_", " "))
+            return TITLES.get(name, name.replace("_", " "))
         if role == Qt.ItemDataRole.ToolTipRole:
             return name
         return None
@@ -180,14 +215,12 @@ class MetricsModel(QAbstractTableModel):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Formatted metric, with state/health colours and full text as tooltip."""
-        if not index.isValid() or not 0 <= index.row() < len(self._names):
+        if not index.isValid() or not 0 <= index.row() < len(self._fields):
             return None
-        if not 0 <= index.column() <= len(self._fields):
+        if not 0 <= index.column() < len(self._names):
             return None
-        if index.column() == 0:
-            return self._names[index.row()] if role == Qt.ItemDataRole.DisplayRole else None
-        field = self._fields[index.column() - 1]
-        value = self._rows[index.row()].get(field)
+        field = self._fields[index.row()]
+        value = self._rows[index.column()].get(field)
         if role == Qt.ItemDataRole.DisplayRole:
             return format_metric(field, value)
         if role == Qt.ItemDataRole.ToolTipRole:
