@@ -173,3 +173,25 @@ def test_main_renders_demo_screenshot(tmp_path):
     # State was persisted at exit (last coin, layout).
     store = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     assert store.value("coin/last") and store.value("window/state") is not None
+
+
+@pytest.mark.asyncio
+async def test_upbit_error_frame_and_drop_become_notices(qtbot, sim, mgr, tmp_path):
+    """Faults from the simulator reach the user as notices (log + status bar), never a dialog."""
+    win = _window(mgr, tmp_path)
+    qtbot.addWidget(win)
+    win.coin_list.set_markets(_markets(sim))
+    win.select_coin("KRW-BTC")
+    await sim.wait_for_request(lambda r: "KRW-BTC" in _types(r).get("orderbook", ()), timeout_s=10)
+    panel = win.status_panel
+
+    def log() -> list[str]:
+        return [panel.notices.item(i).text() for i in range(panel.notices.count())]
+
+    sim.faults.send_error("INVALID_PARAM", "simulated error")
+    await until(lambda: any("INVALID_PARAM" in line for line in log()), what="error-frame notice")
+    sim.faults.drop_all()
+    await until(lambda: any("upbit-public: connected ->" in line for line in log()), what="drop notice")
+    # ... and the connection comes back by itself, which is announced as well.
+    await until(lambda: any(line.endswith("-> connected") for line in log()[:3]), 20, "reconnect notice")
+    assert win.statusBar().currentMessage()
