@@ -19,6 +19,8 @@ from tests.manager.simtools import (
 )
 from tests.manager.waiting import wait_until
 from upbit_monitor.errors import ConfigError, ManagerError
+from upbit_monitor.exchanges.registry import register_connector, unregister_connector
+from upbit_monitor.exchanges.upbit import UpbitConnector
 from upbit_monitor.manager import ConnState, GlobalWebSocketManager, StateChange
 from upbit_monitor.protocol.events import ServerError
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec as Spec
@@ -258,3 +260,25 @@ async def test_unknown_connection_name_fails_fast() -> None:
             mgr.register(Comp(), [Spec("ticker", ("KRW-BTC",))], connection="no-such-exchange")
         with pytest.raises(ManagerError):
             mgr.update(Comp(), [])
+
+
+@pytest.mark.asyncio
+async def test_custom_connector_and_connection_replacement() -> None:
+    async with running() as (sim, mgr):
+        register_connector("sim-feed", lambda s: UpbitConnector("sim-feed", sim.ws_url), replace=True)
+        try:
+            comp = Comp()
+            # The manager builds the connection from the registry on first use and starts it.
+            mgr.register(comp, [Spec("ticker", ("KRW-BTC",))], connection="sim-feed", callback=comp.on_event)
+            await wait_until(lambda: comp.events)
+            assert set(mgr.metrics()) == {"upbit-public", "sim-feed"}
+            await mgr.remove_connection("sim-feed")
+            assert "sim-feed" not in mgr.metrics()
+            n = len(comp.events)
+            # A replacement connector (e.g. new API keys) serves the registrations still in place.
+            mgr.add_connection(UpbitConnector("sim-feed", sim.ws_url))
+            await wait_until(lambda: len(comp.events) > n)
+            assert mgr.metrics()["sim-feed"].state is ConnState.CONNECTED
+            assert wire_set(mgr.metrics()["sim-feed"].last_request or "[]") == {"ticker": ["KRW-BTC"]}
+        finally:
+            unregister_connector("sim-feed")

@@ -180,9 +180,8 @@ class Connection:
             try:
                 # Room for the closing handshake; after that the task is cancelled by wait_for.
                 await asyncio.wait_for(task, self.close_timeout_s + 2.0)
-            except (TimeoutError, asyncio.CancelledError):
-                if not task.done():
-                    raise
+            except TimeoutError:
+                logger.warning("%s: supervisor did not stop in time; cancelled", self.name)
             except Exception:
                 logger.exception("%s: supervisor failed while closing", self.name)
         self._task = None

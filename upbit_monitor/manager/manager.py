@@ -258,9 +258,12 @@ class GlobalWebSocketManager:
                 retry_slow_s=s.retry_slow_s,
             )
             self._connections[name] = conn
+            # A connection re-created after remove_connection() serves the registrations still here.
             subset = self._subsets.get(name)
-            if subset is not None and subset.last_sent is not None:
-                conn.set_subscriptions(subset.last_sent)
+            if subset is not None and not subset.merged().is_empty:
+                merged = subset.merged()
+                conn.set_subscriptions(merged)
+                subset.mark_sent(merged)
         return conn
 
     def connection(self, name: str = PUBLIC) -> Connection:
