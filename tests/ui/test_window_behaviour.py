@@ -34,8 +34,8 @@ def _source() -> FakeSource:
     return src
 
 
-def _window(qtbot, src: FakeSource, store: QSettings) -> MainWindow:
-    win = MainWindow(src, store=store)
+def _window(qtbot, src: FakeSource, store: QSettings, chart=None) -> MainWindow:
+    win = MainWindow(src, store=store, chart=chart)
     qtbot.addWidget(win)
     win.coin_list.set_markets(MARKETS)
     win.coin_list.markets_loaded.emit(len(MARKETS))
@@ -100,16 +100,20 @@ def test_quote_toggle_resubscribes_once(qtbot, store):
 
 
 def test_state_is_restored_at_next_start(qtbot, store):
+    from upbit_monitor.ui.chart import ChartView
+
     src = _source()
-    win = _window(qtbot, src, store)
+    win = _window(qtbot, src, store, chart=ChartView(None, None))
+    win.chart.set_timeframe(15)
     win.select_coin("KRW-ETH")
     win.coin_list.model.toggle_favourite("KRW-XRP")
     win.orderbook.set_depth(30)
     win.set_light(True)
     win.set_korean_units(False)
     win.close()  # closeEvent saves
-    again = _window(qtbot, _source(), store)
+    again = _window(qtbot, _source(), store, chart=ChartView(None, None))
     assert again.code == "KRW-ETH"
+    assert again.chart.unit == 15
     assert again.coin_list.model.favourites() == {"KRW-XRP"}
     assert _codes(again.coin_list)[0] == "KRW-XRP"
     assert again.orderbook.model.depth == 30
