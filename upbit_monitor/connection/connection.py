@@ -15,7 +15,8 @@ every exchange:
 * a staleness watchdog: no message for ``stale_after_s`` while subscribed = dead -> reconnect;
 * counters for the metrics snapshot.
 
-websockets exceptions are mapped to :mod:`upbit_monitor.errors` here and never leave this module.
+websockets exceptions are mapped to :mod:`upbit_monitor.errors` here and in
+:mod:`~upbit_monitor.connection.transport`; they never leave the connection package.
 Every task it starts is referenced, and cancelled and awaited on :meth:`Connection.close`.
 """
 
@@ -26,20 +27,15 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import (
-    ConnectionClosed,
-    InvalidStatus,
-    InvalidURI,
-    WebSocketException,
-)
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed, WebSocketException
 
 from upbit_monitor.connection.ratelimit import RateLimiter
 from upbit_monitor.connection.state import ConnState, StateChange
 from upbit_monitor.connection.stats import ConnStats
+from upbit_monitor.connection.transport import Outcome, close_outcome, open_socket
 from upbit_monitor.errors import ConfigError, ConnectionFailure, HandshakeRejected, ParseError
 from upbit_monitor.exchanges.base import Connector
 from upbit_monitor.protocol.policy import Disposition, backoff
@@ -50,24 +46,6 @@ logger = logging.getLogger(__name__)
 EventSink = Callable[[str, Sequence[Any], int], None]
 """``sink(connection_name, events, current_epoch)``, called on the loop for every frame."""
 StateSink = Callable[[StateChange], None]
-
-_MAX_FRAME = 4 * 1024 * 1024  # an all-KRW-markets orderbook snapshot list stays far below this
-# Frames websockets buffers before it stops reading the socket. A deep queue rides out bursts and
-# avoids pause/resume cycles of the transport, which are slow on a qasync loop.
-_MAX_QUEUE = 4096
-
-
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    """How a session ended and what to do next."""
-
-    disposition: Disposition
-    reason: str
-    code: int | None = None
-    delay_s: float | None = None  # overrides the backoff (0 = reconnect at once)
-    key_problem: bool = False
-    clean: bool = False  # our own close (shutdown): not an error
-    expected: bool = False  # a planned reconnect (e.g. to clear subscriptions): not an error
 
 
 class Connection:
@@ -117,7 +95,7 @@ class Connection:
         self._ws: ClientConnection | None = None
         self._task: asyncio.Task[None] | None = None
         self._session_tasks: list[asyncio.Task[Any]] = []
-        self._session_end: asyncio.Future[_Outcome] | None = None
+        self._session_end: asyncio.Future[Outcome] | None = None
         self._request = asyncio.Event()
         self._wake = asyncio.Event()
         self._closing = False
@@ -159,12 +137,12 @@ class Connection:
     def reconnect(self, reason: str = "requested", *, slow: bool = False) -> None:
         """End the current session and reconnect (after ``retry_slow_s`` if ``slow``)."""
         disposition = Disposition.RETRY_SLOW if slow else Disposition.RETRY
-        self._end_session(_Outcome(disposition, reason, delay_s=None if slow else 0.0, expected=not slow))
+        self._end_session(Outcome(disposition, reason, delay_s=None if slow else 0.0, expected=not slow))
         self._wake.set()
 
     def fail(self, reason: str, *, key_problem: bool = False) -> None:
         """Stop for good (FAILED / KEY_PROBLEM): e.g. the server rejected our credentials."""
-        outcome = _Outcome(Disposition.FATAL, reason, key_problem=key_problem)
+        outcome = Outcome(Disposition.FATAL, reason, key_problem=key_problem)
         # Also remembered for the supervisor, in case we are between sessions (backoff sleep).
         self._fatal_pending = outcome
         self._end_session(outcome)
@@ -173,7 +151,7 @@ class Connection:
     async def close(self) -> None:
         """Close the socket and cancel every task of this connection; safe to call twice."""
         self._closing = True
-        self._end_session(_Outcome(Disposition.FATAL, "closed", clean=True))
+        self._end_session(Outcome(Disposition.FATAL, "closed", clean=True))
         self._wake.set()
         task = self._task
         if task is not None and not task.done():
@@ -189,7 +167,7 @@ class Connection:
             self._set_state(ConnState.CLOSED, "closed")
 
     # ----------------------------------------------------------------- internals
-    _fatal_pending: _Outcome | None = None
+    _fatal_pending: Outcome | None = None
 
     def _set_state(self, state: ConnState, reason: str = "", retry_in_s: float | None = None) -> None:
         self.state = state
@@ -201,34 +179,17 @@ class Connection:
         except Exception:
             logger.exception("%s: state listener raised", self.name)
 
-    def _end_session(self, outcome: _Outcome) -> None:
+    def _end_session(self, outcome: Outcome) -> None:
         fut = self._session_end
         if fut is not None and not fut.done():
             fut.set_result(outcome)
 
     async def _connect(self) -> ClientConnection:
-        """Open the socket; websockets failures become :mod:`upbit_monitor.errors` exceptions."""
-        try:
-            return await connect(
-                self.connector.url,
-                additional_headers=dict(self.connector.headers()),
-                proxy=None,
-                open_timeout=self.connect_timeout_s,
-                close_timeout=self.close_timeout_s,
-                ping_interval=self.connector.keepalive.ping_interval_s,
-                ping_timeout=self.connector.keepalive.ping_timeout_s,
-                max_size=_MAX_FRAME,
-                max_queue=_MAX_QUEUE,
-            )
-        except InvalidStatus as exc:
-            status = exc.response.status_code
-            raise HandshakeRejected(f"handshake rejected: HTTP {status}", status) from exc
-        except InvalidURI as exc:
-            raise ConfigError(f"{self.name}: invalid URL {self.connector.url!r}") from exc
-        except TimeoutError as exc:
-            raise ConnectionFailure(f"connect timeout after {self.connect_timeout_s:g} s") from exc
-        except (OSError, WebSocketException) as exc:
-            raise ConnectionFailure(f"connect failed: {type(exc).__name__}: {exc}") from exc
+        return await open_socket(
+            self.connector,
+            connect_timeout_s=self.connect_timeout_s,
+            close_timeout_s=self.close_timeout_s,
+        )
 
     async def _supervise(self) -> None:
         delays = self._backoff_factory()
@@ -237,16 +198,16 @@ class Connection:
             while not self._closing:
                 self._set_state(ConnState.CONNECTING if first else ConnState.RECONNECTING, "connecting")
                 first = False
-                outcome: _Outcome
+                outcome: Outcome
                 try:
                     ws = await self._connect()
                 except HandshakeRejected as exc:
                     disposition = self.connector.classify_handshake(exc.status)
-                    outcome = _Outcome(disposition, str(exc), key_problem=exc.status in (401, 403))
+                    outcome = Outcome(disposition, str(exc), key_problem=exc.status in (401, 403))
                 except ConfigError as exc:
-                    outcome = _Outcome(Disposition.FATAL, str(exc))
+                    outcome = Outcome(Disposition.FATAL, str(exc))
                 except ConnectionFailure as exc:
-                    outcome = _Outcome(Disposition.RETRY, str(exc))
+                    outcome = Outcome(Disposition.RETRY, str(exc))
                 else:
                     outcome, got_data = await self._session(ws)
                     if got_data:
@@ -279,7 +240,7 @@ class Connection:
         finally:
             await self._stop_session_tasks()
 
-    async def _session(self, ws: ClientConnection) -> tuple[_Outcome, bool]:
+    async def _session(self, ws: ClientConnection) -> tuple[Outcome, bool]:
         """Run one connected socket until it ends; returns the outcome and whether data arrived."""
         loop = asyncio.get_running_loop()
         self.epoch += 1
@@ -322,10 +283,10 @@ class Connection:
         exc = task.exception()
         if exc is not None:
             logger.error("%s: %s failed: %r", self.name, task.get_name(), exc, exc_info=exc)
-            self._end_session(_Outcome(Disposition.RETRY, f"internal error: {exc!r}"))
+            self._end_session(Outcome(Disposition.RETRY, f"internal error: {exc!r}"))
         else:
             result = task.result()
-            if isinstance(result, _Outcome):
+            if isinstance(result, Outcome):
                 self._end_session(result)
 
     async def _stop_session_tasks(self) -> None:
@@ -335,18 +296,13 @@ class Connection:
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    def _close_outcome(self, ws: ClientConnection, exc: ConnectionClosed | None) -> _Outcome:
-        code = ws.close_code
-        reason = ws.close_reason or ""
-        self.stats.last_close_code = code
-        self.stats.last_close_reason = reason
-        text = f"closed by peer: code {code}" + (f" {reason!r}" if reason else "")
-        if exc is not None and exc.rcvd is None:
-            text = f"connection lost: code {code}" + (f" {reason!r}" if reason else "")
-        disposition = self.connector.classify_close(code, reason)
-        return _Outcome(disposition, text, code=code)
+    def _close_outcome(self, ws: ClientConnection, exc: ConnectionClosed | None) -> Outcome:
+        outcome = close_outcome(self.connector, ws, exc)
+        self.stats.last_close_code = outcome.code
+        self.stats.last_close_reason = ws.close_reason or ""
+        return outcome
 
-    async def _reader(self, ws: ClientConnection, epoch: int, got_data: list[bool]) -> _Outcome:
+    async def _reader(self, ws: ClientConnection, epoch: int, got_data: list[bool]) -> Outcome:
         parse = self.connector.parse
         sink = self._sink
         stats = self.stats
@@ -393,7 +349,7 @@ class Connection:
         except WebSocketException as exc:
             raise ConnectionFailure(f"send failed: {exc}") from exc
 
-    async def _sender(self, ws: ClientConnection) -> _Outcome | None:
+    async def _sender(self, ws: ClientConnection) -> Outcome | None:
         connector = self.connector
         while True:
             await self._request.wait()
@@ -406,7 +362,7 @@ class Connection:
                 if desired.is_empty and connector.clear_by_reconnect:
                     if self._sent is not None and not self._sent.is_empty:
                         # Nothing can unsubscribe everything on this exchange: use a fresh socket.
-                        return _Outcome(
+                        return Outcome(
                             Disposition.RETRY, "subscription set emptied", delay_s=0.0, expected=True
                         )
                     self._sent = desired
@@ -423,7 +379,7 @@ class Connection:
                     self.stats.last_request = text
                 self._sent = desired
 
-    async def _watchdog(self, ws: ClientConnection) -> _Outcome | None:
+    async def _watchdog(self, ws: ClientConnection) -> Outcome | None:
         stale = self.stale_after_s
         keepalive = self.connector.keepalive
         # The text ping must come well before the stream is declared dead, or it cannot save it.
@@ -439,7 +395,7 @@ class Connection:
             idle = now - self._last_rx
             if idle >= stale:
                 self.stats.last_close_reason = f"stale: no message for {idle:.1f} s"
-                return _Outcome(Disposition.RETRY, f"stale: no message for {idle:.1f} s")
+                return Outcome(Disposition.RETRY, f"stale: no message for {idle:.1f} s")
             if (
                 keepalive.text_ping is not None
                 # text_ping_always (Bybit): a heartbeat the server expects even on a busy stream.
