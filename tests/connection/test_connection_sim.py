@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -217,3 +218,27 @@ async def test_rate_limit_paces_requests_latest_wins() -> None:
         assert wire_set(reqs[-1].text) == {"ticker": ["KRW-AVAX"]}
         assert all(r.error is None and not r.rate_limited for r in reqs)
         assert h.metrics().rate_budget_min == 100 - len(reqs) - len([r for r in sim.requests if r.ping])
+
+
+@pytest.mark.asyncio
+async def test_keepalive_beats_the_idle_timeout() -> None:
+    # Server closes after 0.6 s without traffic; our protocol pings every 0.15 s keep it open even
+    # with nothing subscribed (no market data, no text PING).
+    async with simulator(idle_timeout_s=0.6) as sim:
+        mgr = GlobalWebSocketManager(fast_settings(sim, keepalive_interval_s=0.15))
+        try:
+            await mgr.start()
+            await wait_until(lambda: mgr.metrics()[PUBLIC].state is ConnState.CONNECTED)
+            opened = sim.connections[0].opened_at
+            await wait_until(lambda: time.monotonic() - opened > 2.0, within=5.0)
+            assert len(sim.connections) == 1 and sim.open_connections()
+            assert mgr.metrics()[PUBLIC].epoch == 1
+        finally:
+            await mgr.shutdown()
+        # Control: without pings the same server drops an idle connection.
+        mgr2 = GlobalWebSocketManager(fast_settings(sim, keepalive_interval_s=60.0))
+        try:
+            await mgr2.start()
+            await wait_until(lambda: mgr2.metrics()[PUBLIC].epoch >= 2, within=5.0)
+        finally:
+            await mgr2.shutdown()
