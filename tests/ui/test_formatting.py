@@ -8,6 +8,7 @@ from upbit_monitor.ui.formatting import (
     format_duration,
     format_price,
     format_size,
+    format_size_compact,
     format_time_kst,
     format_traded_value,
 )
@@ -46,3 +47,11 @@ def test_sizes_times_codes_durations():
     assert format_duration(5) == "5.0s"
     assert format_duration(185) == "3m05s"
     assert format_duration(7620) == "2h07m"
+
+
+def test_compact_ladder_sizes():
+    assert format_size_compact(0.01339491) == "0.01339"
+    assert format_size_compact(0.00093621) == "0.0009362"
+    assert format_size_compact(0.5) == "0.5"
+    assert format_size_compact(12.3456) == "12.346"
+    assert format_size_compact(0) == "0"

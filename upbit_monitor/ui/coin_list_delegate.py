@@ -91,6 +91,10 @@ class CoinListDelegate(QStyledItemDelegate):
                 pal = option.palette
                 colour = pal.highlightedText().color() if selected else pal.text().color()
             painter.setPen(colour)
+            fm = painter.fontMetrics()
+            if fm.horizontalAdvance(text) > rect.width():
+                # Elide on the right: a number clipped at its left edge reads as another number.
+                text = fm.elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
             painter.drawText(rect, align, text)
 
     def _paint_name(

@@ -84,6 +84,21 @@ def format_size(size: float | None) -> str:
     return f"{size:.8f}".rstrip("0").rstrip(".") if size else "0"
 
 
+def format_size_compact(size: float | None, significant: int = 4) -> str:
+    """Ladder size: like :func:`format_size`, but sizes below 1 keep ``significant`` digits.
+
+    ``0.01339491`` -> ``0.01339``: a ladder column is narrow, and four significant digits are
+    what a trader compares between levels.
+    """
+    if size is None or math.isnan(size):
+        return "-"
+    a = abs(size)
+    if a >= 1 or a == 0:
+        return format_size(size)
+    decimals = min(8, significant - math.floor(math.log10(a)) - 1)
+    return f"{size:.{decimals}f}".rstrip("0").rstrip(".")
+
+
 def format_value_korean(value: float) -> str:
     """Traded value in Korean units: ``1.23조``, ``4,567억``, ``8,901만``."""
     a = abs(value)

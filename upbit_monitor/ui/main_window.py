@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QWidget
 
 from upbit_monitor.ui.coin_list import CoinList, MarketLoader
@@ -135,11 +135,20 @@ class MainWindow(QMainWindow):
                 tf.connect(lambda unit: self._store.setValue("chart/timeframe", int(unit)))
 
         self._build_menus()
-        self.resize(1600, 1000)
+        self._fit_to_screen()
         self._restore()
         self._apply_palette()
 
     # -- construction helpers -------------------------------------------------------------
+    def _fit_to_screen(self) -> None:
+        # 1600x1000 is the designed size; on a smaller screen start at most ~95% of it.
+        screen = QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(1600, 1000)
+            return
+        avail = screen.availableGeometry()
+        self.resize(min(1600, int(avail.width() * 0.96)), min(1000, int(avail.height() * 0.92)))
+
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
@@ -329,9 +338,11 @@ class MainWindow(QMainWindow):
 
     def _default_layout(self) -> None:
         docks = [self.coin_dock] + ([self.chart_dock] if self.chart_dock is not None else [])
-        sizes = [600] + ([580] if self.chart_dock is not None else [])
+        # Designed for 1600 px: list 600, chart 580, the ladder in between; scaled to the window.
+        scale = self.width() / 1600.0
+        sizes = [int(600 * scale)] + ([int(580 * scale)] if self.chart_dock is not None else [])
         self.resizeDocks(docks, sizes, Qt.Orientation.Horizontal)
-        self.resizeDocks([self.status_dock], [240], Qt.Orientation.Vertical)
+        self.resizeDocks([self.status_dock], [int(240 * self.height() / 1000.0)], Qt.Orientation.Vertical)
         # Other features may dock beside the status panel (e.g. My orders): status keeps ~60%.
         bottom = [
             d
@@ -342,7 +353,7 @@ class MainWindow(QMainWindow):
             and not self.tabifiedDockWidgets(d).count(self.status_dock)
         ]
         if bottom:
-            width = max(1, self.width() - 600)
+            width = max(1, self.width() - sizes[0])
             share = int(width * 0.62)
             rest = max(1, (width - share) // len(bottom))
             horizontal = Qt.Orientation.Horizontal

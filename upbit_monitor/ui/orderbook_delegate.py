@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt
 from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
@@ -54,7 +54,13 @@ class DepthBarDelegate(QStyledItemDelegate):
                 font.setBold(True)
                 painter.setFont(font)
             painter.setPen(c.colour if c.colour is not None else option.palette.text().color())
-            painter.drawText(rect.adjusted(5, 0, -5, 0), c.align, c.text)
+            box = rect.adjusted(5, 0, -5, 0)
+            text = c.text
+            fm = painter.fontMetrics()
+            if fm.horizontalAdvance(text) > box.width():
+                # Never clip a number at its left edge (".339491" reads as another number).
+                text = fm.elidedText(text, Qt.TextElideMode.ElideRight, int(box.width()))
+            painter.drawText(box, c.align, text)
             painter.restore()
         if c.flash:
             # An outline, not a fill: the changed size stays readable while it flashes. Four

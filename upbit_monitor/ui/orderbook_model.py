@@ -16,7 +16,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor, QFont
 
 from upbit_monitor.protocol.events import Orderbook
-from upbit_monitor.ui.formatting import format_change_rate, format_price, format_size, quote_of
+from upbit_monitor.ui.formatting import format_change_rate, format_price, format_size_compact, quote_of
 from upbit_monitor.ui.theme import Palette
 
 Index = QModelIndex | QPersistentModelIndex
@@ -227,7 +227,7 @@ class OrderbookModel(QAbstractTableModel):
             return Cell("", None, _ALIGN[col], False, None, False, side)
         frac = size / self._max_size if self._max_size > 0 else None
         flash = (side, price) in self._flash_until
-        return Cell(format_size(size), None, _ALIGN[col], False, frac, flash, side)
+        return Cell(format_size_compact(size), None, _ALIGN[col], False, frac, flash, side)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text, colours, depth fraction and flash state (views paint via :meth:`cell`)."""

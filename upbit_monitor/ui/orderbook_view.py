@@ -29,7 +29,7 @@ from upbit_monitor.ui.formatting import (
     display_code,
     format_change_rate,
     format_price,
-    format_size,
+    format_size_compact,
     quote_of,
 )
 from upbit_monitor.ui.gauge import ImbalanceGauge
@@ -316,8 +316,8 @@ class OrderbookView(QWidget):
             self.spread_label.setText(f"Spread {format_price(spread, quote)} ({pct:.3f}%)")
             self.mid_label.setText(f"Mid {format_price(mid, quote)}")
         ask, bid = self.model.totals()
-        self.total_ask.setText(f"Ask {format_size(ask)}")
-        self.total_bid.setText(f"Bid {format_size(bid)}")
+        self.total_ask.setText(f"Ask {format_size_compact(ask)}")
+        self.total_bid.setText(f"Bid {format_size_compact(bid)}")
         self.gauge.set_value(self.model.imbalance())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
