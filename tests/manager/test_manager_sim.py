@@ -282,3 +282,23 @@ async def test_custom_connector_and_connection_replacement() -> None:
             assert wire_set(mgr.metrics()["sim-feed"].last_request or "[]") == {"ticker": ["KRW-BTC"]}
         finally:
             unregister_connector("sim-feed")
+
+
+def test_runs_on_plain_asyncio_too() -> None:
+    """The manager has no Qt dependency: the same scenario on a plain asyncio loop (no qasync)."""
+
+    async def scenario() -> tuple[int, int]:
+        loop = asyncio.get_running_loop()
+        assert type(loop).__module__.startswith("asyncio")
+        async with running() as (sim, mgr):
+            comp = Comp()
+            mgr.register(comp, [Spec("ticker", ("KRW-BTC",)), Spec("trade", ("KRW-BTC",))],
+                         callback=comp.on_event)
+            await wait_until(lambda: len(comp.events) >= 3)
+            sim.faults.drop_all()
+            await wait_until(lambda: mgr.metrics()["upbit-public"].epoch == 2
+                             and any(e.epoch == 2 for e in comp.events))
+            return len(subscription_requests(sim)), mgr.metrics()["upbit-public"].epoch
+
+    requests, epoch = asyncio.run(scenario())
+    assert (requests, epoch) == (2, 2)
