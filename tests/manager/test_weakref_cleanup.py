@@ -117,3 +117,22 @@ async def test_two_widgets_removed_in_one_window_send_one_request() -> None:
         del a, b
         await subscribed(sim, {"ticker": ["KRW-BTC"]})
         assert len(subscription_requests(sim)) == n + 1
+
+
+@pytest.mark.asyncio
+async def test_unregistered_widget_destroyed_later_is_harmless() -> None:
+    async with running() as (sim, mgr):
+        keep = Plain()
+        w = QWidget()
+        mgr.register(keep, [Spec("ticker", ("KRW-BTC",))])
+        mgr.register(w, [Spec("ticker", ("KRW-ETH",))])
+        await subscribed(sim, {"ticker": ["KRW-BTC", "KRW-ETH"]})
+        mgr.unregister(w)  # disconnects our destroyed-slot
+        await subscribed(sim, {"ticker": ["KRW-BTC"]})
+        n = len(subscription_requests(sim))
+        mgr.register(w, [Spec("ticker", ("KRW-SOL",))])  # the same widget can register again
+        await subscribed(sim, {"ticker": ["KRW-BTC", "KRW-SOL"]})
+        w.deleteLater()
+        await subscribed(sim, {"ticker": ["KRW-BTC"]})
+        assert len(subscription_requests(sim)) == n + 2 and names(mgr) == ["Plain"]
+        del w
