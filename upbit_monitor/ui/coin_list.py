@@ -153,6 +153,7 @@ class CoinList(QWidget):
             sc.activated.connect(self.focus_search)
 
         self._selected: str | None = None
+        self._scroll_pending = False
         self._registered = False
         self._timer = QTimer(self)
         # A list of ~200 rows re-sorted on every change: 10 Hz reads as live and costs far less
@@ -237,6 +238,8 @@ class CoinList(QWidget):
         """Select a coin programmatically (e.g. the last coin at start)."""
         self._selected = code
         self._select_row(code)
+        # Rows re-sort while the first tickers arrive: re-centre once they are in.
+        self._scroll_pending = True
         if emit:
             self.coin_selected.emit(code)
 
@@ -334,6 +337,11 @@ class CoinList(QWidget):
     def refresh(self) -> None:
         """Timer tick: pull changed tickers from the pool (cheap when nothing changed)."""
         self.model.refresh(self._source)
+        if self._scroll_pending and self.model.ticker_count() >= 0.9 * max(1, len(self.shown_codes())):
+            self._scroll_pending = False
+            current = self.table.currentIndex()
+            if current.isValid():
+                self.table.scrollTo(current, QAbstractItemView.ScrollHint.EnsureVisible)
 
     def header_state(self) -> bytes:
         """Column widths and sort order, for QSettings."""

@@ -161,6 +161,10 @@ class CoinListModel(QAbstractTableModel):
         row = self._row_of.get(code)
         return None if row is None else self._markets[row]
 
+    def ticker_count(self) -> int:
+        """How many markets have a ticker yet."""
+        return len(self._tickers)
+
     def ticker(self, code: str) -> Ticker | None:
         """The last ticker the model has seen for a code."""
         return self._tickers.get(code)

@@ -338,9 +338,12 @@ class MainWindow(QMainWindow):
 
     def _default_layout(self) -> None:
         docks = [self.coin_dock] + ([self.chart_dock] if self.chart_dock is not None else [])
-        # Designed for 1600 px: list 600, chart 580, the ladder in between; scaled to the window.
-        scale = self.width() / 1600.0
-        sizes = [int(600 * scale)] + ([int(580 * scale)] if self.chart_dock is not None else [])
+        # Designed for 1600 px: list 600, chart 580, the ladder in between. Narrower windows give
+        # up list and chart width first: the ladder's numbers must stay readable.
+        w = self.width()
+        list_w = 600 if w >= 1600 else max(420, int(w * 0.34))
+        chart_w = 580 if w >= 1600 else max(500, int(w * 0.36))
+        sizes = [list_w] + ([chart_w] if self.chart_dock is not None else [])
         self.resizeDocks(docks, sizes, Qt.Orientation.Horizontal)
         self.resizeDocks([self.status_dock], [int(240 * self.height() / 1000.0)], Qt.Orientation.Vertical)
         # Other features may dock beside the status panel (e.g. My orders): status keeps ~60%.

@@ -117,8 +117,8 @@ class OrderbookView(QWidget):
         # Prices must never elide; the size columns share what is left.
         h.setSectionResizeMode(ObCol.PRICE, QHeaderView.ResizeMode.Fixed)
         h.setSectionResizeMode(ObCol.CHANGE, QHeaderView.ResizeMode.Fixed)
-        self.table.setColumnWidth(ObCol.PRICE, 112)
-        self.table.setColumnWidth(ObCol.CHANGE, 62)
+        self.table.setColumnWidth(ObCol.PRICE, 108)
+        self.table.setColumnWidth(ObCol.CHANGE, 58)
         self.table.viewport().installEventFilter(self)
 
         self.spread_label = QLabel("Spread -", self)
