@@ -14,6 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
+from upbit_monitor.ui.chart_axes import KstTimeAxis
 from upbit_monitor.ui.premium import VENUE_LABELS, PremiumTracker, format_premium
 
 VENUE_COLOURS = {"binance": "#f0b90b", "bybit": "#8e7cff"}
@@ -39,7 +40,9 @@ class PremiumChart(QWidget):
         self._code: str | None = None
         self.title = QLabel("Premium: select a KRW coin", self)
         self.title.setObjectName("PremiumTitle")
-        self.plot = pg.PlotWidget(parent=self, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+        # The KST axis of the candle chart: DateAxisItem labels sub-minute zooms as "56.000" and follows
+        # the machine's zone; premiums are read against the same KST clock as the candles.
+        self.plot = pg.PlotWidget(parent=self, axisItems={"bottom": KstTimeAxis()})
         self.plot.setMinimumHeight(120)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.plot.setLabel("left", "premium", units="%")
