@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from typing import Any
 
@@ -302,3 +303,17 @@ def test_runs_on_plain_asyncio_too() -> None:
 
     requests, epoch = asyncio.run(scenario())
     assert (requests, epoch) == (2, 2)
+
+
+@pytest.mark.asyncio
+async def test_shutdown_while_connecting_does_not_wait_for_the_handshake(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with simulator() as sim:
+        m = GlobalWebSocketManager(fast_settings(sim))
+        await m.start()  # the supervisor is now inside connect()
+        with caplog.at_level(logging.WARNING, logger="upbit_monitor.connection.connection"):
+            await m.shutdown()
+        assert our_tasks() == []
+        assert m.metrics()["upbit-public"].state is ConnState.CLOSED
+        assert not [r for r in caplog.records if "did not stop in time" in r.getMessage()]

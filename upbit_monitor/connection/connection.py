@@ -155,13 +155,16 @@ class Connection:
         self._wake.set()
         task = self._task
         if task is not None and not task.done():
-            try:
-                # Room for the closing handshake; after that the task is cancelled by wait_for.
-                await asyncio.wait_for(task, self.close_timeout_s + 2.0)
-            except TimeoutError:
-                logger.warning("%s: supervisor did not stop in time; cancelled", self.name)
-            except Exception:
-                logger.exception("%s: supervisor failed while closing", self.name)
+            if self._session_end is None:
+                task.cancel()  # connecting or in backoff: no socket to close gracefully
+            # Room for the closing handshake (bounded by close_timeout); then force it.
+            done, _ = await asyncio.wait({task}, timeout=self.close_timeout_s + 2.0)
+            if not done:
+                logger.warning("%s: supervisor did not stop in time; cancelling", self.name)
+                task.cancel()
+                await asyncio.wait({task})
+            if not task.cancelled() and task.exception() is not None:
+                logger.error("%s: supervisor failed while closing", self.name, exc_info=task.exception())
         self._task = None
         if self.state is not ConnState.CLOSED:
             self._set_state(ConnState.CLOSED, "closed")
@@ -253,6 +256,9 @@ class Connection:
         self.stats.connected_since = time.time()
         self.stats.connected_since_mono = now
         self._session_end = loop.create_future()
+        if self._closing or self._fatal_pending is not None:
+            # close()/fail() arrived while we were connecting: end this session at once.
+            self._end_session(self._fatal_pending or Outcome(Disposition.FATAL, "closed", clean=True))
         got_data = [False]
         self._session_tasks = [
             loop.create_task(self._reader(ws, epoch, got_data), name=f"upbit-monitor:{self.name}:reader"),
