@@ -76,11 +76,14 @@ class GlobalWebSocketManager:
     async def instance(
         cls, settings: Settings | None = None, connectors: Iterable[Connector] | None = None
     ) -> GlobalWebSocketManager:
-        """The shared manager, created on first call (``settings``/``connectors`` apply then).
+        """The shared manager, created on first call with ``settings`` and ``connectors``.
+
+        Later calls may pass the same settings (or None) and more connectors (added with
+        :meth:`add_connection`).
 
         Raises:
-            ManagerError: different settings are passed to an existing instance, or the instance
-                lives on another running loop.
+            ManagerError: different settings are passed to an existing instance, a connector's
+                connection already exists, or the instance lives on another running loop.
         """
         loop = asyncio.get_running_loop()
         if cls._lock is None or cls._lock_loop is not loop:
@@ -94,8 +97,11 @@ class GlobalWebSocketManager:
                 inst = cls._instance = None  # its loop is gone, and its tasks with it
             if inst is None:
                 inst = cls._instance = cls(settings, connectors)
-            elif settings is not None and settings != inst.settings:
-                raise ManagerError("instance() already created with other settings; reset() first")
+            else:
+                if settings is not None and settings != inst.settings:
+                    raise ManagerError("instance() already created with other settings; reset() first")
+                for connector in connectors or ():
+                    inst.add_connection(connector)  # ManagerError if that connection already runs
             return inst
 
     @classmethod
