@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from upbit_monitor.config import Settings, settings_from_env
@@ -198,7 +200,9 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         window.hide()
         log.info("shutting down")
     # Widgets die with the loop still running, so the manager's weakref paths see a live loop.
+    # Delivering the deferred delete here (not a nested event loop) makes it deterministic.
     window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     await asyncio.sleep(0)
     return 0
 
@@ -222,8 +226,12 @@ def _install_sigint(window: MainWindow) -> None:
         signal.signal(signal.SIGINT, lambda *_: window.close())
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``python main.py`` and the ``upbit-monitor`` script."""
+def main(argv: Sequence[str] | None = None, *, hard_exit: bool = True) -> int:
+    """Entry point of ``python main.py`` and the ``upbit-monitor`` script.
+
+    With ``hard_exit`` (the default for the program) the process ends with ``os._exit`` once
+    everything is closed and flushed; pass False to get the return code back in-process.
+    """
     args = parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
@@ -240,4 +248,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)
     apply_theme(app, dark=not args.light)
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-        return runner.run(run(args, app))
+        rc = runner.run(run(args, app))
+    # Tear Qt down while the interpreter is intact: left to interpreter finalization, the order in
+    # which Python wrappers and C++ objects die is undefined (a segfault at exit under -X dev).
+    gc.collect()
+    app.shutdown()
+    if hard_exit:
+        # Everything that owns data is closed by now (writer flushed, database closed, QSettings
+        # synced). Python's own teardown would still free leftover widget wrappers in arbitrary
+        # order; third-party caches (e.g. keyring's cached backend whose exception traceback pins
+        # frames holding the window) keep some alive until then, and under a debug allocator
+        # (-X dev) that teardown segfaults in a weakref to an already-freed wrapper. Skip it.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(rc)
+    return rc
