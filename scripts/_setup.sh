@@ -21,7 +21,7 @@ apt_install() {
 }
 
 # Offscreen Qt (tests, CI) needs these; a real window (xcb) needs the second group too (stack-notes).
-QT_APT=(libgl1 libegl1 libglib2.0-0 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
+QT_APT=(libgl1 libegl1 libglib2.0-0 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core fonts-nanum
         libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxkbcommon-x11-0)
 
 pick_python() {
