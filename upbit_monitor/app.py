@@ -7,7 +7,8 @@ are subscribers wired here.
 
 Shutdown is orderly and async: closing the window resolves a future; then, in reverse order of
 construction, the manager closes its sockets, the writer flushes and stops, the database closes and
-the simulator stops.
+the simulator stops. The window is then deleted while the loop still runs, QApplication is shut down,
+and the process exits without Python's module teardown (see :func:`main`).
 """
 
 from __future__ import annotations
