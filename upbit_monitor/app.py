@@ -37,6 +37,7 @@ from upbit_monitor.history import HistoryLoader
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.ui.chart import ChartView
 from upbit_monitor.ui.coin_list_model import MarketInfo
+from upbit_monitor.ui.gc_timer import GuiThreadGc
 from upbit_monitor.ui.main_window import MainWindow
 from upbit_monitor.ui.premium_setup import start_premium_ui
 from upbit_monitor.ui.private_ui import start_private_ui
@@ -248,8 +249,14 @@ def main(argv: Sequence[str] | None = None, *, hard_exit: bool = True) -> int:
     # qasync loop under run_until_complete and abort the orderly shutdown.
     app.setQuitOnLastWindowClosed(False)
     apply_theme(app, dark=not args.light)
+    # Cyclic GC only on the GUI thread: an automatic collection triggered on a worker thread
+    # (asyncio.to_thread, the storage writer) could free QObjects with live timers on the wrong
+    # thread and crash Qt later (see ui/gc_timer.py). Started before any worker thread exists.
+    gc_guard = GuiThreadGc(app)
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
         rc = runner.run(run(args, app))
+    # The runner has joined its worker threads: a final full collection here, on the GUI thread.
+    gc_guard.stop()
     # Tear Qt down while the interpreter is intact: left to interpreter finalization, the order in
     # which Python wrappers and C++ objects die is undefined (a segfault at exit under -X dev).
     gc.collect()
