@@ -29,9 +29,13 @@ os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
 def header(title: str, extra: str = "") -> str:
     """One line naming the benchmark, date (UTC), machine and Python."""
+    try:
+        load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        load = "?"
     line = (
-        f"{title}: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs (shared), "
-        f"Python {platform.python_version()}, {platform.system()} {platform.machine()}"
+        f"{title}: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs (shared; load average "
+        f"{load} at the end), Python {platform.python_version()}, {platform.system()} {platform.machine()}"
     )
     return f"{line}. {extra}".rstrip() if extra else line + "."
 

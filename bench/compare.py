@@ -77,7 +77,10 @@ async def record(n: int) -> tuple[list[bytes], list[bytes]]:
 
     from upbit_monitor.sim.server import Simulator
 
-    async with Simulator(seed=SEED, msg_rate=20_000, bursty=False, connect_rate_per_s=0) as sim:
+    # Both recorders share the loop with the simulator: a moderate rate, and no send-queue cap (a slow
+    # recorder must not be disconnected; the frames are what matters, not their timing).
+    async with Simulator(seed=SEED, msg_rate=8_000, bursty=False, connect_rate_per_s=0,
+                         max_queued_frames=10**8) as sim:
         codes = [m.code for m in sim.model.markets]
         out: dict[str, list[bytes]] = {"DEFAULT": [], "SIMPLE": []}
         done = asyncio.Event()

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -139,6 +140,10 @@ async def soak(scale: float, rate: float) -> dict[str, Any]:
             t0 = time.perf_counter()
             while True:
                 samples.append((time.perf_counter() - t0, rss_mb(), min(progress.values())))
+                if len(samples) % 20 == 0:  # progress on stderr every ~10 s
+                    done = ", ".join(f"{k} {v:.0%}" for k, v in progress.items())
+                    print(f"soak {samples[-1][0]:.0f} s: {done}, RSS {samples[-1][1]:.0f} MB",
+                          file=sys.stderr, flush=True)
                 await asyncio.sleep(0.5)
 
         sampling = asyncio.ensure_future(sampler())
