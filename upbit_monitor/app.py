@@ -8,7 +8,7 @@ are subscribers wired here.
 Shutdown is orderly and async: closing the window resolves a future; then, in reverse order of
 construction, the manager closes its sockets, the writer flushes and stops, the database closes and
 the simulator stops. The window is then deleted while the loop still runs, QApplication is shut down,
-and the process exits without Python's module teardown (see :func:`main`).
+and :func:`main` returns normally (see its docstring for what used to break interpreter teardown).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import gc
 import logging
-import os
 import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -188,7 +187,7 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         start_premium_ui(window, mgr, foreign_urls)
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         window.closing.connect(lambda: _resolve(closed))
-        _install_sigint(window)
+        stack.callback(_install_sigint(window))
 
         await mgr.start()
         window.coin_list.start_loading()
@@ -221,18 +220,32 @@ def _shoot(window: MainWindow, path: Path) -> None:
     window.close()
 
 
-def _install_sigint(window: MainWindow) -> None:
+def _install_sigint(window: MainWindow) -> Callable[[], None]:
+    """Route Ctrl+C to ``window.close()``; returns the function that restores the old handler."""
     # Ctrl+C in the terminal closes the window the normal way (state saved, orderly shutdown).
     # Python handles signals between bytecodes; the repaint timers run Python often enough.
-    with contextlib.suppress(ValueError):  # not the main thread (embedded use)
-        signal.signal(signal.SIGINT, lambda *_: window.close())
+    # The handler must be removed again: the signal module keeps it (and through its closure the
+    # window, and through the window every widget wrapper) alive until interpreter teardown, which
+    # then frees those wrappers after Qt is gone (a segfault at exit under -X dev).
+    try:
+        previous = signal.signal(signal.SIGINT, lambda *_: window.close())
+    except ValueError:  # not the main thread (embedded use)
+        return lambda: None
+
+    def restore() -> None:
+        with contextlib.suppress(ValueError):
+            signal.signal(signal.SIGINT, previous)
+
+    return restore
 
 
-def main(argv: Sequence[str] | None = None, *, hard_exit: bool = True) -> int:
-    """Entry point of ``python main.py`` and the ``upbit-monitor`` script.
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python main.py`` and the ``upbit-monitor`` script; returns the exit code.
 
-    With ``hard_exit`` (the default for the program) the process ends with ``os._exit`` once
-    everything is closed and flushed; pass False to get the return code back in-process.
+    Teardown is ordinary: nothing outlives :func:`main` that could free Qt wrappers after
+    QApplication is gone (the SIGINT handler is restored and keyring's cached tracebacks are
+    released; both used to pin the window until interpreter finalization, which segfaulted under
+    ``python -X dev``).
     """
     args = parse_args(argv)
     logging.basicConfig(
@@ -258,17 +271,7 @@ def main(argv: Sequence[str] | None = None, *, hard_exit: bool = True) -> int:
     # The runner has joined its worker threads: a final full collection here, on the GUI thread.
     gc_guard.stop()
     # Tear Qt down while the interpreter is intact: left to interpreter finalization, the order in
-    # which Python wrappers and C++ objects die is undefined (a segfault at exit under -X dev).
+    # which Python wrappers and C++ objects die is undefined.
     gc.collect()
     app.shutdown()
-    if hard_exit:
-        # Everything that owns data is closed by now (writer flushed, database closed, QSettings
-        # synced). Python's own teardown would still free leftover widget wrappers in arbitrary
-        # order; third-party caches (e.g. keyring's cached backend whose exception traceback pins
-        # frames holding the window) keep some alive until then, and under a debug allocator
-        # (-X dev) that teardown segfaults in a weakref to an already-freed wrapper. Skip it.
-        logging.shutdown()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(rc)
     return rc

@@ -27,6 +27,7 @@ import keyring.backends.null
 import keyring.errors
 
 from upbit_monitor.credentials import redact
+from upbit_monitor.credentials.keyring_backend import system_backend
 from upbit_monitor.errors import KeyFormatError, KeyStoreError
 from upbit_monitor.protocol.auth import DEFAULT_ALGORITHM, Credentials
 
@@ -58,8 +59,9 @@ class KeySource(enum.Enum):
 class KeyStore:
     """Load, save and delete the Upbit key pair.
 
-    ``backend`` is a keyring backend instance (default: ``keyring.get_keyring()``); ``env`` the mapping to
-    read overrides from (default: ``os.environ``). Both are parameters so tests can pin them.
+    ``backend`` is a keyring backend instance (default: the OS keyring, see :func:`system_backend`);
+    ``env`` the mapping to read overrides from (default: ``os.environ``). Both are parameters so tests
+    can pin them.
     ``persistent=False`` makes a session-only store that never touches the keyring and says nothing
     about it (demo mode: the simulator's keys must not land in, or be read from, the user's keyring).
     """
@@ -74,7 +76,9 @@ class KeyStore:
     ) -> None:
         self._service = service
         if persistent:
-            self._backend: Any = backend if backend is not None else keyring.get_keyring()
+            # system_backend(), not keyring.get_keyring(): keyring caches import-failure tracebacks
+            # that would otherwise pin this call stack (and the UI above it) for the process' life.
+            self._backend: Any = backend if backend is not None else system_backend()
         else:
             self._backend = keyring.backends.null.Keyring()  # type: ignore[no-untyped-call]
         self._env: Mapping[str, str] = os.environ if env is None else env
