@@ -49,7 +49,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line flags."""
     p = argparse.ArgumentParser(prog="upbit-monitor", description="Upbit market monitor")
     p.add_argument("--demo", action="store_true", help="run against the built-in simulator (offline)")
-    p.add_argument("--db-url", default=None, help="SQLAlchemy URL (default: SQLite in the user data dir)")
+    p.add_argument("--db-url", default=None,
+                   help="SQLAlchemy URL (default: SQLite in the user data dir; --demo: demo.db there)")
     p.add_argument("--no-db", action="store_true", help="run without the database")
     p.add_argument("--light", action="store_true", help="light theme for this run (default: dark)")
     p.add_argument("--screenshot", type=Path, default=None, metavar="PATH",
@@ -68,6 +69,32 @@ def short_error(exc: BaseException, limit: int = 160) -> str:
     """First line of an exception message, bounded (driver errors can be paragraphs long)."""
     text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+DEMO_DB_FILENAME = "demo.db"
+DEMO_DB_NOTICE = "demo database (simulator data only, kept apart from your real one)"
+
+
+def demo_db_url() -> str:
+    """SQLite URL of the demo database: ``<user data dir>/upbit-monitor/demo.db``."""
+    from upbit_monitor.storage.engine import default_db_path
+
+    return "sqlite:///" + str(default_db_path().with_name(DEMO_DB_FILENAME))
+
+
+def choose_db_url(args: argparse.Namespace, settings: Settings) -> tuple[str | None, str | None]:
+    """The database URL for this run and a notice for the status panel's database line.
+
+    ``--db-url`` always wins. In ``--demo`` without it the simulator's candles (and the spans marked
+    "covered" by its REST history) must not land in the user's real database, where a later real
+    run would show them as stored history: demo runs get their own file, and
+    ``UPBIT_MONITOR_DB_URL`` is ignored for the same reason. Otherwise the settings decide.
+    """
+    if args.db_url:
+        return args.db_url, None
+    if args.demo:
+        return demo_db_url(), DEMO_DB_NOTICE
+    return settings.db_url, None
 
 
 @dataclass
@@ -155,8 +182,8 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
 
             foreign_urls = await start_demo_venues(sim.model, stack)
             log.info("demo simulator at %s (REST %s)", sim.ws_url, sim.rest_url)
-        if args.db_url:
-            settings = settings.with_overrides(db_url=args.db_url)
+        db_url, db_notice = choose_db_url(args, settings)
+        settings = settings.with_overrides(db_url=db_url)
 
         storage = Storage(error="disabled by --no-db") if args.no_db else await open_storage(settings, stack)
         mgr = await GlobalWebSocketManager.instance(settings)
@@ -181,6 +208,8 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         if storage.error:
             window.status_panel.set_db_notice(storage.error)
             window.status_panel.add_notice(storage.error)
+        elif db_notice:
+            window.status_panel.set_db_notice(db_notice)  # e.g. "demo database ..." before the URL
         # Private feeds (My orders / My assets docks, Account > API keys…); public-only without keys.
         await start_private_ui(window, mgr, stack, demo_keys=demo_keys)
         # Kimchi premium: Binance/Bybit connections, CoinList columns and the Premium dock.
