@@ -59,3 +59,22 @@ def test_clear_bumps_versions() -> None:
 def test_bad_ring_size() -> None:
     with pytest.raises(ValueError):
         DataPool(trade_ring=0)
+
+
+def test_drop_forgets_one_pair_and_bumps_its_version() -> None:
+    pool = DataPool()
+    pool.store(trade(seq=1))
+    pool.store(orderbook())
+    pool.store(candle())
+    pool.store(ticker())
+    pool.store(trade(code="KRW-ETH", seq=2))
+    v = pool.version("trade", "KRW-BTC")
+    assert pool.drop("trade", "KRW-BTC")
+    assert pool.recent_trades("KRW-BTC") == [] and pool.version("trade", "KRW-BTC") == v + 1
+    assert pool.drop("orderbook", "KRW-BTC") and pool.latest_orderbook("KRW-BTC") is None
+    assert pool.drop("candle.1m", "KRW-BTC") and pool.latest_candle("KRW-BTC", "candle.1m") is None
+    # Other pairs are untouched; dropping nothing changes no version.
+    assert pool.latest_ticker("KRW-BTC") is not None
+    assert [t.sequential_id for t in pool.recent_trades("KRW-ETH")] == [2]
+    v = pool.version("trade", "KRW-BTC")
+    assert not pool.drop("trade", "KRW-BTC") and pool.version("trade", "KRW-BTC") == v

@@ -67,6 +67,13 @@ class GlobalWebSocketManager:
         self._subsets: dict[str, SubscriptionSet] = {}
         self._flush_handles: dict[str, asyncio.TimerHandle] = {}
         self._dirty: set[str] = set()
+        # Names given up by remove_connection() and not yet replaced by add_connection(): their
+        # registrations wait, and nothing re-creates the connection from the registry meanwhile
+        # (which would make the replacing add_connection() fail).
+        self._detached: set[str] = set()
+        # (type, code) pairs of the set last flushed per connection: when a pair leaves, its data
+        # leaves the pool.
+        self._wanted_pairs: dict[str, frozenset[tuple[str, str]]] = {}
         self._state_listeners: tuple[StateCallback, ...] = ()
         self._started = False
         self._closed = False
@@ -117,9 +124,9 @@ class GlobalWebSocketManager:
         """Connect the public connection and every connection that has subscriptions."""
         self._check_open()
         self._started = True
-        self._connection(PUBLIC).start()
-        for name in list(self._subsets):
-            self._connection(name).start()
+        for name in dict.fromkeys((PUBLIC, *self._subsets)):
+            if name not in self._detached:
+                self._connection(name).start()
 
     async def shutdown(self) -> None:
         """Close every socket and cancel every task and timer this manager started."""
@@ -149,11 +156,19 @@ class GlobalWebSocketManager:
         if connector.name in self._connections:
             raise ManagerError(f"connection {connector.name!r} already exists")
         self._connectors[connector.name] = connector
+        self._detached.discard(connector.name)
         if self._started and connector.name in self._subsets:
+            # _connection() hands the registrations kept since remove_connection() to the new
+            # connection, so they go out right after it opens.
             self._connection(connector.name).start()
 
     async def remove_connection(self, name: str) -> None:
-        """Close connection ``name`` and forget its connector (its registrations stay, idle)."""
+        """Close connection ``name`` and forget its connector (its registrations stay, idle).
+
+        Until :meth:`add_connection` supplies a new connector of that name, registration changes on
+        it are recorded but open nothing; the new connection then subscribes the current set.
+        """
+        self._detached.add(name)
         conn = self._connections.pop(name, None)
         self._connectors.pop(name, None)
         handle = self._flush_handles.pop(name, None)
@@ -185,10 +200,12 @@ class GlobalWebSocketManager:
         """
         self._check_open()
         specs = _check_specs(specs)
-        self._connection(connection)  # fail fast on an unknown connection name
+        live = connection not in self._detached
+        if live:
+            self._connection(connection)  # fail fast on an unknown connection name
         reg = self._registry.add(component, connection, specs, callback)
         self._apply(reg.connection, reg.token, reg.specs)
-        if self._started:
+        if self._started and live:
             self._connection(connection).start()
 
     def update(self, component: object, specs: Sequence[SubscriptionSpec]) -> None:
@@ -231,10 +248,38 @@ class GlobalWebSocketManager:
             return
         self._reindex(connection)
         subset = self._subsets[connection]
+        self._release_pairs(connection, subset.merged())
+        conn = self._connections.get(connection)
+        if conn is None:
+            return  # removed: the next connection of that name subscribes the current set
         if subset.needs_request():
             merged = subset.merged()
-            self._connection(connection).set_subscriptions(merged)
+            conn.set_subscriptions(merged)
             subset.mark_sent(merged)
+
+    def _release_pairs(self, connection: str, merged: MergedSubscriptions) -> None:
+        """Drop pool data of pairs that left ``connection``'s set and no other connection wants.
+
+        Runs when the reduced set is handed to the connection (it goes out right away, or on the
+        next connect). Frames of those pairs that the server sent before it saw the request are
+        still routed to listeners but not stored, so the pool stays empty for them. A reconnect
+        does not come through here: data survives it (metrics count it as carried over).
+        """
+        pairs = frozenset((e.type, code) for e in merged.entries for code in e.codes)
+        old = self._wanted_pairs.get(connection, frozenset())
+        self._wanted_pairs[connection] = pairs
+        unstored = self._router.unstored
+        unstored.difference_update(pairs)  # wanted (again): store its frames
+        left = set(old - pairs)
+        if not left:
+            return
+        for other, wanted in self._wanted_pairs.items():
+            if other != connection:
+                left -= wanted
+        self._router.forget_pairs(connection, left)
+        for type_, code in left:
+            self._pool.drop(type_, code)
+        unstored.update(left)
 
     def _reindex(self, connection: str) -> None:
         if connection not in self._dirty:
@@ -251,6 +296,8 @@ class GlobalWebSocketManager:
     def _connection(self, name: str) -> Connection:
         conn = self._connections.get(name)
         if conn is None:
+            if name in self._detached:
+                raise ManagerError(f"connection {name!r} was removed; add_connection() a new connector")
             connector = self._connectors.get(name) or create_connector(name, self.settings)
             s = self.settings
             conn = Connection(

@@ -80,6 +80,9 @@ class ConnectionMetrics:
     last_error: str = ""
     url: str = ""
     subscribed_pairs: int = 0
+    # Pairs whose newest data predates the current session: kept across a reconnect (views keep
+    # showing it) until the new session's snapshot replaces it. While not connected: every pair.
+    carried_over_pairs: int = 0
     last_message_age_by_key: Mapping[tuple[str, str], float] = field(
         default_factory=lambda: MappingProxyType({})
     )
@@ -97,6 +100,10 @@ def snapshot(conn: Connection, route: RouteStats, now: float) -> ConnectionMetri
     left_s, left_min = conn.limiter.remaining()
     desired = conn.desired
     pairs = sum(len(e.codes) or 1 for e in desired.entries)
+    carried = (
+        len(route.last_seen) if since is None
+        else sum(1 for t in route.last_seen.values() if t < since)
+    )
     return ConnectionMetrics(
         name=conn.name,
         state=conn.state,
@@ -132,6 +139,7 @@ def snapshot(conn: Connection, route: RouteStats, now: float) -> ConnectionMetri
         last_error=st.last_error,
         url=conn.connector.url,
         subscribed_pairs=pairs,
+        carried_over_pairs=carried,
         last_message_age_by_key=MappingProxyType(
             {key: max(0.0, now - t) for key, t in route.last_seen.items()}
         ),

@@ -108,6 +108,25 @@ class DataPool:
         """A read-only live view of the latest ticker per code."""
         return MappingProxyType(self._tickers)
 
+    def drop(self, type_: str, code: str) -> bool:
+        """Forget the stored data of ``(type_, code)`` (it is no longer subscribed).
+
+        The version is bumped when something was held, so a view polling ``version`` repaints and
+        finds nothing, instead of showing a coin's old trades from an earlier visit. Returns True if
+        anything was dropped.
+        """
+        if type_ == "ticker":
+            held = self._tickers.pop(code, None) is not None
+        elif type_ == "orderbook":
+            held = self._orderbooks.pop(code, None) is not None
+        elif type_ == "trade":
+            held = self._trades.pop(code, None) is not None
+        else:
+            held = self._candles.pop((code, type_), None) is not None
+        if held:
+            self._bump(type_, code)
+        return held
+
     def clear(self) -> None:
         """Forget everything (versions keep counting up so views still notice the change)."""
         for key in self._versions:

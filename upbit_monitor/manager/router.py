@@ -109,6 +109,10 @@ class Router:
         self._wildcard: dict[str, bool] = {}
         self._listeners_all: tuple[Subscriber, ...] = ()
         self._listeners_by_type: dict[str, tuple[Subscriber, ...]] = {}
+        # Pairs that left every connection's subscription set: their late frames (sent by the server
+        # before it processed the reduced request) are still routed to listeners but not stored, so
+        # the pool does not fill up again with a coin nobody shows. Kept up to date by the manager.
+        self.unstored: set[RouteKey] = set()
 
     def stats(self, connection: str) -> RouteStats:
         """The counters of ``connection`` (created on first use)."""
@@ -170,6 +174,7 @@ class Router:
         store = self._pool.store
         last_seen = st.last_seen
         by_type = self._listeners_by_type
+        unstored = self.unstored
         delivered = 0
         for ev in events:
             if ev.epoch < epoch:
@@ -185,8 +190,9 @@ class Router:
                     self._on_server_error(connection, ev)
             elif t == "unknown":
                 st.unknown_messages += 1
-            store(ev)
-            last_seen[(t, code)] = now
+            if not unstored or (t, code) not in unstored:
+                store(ev)
+                last_seen[(t, code)] = now
             subs = index.get((t, code))
             if subs:
                 for sub in subs:
@@ -205,6 +211,12 @@ class Router:
                         _call(sub, ev, st)
         st.events += delivered
         return delivered
+
+    def forget_pairs(self, connection: str, pairs: Iterable[RouteKey]) -> None:
+        """Drop the last-message times of ``pairs`` that ``connection`` no longer subscribes."""
+        last_seen = self.stats(connection).last_seen
+        for pair in pairs:
+            last_seen.pop(pair, None)
 
     def forget(self, connection: str) -> None:
         """Drop the index of a removed connection (its stats stay readable)."""
