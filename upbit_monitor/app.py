@@ -214,6 +214,8 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         await start_private_ui(window, mgr, stack, demo_keys=demo_keys)
         # Kimchi premium: Binance/Bybit connections, CoinList columns and the Premium dock.
         start_premium_ui(window, mgr, foreign_urls)
+        # Every dock exists now: put the late ones (private, premium) where the user left them.
+        window.restore_dock_layout()
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         window.closing.connect(lambda: _resolve(closed))
         stack.callback(_install_sigint(window))

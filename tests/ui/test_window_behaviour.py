@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
 
 from tests.ui.fake_source import FakeMetrics, FakeSource, book, ticker, trade
 from upbit_monitor.ui import coin_list as coin_list_module
@@ -205,3 +205,36 @@ def test_stale_pool_book_is_not_shown_after_a_switch(qtbot):
     assert view.model.book is not None and view.model.book.orderbook_units[0].bid_price == 4_600_000
     assert [c[0] for c in src.calls] == ["register"]  # one registration, specs for ETH
     assert {s.type for s in src.calls[0][2]} == {"orderbook", "trade"}
+
+
+def _late_docks(win: MainWindow) -> dict[str, QDockWidget]:
+    """Docks added after the window restored its state, as app.py's private and premium UIs do."""
+    docks = {}
+    names = (("My orders", "MyOrdersDock"), ("My assets", "MyAssetsDock"), ("Premium", "PremiumDock"))
+    for title, name in names:
+        dock = QDockWidget(title, win)
+        dock.setObjectName(name)
+        dock.setWidget(QLabel(title))
+        win.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        docks[name] = dock
+    win.tabifyDockWidget(docks["MyOrdersDock"], docks["MyAssetsDock"])
+    return docks
+
+
+def test_late_docks_are_restored_after_they_exist(qtbot, store):
+    win = _window(qtbot, _source(), store)
+    assert win.restore_dock_layout() is False  # nothing saved yet
+    docks = _late_docks(win)
+    win.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, docks["MyOrdersDock"])
+    win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, docks["PremiumDock"])
+    docks["MyAssetsDock"].hide()
+    win.close()  # closeEvent saves
+
+    again = _window(qtbot, _source(), store)
+    late = _late_docks(again)  # created at their defaults: bottom, tabbed
+    assert again.dockWidgetArea(late["PremiumDock"]) == Qt.DockWidgetArea.BottomDockWidgetArea
+    assert again.restore_dock_layout() is True
+    assert again.dockWidgetArea(late["MyOrdersDock"]) == Qt.DockWidgetArea.LeftDockWidgetArea
+    assert again.dockWidgetArea(late["PremiumDock"]) == Qt.DockWidgetArea.RightDockWidgetArea
+    assert late["MyAssetsDock"].isHidden()
+    assert again.dockWidgetArea(again.coin_dock) == Qt.DockWidgetArea.LeftDockWidgetArea

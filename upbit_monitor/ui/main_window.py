@@ -329,6 +329,19 @@ class MainWindow(QMainWindow):
         if isinstance(split, QByteArray | bytes):
             self.orderbook.splitter.restoreState(split)
 
+    def restore_dock_layout(self) -> bool:
+        """Re-apply the saved dock layout; call once every feature has added its docks.
+
+        ``restoreState`` only places docks that exist when it runs. The window restores its state
+        in ``__init__``, before the composition root adds feature docks (My orders / My assets,
+        Premium), so those would otherwise always come back at their default places. Returns
+        False when there is no saved layout (the default layout is then applied on first show).
+        """
+        state = self._store.value("window/state")
+        if not isinstance(state, QByteArray | bytes):
+            return False
+        return bool(self.restoreState(state))
+
     def showEvent(self, event: QShowEvent) -> None:
         """First show without saved state: give the docks sensible widths."""
         super().showEvent(event)
