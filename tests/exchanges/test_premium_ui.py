@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 from tests.ui.fake_source import FakeSource, ticker
@@ -316,3 +316,32 @@ def test_sort_keys_fast_path_matches_the_data_role(source: Source) -> None:
         assert [k[2] for k in keys] == [m.code for m in MARKETS]
         assert [k[1] for k in keys] == [columns.index(r, col).data(SORT_ROLE) for r in range(len(MARKETS))]
     assert columns.sort_keys(Col.PRICE) == model.sort_keys(Col.PRICE)
+
+
+class ThemedWindow(Window):
+    """A window with MainWindow's theme signal (dark: bool)."""
+
+    theme_changed = Signal(bool)
+
+
+def test_premium_chart_follows_the_light_theme(qtbot: Any, source: Source) -> None:
+    from upbit_monitor.ui.chart_theme import DARK, LIGHT
+
+    mgr = ManagerLike(tickers=source.tickers, versions=source.versions)
+    window = ThemedWindow(mgr)
+    window.palette_ = Palette(dark=False)
+    qtbot.addWidget(window)
+    start_premium_ui(window, mgr, {"binance": "ws://127.0.0.1:1/stream", "bybit": "ws://127.0.0.1:2/x"})
+    dock = window.findChild(QDockWidget, "PremiumDock")
+    chart = dock.widget()
+
+    def surface() -> tuple[str, str, str]:
+        axis = chart.plot.getPlotItem().getAxis("left")
+        return (chart.plot.backgroundBrush().color().name(), axis.textPen().color().name(),
+                chart.curves["binance"].opts["pen"].color().name())
+
+    assert surface() == (LIGHT.background, LIGHT.text, "#b07d00")  # readable on white
+    window.theme_changed.emit(True)  # View > Light theme off
+    assert surface() == (DARK.background, DARK.text, "#f0b90b")
+    window.theme_changed.emit(False)
+    assert surface()[0] == LIGHT.background

@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
 
     closing = Signal()  # emitted from closeEvent, after the state was saved
     coin_changed = Signal(str)
+    theme_changed = Signal(bool)  # dark; feature widgets the window does not know (premium chart) follow it
 
     def __init__(
         self,
@@ -291,6 +292,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, self.palette_.dark)
+        self.theme_changed.emit(self.palette_.dark)
         self.coin_list.model.repaint_all()
         self.orderbook.model.repaint()
         self.orderbook.gauge.update()

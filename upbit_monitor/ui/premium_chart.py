@@ -15,9 +15,12 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from upbit_monitor.ui.chart_axes import KstTimeAxis
+from upbit_monitor.ui.chart_theme import DARK, LIGHT, ChartTheme
 from upbit_monitor.ui.premium import VENUE_LABELS, PremiumTracker, format_premium
 
 VENUE_COLOURS = {"binance": "#f0b90b", "bybit": "#8e7cff"}
+# Binance yellow and the light violet vanish on a white surface: darker shades of the same hues.
+VENUE_COLOURS_LIGHT = {"binance": "#b07d00", "bybit": "#5b45d6"}
 
 
 class PremiumChart(QWidget):
@@ -44,16 +47,15 @@ class PremiumChart(QWidget):
         # the machine's zone; premiums are read against the same KST clock as the candles.
         self.plot = pg.PlotWidget(parent=self, axisItems={"bottom": KstTimeAxis()})
         self.plot.setMinimumHeight(120)
-        self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.plot.setLabel("left", "premium", units="%")
-        self.plot.addLegend(offset=(8, 8))
-        zero = pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen("#888888", width=1, style=Qt.PenStyle.DashLine))
-        self.plot.addItem(zero)
+        self.legend = self.plot.addLegend(offset=(8, 8))
+        self.zero = pg.InfiniteLine(pos=0.0, angle=0)
+        self.plot.addItem(self.zero)
         self.curves: dict[str, Any] = {
-            venue: self.plot.plot([], [], name=VENUE_LABELS.get(venue, venue),
-                                  pen=pg.mkPen(VENUE_COLOURS.get(venue, "#cccccc"), width=1.6))
-            for venue in tracker.venues
+            venue: self.plot.plot([], [], name=VENUE_LABELS.get(venue, venue)) for venue in tracker.venues
         }
+        self.dark = True
+        self.set_dark(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(2)
@@ -63,6 +65,25 @@ class PremiumChart(QWidget):
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.tick)
         self._timer.start()
+
+    def set_dark(self, dark: bool) -> None:
+        """Dark or light surface (the candle chart's colours): background, axes, grid, legend, lines."""
+        self.dark = dark
+        theme: ChartTheme = DARK if dark else LIGHT
+        colours = VENUE_COLOURS if dark else VENUE_COLOURS_LIGHT
+        self.plot.setBackground(theme.background)
+        item = self.plot.getPlotItem()
+        item.showGrid(x=True, y=True, alpha=theme.grid_alpha)
+        for name in ("left", "bottom"):
+            axis = item.getAxis(name)
+            axis.setPen(pg.mkPen(theme.axis))
+            axis.setTextPen(pg.mkPen(theme.text))
+        self.zero.setPen(pg.mkPen(theme.crosshair, width=1, style=Qt.PenStyle.DashLine))
+        for venue, curve in self.curves.items():
+            curve.setPen(pg.mkPen(colours.get(venue, theme.text), width=1.6))
+        self.legend.setLabelTextColor(theme.text)
+        for _sample, label in self.legend.items:
+            label.setText(label.text, color=theme.text)  # existing entries keep their old colour otherwise
 
     @property
     def code(self) -> str | None:

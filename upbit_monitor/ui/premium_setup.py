@@ -57,8 +57,10 @@ def start_premium_ui(
     columns = install_premium(coin_list, tracker, palette)
 
     chart = PremiumChart(tracker, follow=lambda: getattr(window, "code", None), parent=window)
-    if palette is not None and not palette.dark:
-        chart.plot.setBackground("w")
+    chart.set_dark(palette is None or bool(palette.dark))
+    theme_changed = getattr(window, "theme_changed", None)
+    if theme_changed is not None:
+        theme_changed.connect(chart.set_dark)  # View > Light theme at run time
     dock = QDockWidget("Premium", window)
     dock.setObjectName("PremiumDock")
     dock.setWidget(chart)
