@@ -36,7 +36,14 @@ from upbit_monitor.connection.ratelimit import RateLimiter
 from upbit_monitor.connection.state import ConnState, StateChange
 from upbit_monitor.connection.stats import ConnStats
 from upbit_monitor.connection.transport import Outcome, close_outcome, open_socket
-from upbit_monitor.errors import ConfigError, ConnectionFailure, HandshakeRejected, ParseError
+from upbit_monitor.errors import (
+    AuthError,
+    ConfigError,
+    ConnectionFailure,
+    HandshakeRejected,
+    KeyFormatError,
+    ParseError,
+)
 from upbit_monitor.exchanges.base import Connector
 from upbit_monitor.protocol.policy import Disposition, backoff
 from upbit_monitor.protocol.subscriptions import MergedSubscriptions
@@ -209,6 +216,11 @@ class Connection:
                     outcome = Outcome(disposition, str(exc), key_problem=exc.status in (401, 403))
                 except ConfigError as exc:
                     outcome = Outcome(Disposition.FATAL, str(exc))
+                except (AuthError, KeyFormatError) as exc:
+                    # Raised by the connector (e.g. headers() cannot sign a JWT with these keys).
+                    # AuthError is a ConnectionFailure, but retrying with the same key cannot help:
+                    # caught before the generic RETRY below so it never becomes a retry storm.
+                    outcome = Outcome(Disposition.FATAL, str(exc), key_problem=True)
                 except ConnectionFailure as exc:
                     outcome = Outcome(Disposition.RETRY, str(exc))
                 else:

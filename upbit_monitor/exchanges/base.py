@@ -39,6 +39,20 @@ class StreamEvent(Protocol):
         """The connection epoch this event was received in."""
 
 
+AUTH_WORDS = ("auth", "jwt", "forbidden", "401", "403")
+"""Words of a close reason / error name that point at credentials (case-insensitive).
+
+A superset of what :func:`upbit_monitor.protocol.policy.classify_close` treats as FATAL auth
+(``invalid_auth``, ``unauthorized``, ``jwt``, ``forbidden``, ``authentication``).
+"""
+
+
+def mentions_auth(text: str) -> bool:
+    """True if ``text`` names an authentication problem (see :data:`AUTH_WORDS`)."""
+    low = text.lower()
+    return any(word in low for word in AUTH_WORDS)
+
+
 @dataclass(frozen=True, slots=True)
 class KeepalivePolicy:
     """How to keep a quiet stream alive and prove it is alive.
@@ -133,6 +147,14 @@ class Connector(abc.ABC):
     def classify_server_error(self, name: str) -> Disposition:
         """What to do after an error frame (IGNORE = report it, keep the connection)."""
         return Disposition.IGNORE
+
+    def is_auth_problem(self, reason: str) -> bool:
+        """True if a FATAL close reason or error name is about our credentials.
+
+        The connection then ends in KEY_PROBLEM (the user must fix the key) instead of FAILED.
+        The default matches the words the shared Upbit policy classifies as FATAL auth failures.
+        """
+        return mentions_auth(reason)
 
     def describe(self) -> str:
         """A short human description for logs and the status panel (never contains secrets)."""

@@ -337,7 +337,8 @@ class GlobalWebSocketManager:
         conn.stats.note_error(time.monotonic(), f"server error {name}: {message}")
         disposition = conn.connector.classify_server_error(name)
         if disposition is Disposition.FATAL:
-            conn.fail(f"server error {name}: {message}", key_problem=name == "INVALID_AUTH")
+            conn.fail(f"server error {name}: {message}",
+                      key_problem=conn.connector.is_auth_problem(name))
         elif disposition is Disposition.RETRY_SLOW:
             conn.reconnect(f"server error {name}", slow=True)
         elif disposition is Disposition.RETRY:
