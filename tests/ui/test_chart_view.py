@@ -378,3 +378,26 @@ def test_live_tick_repaints_only_a_few_bars(qtbot):
         QApplication.processEvents()
         if i > 0:  # (the first tick after the initial paint may still repaint the whole view)
             assert 1 <= view.candles.replay_count - replayed < 30  # not the ~120 visible bars
+
+
+def test_readout_wraps_in_a_narrow_dock_instead_of_clipping(qtbot):
+    view = _view(qtbot)
+    candles = [
+        make_candle("KRW-BTC", 1, END, 100_000_000, 101_000_000, 99_500_000, 100_500_000, 1.5),
+        make_candle("KRW-BTC", 1, END + timedelta(minutes=1), 100_500_000, 102_000_000,
+                    100_400_000, 101_505_000, 1234.5678),
+    ]
+    view.set_candles(candles)
+    label = view.readout
+    view.resize(1400, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.waitUntil(lambda: label.width() > 1000)
+    one_line = label.height()
+    assert label.heightForWidth(label.width()) <= one_line
+    view.resize(360, 500)
+    # Narrow: the label is as tall as its wrapped text needs, so the tail ("V ...") stays visible.
+    qtbot.waitUntil(lambda: label.width() < 400)  # no wide minimum forced on the dock
+    qtbot.waitUntil(lambda: label.height() >= label.heightForWidth(label.width()))
+    assert label.heightForWidth(label.width()) > one_line
+    assert "V" in view.readout_plain and "&nbsp; " in label.text()

@@ -66,14 +66,20 @@ def readout_text(bar: Bar, prev_close: float | None) -> str:
 
 
 def readout_html(bar: Bar, prev_close: float | None, up: QColor, down: QColor, muted: str) -> str:
-    """The readout as rich text: labels muted, prices in the bar's colour, change by its sign."""
+    """The readout as rich text: labels muted, prices in the bar's colour, change by its sign.
+
+    Each field is held together with non-breaking spaces and fields are separated by a breakable
+    space, so a narrow chart wraps the readout between fields (the label word-wraps) instead of
+    clipping the tail (volume, change).
+    """
     price_colour = (up if bar.close >= bar.open else down).name()
 
     def field(label: str, value: str, colour: str) -> str:
-        return f'<span style="color:{muted}">{label}</span> <span style="color:{colour}">{value}</span>'
+        return f'<span style="color:{muted}">{label}</span>&nbsp;<span style="color:{colour}">{value}</span>'
 
+    when = format_kst(bar.t, short=True).replace(" ", "&nbsp;")
     parts = [
-        f'<span style="color:{muted}">{format_kst(bar.t, short=True)}</span>',
+        f'<span style="color:{muted}">{when}</span>',
         field("O", format_price(bar.open), price_colour),
         field("H", format_price(bar.high), price_colour),
         field("L", format_price(bar.low), price_colour),
@@ -85,4 +91,4 @@ def readout_html(bar: Bar, prev_close: float | None, up: QColor, down: QColor, m
         colour = up.name() if change > 0 else down.name() if change < 0 else muted
         parts.append(f'<span style="color:{colour}">{change:+.2f}%</span>')
     parts.append(field("V", format_volume(bar.volume), muted))
-    return "&nbsp;&nbsp;".join(parts)
+    return "&nbsp; ".join(parts)

@@ -39,8 +39,10 @@ class ChartToolbar:
         self.readout.setContentsMargins(8, 0, 8, 0)
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        # Long texts must not force a minimum width on the dock: clip instead.
+        # Long texts must not force a minimum width on the dock, nor be clipped in a narrow one
+        # (the volume is last): the label wraps between fields and grows a line instead.
         self.readout.setMinimumWidth(1)
+        self.readout.setWordWrap(True)
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
     def check(self, unit: int) -> None:
