@@ -94,6 +94,7 @@ class RestServer:
         self._ban_s = config.rest_ban_s
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self.port = 0
 
     async def start(self, port: int = 0) -> int:
@@ -103,17 +104,33 @@ class RestServer:
         return self.port
 
     async def stop(self) -> None:
-        """Stop listening and close open keep-alive connections."""
+        """Stop listening and drop open keep-alive connections; returns once their sockets are closed.
+
+        ``writer.close()`` would wait for the client to read what is buffered, and the socket is only
+        closed on a later loop iteration: a loop stopped right after ``stop()`` (a test, app exit)
+        then leaks the server-side socket (ResourceWarning) and a pending ``_serve`` task. So the
+        transports are aborted and their handlers awaited here.
+        """
         if self._server is not None:
             self._server.close()
             for writer in list(self._writers):
-                writer.close()
+                writer.transport.abort()
+            tasks = list(self._tasks)
+            if tasks:
+                _, pending = await asyncio.wait(tasks, timeout=1.0)
+                for task in pending:  # cannot happen after abort(); never leave one behind anyway
+                    task.cancel()
+                if pending:
+                    await asyncio.wait(pending)
             await self._server.wait_closed()
             self._server = None
 
     # -- HTTP ------------------------------------------------------------------------------------
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -145,6 +162,8 @@ class RestServer:
             pass
         finally:
             self._writers.discard(writer)
+            if task is not None:
+                self._tasks.discard(task)
             writer.close()
 
     def handle(self, method: str, target: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:

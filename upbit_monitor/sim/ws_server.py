@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from http import HTTPStatus
+from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
@@ -42,6 +43,14 @@ class SimConnection(ServerConnection):
     session: Session | None = None
     auth: AuthResult | None = None
     record: ConnectionRecord | None = None
+    tracker: set[SimConnection] | None = None  # set on the per-server subclass (see WsServer.start)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        tracker = self.tracker
+        if tracker is not None:
+            tracker.add(self)
+            self.connection_lost_waiter.add_done_callback(lambda _f: tracker.discard(self))
 
     def data_received(self, data: bytes) -> None:
         """Stamp activity, then let websockets process the bytes (this is where pongs are sent)."""
@@ -72,6 +81,9 @@ class WsServer:
         self._connects: deque[float] = deque()
         self._origin_connects: deque[float] = deque()
         self._server: Server | None = None
+        # Every socket from accept to connection_lost (handshaking, open or still closing): stop()
+        # must close them all, not only the sessions whose handler is still running.
+        self._conns: set[SimConnection] = set()
         self._watchdog: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # set in start()
         self._changed = asyncio.Condition()
@@ -93,7 +105,8 @@ class WsServer:
             self.config.host,
             port,
             process_request=self._process_request,
-            create_connection=SimConnection,
+            # A subclass per server so that every connection lands in this server's _conns.
+            create_connection=type("TrackedSimConnection", (SimConnection,), {"tracker": self._conns}),
             ping_interval=None,  # Upbit does not ping clients; it only answers their pings
             compression="deflate" if self.config.compression else None,
             max_size=1 << 20,
@@ -105,15 +118,28 @@ class WsServer:
         return self.port
 
     async def stop(self, *, graceful: bool = False) -> None:
-        """Stop listening and end every connection (abort = TCP drop, graceful = close 1001)."""
+        """Stop listening and end every connection (abort = TCP drop, graceful = close 1001).
+
+        Returns once every server-side socket is closed, including connections whose handler has
+        already returned while the client is still closing (websockets then waits up to
+        ``close_timeout`` for the client's TCP close) and ones still in the handshake. Otherwise a
+        loop stopped right after ``stop()`` leaks those sockets (ResourceWarning).
+        """
         if self._server is not None:
             self._server.close(close_connections=False)
             sessions = list(self.sessions)
             if graceful:
                 await asyncio.gather(*(self._close(s, 1001, "going away") for s in sessions))
             for session in sessions:
-                if not session.ws.transport.is_closing():
-                    self.abort(session)
+                self.abort(session)
+            conns = list(self._conns)
+            for conn in conns:
+                transport = getattr(conn, "transport", None)
+                if transport is not None:
+                    transport.abort()  # also ends a transport stuck in close() with unsent data
+            if conns:
+                # connection_lost (which closes the socket) runs on a later loop iteration.
+                await asyncio.wait([c.connection_lost_waiter for c in conns], timeout=2.0)
             await self._server.wait_closed()
             self._server = None
 
