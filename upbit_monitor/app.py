@@ -72,7 +72,7 @@ def short_error(exc: BaseException, limit: int = 160) -> str:
 
 
 DEMO_DB_FILENAME = "demo.db"
-DEMO_DB_NOTICE = "demo database (simulator data only, kept apart from your real one)"
+DEMO_DB_NOTICE = "demo (simulator data only)"
 
 
 def demo_db_url() -> str:

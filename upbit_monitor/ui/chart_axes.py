@@ -119,6 +119,23 @@ class VolumeAxis(pg.AxisItem):  # type: ignore[misc]
         super().__init__(orientation=orientation, **kwargs)
         self.enableAutoSIPrefix(False)
 
+    # Below this axis length (px) only the top tick is kept: the volume pane is often ~40 px tall
+    # and two or more labels there overlap into an unreadable block.
+    SHORT_AXIS_PX = 90
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, list[float]]]:
+        """pyqtgraph's ticks; on a short axis one tick, the highest one clear of the top edge."""
+        levels: list[tuple[float, list[float]]] = super().tickValues(minVal, maxVal, size)
+        if size >= self.SHORT_AXIS_PX or not levels:
+            return levels
+        # A label centred on the very top would be cut off (pyqtgraph then drops it): stay below 80%.
+        limit = minVal + (maxVal - minVal) * 0.8
+        candidates = [(v, spacing) for spacing, values in levels for v in values if 0 < v <= limit]
+        if not candidates:
+            return []
+        value, spacing = max(candidates)
+        return [(spacing, [value])]
+
     def tickStrings(
         self, values: Sequence[float], scale: float, spacing: float
     ) -> list[str]:

@@ -361,6 +361,24 @@ class MainWindow(QMainWindow):
         sizes = [list_w] + ([chart_w] if self.chart_dock is not None else [])
         self.resizeDocks(docks, sizes, Qt.Orientation.Horizontal)
         self.resizeDocks([self.status_dock], [int(240 * self.height() / 1000.0)], Qt.Orientation.Vertical)
+        if self.chart_dock is not None:
+            # Docks stacked under the chart (e.g. Premium) get ~40%: candles need the height.
+            area = self.dockWidgetArea(self.chart_dock)
+            below = [
+                d
+                for d in self.findChildren(QDockWidget)
+                if d is not self.chart_dock
+                and self.dockWidgetArea(d) == area
+                and d.isVisible()
+                and not d.isFloating()
+                and self.chart_dock not in self.tabifiedDockWidgets(d)
+            ]
+            if below:
+                column = max(1, self.chart_dock.height() + sum(d.height() for d in below))
+                rest = max(1, int(column * 0.38) // len(below))
+                vertical = Qt.Orientation.Vertical
+                sizes = [int(column * 0.62)] + [rest] * len(below)
+                self.resizeDocks([self.chart_dock, *below], sizes, vertical)
         # Other features may dock beside the status panel (e.g. My orders): status keeps ~60%.
         bottom = [
             d

@@ -48,9 +48,11 @@ class PremiumChart(QWidget):
         self.plot = pg.PlotWidget(parent=self, axisItems={"bottom": KstTimeAxis()})
         self.plot.setMinimumHeight(120)
         self.plot.setLabel("left", "premium", units="%")
-        self.legend = self.plot.addLegend(offset=(8, 8))
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        # The zero line is a reference, not data: autorange follows the premium lines only, so the
+        # slow wobble (a few tenths of a percent) is visible instead of a flat line far from 0.
         self.zero = pg.InfiniteLine(pos=0.0, angle=0)
-        self.plot.addItem(self.zero)
+        self.plot.addItem(self.zero, ignoreBounds=True)
         self.curves: dict[str, Any] = {
             venue: self.plot.plot([], [], name=VENUE_LABELS.get(venue, venue)) for venue in tracker.venues
         }
@@ -81,9 +83,7 @@ class PremiumChart(QWidget):
         self.zero.setPen(pg.mkPen(theme.crosshair, width=1, style=Qt.PenStyle.DashLine))
         for venue, curve in self.curves.items():
             curve.setPen(pg.mkPen(colours.get(venue, theme.text), width=1.6))
-        self.legend.setLabelTextColor(theme.text)
-        for _sample, label in self.legend.items:
-            label.setText(label.text, color=theme.text)  # existing entries keep their old colour otherwise
+        self.redraw()  # the title names each venue in its line's colour (no legend over the lines)
 
     @property
     def code(self) -> str | None:
@@ -115,11 +115,13 @@ class PremiumChart(QWidget):
             curve.setData([p[0] for p in points], [p[1] for p in points])
             value = self.tracker.premium(code, venue) if code else None
             label = VENUE_LABELS.get(venue, venue)
-            parts.append(f"{label} {format_premium(value.premium if value else None)}")
+            colour = (VENUE_COLOURS if self.dark else VENUE_COLOURS_LIGHT).get(venue)
+            text = f"{label} {format_premium(value.premium if value else None)}"
+            parts.append(f'<span style="color:{colour}">{text}</span>' if colour else text)
         if code is None:
             self.title.setText("Premium: select a KRW coin")
         else:
-            self.title.setText(f"Premium {code}:  " + "   ".join(parts))
+            self.title.setText(f"Premium {code}:&nbsp; " + "&nbsp;&nbsp; ".join(parts))
 
 
 def add_premium_dock(window: QMainWindow, chart: PremiumChart) -> QDockWidget:

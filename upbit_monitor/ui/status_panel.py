@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QSplitter,
     QTableView,
+    QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -90,11 +91,14 @@ class StatusPanel(QWidget):
         self.db_label.setObjectName("DbStatus")
         self.db_label.setWordWrap(True)
         self.db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        lists = QSplitter(Qt.Orientation.Vertical, self)
-        lists.addWidget(self.subs_tree)
-        lists.addWidget(self.notices)
-        lists.setStretchFactor(0, 3)
-        lists.setStretchFactor(1, 2)
+        # Tabs, not a splitter: the dock is ~220 px high, too short for both lists at once (each
+        # showed two rows under its own scroll bar). Notices first: that is where problems appear.
+        lists = QTabWidget(self)
+        lists.setObjectName("StatusTabs")
+        lists.setDocumentMode(True)
+        lists.addTab(self.notices, "Notices")
+        lists.addTab(self.subs_tree, "Subscriptions")
+        self.tabs = lists
         right = QWidget(self)
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -209,6 +213,19 @@ class StatusPanel(QWidget):
         if status is None:
             self.db_label.setText(f"Database: {self._db_notice or 'unavailable'}")
             return
-        parts = [f"{k.replace('_', ' ')}: {v}" for k, v in status.items()]
-        prefix = f"{self._db_notice}  " if self._db_notice else ""
-        self.db_label.setText("Database: " + prefix + " · ".join(parts))
+        # The label sits in a narrow column: the URL is shortened to its file name (SQLite) and
+        # the full text goes to the tooltip.
+        full = [f"{k.replace('_', ' ')}: {v}" for k, v in status.items()]
+        short = [_short_url(str(status["url"]))] if "url" in status else []
+        short += [f"{k.replace('_', ' ')}: {v}" for k, v in status.items() if k != "url"]
+        prefix = [self._db_notice] if self._db_notice else []
+        self.db_label.setText("Database: " + " · ".join(prefix + short))
+        self.db_label.setToolTip("\n".join(prefix + full))
+
+
+def _short_url(url: str) -> str:
+    """``sqlite:////home/u/.local/share/upbit-monitor/demo.db`` -> ``demo.db``; other URLs unchanged."""
+    if url.startswith("sqlite"):
+        path = url.split("://", 1)[-1].lstrip("/")
+        return path.rsplit("/", 1)[-1] or "in-memory SQLite"
+    return url
