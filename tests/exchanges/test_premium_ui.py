@@ -345,3 +345,19 @@ def test_premium_chart_follows_the_light_theme(qtbot: Any, source: Source) -> No
     assert surface() == (DARK.background, DARK.text, "#f0b90b")
     window.theme_changed.emit(False)
     assert surface()[0] == LIGHT.background
+
+
+def test_chart_shows_a_labelled_time_window_from_the_first_samples(qtbot: Any, source: Source) -> None:
+    from upbit_monitor.ui.premium_chart import MIN_WINDOW_S
+
+    tracker = PremiumTracker(source)
+    chart = PremiumChart(tracker, interval_ms=60_000)
+    qtbot.addWidget(chart)
+    chart.set_code("KRW-BTC")
+    feed_binance(source)
+    chart.tick()
+    chart.tick()
+    (x0, x1), _ = chart.plot.getViewBox().viewRange()
+    assert x1 - x0 >= MIN_WINDOW_S  # KST axis labels whole minutes: seconds of data had none
+    axis = chart.plot.getPlotItem().getAxis("bottom")
+    assert any(values for _, values in axis.tickValues(x0, x1, 400))

@@ -21,6 +21,9 @@ from upbit_monitor.ui.premium import VENUE_LABELS, PremiumTracker, format_premiu
 VENUE_COLOURS = {"binance": "#f0b90b", "bybit": "#8e7cff"}
 # Binance yellow and the light violet vanish on a white surface: darker shades of the same hues.
 VENUE_COLOURS_LIGHT = {"binance": "#b07d00", "bybit": "#5b45d6"}
+# Until the history spans this long the time axis shows a fixed window ending at the newest sample:
+# the KST axis labels whole minutes, so a few seconds of autoranged data had no time labels at all.
+MIN_WINDOW_S = 300.0
 
 
 class PremiumChart(QWidget):
@@ -56,6 +59,7 @@ class PremiumChart(QWidget):
         self.curves: dict[str, Any] = {
             venue: self.plot.plot([], [], name=VENUE_LABELS.get(venue, venue)) for venue in tracker.venues
         }
+        self._pinned_x = False  # True while MIN_WINDOW_S pins the time axis
         self.dark = True
         self.set_dark(True)
         layout = QVBoxLayout(self)
@@ -106,18 +110,33 @@ class PremiumChart(QWidget):
             self.tracker.sample(self._code)
         self.redraw()
 
+    def _fit_time_axis(self, times: list[float]) -> None:
+        if not times:
+            return
+        newest = max(times)
+        if newest - min(times) < MIN_WINDOW_S:
+            self.plot.setXRange(newest - MIN_WINDOW_S, newest, padding=0.02)
+            self._pinned_x = True
+        elif self._pinned_x:  # enough history now: back to autorange (once, so user zoom sticks)
+            self._pinned_x = False
+            self.plot.enableAutoRange(axis=pg.ViewBox.XAxis)
+
     def redraw(self) -> None:
         """Set every venue's line from the tracker's history and update the title."""
         code = self._code
         parts: list[str] = []
+        times: list[float] = []
         for venue, curve in self.curves.items():
             points = self.tracker.history(code, venue) if code else []
             curve.setData([p[0] for p in points], [p[1] for p in points])
+            if points:
+                times += [points[0][0], points[-1][0]]
             value = self.tracker.premium(code, venue) if code else None
             label = VENUE_LABELS.get(venue, venue)
             colour = (VENUE_COLOURS if self.dark else VENUE_COLOURS_LIGHT).get(venue)
             text = f"{label} {format_premium(value.premium if value else None)}"
             parts.append(f'<span style="color:{colour}">{text}</span>' if colour else text)
+        self._fit_time_axis(times)
         if code is None:
             self.title.setText("Premium: select a KRW coin")
         else:
