@@ -238,3 +238,17 @@ def test_late_docks_are_restored_after_they_exist(qtbot, store):
     assert again.dockWidgetArea(late["PremiumDock"]) == Qt.DockWidgetArea.RightDockWidgetArea
     assert late["MyAssetsDock"].isHidden()
     assert again.dockWidgetArea(again.coin_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+
+
+def test_default_layout_shares_columns_with_feature_docks(qtbot, store):
+    from upbit_monitor.ui.chart import ChartView
+
+    win = _window(qtbot, _source(), store, chart=ChartView(None, None))
+    late = _late_docks(win)  # My orders + My assets (tabbed) beside Status; Premium goes under the chart
+    win.splitDockWidget(win.chart_dock, late["PremiumDock"], Qt.Orientation.Vertical)
+    win.resize(1536, 920)
+    win.show()
+    qtbot.waitExposed(win)
+    # Status keeps ~60% of the bottom row (one share for the tabbed pair), the chart ~60% of its column.
+    qtbot.waitUntil(lambda: win.status_dock.width() > 1.3 * late["MyOrdersDock"].width(), timeout=3000)
+    qtbot.waitUntil(lambda: win.chart_dock.height() > 1.3 * late["PremiumDock"].height(), timeout=3000)

@@ -377,17 +377,20 @@ class MainWindow(QMainWindow):
                 column = max(1, self.chart_dock.height() + sum(d.height() for d in below))
                 rest = max(1, int(column * 0.38) // len(below))
                 vertical = Qt.Orientation.Vertical
-                sizes = [int(column * 0.62)] + [rest] * len(below)
-                self.resizeDocks([self.chart_dock, *below], sizes, vertical)
+                heights = [int(column * 0.62)] + [rest] * len(below)
+                self.resizeDocks([self.chart_dock, *below], heights, vertical)
         # Other features may dock beside the status panel (e.g. My orders): status keeps ~60%.
-        bottom = [
-            d
-            for d in self.findChildren(QDockWidget)
-            if d is not self.status_dock
-            and self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea
-            and d.isVisible()
-            and not self.tabifiedDockWidgets(d).count(self.status_dock)
-        ]
+        bottom: list[QDockWidget] = []
+        for d in self.findChildren(QDockWidget):
+            if (
+                d is not self.status_dock
+                and self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea
+                and d.isVisible()
+                and not d.isFloating()
+                # one entry per tab group (My orders + My assets share a place)
+                and not any(o in self.tabifiedDockWidgets(d) for o in (self.status_dock, *bottom))
+            ):
+                bottom.append(d)
         if bottom:
             width = max(1, self.width() - sizes[0])
             share = int(width * 0.62)
