@@ -34,4 +34,4 @@ def test_database_line_is_compact_with_the_full_text_in_the_tooltip(qtbot, tmp_p
     assert label.text() == "Database: upbit-monitor.db · pool: 0/15 in use"
     assert url in label.toolTip()
     tabs = win.status_panel.tabs
-    assert [tabs.tabText(i) for i in range(tabs.count())] == ["Notices", "Subscriptions"]
+    assert [tabs.tabText(i) for i in range(tabs.count())] == ["Notices", "Subs"]

@@ -249,6 +249,6 @@ def test_default_layout_shares_columns_with_feature_docks(qtbot, store):
     win.resize(1536, 920)
     win.show()
     qtbot.waitExposed(win)
-    # Status keeps ~60% of the bottom row (one share for the tabbed pair), the chart ~60% of its column.
+    # Status keeps ~70% of the bottom row (one share for the tabbed pair), the chart ~60% of its column.
     qtbot.waitUntil(lambda: win.status_dock.width() > 1.3 * late["MyOrdersDock"].width(), timeout=3000)
     qtbot.waitUntil(lambda: win.chart_dock.height() > 1.3 * late["PremiumDock"].height(), timeout=3000)

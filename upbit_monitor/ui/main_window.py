@@ -379,7 +379,8 @@ class MainWindow(QMainWindow):
                 vertical = Qt.Orientation.Vertical
                 heights = [int(column * 0.62)] + [rest] * len(below)
                 self.resizeDocks([self.chart_dock, *below], heights, vertical)
-        # Other features may dock beside the status panel (e.g. My orders): status keeps ~60%.
+        # Other features may dock beside the status panel (e.g. My orders): status keeps ~70%
+        # (its metrics table has a column per connection and must show "connected" unclipped).
         bottom: list[QDockWidget] = []
         for d in self.findChildren(QDockWidget):
             if (
@@ -393,7 +394,7 @@ class MainWindow(QMainWindow):
                 bottom.append(d)
         if bottom:
             width = max(1, self.width() - sizes[0])
-            share = int(width * 0.62)
+            share = int(width * 0.7)
             rest = max(1, (width - share) // len(bottom))
             horizontal = Qt.Orientation.Horizontal
             self.resizeDocks([self.status_dock, *bottom], [share] + [rest] * len(bottom), horizontal)

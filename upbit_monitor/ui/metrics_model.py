@@ -20,6 +20,7 @@ from upbit_monitor.ui.theme import health_colour
 
 Index = QModelIndex | QPersistentModelIndex
 
+# Short titles: the longest one sets the width of the row header, taken from every connection column.
 TITLES: dict[str, str] = {
     "state": "State",
     "connected_since": "Uptime",
@@ -39,14 +40,14 @@ TITLES: dict[str, str] = {
     "rate_budget_s": "Budget/s",
     "rate_budget_min": "Budget/min",
     "health": "Health",
-    "last_server_error": "Last error frame",
-    "unknown_messages": "Unknown msgs",
+    "last_server_error": "Error frame",
+    "unknown_messages": "Unknown",
     "parse_errors": "Parse errors",
     "server_errors": "Server errors",
-    "callback_errors": "Callback errors",
+    "callback_errors": "Callback err.",
     "last_error": "Last error",
     "subscribed_pairs": "Subscribed",
-    "last_message_age_by_key": "Stalest stream",
+    "last_message_age_by_key": "Stalest",
     "url": "URL",
 }
 # Shown as the column header, not as a row.

@@ -97,22 +97,22 @@ class StatusPanel(QWidget):
         lists.setObjectName("StatusTabs")
         lists.setDocumentMode(True)
         lists.addTab(self.notices, "Notices")
-        lists.addTab(self.subs_tree, "Subscriptions")
+        lists.addTab(self.subs_tree, "Subs")  # "Subscriptions" did not fit beside "Notices"
+        lists.setTabToolTip(1, "Merged subscriptions per connection and the components that own them")
         self.tabs = lists
-        right = QWidget(self)
-        rl = QVBoxLayout(right)
-        rl.setContentsMargins(0, 0, 0, 0)
-        rl.addWidget(lists, 1)
-        rl.addWidget(self.db_label)
-
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.metrics_view)
-        split.addWidget(right)
-        split.setStretchFactor(0, 2)
+        split.addWidget(lists)
+        # The metrics table needs a column per connection ("connected" unclipped); the tabs cope
+        # with less width (notices wrap).
+        split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(split)
+        layout.setSpacing(2)
+        layout.addWidget(split, 1)
+        # The database line spans the whole panel: in the side column it wrapped into 4-5 lines.
+        layout.addWidget(self.db_label)
 
         self._timer = QTimer(self)
         self._timer.setInterval(max(50, round(1000.0 / refresh_hz)))
