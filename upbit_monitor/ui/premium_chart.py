@@ -23,7 +23,7 @@ VENUE_COLOURS = {"binance": "#f0b90b", "bybit": "#8e7cff"}
 VENUE_COLOURS_LIGHT = {"binance": "#b07d00", "bybit": "#5b45d6"}
 # Until the history spans this long the time axis shows a fixed window ending at the newest sample:
 # the KST axis labels whole minutes, so a few seconds of autoranged data had no time labels at all.
-MIN_WINDOW_S = 300.0
+MIN_WINDOW_S = 120.0
 
 
 class PremiumChart(QWidget):
