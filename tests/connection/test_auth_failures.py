@@ -56,6 +56,7 @@ async def test_connector_raising_auth_error_is_fatal_without_retries() -> None:
     async with running() as (sim, mgr):
         states: list[StateChange] = []
         mgr.add_state_listener(states.append)
+        await wait_until(lambda: mgr.connection().state is ConnState.CONNECTED)  # upbit-public
         connector = CannotSign(sim.ws_url)
         mgr.add_connection(connector)
         comp = Comp()
