@@ -15,6 +15,7 @@ import socket
 import warnings
 from typing import Any
 
+from tests.manager.waiting import wait_until
 from upbit_monitor.sim.server import Simulator
 
 
@@ -38,7 +39,7 @@ async def _scenario(clients: list[socket.socket]) -> None:
     ws_half = await _client(loop, sim.ws.port)
     clients.append(ws_half)
     await loop.sock_sendall(ws_half, b"GET /websocket/v1 HTTP/1.1\r\nHost: sim\r\n")
-    await asyncio.sleep(0.05)  # let the server accept both
+    await wait_until(lambda: sim.ws._conns, within=3.0)  # accepted (the server tracks every socket)
     # Without closing all transports, stop() would wait for websockets' 10 s open_timeout.
     async with asyncio.timeout(3.0):
         await sim.stop()

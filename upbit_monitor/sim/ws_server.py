@@ -132,16 +132,26 @@ class WsServer:
                 await asyncio.gather(*(self._close(s, 1001, "going away") for s in sessions))
             for session in sessions:
                 self.abort(session)
+            await self._abort_all()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def _abort_all(self, timeout_s: float = 2.0) -> None:
+        """Abort every tracked socket and wait until each one's ``connection_lost`` ran.
+
+        A socket accepted a moment ago has no transport until its ``connection_made`` callback
+        runs, so this loops: abort what has a transport, give the loop a short turn, repeat.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while self._conns and loop.time() < deadline:
             conns = list(self._conns)
             for conn in conns:
                 transport = getattr(conn, "transport", None)
                 if transport is not None:
                     transport.abort()  # also ends a transport stuck in close() with unsent data
-            if conns:
-                # connection_lost (which closes the socket) runs on a later loop iteration.
-                await asyncio.wait([c.connection_lost_waiter for c in conns], timeout=2.0)
-            await self._server.wait_closed()
-            self._server = None
+            # connection_lost (which closes the socket) runs on a later loop iteration.
+            await asyncio.wait([c.connection_lost_waiter for c in conns], timeout=0.05)
 
     async def shutdown(self) -> None:
         """Stop everything including the idle watchdog."""
