@@ -15,7 +15,7 @@ class Clock:
 
 def test_five_per_second() -> None:
     clock = Clock()
-    lim = RateLimiter(RateLimit(per_second=5, per_minute=100), clock)
+    lim = RateLimiter(RateLimit(per_second=5, per_minute=100), clock, margin_s=0.0)
     for _ in range(5):
         assert lim.delay() == 0.0
         lim.record()
@@ -29,7 +29,7 @@ def test_five_per_second() -> None:
 
 def test_hundred_per_minute() -> None:
     clock = Clock()
-    lim = RateLimiter(RateLimit(per_second=5, per_minute=100), clock)
+    lim = RateLimiter(RateLimit(per_second=5, per_minute=100), clock, margin_s=0.0)
     for _ in range(100):
         clock.t += lim.delay()
         lim.record()
@@ -38,6 +38,29 @@ def test_hundred_per_minute() -> None:
     wait = lim.delay()
     assert wait > 0 and abs(clock.t + wait - (first_of_minute + 60.0)) < 1e-6
     clock.t += wait + 1e-6
+    assert lim.delay() == 0.0
+
+
+def test_margin_pads_both_windows() -> None:
+    """The server counts arrival times: a frame delayed in a buffer must not make the next one early."""
+    clock = Clock()
+    lim = RateLimiter(RateLimit(per_second=5, per_minute=100), clock, margin_s=0.2)
+    for _ in range(5):
+        lim.record()
+    assert abs(lim.delay() - 1.2) < 1e-9  # not 1.0
+    per_min = RateLimiter(RateLimit(per_minute=3), clock, margin_s=0.2)
+    for _ in range(3):
+        per_min.record()
+    assert abs(per_min.delay() - 60.8) < 1e-9  # not 60.0
+
+
+def test_hold_after_a_rejection() -> None:
+    clock = Clock()
+    lim = RateLimiter(RateLimit(per_second=5, per_minute=100), clock)
+    assert lim.delay() == 0.0
+    lim.hold(2.5)
+    assert abs(lim.delay() - 2.5) < 1e-9
+    clock.t += 2.5
     assert lim.delay() == 0.0
 
 

@@ -141,6 +141,18 @@ class Connection:
         self._desired = merged
         self._request.set()
 
+    def resend_after_rejection(self, hold_s: float) -> None:
+        """The server refused our last request as too fast: send the whole set again later.
+
+        No reconnect: the socket and the previous subscription are fine (a new session would cost
+        a handshake, fresh snapshots and, on a 429, an even longer wait). The limiter holds off for
+        ``hold_s`` so the retry cannot be refused for the same reason.
+        """
+        self.limiter.hold(hold_s)
+        if self._sent is not None:
+            self._sent = None  # unknown what the server kept: resend everything
+            self._request.set()
+
     def reconnect(self, reason: str = "requested", *, slow: bool = False) -> None:
         """End the current session and reconnect (after ``retry_slow_s`` if ``slow``)."""
         disposition = Disposition.RETRY_SLOW if slow else Disposition.RETRY

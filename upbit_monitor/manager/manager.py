@@ -35,6 +35,8 @@ from upbit_monitor.protocol.subscriptions import MergedSubscriptions, Subscripti
 logger = logging.getLogger(__name__)
 
 PUBLIC = "upbit-public"
+# Pause after the server refuses a request as too fast (a full 1 s window plus slack) before resending.
+_REJECTION_HOLD_S = 1.5
 StateCallback = Callable[[StateChange], None]
 
 
@@ -340,7 +342,9 @@ class GlobalWebSocketManager:
             conn.fail(f"server error {name}: {message}",
                       key_problem=conn.connector.is_auth_problem(name))
         elif disposition is Disposition.RETRY_SLOW:
-            conn.reconnect(f"server error {name}", slow=True)
+            # A throttling error FRAME means the socket is fine but a request was refused: resend
+            # the full set after a pause instead of dropping the connection for retry_slow_s.
+            conn.resend_after_rejection(_REJECTION_HOLD_S)
         elif disposition is Disposition.RETRY:
             # e.g. Binance "serverShutdown": the server is about to drop us, reconnect now.
             conn.reconnect(f"server error {name}")
