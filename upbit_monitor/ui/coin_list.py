@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -43,6 +44,12 @@ QUOTES = ("KRW", "BTC", "USDT")
 # Seconds between catalogue load attempts when REST fails (no network, 429...).
 RETRY_DELAYS = (2.0, 5.0, 10.0, 30.0)
 LIST_HZ = 10.0
+# Minimum seconds between two re-sorts: a re-sort is a layoutChanged (whole-list repaint), and rows
+# jumping around more than twice a second are unreadable anyway. Values still update at LIST_HZ.
+RESORT_S = 0.5
+# The list's timer starts this many ms after the other views' timers, so its tick (the heaviest)
+# does not land in the same event-loop turn as the 25 Hz ladder/chart ticks.
+TIMER_OFFSET_MS = 17
 NAME_MIN = 120
 
 
@@ -160,12 +167,15 @@ class CoinList(QWidget):
         # than the ladder's frame rate.
         self._timer.setInterval(max(1, round(1000.0 / min(repaint_hz, LIST_HZ))))
         self._timer.timeout.connect(self.refresh)
-        self._timer.start()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)  # keep the offset below (no coarse slack)
+        QTimer.singleShot(TIMER_OFFSET_MS, self._timer, self._timer.start)
+        self._next_sort = 0.0
 
     # -- catalogue ------------------------------------------------------------------------
     def set_markets(self, markets: Sequence[MarketInfo]) -> None:
         """Install the catalogue and (re)subscribe the ticker of every shown code."""
         self.model.set_markets(markets)
+        self.proxy.resort_if_needed()  # a non-dynamic proxy does not sort after a model reset
         self.placeholder.setVisible(not markets)
         self._subscribe()
         if self._selected is not None:
@@ -335,8 +345,14 @@ class CoinList(QWidget):
 
     # -- repaint --------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Timer tick: pull changed tickers from the pool (cheap when nothing changed)."""
+        """Timer tick: pull changed tickers from the pool (cheap when nothing changed).
+
+        Changed cells repaint now; the row order is checked and fixed at most every RESORT_S.
+        """
         self.model.refresh(self._source)
+        now = time.monotonic()
+        if now >= self._next_sort and self.proxy.resort_if_needed():
+            self._next_sort = now + RESORT_S
         if self._scroll_pending and self.model.ticker_count() >= 0.9 * max(1, len(self.shown_codes())):
             self._scroll_pending = False
             current = self.table.currentIndex()

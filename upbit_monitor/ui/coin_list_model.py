@@ -2,8 +2,9 @@
 
 The model is fed twice: once with the market catalogue (REST ``/v1/market/all``) and then, on the
 window's repaint timer, from the manager's ticker pool. :meth:`CoinListModel.refresh` asks
-``version("ticker", code)`` per row and touches only rows whose ticker changed, emitting one
-``dataChanged`` range per refresh: the cost is bounded by the frame rate, not the message rate.
+``version("ticker", code)`` per row, and signals only the cells whose shown text or colour changed
+(one small ``dataChanged`` per row): the cost is bounded by the frame rate, not the message rate,
+and the view repaints those cells, not the whole list.
 """
 
 from __future__ import annotations
@@ -131,6 +132,8 @@ class CoinListModel(QAbstractTableModel):
         self._row_of: dict[str, int] = {}
         self._tickers: dict[str, Ticker] = {}
         self._versions: dict[str, int] = {}
+        # Shown (price, change, value, colour) per code at the last refresh: see refresh().
+        self._faces: dict[str, tuple[str, str, str, QColor]] = {}
         self._favourites: set[str] = set()
         # Bumped whenever a sort key may have changed; the proxy caches keys per version.
         self.key_version = 0
@@ -145,6 +148,7 @@ class CoinListModel(QAbstractTableModel):
         self._markets = list(markets)
         self._row_of = {m.code: i for i, m in enumerate(self._markets)}
         self._versions = {c: v for c, v in self._versions.items() if c in self._row_of}
+        self._faces = {c: f for c, f in self._faces.items() if c in self._row_of}
         self.key_version += 1
         self.endResetModel()
 
@@ -170,26 +174,60 @@ class CoinListModel(QAbstractTableModel):
         return self._tickers.get(code)
 
     def refresh(self, source: MarketSource) -> int:
-        """Pull changed tickers from the source; returns how many rows changed."""
-        lo, hi, n = len(self._markets), -1, 0
+        """Pull changed tickers from the source; returns how many rows got a new ticker.
+
+        Only cells whose *shown* text or colour changed are signalled, one ``dataChanged`` per row
+        (spanning just that row's changed columns): a range over every changed row would make the
+        view repaint the whole viewport, and a new ticker often leaves price, change % and the
+        rounded 24 h value exactly as they were.
+        """
+        n = 0
+        spans: list[tuple[int, Col, Col]] = []
+        faces = self._faces
         for row, m in enumerate(self._markets):
-            v = source.version("ticker", m.code)
-            if v == self._versions.get(m.code, -1):
+            code = m.code
+            v = source.version("ticker", code)
+            if v == self._versions.get(code, -1):
                 continue
-            t = source.latest_ticker(m.code)
-            self._versions[m.code] = v
+            t = source.latest_ticker(code)
+            self._versions[code] = v
             if t is None:
                 continue
-            self._tickers[m.code] = t
+            self._tickers[code] = t
             n += 1
-            lo, hi = min(lo, row), max(hi, row)
-        if hi >= 0:
-            self.key_version += 1
-            self.dataChanged.emit(self.index(lo, Col.PRICE), self.index(hi, Col.VALUE))
+            face = self._face(m, t)
+            old = faces.get(code)
+            faces[code] = face
+            if old == face:
+                continue
+            if old is None:
+                spans.append((row, Col.PRICE, Col.VALUE))
+                continue
+            # face = (price text, change text, value text, colour): colour tints price and change.
+            colour = old[3] != face[3]
+            first = Col.PRICE if colour or old[0] != face[0] else (
+                Col.CHANGE if old[1] != face[1] else Col.VALUE)
+            last = Col.VALUE if old[2] != face[2] else (
+                Col.CHANGE if colour or old[1] != face[1] else Col.PRICE)
+            spans.append((row, first, last))
+        if n:
+            self.key_version += 1  # sort keys may move even when the shown text did not
+        for row, first, last in spans:
+            self.dataChanged.emit(self.index(row, first), self.index(row, last))
         return n
+
+    def _face(self, m: MarketInfo, t: Ticker) -> tuple[str, str, str, QColor]:
+        """What a ticker shows in the live columns: the change detector of :meth:`refresh`."""
+        return (
+            format_price(t.trade_price, m.quote),
+            format_change_rate(t.signed_change_rate),
+            format_traded_value(t.acc_trade_price_24h, m.quote, self.korean_units),
+            self._palette.change_colour(t.signed_change_rate),
+        )
 
     def repaint_all(self) -> None:
         """Re-emit every cell (after a colour-scheme or unit switch)."""
+        self._faces.clear()  # shown texts/colours change: the next refresh compares afresh
         if self._markets:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._markets) - 1, N_COLS - 1))
 

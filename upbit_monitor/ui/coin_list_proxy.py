@@ -27,8 +27,11 @@ class CoinFilterProxy(QSortFilterProxyModel):
         self._keys_at: tuple[object, int] = (None, -1)
         self._ascending = True
         self.setSortRole(SORT_ROLE)
-        # Re-sort/re-filter as tickers change, so "sort by change %" stays true while prices move.
-        self.setDynamicSortFilter(True)
+        # No dynamic sort: with it every ticker dataChanged re-sorts the moved rows and emits
+        # layoutChanged, which repaints the whole list ~10 times a second. The owner calls
+        # resort_if_needed() instead (CoinList: at most ~2 Hz), and rows are re-sorted only when
+        # their order is really wrong; filtering depends on codes and names only, never on tickers.
+        self.setDynamicSortFilter(False)
 
     @property
     def quote(self) -> str:
@@ -41,6 +44,7 @@ class CoinFilterProxy(QSortFilterProxyModel):
             self.beginFilterChange()
             self._quote = quote
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+            self.resort_if_needed()  # rows let back in are not placed by sort order without dynamic sort
 
     @property
     def search_text(self) -> str:
@@ -54,6 +58,7 @@ class CoinFilterProxy(QSortFilterProxyModel):
             self.beginFilterChange()
             self._needle = needle
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+            self.resort_if_needed()
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         """Accept a market of the current quote matching the search text."""
@@ -86,8 +91,11 @@ class CoinFilterProxy(QSortFilterProxyModel):
     def lessThan(self, left: Index, right: Index) -> bool:
         """Favourites first (whatever the order), then by the column's sort key, then by code."""
         keys = self._keys_for(left.column())
-        lf, a, ca = keys[left.row()]
-        rf, b, cb = keys[right.row()]
+        return self._less(keys[left.row()], keys[right.row()])
+
+    def _less(self, left: tuple[bool, Any, str], right: tuple[bool, Any, str]) -> bool:
+        lf, a, ca = left
+        rf, b, cb = right
         ascending = self._ascending
         if lf != rf:
             # Qt reverses the comparison for a descending sort, so the pinned side flips with it.
@@ -99,6 +107,30 @@ class CoinFilterProxy(QSortFilterProxyModel):
             return bool(a < b)
         except TypeError:
             return str(a) < str(b)
+
+    def order_is_stale(self) -> bool:
+        """True when the shown rows are no longer in sort order (keys moved since the last sort)."""
+        col = self.sortColumn()
+        rows = self.rowCount()
+        if col < 0 or rows < 2:
+            return False
+        keys = self._keys_for(col)
+        less, ascending = self._less, self._ascending
+        prev = keys[self.mapToSource(self.index(0, col)).row()]
+        for r in range(1, rows):
+            cur = keys[self.mapToSource(self.index(r, col)).row()]
+            # Ascending: no row may sort before its predecessor; descending: none after it.
+            if less(cur, prev) if ascending else less(prev, cur):
+                return True
+            prev = cur
+        return False
+
+    def resort_if_needed(self) -> bool:
+        """Re-sort when the order went stale; True if it did (one layoutChanged, full repaint)."""
+        if not self.order_is_stale():
+            return False
+        self.sort(self.sortColumn(), self.sortOrder())
+        return True
 
     def code_at(self, proxy_row: int) -> str | None:
         """Market code shown on a proxy row."""
