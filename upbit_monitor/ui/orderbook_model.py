@@ -58,6 +58,11 @@ _ALIGN = (_RIGHT, int(Qt.AlignmentFlag.AlignCenter), _RIGHT, _LEFT)  # per ObCol
 OB_HEADERS = {ObCol.ASK_SIZE: "Ask size", ObCol.PRICE: "Price", ObCol.CHANGE: "%", ObCol.BID_SIZE: "Bid size"}
 
 
+def _own_col(row: int, depth: int) -> int:
+    """The size column of a row's own side (asks on top, bids below)."""
+    return ObCol.ASK_SIZE if row < depth else ObCol.BID_SIZE
+
+
 class OrderbookModel(QAbstractTableModel):
     """``2*depth`` rows x 4 columns for one market."""
 
@@ -135,23 +140,55 @@ class OrderbookModel(QAbstractTableModel):
         self._book = book
         self._quote = quote_of(book.code)
         self._recompute_max()
-        if before is None or old_max != self._max_size:
-            self._emit_all()  # every bar length changes with the maximum
+        if before is None:
+            self._emit_all()
             return
-        # Repaint only the rows between the first and last level that changed (plus flashes).
-        changed = [r for r in range(2 * self._depth) if before[r] != self.level(r)]
-        if changed:
-            self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), N_OBCOLS - 1))
+        # Repaint only the cells that changed: a level whose price moved repaints its whole row;
+        # a size change at the same price only its own size cell. A new maximum changes every
+        # bar, but still only the size columns (prices and % stay as they were).
+        rows: set[int] = set()
+        cells: set[tuple[int, int]] = set()
+        for r in range(2 * self._depth):
+            was, lvl = before[r], self.level(r)
+            if was == lvl:
+                continue
+            if was is None or lvl is None or was[0] != lvl[0] or was[1] != lvl[1]:
+                rows.add(r)
+            else:
+                cells.add((r, _own_col(r, self._depth)))
+        if old_max != self._max_size:
+            cells.update((r, _own_col(r, self._depth)) for r in range(2 * self._depth))
+        self._emit_cells(rows, cells)
 
     def expire_flashes(self, now: float | None = None) -> bool:
-        """Drop finished flashes; True (and a repaint) when any ended."""
+        """Drop finished flashes; True (and a repaint of those cells) when any ended."""
         now = time.monotonic() if now is None else now
-        ended = [k for k, t in self._flash_until.items() if t <= now]
+        ended = {k for k, t in self._flash_until.items() if t <= now}
         for k in ended:
             del self._flash_until[k]
         if ended:
-            self._emit_all()
+            cells = set()
+            for r in range(2 * self._depth):
+                lvl = self.level(r)
+                if lvl is not None and (lvl[0], lvl[1]) in ended:
+                    cells.add((r, _own_col(r, self._depth)))
+            self._emit_cells(set(), cells)
         return bool(ended)
+
+    def _emit_cells(self, rows: set[int], cells: set[tuple[int, int]]) -> None:
+        """One ``dataChanged`` per column and run of adjacent rows (the view repaints just those
+        rectangles; one range over everything would repaint the whole ladder)."""
+        by_col: dict[int, set[int]] = {c: set(rows) for c in range(N_OBCOLS)} if rows else {}
+        for r, c in cells:
+            by_col.setdefault(c, set()).add(r)
+        for c, col_rows in sorted(by_col.items()):
+            ordered = sorted(col_rows)
+            start = prev = ordered[0]
+            for r in [*ordered[1:], -2]:
+                if r != prev + 1:
+                    self.dataChanged.emit(self.index(start, c), self.index(prev, c))
+                    start = r
+                prev = r
 
     def _recompute_max(self) -> None:
         m = 0.0

@@ -1,0 +1,54 @@
+"""Orderbook ladder: a new snapshot signals only the cells that changed, not the whole ladder."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex
+
+from tests.ui.fake_source import book
+from upbit_monitor.protocol.events import Orderbook
+from upbit_monitor.ui.orderbook_model import ObCol, OrderbookModel
+from upbit_monitor.ui.theme import Palette
+
+ASK, BID = ObCol.ASK_SIZE, ObCol.BID_SIZE
+
+
+def _record(m: OrderbookModel) -> list[tuple[int, int, int, int]]:
+    out: list[tuple[int, int, int, int]] = []
+
+    def on(tl: QModelIndex, br: QModelIndex, *_: Any) -> None:
+        out.append((tl.row(), tl.column(), br.row(), br.column()))
+
+    m.dataChanged.connect(on)
+    return out
+
+
+def _with(b: Orderbook, i: int, **fields: float) -> Orderbook:
+    units = list(b.orderbook_units)
+    units[i] = units[i]._replace(**fields)
+    return b._replace(orderbook_units=tuple(units))
+
+
+def test_size_change_signals_one_cell_and_a_new_maximum_only_the_size_columns() -> None:
+    m = OrderbookModel(Palette(), depth=15)
+    b = book("KRW-BTC", 95_000_000, depth=15)  # biggest size: bid level 14 (row 29), 3.8
+    m.set_book(b, now=100.0)
+    spans = _record(m)
+    b = _with(b, 0, bid_size=1.5)  # best bid (row 15), below the maximum
+    m.set_book(b, now=100.1)
+    assert spans == [(15, ObCol.BID_SIZE, 15, ObCol.BID_SIZE)]
+    spans.clear()
+    b = _with(b, 14, bid_size=5.0)  # a new maximum: every bar length changes
+    m.set_book(b, now=100.2)
+    assert sorted(spans) == [(0, ASK, 14, ASK), (15, BID, 29, BID)]
+    spans.clear()
+    b = _with(b, 0, ask_price=95_000_500.0)  # the best ask (row 14) moves: its whole row
+    m.set_book(b, now=100.3)
+    assert sorted(spans) == [(14, c, 14, c) for c in ObCol]
+    spans.clear()
+    m.set_book(b, now=100.4)  # the same book again: nothing
+    assert spans == []
+    # Flashes (rows 15 and 29) end: just those two cells repaint.
+    assert m.expire_flashes(now=200.0)
+    assert sorted(spans) == [(15, BID, 15, BID), (29, BID, 29, BID)]
