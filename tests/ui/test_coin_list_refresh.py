@@ -113,3 +113,32 @@ def test_coin_list_throttles_resorts_but_updates_values(qtbot: Any, monkeypatch:
     now[0] += RESORT_S
     cl.refresh()
     assert codes()[:2] == ["KRW-BTC", "KRW-ETH"]
+
+
+def test_rank_sort_matches_the_comparison_rules_both_orders() -> None:
+    """sort() ranks rows once in Python; the result must equal the documented order:
+    favourites pinned on top, then the key, ties by code ascending (both sort orders)."""
+    import random
+
+    rng = random.Random(5)
+    markets = [MarketInfo(f"KRW-C{i:03d}", f"코인{i}", f"Coin {i}") for i in range(60)]
+    src = FakeSource()
+    m = CoinListModel(Palette())
+    m.set_markets(markets)
+    values = {}
+    for mk in markets[:50]:  # ten without a ticker: key -inf
+        values[mk.code] = float(rng.choice([1e11, 2e11, 3e11, rng.uniform(1e10, 9e11)]))
+        src.put_ticker(ticker(mk.code, 1000.0, 0.01, values[mk.code]))
+    m.refresh(src)
+    favs = {mk.code for mk in rng.sample(markets, 6)}
+    m.set_favourites(favs)
+    p = CoinFilterProxy()
+    p.setSourceModel(m)
+    for order in (Qt.SortOrder.DescendingOrder, Qt.SortOrder.AscendingOrder):
+        p.sort(Col.VALUE, order)
+        got = [p.code_at(r) for r in range(p.rowCount())]
+        sign = -1 if order == Qt.SortOrder.DescendingOrder else 1
+        want = sorted((mk.code for mk in markets), key=lambda c: (
+            c not in favs, sign * values.get(c, float("-inf")), c))
+        assert got == want
+        assert not p.order_is_stale()

@@ -34,6 +34,7 @@ from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 from upbit_monitor.ui.coin_list_delegate import CoinListDelegate
 from upbit_monitor.ui.coin_list_model import CODE_ROLE, CoinListModel, Col, MarketInfo
 from upbit_monitor.ui.coin_list_proxy import CoinFilterProxy
+from upbit_monitor.ui.frame_phase import LIST_MS, start_phased
 from upbit_monitor.ui.source import MarketSource
 from upbit_monitor.ui.theme import Palette
 
@@ -47,9 +48,6 @@ LIST_HZ = 10.0
 # Minimum seconds between two re-sorts: a re-sort is a layoutChanged (whole-list repaint), and rows
 # jumping around more than twice a second are unreadable anyway. Values still update at LIST_HZ.
 RESORT_S = 0.5
-# The list's timer starts this many ms after the other views' timers, so its tick (the heaviest)
-# does not land in the same event-loop turn as the 25 Hz ladder/chart ticks.
-TIMER_OFFSET_MS = 17
 NAME_MIN = 120
 
 
@@ -167,8 +165,7 @@ class CoinList(QWidget):
         # than the ladder's frame rate.
         self._timer.setInterval(max(1, round(1000.0 / min(repaint_hz, LIST_HZ))))
         self._timer.timeout.connect(self.refresh)
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)  # keep the offset below (no coarse slack)
-        QTimer.singleShot(TIMER_OFFSET_MS, self._timer, self._timer.start)
+        start_phased(self._timer, LIST_MS)  # not in the same turn as the 25 Hz views (frame_phase)
         self._next_sort = 0.0
 
     # -- catalogue ------------------------------------------------------------------------

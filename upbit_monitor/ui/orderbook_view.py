@@ -32,6 +32,7 @@ from upbit_monitor.ui.formatting import (
     format_size_compact,
     quote_of,
 )
+from upbit_monitor.ui.frame_phase import LADDER_MS, start_phased
 from upbit_monitor.ui.gauge import ImbalanceGauge
 from upbit_monitor.ui.orderbook_delegate import DepthBarDelegate
 from upbit_monitor.ui.orderbook_model import ObCol, OrderbookModel
@@ -171,7 +172,7 @@ class OrderbookView(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(max(1, round(1000.0 / repaint_hz)))
         self._timer.timeout.connect(self.refresh)
-        self._timer.start()
+        start_phased(self._timer, LADDER_MS)  # half a frame after the chart's tick (frame_phase)
         self._fast = QTimer(self)
         self._fast.setInterval(8)
         self._fast.timeout.connect(self.refresh)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from upbit_monitor.ui.frame_phase import STATUS_MS, start_phased
 from upbit_monitor.ui.metrics_model import MetricsModel, metric_fields, state_text
 from upbit_monitor.ui.source import IntrospectableSource
 
@@ -117,7 +118,7 @@ class StatusPanel(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(max(50, round(1000.0 / refresh_hz)))
         self._timer.timeout.connect(self.refresh)
-        self._timer.start()
+        start_phased(self._timer, STATUS_MS)  # between the other views' ticks (frame_phase)
 
     # -- notices --------------------------------------------------------------------------
     def add_notice(self, text: str) -> None:
