@@ -39,6 +39,24 @@ class CoinListDelegate(QStyledItemDelegate):
         self._palette = palette
         self._model = model
         self._proxy = proxy
+        # Fonts derived from the view's font, built once per font instead of once per cell (a
+        # full list repaint after a re-sort paints ~100 cells).
+        self._font_for: QFont | None = None
+        self._bold = QFont()
+        self._small = QFont()
+        self._badge = QFont()
+
+    def _fonts(self, base: QFont) -> None:
+        if self._font_for is not None and self._font_for == base:
+            return
+        self._font_for = QFont(base)
+        self._bold = QFont(base)
+        self._bold.setBold(True)
+        self._small = QFont(base)
+        self._small.setPointSizeF(max(6.0, base.pointSizeF() * 0.82))
+        self._badge = QFont(base)
+        self._badge.setPointSizeF(max(6.0, base.pointSizeF() * 0.8))
+        self._badge.setBold(True)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         """Rows are tall enough for two lines of text."""
@@ -49,11 +67,17 @@ class CoinListDelegate(QStyledItemDelegate):
         """Selection background, then the cell's own drawing."""
         # Walk down the proxy chain (other features may stack proxies, e.g. extra columns) to the
         # CoinListModel; cells that do not come from it get the standard painting.
-        src = index.model().index(index.row(), index.column()) if index.model() is not None else QModelIndex()
-        model: object = src.model()
-        while isinstance(model, QAbstractProxyModel):
-            src = model.mapToSource(src)
+        proxy = self._proxy
+        if index.model() is proxy and proxy.sourceModel() is self._model:
+            src = proxy.mapToSource(index)  # the usual chain: one hop
+            model: object = self._model
+        else:
+            top = index.model()
+            src = top.index(index.row(), index.column()) if top is not None else QModelIndex()
             model = src.model()
+            while isinstance(model, QAbstractProxyModel):
+                src = model.mapToSource(src)
+                model = src.model()
         if model is not self._model or not src.isValid() or not 0 <= src.column() < N_COLS:
             super().paint(painter, option, index)
             return
@@ -62,6 +86,7 @@ class CoinListDelegate(QStyledItemDelegate):
         if selected:
             painter.fillRect(option.rect, option.palette.highlight())
         rect = option.rect.adjusted(6, 2, -5, -2)
+        self._fonts(option.font)
         painter.save()
         try:
             self._paint_cell(painter, option, rect, row, col, selected)
@@ -84,9 +109,7 @@ class CoinListDelegate(QStyledItemDelegate):
         else:
             text, colour, align, bold = self._model.cell(row, col)
             if bold:
-                font = QFont(option.font)
-                font.setBold(True)
-                painter.setFont(font)
+                painter.setFont(self._bold)
             if colour is None or (selected and col in (Col.CODE, Col.VALUE)):
                 pal = option.palette
                 colour = pal.highlightedText().color() if selected else pal.text().color()
@@ -110,9 +133,7 @@ class CoinListDelegate(QStyledItemDelegate):
             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom),
             fm.elidedText(korean, Qt.TextElideMode.ElideRight, top.width()),
         )
-        small = QFont(opt.font)
-        small.setPointSizeF(max(6.0, opt.font.pointSizeF() * 0.82))
-        painter.setFont(small)
+        painter.setFont(self._small)
         painter.setPen(self._palette.muted)
         fm = painter.fontMetrics()
         painter.drawText(
@@ -126,10 +147,7 @@ class CoinListDelegate(QStyledItemDelegate):
     ) -> int:
         """Draw a rounded badge centred (or right-aligned) in ``rect``; returns its width."""
         painter.save()
-        small = QFont(opt.font)
-        small.setPointSizeF(max(6.0, opt.font.pointSizeF() * 0.8))
-        small.setBold(True)
-        painter.setFont(small)
+        painter.setFont(self._badge)
         fm = painter.fontMetrics()
         w = fm.horizontalAdvance(text) + 8
         h = fm.height() + 2
