@@ -119,8 +119,9 @@ async def test_binance_server_shutdown_triggers_an_immediate_reconnect_and_resub
 
 @pytest.mark.asyncio
 async def test_bybit_json_heartbeat_keeps_a_busy_connection_alive() -> None:
-    # The simulated Bybit drops a client that sends nothing for 0.5 s, even while it streams data.
-    strict = dataclasses.replace(BYBIT, heartbeat_timeout_s=0.5)
+    # The simulated Bybit drops a client that sends nothing for 1.2 s, even while it streams data.
+    # (8x the 0.15 s ping interval, so a loaded CI machine delaying a ping does not flake the test.)
+    strict = dataclasses.replace(BYBIT, heartbeat_timeout_s=1.2)
     async with Simulator(msg_rate=50, n_krw_markets=10, seed=3) as upbit:
         async with BinanceSim(upbit.model, BINANCE) as binance, BybitSim(upbit.model, strict) as bybit:
             mgr = GlobalWebSocketManager(settings(upbit, binance, bybit))
@@ -132,8 +133,8 @@ async def test_bybit_json_heartbeat_keeps_a_busy_connection_alive() -> None:
             holder = Component()
             try:
                 mgr.register(holder, [SubscriptionSpec("ticker", ("USDT-BTC",))], connection="bybit-public")
-                # 1 subscribe + 6 pings = about 0.9 s: longer than the 0.5 s heartbeat timeout.
-                await wait_until(lambda: bybit.requests_received >= 7, within=5)
+                # 1 subscribe + 11 pings = about 1.65 s: longer than the 1.2 s heartbeat timeout.
+                await wait_until(lambda: bybit.requests_received >= 12, within=8)
                 assert bybit.connections_total == 1
                 assert mgr.metrics()["bybit-public"].epoch == 1
             finally:
