@@ -108,3 +108,23 @@ def test_trickle_budget_still_trades() -> None:
     model = MarketModel(8, now_ms=NOW)
     kinds = [k for i in range(200) for k, _ in model.advance(NOW + i, 1)]
     assert TRADE in kinds and BOOK in kinds
+
+
+def test_synthetic_history_volume_matches_the_live_stream() -> None:
+    # A chart shows REST history (synthetic past) next to live candles: their volumes must be on the
+    # same scale, or the live bar dwarfs the history (seen in the demo before the fix).
+    model = MarketModel(5, n_krw=20, now_ms=NOW)
+    model.event_rate = 2000.0
+    minute = 60_000
+    start = NOW - NOW % minute + minute
+    series = model.series("KRW-BTC", "candle.1m")
+    for i in range(10 * 600):  # 10 minutes at 2,000 events/s, 100 ms steps
+        list(model.advance(start + i * 100, 200))
+    now = start + 10 * minute
+    live = [b for b in series.before(now, 10) if b.start_ms >= start]
+    past = [b for b in series.before(start, 100)]
+    assert len(live) >= 8 and len(past) >= 50
+    live_mean = sum(b.volume for b in live) / len(live)
+    past_mean = sum(b.volume for b in past) / len(past)
+    assert 0.5 < past_mean / live_mean < 2.0
+    assert 0.5 < live_mean / (model.expected_volume_per_s("KRW-BTC") * 60) < 2.0

@@ -13,6 +13,7 @@ import math
 import random
 from bisect import bisect_left
 from collections import deque
+from collections.abc import Callable
 from typing import NamedTuple
 
 from upbit_monitor.sim.ticks import snap, tick_for
@@ -50,10 +51,20 @@ class CandleBar(NamedTuple):
 class CandleSeries:
     """Bars of one (market, interval): the in-progress one, recorded ones and a synthetic past."""
 
-    __slots__ = ("_past", "_rng", "anchor", "code", "current", "history", "interval_ms", "liquidity")
+    __slots__ = (
+        "_past", "_rng", "_volume_per_s", "anchor", "code", "current", "history", "interval_ms", "liquidity",
+    )
 
     def __init__(
-        self, code: str, interval_s: int, seed: int, liquidity: float, price: float, now_ms: int
+        self,
+        code: str,
+        interval_s: int,
+        seed: int,
+        liquidity: float,
+        price: float,
+        now_ms: int,
+        *,
+        volume_per_s: Callable[[], float] | None = None,
     ) -> None:
         self.code = code
         self.interval_ms = interval_s * 1000
@@ -64,6 +75,9 @@ class CandleSeries:
         self.history: deque[CandleBar] = deque(maxlen=_LIVE_HISTORY)
         self._past: list[CandleBar] = []  # synthetic, oldest last (grown backwards)
         self._rng = random.Random(f"candles-{seed}-{code}-{interval_s}")
+        # Mean live volume per second (0 = unknown): synthetic bars use it so the history a chart
+        # loads over REST is on the same scale as the live candle next to it.
+        self._volume_per_s = volume_per_s
 
     def start_of(self, ts_ms: int) -> int:
         """Start of the interval containing ``ts_ms``."""
@@ -139,7 +153,13 @@ class CandleSeries:
             open_ = snap(close * math.exp(rng.gauss(0.0, sigma)), tick)
             high = snap(max(open_, close) * (1 + abs(rng.gauss(0.0, sigma / 2))), tick)
             low = snap(min(open_, close) * (1 - abs(rng.gauss(0.0, sigma / 2))), tick)
-            volume = round(rng.lognormvariate(0.0, 1.0) * 1e6 / max(close, 1e-8) * self.liquidity, 8)
+            per_s = self._volume_per_s() if self._volume_per_s is not None else 0.0
+            if per_s > 0:
+                # Mean-one noise around the live process's expected volume for a traded interval.
+                mean = per_s * self.interval_ms / 1000 / max(self.liquidity, 1e-3)
+                volume = round(mean * rng.lognormvariate(-0.32, 0.8), 8)
+            else:
+                volume = round(rng.lognormvariate(0.0, 1.0) * 1e6 / max(close, 1e-8) * self.liquidity, 8)
             last = start + rng.randrange(self.interval_ms)
             bar = CandleBar(start, open_, high, max(low, tick), close, volume, volume * (open_ + close) / 2,
                             last)

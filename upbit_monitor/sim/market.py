@@ -37,6 +37,7 @@ from upbit_monitor.sim.ticks import snap, tick_for
 TRADE = 1
 BOOK = 2
 DAY_MS = 86_400_000
+_MEAN_TRADE_KRW = 80_000 * math.exp(1.6**2 / 2)  # mean of the per-trade notional draw
 _DAILY_TURNOVER_KRW = 3e12  # whole exchange, split over markets by weight
 _QUOTE_KRW = {"KRW": 1.0, "BTC": KNOWN_COINS[0][3], "USDT": KNOWN_COINS[3][3]}
 _TRADE_SIGMA = 4e-4  # relative price step scale per trade
@@ -160,6 +161,10 @@ class MarketModel:
         self._seq = 0
         self.trades_total = 0
         self.created_ms = now
+        self._total_weight = total
+        # Market events per second the feed drives (set by the simulator from its msg_rate). The
+        # synthetic candle past uses it so history volumes match what the live stream produces.
+        self.event_rate = 0.0
 
     # -- queries -------------------------------------------------------------------------------
     def codes(self, quote: str | None = None) -> list[str]:
@@ -189,9 +194,23 @@ class MarketModel:
             st = self._states[code]
             interval = CANDLE_UNITS[candle_type]
             liquidity = 1.0 - (1.0 - st.liquidity) ** (interval / 60)
-            series = CandleSeries(code, interval, self.seed, liquidity, st.price, st.last_ts)
+            series = CandleSeries(code, interval, self.seed, liquidity, st.price, st.last_ts,
+                                  volume_per_s=lambda: self.expected_volume_per_s(code))
             self._series[key] = series
         return series
+
+    def expected_volume_per_s(self, code: str) -> float:
+        """Mean traded volume per second of ``code`` under the current event rate (0 = unknown).
+
+        ``advance`` spends half its events on trades (3 budget units each) and half on book moves
+        (1 unit), so 1/4 of the budget rate becomes trades, split by market weight; the mean trade
+        is E[lognormal(log 80,000 KRW, 1.6)] = 80,000 * e^1.28 KRW (see ``_random_trade``).
+        """
+        if self.event_rate <= 0:
+            return 0.0
+        st = self._states[code]
+        trades_per_s = self.event_rate / 4 * st.info.weight / self._total_weight
+        return trades_per_s * _MEAN_TRADE_KRW / (st.price * st.quote_krw)
 
     def add_trade_listener(self, callback: Callable[[TradeTick], None]) -> Callable[[], None]:
         """Call ``callback(tick)`` for every trade; returns a function that removes it."""

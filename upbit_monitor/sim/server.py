@@ -43,6 +43,7 @@ class Simulator:
         base = config or SimConfig()
         self.config = dataclasses.replace(base, **overrides) if overrides else base
         self.model = MarketModel(self.config.seed, self.config.n_krw_markets)
+        self.model.event_rate = float(self.config.msg_rate)
         self.feed = Feed(self.model, self.config)
         self.verifier = JwtVerifier(self.config.access_key, self.config.secret_key,
                                     reject_reused_nonce=self.config.reject_reused_nonce)
