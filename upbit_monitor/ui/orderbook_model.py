@@ -12,11 +12,12 @@ import time
 from enum import IntEnum
 from typing import Any, NamedTuple
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
 from upbit_monitor.protocol.events import Orderbook
 from upbit_monitor.ui.formatting import format_change_rate, format_price, format_size_compact, quote_of
+from upbit_monitor.ui.table_model import FixedColumnsModel
 from upbit_monitor.ui.theme import Palette
 
 Index = QModelIndex | QPersistentModelIndex
@@ -63,8 +64,10 @@ def _own_col(row: int, depth: int) -> int:
     return ObCol.ASK_SIZE if row < depth else ObCol.BID_SIZE
 
 
-class OrderbookModel(QAbstractTableModel):
+class OrderbookModel(FixedColumnsModel):
     """``2*depth`` rows x 4 columns for one market."""
+
+    HEADERS = tuple(OB_HEADERS[c] for c in ObCol)
 
     def __init__(self, palette: Palette, depth: int = 15, parent: Any = None) -> None:
         super().__init__(parent)
@@ -225,26 +228,6 @@ class OrderbookModel(QAbstractTableModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
         """Fixed ``2*depth`` rows."""
         return 0 if parent.isValid() else 2 * self._depth
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """Four columns."""
-        return 0 if parent.isValid() else N_OBCOLS
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < N_OBCOLS
-        ):
-            return OB_HEADERS[ObCol(section)]
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        """Read-only cells."""
-        return Qt.ItemFlag.ItemIsEnabled if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def cell(self, row: int, col: int) -> Cell:
         """Everything needed to paint one cell, computed once (the delegate's fast path)."""

@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from upbit_monitor.protocol.events import Trade
 from upbit_monitor.ui.formatting import format_price, format_size, format_time_kst, quote_of
+from upbit_monitor.ui.table_model import FixedColumnsModel
 from upbit_monitor.ui.theme import Palette
 
 Index = QModelIndex | QPersistentModelIndex
@@ -45,8 +46,10 @@ def _key(t: Trade) -> tuple[int, int]:
     return (t.trade_timestamp, t.sequential_id)
 
 
-class TradeTapeModel(QAbstractTableModel):
+class TradeTapeModel(FixedColumnsModel):
     """Newest fill on row 0."""
+
+    HEADERS = tuple(TAPE_HEADERS[c] for c in TapeCol)
 
     def __init__(self, palette: Palette, limit: int = TAPE_ROWS, parent: Any = None) -> None:
         super().__init__(parent)
@@ -106,26 +109,6 @@ class TradeTapeModel(QAbstractTableModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
         """Number of fills shown."""
         return 0 if parent.isValid() else len(self._trades)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """Four columns."""
-        return 0 if parent.isValid() else N_TAPECOLS
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < N_TAPECOLS
-        ):
-            return TAPE_HEADERS[TapeCol(section)]
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        """Read-only cells."""
-        return Qt.ItemFlag.ItemIsEnabled if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text and the side colour (buy-initiated = up colour, sell-initiated = down)."""
