@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.manager.waiting import wait_until as _wait_until
 from tests.private.helpers import ACCESS, SECRET, MemoryKeyring
 from upbit_monitor.config import Settings
 from upbit_monitor.credentials.keystore import KeyStore
@@ -119,9 +120,5 @@ def valid_creds(alg: str = "HS512") -> Credentials:
 
 
 async def wait_until(cond: Callable[[], object], within: float = 5.0, step: float = 0.005) -> None:
-    """Poll ``cond`` on the loop until truthy; TimeoutError after ``within`` s."""
-    async with asyncio.timeout(within):
-        while True:
-            if cond():
-                return
-            await asyncio.sleep(step)
+    """The suite's poll-with-deadline helper, with this package's longer default deadline."""
+    await _wait_until(cond, within=within, step=step)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 
@@ -10,6 +9,7 @@ import pytest
 import shiboken6
 from PySide6.QtWidgets import QWidget
 
+from tests.manager.waiting import wait_until as _wait_until
 from upbit_monitor.config import Settings
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.sim.server import Simulator
@@ -17,12 +17,8 @@ from upbit_monitor.ui.chart import ChartView
 
 
 async def wait_until(predicate: Callable[[], object], timeout_s: float = 8.0) -> None:
-    """Poll a condition on the loop until true (fails the test on timeout)."""
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
+    """Poll a condition on the loop until true (TimeoutError fails the test)."""
+    await _wait_until(predicate, within=timeout_s, step=0.02)
 
 
 def candle_types_requested(sim: Simulator) -> list[set[str]]:
