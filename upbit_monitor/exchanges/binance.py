@@ -254,14 +254,4 @@ def binance_public(settings: Settings) -> BinanceConnector:
 
 
 FACTORIES = {CONNECTION: binance_public}
-"""Connectors this module provides."""
-
-
-def _register() -> None:
-    from upbit_monitor.exchanges.registry import register_connector
-
-    for name, factory in FACTORIES.items():
-        register_connector(name, factory, replace=True)
-
-
-_register()
+"""Connectors this module provides (registered by :mod:`upbit_monitor.exchanges.registry`)."""

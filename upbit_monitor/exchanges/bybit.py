@@ -178,14 +178,4 @@ def bybit_public(settings: Settings) -> BybitConnector:
 
 
 FACTORIES = {CONNECTION: bybit_public}
-"""Connectors this module provides."""
-
-
-def _register() -> None:
-    from upbit_monitor.exchanges.registry import register_connector
-
-    for name, factory in FACTORIES.items():
-        register_connector(name, factory, replace=True)
-
-
-_register()
+"""Connectors this module provides (registered by :mod:`upbit_monitor.exchanges.registry`)."""

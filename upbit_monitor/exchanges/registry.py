@@ -1,8 +1,8 @@
 """Connector factories by name: ``create_connector("upbit-public", settings)``.
 
-Built-in connectors register themselves when their module is imported (this module imports
-:mod:`upbit_monitor.exchanges.upbit`); other exchanges call :func:`register_connector` at import
-time, and applications or tests can register custom connectors the same way::
+Each exchange module declares ``FACTORIES = {name: factory}``; this module imports the built-in
+:mod:`upbit_monitor.exchanges.upbit` at once and the other exchange modules on first use, and
+registers what they declare. Applications or tests register custom connectors directly::
 
     register_connector("my-feed", lambda settings: MyConnector(url=...))
     mgr.register(widget, specs, connection="my-feed")   # the manager creates the connection lazily
@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable
+from types import ModuleType
 
 from upbit_monitor.config import Settings
 from upbit_monitor.errors import ConfigError
@@ -24,8 +25,8 @@ ConnectorFactory = Callable[[Settings], Connector]
 
 _FACTORIES: dict[str, ConnectorFactory] = {}
 
-# Modules that register connectors of other exchanges when imported. A missing module is skipped,
-# so the registry works before (and without) those exchanges being built.
+# Modules whose FACTORIES are registered on first use. A missing module is skipped, so the registry
+# works before (and without) those exchanges being built.
 _OPTIONAL_MODULES = (
     "upbit_monitor.exchanges.binance",
     "upbit_monitor.exchanges.bybit",
@@ -59,7 +60,7 @@ def _load_optional() -> None:
     _loaded_optional = True
     for module in _OPTIONAL_MODULES:
         try:
-            importlib.import_module(module)
+            _register_module(importlib.import_module(module), replace=True)
         except ModuleNotFoundError as exc:
             if exc.name != module:
                 logger.error("connector module %s cannot be imported: %s", module, exc)
@@ -92,12 +93,18 @@ def create_connector(name: str, settings: Settings | None = None) -> Connector:
     return connector
 
 
+def _register_module(module: ModuleType, *, replace: bool) -> None:
+    """Register every ``name: factory`` in ``module.FACTORIES`` (skipping taken names unless ``replace``)."""
+    factories: dict[str, ConnectorFactory] = getattr(module, "FACTORIES", {})
+    for name, factory in factories.items():
+        if replace or name not in _FACTORIES:
+            register_connector(name, factory, replace=replace)
+
+
 def _register_builtins() -> None:
     from upbit_monitor.exchanges import upbit
 
-    for name, factory in upbit.FACTORIES.items():
-        if name not in _FACTORIES:
-            register_connector(name, factory)
+    _register_module(upbit, replace=False)
 
 
 _register_builtins()

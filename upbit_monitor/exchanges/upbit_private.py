@@ -121,13 +121,3 @@ def upbit_private(settings: Settings) -> UpbitPrivateConnector:
 
 FACTORIES = {NAME: upbit_private}
 """Connectors this module provides (registered by :mod:`upbit_monitor.exchanges.registry`)."""
-
-
-def _register() -> None:
-    # Registered on import, like the other exchanges' modules (the registry imports this one).
-    from upbit_monitor.exchanges.registry import register_connector
-
-    register_connector(NAME, upbit_private, replace=True)
-
-
-_register()
