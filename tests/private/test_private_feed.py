@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from tests.private.conftest import Sink, feed_env, valid_creds
+from tests.private.conftest import Sink, feed_env, valid_creds, wait_until
 from tests.private.helpers import ACCESS, SECRET, WRONG_SECRET
 from upbit_monitor.connection.state import ConnState
 from upbit_monitor.credentials import redact
@@ -198,9 +198,15 @@ async def test_secret_never_in_logs_reprs_or_errors(caplog, capsys) -> None:
 async def test_auth_close_without_error_frame_is_a_key_problem() -> None:
     from upbit_monitor.connection.state import StateChange
 
-    async with feed_env(valid_creds()) as (_sim, _mgr, h):
+    async with feed_env(valid_creds()) as (sim, _mgr, h):
+        sink = Sink()
         await h.feed.start()
-        h.feed._on_state(StateChange(NAME, ConnState.FAILED, 1, "closed by peer: code 1008 'INVALID_AUTH'"))
+        h.feed.attach(sink, PRIVATE_SPECS, sink.on_event)
+        await h.wait_state(PrivateState.CONNECTED)
+        # The server closes with an auth reason and no error frame before it: the connection layer
+        # classifies the close (Connector.is_auth_problem) and the panel shows a key problem.
+        await sim.faults.close_all(1008, "INVALID_AUTH", private=True)
+        await wait_until(lambda: h.feed.status.state is not PrivateState.CONNECTED)
         assert h.feed.status.state is PrivateState.KEY_PROBLEM
         h.feed._on_state(StateChange(NAME, ConnState.FAILED, 1, "invalid URL"))
         assert h.feed.status.state is PrivateState.FAILED

@@ -42,7 +42,7 @@ from upbit_monitor.protocol.events import AssetBalance, Ticker
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 from upbit_monitor.ui.private_balances import REST_TIMEOUT_S, BalancesCallback, BalanceSnapshots
 from upbit_monitor.ui.private_probe import probe_private
-from upbit_monitor.ui.private_status import PrivateState, PrivateStatus, looks_like_auth, weak_callable
+from upbit_monitor.ui.private_status import PrivateState, PrivateStatus, weak_callable
 
 __all__ = ["BalancesCallback", "PrivateFeed", "PrivateState", "PrivateStatus", "probe_private"]
 
@@ -240,11 +240,9 @@ class PrivateFeed:
     def _on_state(self, change: StateChange) -> None:
         if change.connection != NAME or self._provider.get() is None:
             return
+        # An auth failure arrives as KEY_PROBLEM whatever its form (error frame, close reason,
+        # 401/403 handshake): the connection layer classifies it (Connector.is_auth_problem).
         state = change.state
-        if state is ConnState.FAILED and looks_like_auth(change.reason):
-            # e.g. a close frame whose reason says INVALID_AUTH with no error frame before it: the
-            # connection gave up (FATAL) without knowing it was the key.
-            state = ConnState.KEY_PROBLEM
         if state is ConnState.KEY_PROBLEM:
             log.warning("%s: API key rejected (%s); private feed paused until keys change",
                         NAME, change.reason)

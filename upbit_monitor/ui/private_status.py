@@ -36,11 +36,3 @@ def weak_callable(cb: Callable[..., Any]) -> Callable[[], Callable[..., Any] | N
     return lambda: cb
 
 
-# The shared close-reason vocabulary, plus the handshake statuses our connection reports.
-_AUTH_WORDS = ("invalid_auth", "unauthorized", "jwt", "forbidden", "authentication", "http 401", "http 403")
-
-
-def looks_like_auth(reason: str) -> bool:
-    """True when a failure reason names an authentication problem (close reason or HTTP 401/403)."""
-    text = reason.lower()
-    return any(word in text for word in _AUTH_WORDS)
