@@ -31,6 +31,7 @@ SCRIPTS: list[tuple[str, list[str], list[str], int]] = [
     ("storage", [], ["--events", "20000"], 900),
     ("manager", [], ["--seconds", "3"], 900),
     ("chart", [], [], 600),
+    ("studies", [], ["--ticks", "500"], 300),
     ("compare", [], ["--n", "10000", "--repeats", "3"], 600),
     ("recovery", [], ["--rounds", "3", "--default-rounds", "2"], 900),
     ("load", [], ["--seconds", "4", "--warm", "2"], 900),

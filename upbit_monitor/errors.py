@@ -6,6 +6,7 @@ are mapped at the layer boundary with ``raise ... from exc`` so their types neve
 
     UpbitMonitorError
     ├── ConfigError                 bad setting or environment value
+    │   └── StudySettingsError      a chart study's stored or entered settings are invalid
     ├── ProtocolError               wire-level problems (protocol/ raises these, plus ConfigError
     │                               for bad policy arguments)
     │   ├── LocalProtocolError      we were about to send something invalid (request building)
@@ -32,6 +33,10 @@ class UpbitMonitorError(Exception):
 
 class ConfigError(UpbitMonitorError):
     """A setting or environment variable has an invalid value."""
+
+
+class StudySettingsError(ConfigError):
+    """A chart study's settings are invalid (unknown kind, period out of range, damaged store)."""
 
 
 class ProtocolError(UpbitMonitorError):

@@ -1,0 +1,41 @@
+"""Chart studies (SMA, EMA, Bollinger bands, session VWAP, RSI, MACD, volume MA), computed incrementally.
+
+Qt-free: the chart feeds bars to a :class:`StudyEngine` and draws its numpy lines; the settings are
+plain frozen dataclasses that serialise to dicts for QSettings and workspaces.
+"""
+
+from upbit_monitor.features.studies.engine import StudyEngine
+from upbit_monitor.features.studies.settings import (
+    STUDY_TYPES,
+    BollingerSettings,
+    EmaSettings,
+    MacdSettings,
+    RsiSettings,
+    SmaSettings,
+    Source,
+    StudySettings,
+    VolumeSettings,
+    VwapSettings,
+    studies_from_list,
+    studies_to_list,
+    study_from_dict,
+    study_to_dict,
+)
+
+__all__ = [
+    "STUDY_TYPES",
+    "BollingerSettings",
+    "EmaSettings",
+    "MacdSettings",
+    "RsiSettings",
+    "SmaSettings",
+    "Source",
+    "StudyEngine",
+    "StudySettings",
+    "VolumeSettings",
+    "VwapSettings",
+    "studies_from_list",
+    "studies_to_list",
+    "study_from_dict",
+    "study_to_dict",
+]
