@@ -24,7 +24,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from upbit_monitor.connection.rest import RestClient, candle_start, floor_time, range_for_count
+from upbit_monitor.connection.rest import (
+    PERIOD_UNITS,
+    RestClient,
+    candle_start,
+    floor_time,
+    range_for_count,
+)
 from upbit_monitor.errors import RestError, StorageError
 from upbit_monitor.protocol.events import Candle
 from upbit_monitor.storage import (
@@ -205,10 +211,13 @@ class HistoryLoader:
         stored: Sequence[Candle] = ()
         missing: list[Span] = [(start, end)]
         db_error: str | None = None
-        if self.store is not None:
+        # Day/week/month candles are not stored: their spans are not fixed (months, Monday weeks),
+        # which the coverage records assume, and 200 of them are one REST call anyway.
+        store = None if unit in PERIOD_UNITS else self.store
+        if store is not None:
             try:
-                stored = await self.store.load_candles(code, unit, start, end)
-                missing = _clip(await self.store.missing_ranges(code, unit, start, end), start, end)
+                stored = await store.load_candles(code, unit, start, end)
+                missing = _clip(await store.missing_ranges(code, unit, start, end), start, end)
             except StorageError as exc:
                 log.warning("history: database read failed for %s %dm: %s", code, unit, exc)
                 db_error = f"database read failed: {exc}"
@@ -228,10 +237,10 @@ class HistoryLoader:
                 log.warning("history: REST fetch failed for %s %dm: %s", code, unit, exc)
                 rest_error = str(exc)
 
-        if self.store is not None and db_error is None and fetched_ranges:
+        if store is not None and db_error is None and fetched_ranges:
             covered = [(a, min(b, closed_end)) for a, b in fetched_ranges if min(b, closed_end) > a]
             try:
-                await self.store.save_candles(code, unit, fetched, covered)
+                await store.save_candles(code, unit, fetched, covered)
             except StorageError as exc:
                 log.warning("history: database write failed for %s %dm: %s", code, unit, exc)
                 db_error = f"database write failed: {exc}"

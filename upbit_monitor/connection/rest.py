@@ -42,7 +42,9 @@ from upbit_monitor.errors import RestError
 from upbit_monitor.protocol.events import AssetBalance, Candle, Orderbook
 
 __all__ = [
+    "CANDLE_UNITS",
     "MINUTE_UNITS",
+    "PERIOD_UNITS",
     "MarketInfo",
     "RemainingReq",
     "RestClient",
@@ -51,6 +53,11 @@ __all__ = [
 ]
 
 MINUTE_UNITS: tuple[int, ...] = (1, 3, 5, 10, 15, 30, 60, 240)
+PERIOD_UNITS: dict[int, str] = {1440: "days", 10080: "weeks", 43200: "months"}
+"""Day+ timeframes in nominal minutes (a month counts as 30 days) -> ``/v1/candles/{path}``.
+
+Their candles start at 00:00 UTC (09:00 KST): days every day, weeks on Mondays, months on the 1st."""
+CANDLE_UNITS: tuple[int, ...] = (*MINUTE_UNITS, *PERIOD_UNITS)
 MAX_CANDLES_PER_CALL = 200
 # Upbit's quotation error bodies are small; a larger error body is not worth keeping.
 _ERROR_BODY_LIMIT = 2_000
@@ -176,12 +183,28 @@ class RestClient:
         """
         if unit not in MINUTE_UNITS:
             raise ValueError(f"unit must be one of {MINUTE_UNITS}, got {unit}")
+        return await self.candles(market, unit, to, count)
+
+    async def candles(
+        self, market: str, unit: int, to: datetime | None = None, count: int = MAX_CANDLES_PER_CALL
+    ) -> list[Candle]:
+        """One page of candles of any timeframe in :data:`CANDLE_UNITS` (minutes or day/week/month).
+
+        Day+ candles come from ``/v1/candles/days|weeks|months`` with the same ``market``/``to``/
+        ``count`` parameters; they are returned as :class:`Candle` of type ``candle.{unit}m``.
+        """
+        if unit in PERIOD_UNITS:
+            path = f"/v1/candles/{PERIOD_UNITS[unit]}"
+        elif unit in MINUTE_UNITS:
+            path = f"/v1/candles/minutes/{unit}"
+        else:
+            raise ValueError(f"unit must be one of {CANDLE_UNITS}, got {unit}")
         if not 1 <= count <= MAX_CANDLES_PER_CALL:
             raise ValueError(f"count must be 1..{MAX_CANDLES_PER_CALL}, got {count}")
         params = {"market": market, "count": str(count)}
         if to is not None:
             params["to"] = _utc_iso(to)
-        data = await self._get_json(f"/v1/candles/minutes/{unit}", params)
+        data = await self._get_json(path, params)
         candles = [parse_candle(item, unit) for item in _as_list(data)]
         candles.sort(key=lambda c: c.candle_date_time_utc)
         return candles
@@ -198,7 +221,7 @@ class RestClient:
         found: dict[str, Candle] = {}
         to = end
         for _ in range(max_pages):
-            page = await self.candles_minutes(market, unit, to=to)
+            page = await self.candles(market, unit, to=to)
             if not page:
                 break
             for candle in page:
