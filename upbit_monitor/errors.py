@@ -6,7 +6,8 @@ are mapped at the layer boundary with ``raise ... from exc`` so their types neve
 
     UpbitMonitorError
     ├── ConfigError                 bad setting or environment value
-    │   └── StudySettingsError      a chart study's stored or entered settings are invalid
+    │   ├── StudySettingsError      a chart study's stored or entered settings are invalid
+    │   └── WorkspaceError          a stored workspace / pane link is invalid
     ├── ProtocolError               wire-level problems (protocol/ raises these, plus ConfigError
     │                               for bad policy arguments)
     │   ├── LocalProtocolError      we were about to send something invalid (request building)
@@ -37,6 +38,10 @@ class ConfigError(UpbitMonitorError):
 
 class StudySettingsError(ConfigError):
     """A chart study's settings are invalid (unknown kind, period out of range, damaged store)."""
+
+
+class WorkspaceError(ConfigError):
+    """A stored workspace, pane or link group is invalid (unknown pane kind, bad group, damaged store)."""
 
 
 class ProtocolError(UpbitMonitorError):

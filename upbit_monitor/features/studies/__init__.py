@@ -5,6 +5,7 @@ plain frozen dataclasses that serialise to dicts for QSettings and workspaces.
 """
 
 from upbit_monitor.features.studies.engine import StudyEngine
+from upbit_monitor.features.studies.price_lines import PriceLine, PriceLineBook
 from upbit_monitor.features.studies.settings import (
     STUDY_TYPES,
     BollingerSettings,
@@ -27,6 +28,8 @@ __all__ = [
     "BollingerSettings",
     "EmaSettings",
     "MacdSettings",
+    "PriceLine",
+    "PriceLineBook",
     "RsiSettings",
     "SmaSettings",
     "Source",
