@@ -111,7 +111,7 @@ def _wire_types(sim: Simulator) -> dict[str, set[str]]:
 
 
 def _check_bounds(mgr: GlobalWebSocketManager, writer: StreamWriter, n_keys_max: int) -> None:
-    pool = mgr._pool
+    pool = mgr.pool()
     assert all(len(ring) <= TRADE_RING for ring in pool._trades.values())
     assert writer.status().backlog <= MAX_BACKLOG
     conn = mgr.connection()

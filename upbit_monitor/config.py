@@ -15,6 +15,9 @@ from upbit_monitor.errors import ConfigError
 UPBIT_WS_PUBLIC = "wss://api.upbit.com/websocket/v1"
 UPBIT_WS_PRIVATE = "wss://api.upbit.com/websocket/v1/private"
 UPBIT_REST = "https://api.upbit.com"
+BITHUMB_WS_PUBLIC = "wss://ws-api.bithumb.com/websocket/v1"
+BITHUMB_WS_PRIVATE = "wss://ws-api.bithumb.com/websocket/v2/private"
+BITHUMB_REST = "https://api.bithumb.com"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +30,10 @@ class Settings:
     # Extra exchanges (kimchi premium); empty string disables a venue.
     binance_ws_url: str = "wss://stream.binance.com:9443/stream"
     bybit_ws_url: str = "wss://stream.bybit.com/v5/public/spot"
+    # Bithumb, Korea's second venue (same protocol family as Upbit; exchanges/bithumb.py).
+    bithumb_ws_url: str = BITHUMB_WS_PUBLIC
+    bithumb_ws_private_url: str = BITHUMB_WS_PRIVATE
+    bithumb_rest_url: str = BITHUMB_REST
     # Subscription requests made within this window are merged into one (a coin switch touches
     # orderbook, trade and candle at once; Upbit replaces the whole set on every request).
     coalesce_window_s: float = 0.025
@@ -74,6 +81,10 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         ws_public_url=env.get("UPBIT_MONITOR_WS_URL", base.ws_public_url),
         ws_private_url=env.get("UPBIT_MONITOR_WS_PRIVATE_URL", base.ws_private_url),
         rest_url=env.get("UPBIT_MONITOR_REST_URL", base.rest_url),
+        bithumb_ws_url=env.get("UPBIT_MONITOR_BITHUMB_WS_URL", base.bithumb_ws_url),
+        bithumb_ws_private_url=env.get("UPBIT_MONITOR_BITHUMB_WS_PRIVATE_URL",
+                                       base.bithumb_ws_private_url),
+        bithumb_rest_url=env.get("UPBIT_MONITOR_BITHUMB_REST_URL", base.bithumb_rest_url),
         coalesce_window_s=_float_env(env, "UPBIT_MONITOR_COALESCE_S", base.coalesce_window_s),
         stale_after_s=_float_env(env, "UPBIT_MONITOR_STALE_S", base.stale_after_s),
         db_url=env.get("UPBIT_MONITOR_DB_URL") or None,

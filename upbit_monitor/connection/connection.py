@@ -225,7 +225,10 @@ class Connection:
                     ws = await self._connect()
                 except HandshakeRejected as exc:
                     disposition = self.connector.classify_handshake(exc.status)
-                    outcome = Outcome(disposition, str(exc), key_problem=exc.status in (401, 403))
+                    hold = self.connector.handshake_hold(exc.status)
+                    outcome = Outcome(disposition, str(exc) if hold is None else f"{exc}; {hold[1]}",
+                                      key_problem=exc.status in (401, 403),
+                                      delay_s=None if hold is None else hold[0])
                 except ConfigError as exc:
                     outcome = Outcome(Disposition.FATAL, str(exc))
                 except (AuthError, KeyFormatError) as exc:

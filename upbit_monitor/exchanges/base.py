@@ -144,6 +144,15 @@ class Connector(abc.ABC):
             return Disposition.RETRY_SLOW
         return Disposition.RETRY
 
+    def handshake_hold(self, status: int) -> tuple[float, str] | None:
+        """A venue's own wait after the upgrade was refused with ``status``, and why (None = backoff).
+
+        Bithumb blocks an IP for 10 minutes after persistent connection excess: retrying every few
+        seconds would only extend the block, so its connector answers a run of 429s with the block
+        length and a sentence the status panel shows.
+        """
+        return None
+
     def classify_server_error(self, name: str) -> Disposition:
         """What to do after an error frame (IGNORE = report it, keep the connection)."""
         return Disposition.IGNORE

@@ -28,6 +28,7 @@ _FACTORIES: dict[str, ConnectorFactory] = {}
 # Modules whose FACTORIES are registered on first use. A missing module is skipped, so the registry
 # works before (and without) those exchanges being built.
 _OPTIONAL_MODULES = (
+    "upbit_monitor.exchanges.bithumb",
     "upbit_monitor.exchanges.binance",
     "upbit_monitor.exchanges.bybit",
     "upbit_monitor.exchanges.upbit_private",

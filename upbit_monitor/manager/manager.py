@@ -35,6 +35,7 @@ from upbit_monitor.protocol.subscriptions import MergedSubscriptions, Subscripti
 logger = logging.getLogger(__name__)
 
 PUBLIC = "upbit-public"
+DEFAULT_VENUE = "upbit"
 # Pause after the server refuses a request as too fast (a full 1 s window plus slack) before resending.
 _REJECTION_HOLD_S = 1.5
 StateCallback = Callable[[StateChange], None]
@@ -61,8 +62,11 @@ class GlobalWebSocketManager:
     ) -> None:
         self.settings = settings if settings is not None else Settings()
         self._loop = asyncio.get_running_loop()
-        self._pool = DataPool(self.settings.trade_ring)
-        self._router = Router(self._pool, on_server_error=self._on_server_error)
+        # One pool per venue: KRW-BTC on Upbit and on Bithumb are different prices of one code.
+        self._pools: dict[str, DataPool] = {DEFAULT_VENUE: DataPool(self.settings.trade_ring)}
+        self._venues: dict[str, str] = {}  # connection name -> venue
+        self._router = Router(self._pools[DEFAULT_VENUE], pool_for=self._pool_of_connection,
+                              on_server_error=self._on_server_error)
         self._registry = ComponentRegistry(self._loop, self._on_component_dead)
         self._connectors: dict[str, Connector] = {c.name: c for c in connectors or ()}
         self._connections: dict[str, Connection] = {}
@@ -270,17 +274,20 @@ class GlobalWebSocketManager:
         pairs = frozenset((e.type, code) for e in merged.entries for code in e.codes)
         old = self._wanted_pairs.get(connection, frozenset())
         self._wanted_pairs[connection] = pairs
-        unstored = self._router.unstored
+        venue = self.venue_of(connection)
+        pool = self.pool(venue)
+        unstored = pool.unstored
         unstored.difference_update(pairs)  # wanted (again): store its frames
         left = set(old - pairs)
         if not left:
             return
         for other, wanted in self._wanted_pairs.items():
-            if other != connection:
+            # Only a connection of the same venue keeps a pair alive: the pools are per venue.
+            if other != connection and self.venue_of(other) == venue:
                 left -= wanted
         self._router.forget_pairs(connection, left)
         for type_, code in left:
-            self._pool.drop(type_, code)
+            pool.drop(type_, code)
         unstored.update(left)
 
     def _reindex(self, connection: str) -> None:
@@ -301,6 +308,7 @@ class GlobalWebSocketManager:
             if name in self._detached:
                 raise ManagerError(f"connection {name!r} was removed; add_connection() a new connector")
             connector = self._connectors.get(name) or create_connector(name, self.settings)
+            self._venues[name] = connector_venue(connector)
             s = self.settings
             conn = Connection(
                 connector,
@@ -375,29 +383,49 @@ class GlobalWebSocketManager:
         return remove
 
     # ------------------------------------------------------------------ pull API
-    def latest_ticker(self, code: str) -> Ticker | None:
-        """The newest ticker of ``code``."""
-        return self._pool.latest_ticker(code)
+    # Every read takes the venue (default Upbit, so the existing views read as before); a view
+    # showing another venue reads ``mgr.pool("bithumb")``, which has the same read methods.
+    def pool(self, venue: str = DEFAULT_VENUE) -> DataPool:
+        """The data pool of ``venue`` (created empty on first use)."""
+        pool = self._pools.get(venue)
+        if pool is None:
+            pool = self._pools[venue] = DataPool(self.settings.trade_ring)
+        return pool
 
-    def latest_orderbook(self, code: str) -> Orderbook | None:
-        """The newest orderbook of ``code``."""
-        return self._pool.latest_orderbook(code)
+    def venue_of(self, connection: str) -> str:
+        """The venue whose pool ``connection``'s market data goes to."""
+        venue = self._venues.get(connection)
+        if venue is None:
+            connector = self._connectors.get(connection)
+            venue = connector_venue(connector) if connector is not None else DEFAULT_VENUE
+        return venue
 
-    def recent_trades(self, code: str, n: int = 100) -> list[Trade]:
-        """Up to ``n`` recent trades of ``code``, newest first."""
-        return self._pool.recent_trades(code, n)
+    def _pool_of_connection(self, connection: str) -> DataPool:
+        return self.pool(self.venue_of(connection))
 
-    def latest_candle(self, code: str, type: str) -> Candle | None:
-        """The current candle of ``code`` for ``type`` (``"candle.1m"``...)."""
-        return self._pool.latest_candle(code, type)
+    def latest_ticker(self, code: str, venue: str = DEFAULT_VENUE) -> Ticker | None:
+        """The newest ticker of ``code`` on ``venue``."""
+        return self.pool(venue).latest_ticker(code)
 
-    def version(self, type: str, code: str) -> int:
-        """Bumped on every stored event of ``(type, code)``: repaint only when it changed."""
-        return self._pool.version(type, code)
+    def latest_orderbook(self, code: str, venue: str = DEFAULT_VENUE) -> Orderbook | None:
+        """The newest orderbook of ``code`` on ``venue``."""
+        return self.pool(venue).latest_orderbook(code)
 
-    def all_tickers(self) -> Mapping[str, Ticker]:
-        """Read-only view of the latest ticker per code."""
-        return self._pool.all_tickers()
+    def recent_trades(self, code: str, n: int = 100, venue: str = DEFAULT_VENUE) -> list[Trade]:
+        """Up to ``n`` recent trades of ``code`` on ``venue``, newest first."""
+        return self.pool(venue).recent_trades(code, n)
+
+    def latest_candle(self, code: str, type: str, venue: str = DEFAULT_VENUE) -> Candle | None:
+        """The current candle of ``code`` on ``venue`` for ``type`` (``"candle.1m"``...)."""
+        return self.pool(venue).latest_candle(code, type)
+
+    def version(self, type: str, code: str, venue: str = DEFAULT_VENUE) -> int:
+        """Bumped on every stored event of ``(type, code)`` on ``venue``: repaint only when it changed."""
+        return self.pool(venue).version(type, code)
+
+    def all_tickers(self, venue: str = DEFAULT_VENUE) -> Mapping[str, Ticker]:
+        """Read-only view of the latest ticker per code on ``venue``."""
+        return self.pool(venue).all_tickers()
 
     # ------------------------------------------------------------------ introspection
     def metrics(self) -> dict[str, ConnectionMetrics]:
@@ -420,6 +448,16 @@ class GlobalWebSocketManager:
     def _check_open(self) -> None:
         if self._closed:
             raise ManagerError("the manager has been shut down")
+
+
+def connector_venue(connector: Connector) -> str:
+    """``connector.venue`` when the connector declares one, else Upbit.
+
+    Only venues whose events the pool stores (the Upbit protocol family) need to declare one;
+    Binance/Bybit quotes never enter a pool.
+    """
+    venue = getattr(connector, "venue", "")
+    return venue if isinstance(venue, str) and venue else DEFAULT_VENUE
 
 
 def _check_specs(specs: Sequence[SubscriptionSpec]) -> tuple[SubscriptionSpec, ...]:

@@ -1,4 +1,7 @@
-"""The data pool: the latest market state per code, for views that repaint on a timer.
+"""The data pool: the latest market state per code of ONE venue, for views that repaint on a timer.
+
+The manager keeps one pool per venue (``"upbit"``, ``"bithumb"``): the same code (``KRW-BTC``) trades on
+both Korean venues at different prices, so a pool keyed by code alone would mix them.
 
 Views do not get a Qt signal per message; they poll ``version(type, code)`` at their frame rate and
 repaint from ``latest_*`` only when it changed. Storing is a dict assignment per event, so the pool
@@ -33,6 +36,10 @@ class DataPool:
         self._trades: dict[str, deque[Trade]] = {}
         self._candles: dict[tuple[str, str], Candle] = {}
         self._versions: dict[tuple[str, str], int] = {}
+        # (type, code) pairs that left every subscription of this venue: their late frames (sent by
+        # the server before it processed the reduced request) are routed but not stored, so the pool
+        # does not fill up again with a coin nobody shows. Kept up to date by the manager.
+        self.unstored: set[tuple[str, str]] = set()
         # Dispatch on the exact class: one dict lookup per event, and events of other exchanges
         # (other classes) simply are not stored here.
         self._store: dict[type, Callable[[Any], bool]] = {

@@ -88,7 +88,9 @@ class Router:
     """Dispatches batches of events of one connection.
 
     Args:
-        pool: where market events are stored.
+        pool: where market events are stored (the pool of every connection ``pool_for`` does not map).
+        pool_for: the pool of a connection (one pool per venue: ``upbit-public`` and
+            ``bithumb-public`` carry the same codes at different prices). None = ``pool`` for all.
         clock: monotonic clock (for per-(type, code) last-message times).
         on_server_error: called with (connection, event) for every ``error`` frame, after it was
             counted; the manager uses it to classify the error and notify the UI.
@@ -98,10 +100,12 @@ class Router:
         self,
         pool: DataPool,
         *,
+        pool_for: Callable[[str], DataPool] | None = None,
         clock: Callable[[], float] = time.monotonic,
         on_server_error: Callable[[str, Any], None] | None = None,
     ) -> None:
         self._pool = pool
+        self._pool_for = pool_for
         self._clock = clock
         self._on_server_error = on_server_error
         self._stats: dict[str, RouteStats] = {}
@@ -109,10 +113,15 @@ class Router:
         self._wildcard: dict[str, bool] = {}
         self._listeners_all: tuple[Subscriber, ...] = ()
         self._listeners_by_type: dict[str, tuple[Subscriber, ...]] = {}
-        # Pairs that left every connection's subscription set: their late frames (sent by the server
-        # before it processed the reduced request) are still routed to listeners but not stored, so
-        # the pool does not fill up again with a coin nobody shows. Kept up to date by the manager.
-        self.unstored: set[RouteKey] = set()
+
+    @property
+    def unstored(self) -> set[RouteKey]:
+        """The default pool's pairs that are routed but not stored (see :attr:`DataPool.unstored`)."""
+        return self._pool.unstored
+
+    def pool_of(self, connection: str) -> DataPool:
+        """The pool events of ``connection`` are stored in."""
+        return self._pool if self._pool_for is None else self._pool_for(connection)
 
     def stats(self, connection: str) -> RouteStats:
         """The counters of ``connection`` (created on first use)."""
@@ -171,10 +180,11 @@ class Router:
         now = self._clock()
         index = self._index.get(connection, {})
         wildcard = self._wildcard.get(connection, False)
-        store = self._pool.store
+        pool = self.pool_of(connection)
+        store = pool.store
         last_seen = st.last_seen
         by_type = self._listeners_by_type
-        unstored = self.unstored
+        unstored = pool.unstored
         delivered = 0
         for ev in events:
             if ev.epoch < epoch:

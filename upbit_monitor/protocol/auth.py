@@ -137,8 +137,12 @@ def make_jwt(
     *,
     alg: str = DEFAULT_ALGORITHM,
     nonce: str | None = None,
+    timestamp_ms: int | None = None,
 ) -> str:
     """Sign an Upbit JWT: payload ``{"access_key", "nonce"}``, HMAC with the raw secret.
+
+    ``timestamp_ms`` adds a ``timestamp`` claim (milliseconds since the epoch), which Bithumb's API
+    requires next to ``access_key`` and ``nonce``; Upbit's payload has none.
 
     ``nonce`` defaults to a fresh uuid4; pass one only in tests. Call this once per connection
     attempt: Upbit rejects reused nonces on REST and the WS behaviour is undocumented. Raises
@@ -148,7 +152,11 @@ def make_jwt(
     access = validate_access_key(access_key)
     secret = validate_secret_key(secret_key)
     algorithm = validate_algorithm(alg)
-    payload = {"access_key": access, "nonce": nonce if nonce is not None else str(uuid.uuid4())}
+    payload: dict[str, object] = {
+        "access_key": access, "nonce": nonce if nonce is not None else str(uuid.uuid4()),
+    }
+    if timestamp_ms is not None:
+        payload["timestamp"] = int(timestamp_ms)
     try:
         with warnings.catch_warnings():
             # Upbit issues 40-character secrets: fine for HS256, below RFC 7518's 64-byte advice for HS512,
@@ -183,9 +191,10 @@ class Credentials:
         """Validate and build; raises :class:`KeyFormatError` without quoting the keys."""
         return cls(validate_access_key(access_key), validate_secret_key(secret_key), validate_algorithm(alg))
 
-    def token(self, *, nonce: str | None = None) -> str:
-        """A fresh JWT for one connection attempt."""
-        return make_jwt(self.access_key, self.secret_key, alg=self.alg, nonce=nonce)
+    def token(self, *, nonce: str | None = None, timestamp_ms: int | None = None) -> str:
+        """A fresh JWT for one connection attempt (``timestamp_ms``: see :func:`make_jwt`)."""
+        return make_jwt(self.access_key, self.secret_key, alg=self.alg, nonce=nonce,
+                        timestamp_ms=timestamp_ms)
 
     def __repr__(self) -> str:
         access = mask_access_key(self.access_key)
