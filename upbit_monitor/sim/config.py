@@ -81,6 +81,28 @@ class SimConfig:
     reject_reused_nonce: bool = True
     # Demo mode: the simulated account places a small order every N seconds (0 = never).
     demo_orders_every_s: float = 0.0
+    # --- venue profile (defaults: Upbit; sim/bithumb.py builds Bithumb's) -----------------------
+    venue: str = "upbit"
+    public_path: str = "/websocket/v1"
+    private_path: str = "/websocket/v1/private"
+    # False: candle.* requests are refused with candle_error_name (Bithumb has no candle type;
+    # the error name it sends is UNCONFIRMED).
+    candle_types: bool = True
+    candle_error_name: str = "INVALID_PARAM"
+    # UNCONFIRMED on Bithumb: SIMPLE / SIMPLE_LIST formats (False: refused with INVALID_PARAM).
+    simple_format: bool = True
+    # UNCONFIRMED on Bithumb: the ".N" orderbook depth suffix (False: "KRW-BTC.15" is an unknown code).
+    depth_suffix: bool = True
+    # UNCONFIRMED on Bithumb: the text PING -> {"status":"UP"} reply (False: PING is ignored).
+    answer_text_ping: bool = True
+    # myOrder field names on the private stream: "v1" (Upbit) or "v2" (Bithumb's renames).
+    private_fields: str = "v1"
+    # Bithumb's JWT carries a millisecond "timestamp" claim next to access_key and nonce.
+    jwt_timestamp_required: bool = False
+    # Persistent connect excess: after this many 429 handshakes within 10 s, every handshake is
+    # refused (429) for connect_block_s. 0 = off (Bithumb: a 10-minute IP block).
+    connect_block_after: int = 0
+    connect_block_s: float = 600.0
     # --- REST -------------------------------------------------------------------------------------
     rest_rate_per_s: int = 10  # per group; 0 disables
     # After this many 429 answers within 10 s the client is blocked with 418 for rest_ban_s.
@@ -98,6 +120,7 @@ class SimConfig:
             "both_flags": ("snapshot", "nothing", "error"),
             "bad_codes": ("ignore", "error"),
             "auth_failure": ("frame", "http"),
+            "private_fields": ("v1", "v2"),
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:

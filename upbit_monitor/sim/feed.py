@@ -11,8 +11,9 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from upbit_monitor.protocol.bithumb_v2 import to_v2
 from upbit_monitor.protocol.encoder import dumps, encode
 from upbit_monitor.protocol.events import REALTIME, SNAPSHOT, Event, MyAsset, MyOrder
 from upbit_monitor.sim.builders import candle_event, orderbook_event, ticker_event, trade_event
@@ -50,6 +51,19 @@ class Feed:
         self._last = 0.0
         self._next_candles = 0.0
         self._carry = 0.0
+        # Another venue's feed over the same model (Bithumb beside Upbit): every change dispatched
+        # here is dispatched there too, so both venues trade the same moves.
+        self.mirrors: list[Feed] = []
+        # Applied to every market event before encoding (Bithumb: prices off Upbit's by a spread).
+        self.transform: Callable[[Event], Event] | None = None
+
+    def encode(self, event: Event, simple: bool) -> bytes:
+        """``event`` on this venue's wire: transformed (if set), then DEFAULT or SIMPLE keys."""
+        if self.transform is not None:
+            event = self.transform(event)
+        if self.config.private_fields == "v2" and isinstance(event, MyOrder):
+            return dumps(to_v2(event))  # UNCONFIRMED: v2 SIMPLE names; DEFAULT names always
+        return encode_obj(event, simple)
 
     # -- subscriptions ---------------------------------------------------------------------------
     def register(self, session: Session, types: Iterable[TypeRequest]) -> None:
@@ -121,7 +135,7 @@ class Feed:
                     bar = model.series(code, req.type).latest(now_ms)
                     event = candle_event(code, req.type, bar, SNAPSHOT, now_ms) if bar else None
                 if event is not None:
-                    session.push(encode_obj(event, session.simple))
+                    session.push(self.encode(event, session.simple))
 
     # -- realtime --------------------------------------------------------------------------------
     def send(self, subs: Iterable[Session], event: Event) -> None:
@@ -131,7 +145,7 @@ class Feed:
         for s in subs:
             data = cache.get(s.simple)
             if data is None:
-                data = cache[s.simple] = encode_obj(event, s.simple)
+                data = cache[s.simple] = self.encode(event, s.simple)
             s.push(data)
             n += 1
         self.frames_queued += n
@@ -155,11 +169,13 @@ class Feed:
                     key = (depth, level, s.simple)
                     if key not in cache:
                         ev = orderbook_event(st, depth, level, REALTIME, now_ms)
-                        cache[key] = None if ev is None else encode_obj(ev, s.simple)
+                        cache[key] = None if ev is None else self.encode(ev, s.simple)
                     data = cache[key]
                     if data is not None:
                         s.push(data)
                         self.frames_queued += 1
+        for mirror in self.mirrors:
+            mirror.dispatch(kind, code, now_ms)
 
     def send_private(self, event: MyOrder | MyAsset) -> None:
         """Deliver an account event to the private connections subscribed to its type."""

@@ -29,8 +29,10 @@ class AuthResult:
 class JwtVerifier:
     """Verifies bearer tokens against one known access/secret key pair."""
 
-    def __init__(self, access_key: str, secret_key: str, *, reject_reused_nonce: bool = True) -> None:
+    def __init__(self, access_key: str, secret_key: str, *, reject_reused_nonce: bool = True,
+                 require_timestamp: bool = False) -> None:
         self._access_key = access_key
+        self._require_timestamp = require_timestamp
         self._secret_key = secret_key
         self._reject_reused = reject_reused_nonce
         self._nonces: set[str] = set()
@@ -66,6 +68,11 @@ class JwtVerifier:
         nonce = payload.get("nonce")
         if not isinstance(nonce, str) or not nonce:
             return AuthResult(False, alg, "missing nonce")
+        if self._require_timestamp:
+            # Bithumb: a millisecond "timestamp" claim (an int; seconds would be ~1000x too small).
+            stamp = payload.get("timestamp")
+            if isinstance(stamp, bool) or not isinstance(stamp, int) or stamp < 10**12:
+                return AuthResult(False, alg, "missing or malformed timestamp claim (ms)")
         if self._reject_reused:
             if nonce in self._nonces:
                 return AuthResult(False, alg, "nonce already used")

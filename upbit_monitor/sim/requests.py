@@ -96,6 +96,8 @@ def _type_request(
     allowed = PRIVATE_TYPES if private else PUBLIC_TYPES
     if not isinstance(type_, str) or type_ not in allowed:
         raise RequestRejected("INVALID_PARAM", f"unsupported type {type_!r} on this endpoint")
+    if not config.candle_types and type_.startswith("candle."):
+        raise RequestRejected(config.candle_error_name, f"no candle type on this venue ({type_})")
     codes_raw = obj.get("codes")
     if type_ == "myAsset" and "codes" in obj:
         raise RequestRejected("WRONG_FORMAT", "myAsset does not take codes")
@@ -109,7 +111,7 @@ def _type_request(
     depths: list[int] = []
     bad: list[str] = []
     for raw in codes_raw:
-        code, depth = _depth_of(raw) if type_ == "orderbook" else (raw, DEPTH)
+        code, depth = _depth_of(raw) if type_ == "orderbook" and config.depth_suffix else (raw, DEPTH)
         if code not in known:
             bad.append(raw)
         codes.append(code)
@@ -165,6 +167,8 @@ def parse_request(
             value = obj["format"]
             if value not in FORMATS:
                 raise RequestRejected("INVALID_PARAM", f"unknown format {value!r}")
+            if not config.simple_format and str(value).startswith("SIMPLE"):
+                raise RequestRejected("INVALID_PARAM", f"format {value!r} is not offered here")
             fmt = str(value)
         elif "method" in obj:
             if obj["method"] != LIST_SUBSCRIPTIONS:

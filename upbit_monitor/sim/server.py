@@ -31,22 +31,29 @@ from upbit_monitor.sim.jwt_check import JwtVerifier
 from upbit_monitor.sim.market import TRADE, MarketModel
 from upbit_monitor.sim.rest import RestServer
 from upbit_monitor.sim.session import ConnectionRecord, RequestRecord
-from upbit_monitor.sim.ws_server import PRIVATE_PATH, PUBLIC_PATH, WsServer
+from upbit_monitor.sim.ws_server import WsServer
 
 
 class Simulator:
     """A local Upbit exchange. Use as ``async with`` or call :meth:`start` / :meth:`stop`."""
 
     def __init__(
-        self, *, config: SimConfig | None = None, port: int = 0, rest_port: int = 0, **overrides: Any
+        self, *, config: SimConfig | None = None, port: int = 0, rest_port: int = 0,
+        model: MarketModel | None = None, **overrides: Any
     ) -> None:
         base = config or SimConfig()
         self.config = dataclasses.replace(base, **overrides) if overrides else base
-        self.model = MarketModel(self.config.seed, self.config.n_krw_markets)
-        self.model.event_rate = float(self.config.msg_rate)
+        # A given model belongs to another simulator that drives it (a second venue over the same
+        # markets, sim/bithumb.py): this one then only serves it and never advances it.
+        self.drives_model = model is None
+        if model is None:
+            model = MarketModel(self.config.seed, self.config.n_krw_markets)
+            model.event_rate = float(self.config.msg_rate)
+        self.model = model
         self.feed = Feed(self.model, self.config)
         self.verifier = JwtVerifier(self.config.access_key, self.config.secret_key,
-                                    reject_reused_nonce=self.config.reject_reused_nonce)
+                                    reject_reused_nonce=self.config.reject_reused_nonce,
+                                    require_timestamp=self.config.jwt_timestamp_required)
         self.ws = WsServer(self.config, self.feed, self.verifier)
         self.faults = Faults(self.ws, self.feed)
         self.account = Account(self.model)
@@ -68,7 +75,8 @@ class Simulator:
         """Start listening and generating market data."""
         self.port = await self.ws.start(self._requested_port)
         self.rest_port = await self.rest.start(self._requested_rest_port)
-        self.feed.start()
+        if self.drives_model:
+            self.feed.start()
         if self.config.demo_orders_every_s > 0:
             self._schedule_demo(asyncio.get_running_loop(), random.Random(f"demo-{self.config.seed}"))
         return self
@@ -110,12 +118,12 @@ class Simulator:
     @property
     def ws_url(self) -> str:
         """Public WebSocket URL."""
-        return f"ws://{self.config.host}:{self.port}{PUBLIC_PATH}"
+        return f"ws://{self.config.host}:{self.port}{self.config.public_path}"
 
     @property
     def ws_private_url(self) -> str:
         """Private WebSocket URL (needs a JWT)."""
-        return f"ws://{self.config.host}:{self.port}{PRIVATE_PATH}"
+        return f"ws://{self.config.host}:{self.port}{self.config.private_path}"
 
     @property
     def rest_url(self) -> str:

@@ -72,7 +72,11 @@ class WsServer:
         self.stats: dict[str, int] = {
             "handshakes": 0, "accepted": 0, "rejected_429": 0, "rejected_refused": 0,
             "rejected_auth": 0, "requests": 0, "request_errors": 0, "rate_limited": 0, "pings": 0,
+            "rejected_blocked": 0,
         }
+        # Persistent connect excess (config.connect_block_after): refused until this monotonic time.
+        self.blocked_until = 0.0
+        self._excess: deque[float] = deque()
         self.refuse_until = 0.0
         self.refuse_status = 503
         self.stall_new = False
@@ -164,12 +168,16 @@ class WsServer:
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         self.stats["handshakes"] += 1
         path = request.path.partition("?")[0]
-        if path not in (PUBLIC_PATH, PRIVATE_PATH):
+        if path not in (self.config.public_path, self.config.private_path):
             return connection.respond(HTTPStatus.NOT_FOUND, "Not Found\n")
         now = time.monotonic()
         if now < self.refuse_until:
             self.stats["rejected_refused"] += 1
             return connection.respond(self.refuse_status, "Service Unavailable\n")
+        if now < self.blocked_until:
+            self.stats["rejected_429"] += 1
+            self.stats["rejected_blocked"] += 1
+            return connection.respond(HTTPStatus.TOO_MANY_REQUESTS, "Too Many Requests (blocked)\n")
         limit = self.config.connect_rate_per_s
         if limit:
             window = self._connects
@@ -177,6 +185,7 @@ class WsServer:
                 window.popleft()
             if len(window) >= limit:
                 self.stats["rejected_429"] += 1
+                self._note_excess(now)
                 return connection.respond(HTTPStatus.TOO_MANY_REQUESTS, "Too Many Requests\n")
             window.append(now)
         if "Origin" in request.headers:
@@ -192,7 +201,7 @@ class WsServer:
         record = ConnectionRecord(next(self._ids), path, now, headers={
             k: ("<redacted>" if k.lower() == "authorization" else v) for k, v in request.headers.raw_items()
         })
-        if path == PRIVATE_PATH:
+        if path == self.config.private_path:
             auth = self.verifier.verify(request.headers.get("Authorization"))
             record.auth_ok, record.auth_alg = auth.ok, auth.alg
             if not auth.ok:
@@ -205,6 +214,21 @@ class WsServer:
         if conn is not None:
             conn.record = record
         return None
+
+    def _note_excess(self, now: float) -> None:
+        """Count a 429; enough of them within 10 s block every handshake for connect_block_s."""
+        after = self.config.connect_block_after
+        if not after:
+            return
+        window = self._excess
+        while window and now - window[0] >= 10.0:
+            window.popleft()
+        window.append(now)
+        if len(window) >= after:
+            self.blocked_until = now + self.config.connect_block_s
+            window.clear()
+            log.info("sim: persistent connect excess, blocking handshakes for %.0f s",
+                     self.config.connect_block_s)
 
     # -- connection ------------------------------------------------------------------------------
     async def _handler(self, ws: ServerConnection) -> None:
@@ -260,6 +284,9 @@ class WsServer:
         if message.strip() == "PING":
             rec.ping = True
             self.stats["pings"] += 1
+            if not self.config.answer_text_ping:
+                self._wake_waiters()  # UNCONFIRMED on Bithumb: a server that ignores text PINGs
+                return
             if self.config.ping_counts_for_rate and not self._rate_ok(session, rec, now):
                 self._wake_waiters()
                 return
