@@ -50,6 +50,9 @@ class Settings:
     retry_slow_s: float = 10.0
     # websockets waits this long for the closing handshake; its 10 s default delays every reconnect.
     close_timeout_s: float = 1.0
+    # Upbit's WebSocket data-request limit is 5/s per connection (protocol-2026.md); the old
+    # 100/min cap is no longer documented. >0 paces Upbit requests per minute too (0 = off).
+    ws_requests_per_minute: int = 0
     trade_ring: int = 500  # recent trades kept per code in the manager's data pool
     db_url: str | None = None  # None = SQLite file in the user data directory
     demo: bool = False
@@ -73,6 +76,19 @@ def _float_env(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+    if value < 0:
+        raise ConfigError(f"{name} must be 0 (off) or positive, got {raw!r}")
+    return value
+
+
 def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from ``UPBIT_MONITOR_*`` environment variables (API keys are NOT read here)."""
     env = os.environ if env is None else env
@@ -88,4 +104,5 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         coalesce_window_s=_float_env(env, "UPBIT_MONITOR_COALESCE_S", base.coalesce_window_s),
         stale_after_s=_float_env(env, "UPBIT_MONITOR_STALE_S", base.stale_after_s),
         db_url=env.get("UPBIT_MONITOR_DB_URL") or None,
+        ws_requests_per_minute=_int_env(env, "UPBIT_MONITOR_WS_PER_MINUTE", base.ws_requests_per_minute),
     )

@@ -1,7 +1,7 @@
 """Client-side pacing of messages we send: at most N per second and M per minute per connection.
 
-Sliding windows over the send times of the last minute (Upbit: 5/s and 100/min, counted per
-connection). The sender asks :meth:`RateLimiter.delay` before each message and waits that long;
+Sliding windows over the send times of the last minute (Upbit: 5/s per connection; a per-minute
+cap only when a setting asks). The sender asks :meth:`RateLimiter.delay` before each message and waits;
 because it builds the request only after waiting, the latest subscription set always wins.
 
 The windows are padded (``margin_s``): the server counts *arrival* times, and a send that leaves

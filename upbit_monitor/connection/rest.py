@@ -363,11 +363,15 @@ def _error_from(response: _Response, path: str) -> RestError:
 
 
 def _retry_after(headers: Message) -> float | None:
-    raw = headers.get("Retry-After")
-    try:
-        return max(0.0, float(raw)) if raw else None
-    except ValueError:
-        return None
+    """The wait a 429/418 asks for: ``retry-after-ms`` (precise) else ``Retry-After`` (seconds)."""
+    for name, scale in (("retry-after-ms", 0.001), ("Retry-After", 1.0)):
+        raw = headers.get(name)
+        try:
+            if raw:
+                return max(0.0, float(raw) * scale)
+        except ValueError:
+            continue  # an HTTP-date or junk: try the other header, else the client's own backoff
+    return None
 
 
 def _group_of(path: str) -> str:

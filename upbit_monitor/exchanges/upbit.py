@@ -4,8 +4,9 @@ Upbit specifics (upbit-protocol.md): every request REPLACES the whole subscripti
 :meth:`UpbitConnector.build_requests` ignores ``previous`` and sends one full-set request; an empty
 set cannot be requested, so the socket is recycled instead (``clear_by_reconnect``). Keepalive is a
 protocol PING every ``keepalive_interval_s`` plus the text ``PING`` on quiet streams, whose
-``{"status":"UP"}`` reply proves liveness to the staleness watchdog. 5 messages/s and 100/min per
-connection.
+``{"status":"UP"}`` reply proves liveness to the staleness watchdog. 5 messages/s per connection
+(protocol-2026.md: the per-minute cap is gone from Upbit's rate-limit page; a setting can turn
+per-minute pacing back on).
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ from upbit_monitor.protocol.policy import (
 from upbit_monitor.protocol.requests import PING_TEXT, build_request, new_ticket
 from upbit_monitor.protocol.subscriptions import MergedSubscriptions
 
-UPBIT_RATE_LIMIT = RateLimit(per_second=5, per_minute=100)
+UPBIT_RATE_LIMIT = RateLimit(per_second=5, per_minute=0)
+
+
+def upbit_rate_limit(settings: Settings) -> RateLimit:
+    """Per-connection request pacing: 5/s, plus ``settings.ws_requests_per_minute`` when set."""
+    return RateLimit(per_second=UPBIT_RATE_LIMIT.per_second, per_minute=settings.ws_requests_per_minute)
 
 
 class UpbitConnector(Connector):
@@ -87,11 +93,13 @@ class UpbitConnector(Connector):
 
 def upbit_public(settings: Settings) -> UpbitConnector:
     """Factory for ``"upbit-public"`` from settings."""
-    return UpbitConnector(
+    connector = UpbitConnector(
         "upbit-public",
         settings.ws_public_url,
         keepalive_interval_s=settings.keepalive_interval_s,
     )
+    connector.rate_limit = upbit_rate_limit(settings)
+    return connector
 
 
 FACTORIES = {"upbit-public": upbit_public}

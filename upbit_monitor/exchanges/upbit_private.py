@@ -1,7 +1,7 @@
 """The ``upbit-private`` connector: myOrder / myAsset over ``/websocket/v1/private`` with a JWT.
 
 It is the public :class:`~upbit_monitor.exchanges.upbit.UpbitConnector` (same request building, parser,
-keepalive, 5/s + 100/min budget, close/handshake/error classification) plus one thing: every connection
+keepalive, 5/s budget, close/handshake/error classification) plus one thing: every connection
 attempt carries ``Authorization: Bearer <JWT>`` with a fresh uuid4 nonce (upbit-protocol.md section 7),
 signed with whatever credentials the :class:`CredentialsProvider` holds *at that moment*. New keys entered
 in the settings dialog therefore take effect on the next attempt without rebuilding the connector.
@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 
 from upbit_monitor.config import Settings
 from upbit_monitor.errors import HandshakeRejected
-from upbit_monitor.exchanges.upbit import UpbitConnector
+from upbit_monitor.exchanges.upbit import UpbitConnector, upbit_rate_limit
 from upbit_monitor.protocol.auth import Credentials, mask_access_key
 
 NAME = "upbit-private"
@@ -112,11 +112,13 @@ class UpbitPrivateConnector(UpbitConnector):
 
 def upbit_private(settings: Settings) -> UpbitPrivateConnector:
     """Factory for ``"upbit-private"``: URL from settings, keys from :data:`PRIVATE_CREDENTIALS`."""
-    return UpbitPrivateConnector(
+    connector = UpbitPrivateConnector(
         settings.ws_private_url,
         PRIVATE_CREDENTIALS,
         keepalive_interval_s=settings.keepalive_interval_s,
     )
+    connector.rate_limit = upbit_rate_limit(settings)
+    return connector
 
 
 FACTORIES = {NAME: upbit_private}

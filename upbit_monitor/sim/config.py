@@ -38,7 +38,9 @@ class SimConfig:
     idle_close_code: int | None = None
     connect_rate_per_s: int = 5  # 0 disables; over the limit -> HTTP 429 on the handshake
     msg_rate_per_s: int = 5  # requests per connection per second; 0 disables
-    msg_rate_per_min: int = 100
+    # UNCONFIRMED (protocol-2026.md): the old 100 requests/min per connection is gone from Upbit's
+    # rate-limit page; whether a per-minute cap survives is unknown. 0 = off (the default).
+    msg_rate_per_min: int = 0
     # UNCONFIRMED: reaction to a request over the per-connection limit:
     # "error" (error frame, request ignored), "drop" (silently ignored), "close" (close frame).
     rate_limit_reaction: str = "error"

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import math
 import time
 from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import orjson
@@ -56,6 +58,21 @@ class RestRecord:
     status: int
     group: str
     at: float
+
+
+def _retry_headers(extra: dict[str, str], wait_s: float) -> None:
+    # Retry-After is whole seconds (RFC 9110), rounded up so a client never comes back early;
+    # retry-after-ms carries the precise wait.
+    extra["Retry-After"] = str(max(1, math.ceil(wait_s)))
+    extra["retry-after-ms"] = str(max(1, math.ceil(wait_s * 1000)))
+
+
+def plain_decimal(value: float) -> str:
+    """``value`` as a decimal string without exponent or trailing zeros (``1e6`` -> ``"1000000"``)."""
+    text = format(Decimal(repr(value)), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
 
 
 def _gm(ts_ms: int) -> str:
@@ -179,11 +196,14 @@ class RestServer:
             if method != "GET":
                 raise HttpError(405, "Method Not Allowed")
             if now < self._banned_until:
+                _retry_headers(extra, self._banned_until - now)
                 raise HttpError(418, f"Blocked for {self._banned_until - now:.1f}s after repeated 429s")
             left = self._take(group, now)
             extra["Remaining-Req"] = f"group={group}; min=1800; sec={max(left, 0)}"
             if left < 0:
                 self._note_429(now)
+                # protocol-2026.md [SDK]: 429 carries Retry-After (and retry-after-ms).
+                _retry_headers(extra, self._window_wait(group, now))
                 raise HttpError(429, "Too many API requests.")
             query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
             if path == "/v1/accounts":
@@ -228,6 +248,12 @@ class RestServer:
             return -1
         window.append(now)
         return limit - len(window)
+
+    def _window_wait(self, group: str, now: float) -> float:
+        """Seconds until the oldest call of ``group``'s window leaves it (a slot frees up)."""
+        window = self._windows.get(group)
+        span = 10.0 if group == "origin" else 1.0
+        return max(window[0] + span - now, 0.0) if window else 0.0
 
     def _note_429(self, now: float) -> None:
         window = self._429s
@@ -352,8 +378,9 @@ class RestServer:
     def _instrument(self, code: str) -> dict[str, object]:
         book = self.model.state(code).book
         tick = tick_for(code, book.best_bid)
-        return {"market": code, "quote_currency": code.partition("-")[0], "tick_size": f"{tick:g}",
-                "supported_levels": [f"{lv:g}" for lv in book.supported_levels()]}
+        # Plain decimal strings ("1000000", "0.001"): ``:g`` gave "1e+06" (protocol-2026.md).
+        return {"market": code, "quote_currency": code.partition("-")[0], "tick_size": plain_decimal(tick),
+                "supported_levels": [plain_decimal(lv) for lv in book.supported_levels()]}
 
     def _candles(self, q: dict[str, str], ctype: str, unit: int | None) -> list[dict[str, object]]:
         market = q.get("market", "")

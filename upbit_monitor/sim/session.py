@@ -128,7 +128,7 @@ class Session:
             self.wake.set()
 
     def allow_request(self, now: float) -> bool:
-        """Apply the per-connection message limits (5/s, 100/min by default); True = within."""
+        """Apply the per-connection message limits (5/s; per minute only if configured); True = within."""
         per_s, per_min = self.config.msg_rate_per_s, self.config.msg_rate_per_min
         sec, minute = self.req_sec, self.req_min
         while sec and now - sec[0] >= 1.0:
