@@ -8,6 +8,7 @@ are mapped at the layer boundary with ``raise ... from exc`` so their types neve
     ├── ConfigError                 bad setting or environment value
     │   ├── StudySettingsError      a chart study's stored or entered settings are invalid
     │   └── WorkspaceError          a stored workspace / pane link is invalid
+    ├── AlertRuleError              an alert rule with an impossible value (also a ValueError)
     ├── ProtocolError               wire-level problems (protocol/ raises these, plus ConfigError
     │                               for bad policy arguments)
     │   ├── LocalProtocolError      we were about to send something invalid (request building)
@@ -42,6 +43,13 @@ class StudySettingsError(ConfigError):
 
 class WorkspaceError(ConfigError):
     """A stored workspace, pane or link group is invalid (unknown pane kind, bad group, damaged store)."""
+
+
+class AlertRuleError(UpbitMonitorError, ValueError):
+    """An alert rule was refused: unknown kind, impossible value (negative price, empty window).
+
+    The message names the field and the accepted range in plain words, for the rule dialog.
+    """
 
 
 class ProtocolError(UpbitMonitorError):

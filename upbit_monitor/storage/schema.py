@@ -168,3 +168,37 @@ class Setting(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class AlertRuleRecord(Base):
+    """One alert rule (revision 0003). ``params`` is a JSON object of the kind's settings."""
+
+    __tablename__ = "alert_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    venue: Mapped[str] = mapped_column(String(32))
+    market: Mapped[str] = mapped_column(String(40))
+    params: Mapped[str] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    cooldown_s: Mapped[float] = mapped_column(Float)
+    rearm: Mapped[float] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_ms: Mapped[int] = mapped_column(BigInteger)
+    # Event time of the newest trigger: the cooldown survives a restart.
+    last_fired_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class AlertTriggerRecord(Base):
+    """One firing of a rule (revision 0003); kept when the rule is deleted (the message says what it was)."""
+
+    __tablename__ = "alert_triggers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rule_id: Mapped[int | None] = mapped_column(Integer, index=True, nullable=True)
+    at_ms: Mapped[int] = mapped_column(BigInteger, index=True)
+    venue: Mapped[str] = mapped_column(String(32))
+    market: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    value: Mapped[float] = mapped_column(Float)
+    message: Mapped[str] = mapped_column(Text)
