@@ -13,7 +13,7 @@ from .factories import make_candle
 
 HEAD_TABLES = {
     "markets", "candles", "candle_coverage", "trades", "my_orders", "my_order_states",
-    "asset_snapshots", "settings", "alembic_version",
+    "asset_snapshots", "settings", "alembic_version", "alert_rules", "alert_triggers",
 }
 
 
@@ -22,7 +22,7 @@ def _tables(engine: sa.Engine) -> set[str]:
 
 
 def test_packaged_revisions_form_a_chain() -> None:
-    assert migrate.head_revision() == "0002"
+    assert migrate.head_revision() == "0003"
     assert migrate.MIGRATIONS_DIR.is_dir()
     assert (migrate.MIGRATIONS_DIR / "env.py").is_file()
 
@@ -65,7 +65,7 @@ def test_upgrade_from_previous_revision_keeps_data(db_url: str) -> None:
 
         migrate.upgrade(engine)  # what DbContext.open does at start
 
-        assert migrate.current_revision(engine) == "0002"
+        assert migrate.current_revision(engine) == migrate.head_revision()
         assert _tables(engine) == HEAD_TABLES
         markets = ctx.run(load_markets)
         assert [(m.code, m.korean_name, m.caution) for m in markets] == [("KRW-BTC", "비트코인", {})]
@@ -84,6 +84,6 @@ def test_open_twice_is_a_no_op_and_never_drops(db_url: str) -> None:
     try:
         with second.engine.connect() as conn:
             assert conn.execute(sa.text("SELECT count(*) FROM candles")).scalar_one() == 1
-        assert migrate.current_revision(second.engine) == "0002"
+        assert migrate.current_revision(second.engine) == migrate.head_revision()
     finally:
         second.close()

@@ -92,7 +92,8 @@ def test_whale_fires_per_big_trade_with_side_filter_and_conversion() -> None:
               fill(1e8, 1.5, T0 + 3 * S)]
     assert fired(e.feed, events) == [1, 3]
     btc = Whale(rule(K.WHALE, "BTC-ETH", krw=1e8), "BTC-ETH", rate=lambda q: 1.5e8 if q == "BTC" else None)
-    assert fired(btc.feed, [fill(0.05, 10, T0, code="BTC-ETH"), fill(0.05, 20, T0 + S, code="BTC-ETH")]) == [1]
+    eth = [fill(0.05, 10, T0, code="BTC-ETH"), fill(0.05, 20, T0 + S, code="BTC-ETH")]
+    assert fired(btc.feed, eth) == [1]  # 0.05 x 20 BTC x 150,000,000 KRW = 150,000,000 KRW
     cooled = Whale(rule(K.WHALE, krw=1e8, cooldown_s=10), "KRW-BTC")
     assert fired(cooled.feed, [fill(1e8, 2, T0 + i * S) for i in (0, 5, 11)]) == [0, 2]
 

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple, Protocol
 
 from upbit_monitor.features.alerts.rules import AlertRule, RuleKind, fmt_price
 from upbit_monitor.features.alerts.windows import MinuteSums, WindowExtremes
-from upbit_monitor.protocol.events import Orderbook, Ticker, Trade
+from upbit_monitor.protocol.events import SNAPSHOT, Orderbook, Ticker, Trade
 
 
 class Hit(NamedTuple):
@@ -117,7 +117,8 @@ class PriceCross(Evaluator):
         beyond, back = _over(price, self.level, self.rearm, self.above)
         if self._gate(beyond, back, ev.timestamp):
             word = "above" if self.above else "below"
-            return Hit(price, f"price {fmt_price(price)} crossed {word} {fmt_price(self.level)}", ev.timestamp)
+            detail = f"price {fmt_price(price)} crossed {word} {fmt_price(self.level)}"
+            return Hit(price, detail, ev.timestamp)
         return None
 
 
@@ -176,6 +177,8 @@ class VolumeSpike(Evaluator):
         self.sums = MinuteSums(int(rule.num("minutes")))
 
     def feed(self, ev: Trade) -> Hit | None:
+        if ev.stream_type == SNAPSHOT:
+            return None  # the last trade replayed on (re)subscribe: already counted, or old
         sums = self.sums
         t = ev.trade_timestamp
         sums.add(t, ev.trade_price * ev.trade_volume)
@@ -232,6 +235,8 @@ class Whale(Evaluator):
         self.rate: Callable[[], float | None] = (lambda: 1.0) if quote == "KRW" else (lambda: rate(quote))
 
     def feed(self, ev: Trade) -> Hit | None:
+        if ev.stream_type == SNAPSHOT:
+            return None  # an old trade replayed on (re)subscribe is not news
         if self.side is not None and ev.ask_bid != self.side:
             return None
         rate = self.rate()

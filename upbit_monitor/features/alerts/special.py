@@ -135,9 +135,15 @@ class ConnectionWatch:
             if last is not None and last >= since_wall * 1000:
                 continue  # already fired for this outage
             delay = max(0.0, rule.num("down_s") - (now - since_loop))
-            self._timers.append(self._loop.call_later(delay, self._due, rule, since_wall, reason))
+            self._timers.append(self._loop.call_later(delay, self._due, rule, since_loop, reason))
 
-    def _due(self, rule: AlertRule, since_wall: float, reason: str) -> None:
+    def _due(self, rule: AlertRule, since_loop: float, reason: str) -> None:
+        down_s = self._loop.time() - since_loop
+        if down_s < rule.num("down_s"):
+            # qasync rounds timers to whole milliseconds and may fire a hair early: wait the rest.
+            self._timers.append(self._loop.call_later(rule.num("down_s") - down_s, self._due, rule,
+                                                      since_loop, reason))
+            return
         now = self._wall()
         t_ms = int(now * 1000)
         last = self._last.get(rule.id) if rule.id is not None else None
@@ -145,7 +151,6 @@ class ConnectionWatch:
             return
         if rule.id is not None:
             self._last[rule.id] = t_ms
-        down_s = now - since_wall
         detail = f"down for {down_s:.1f} s" + (f" ({reason})" if reason else "")
         self._fire(rule, "", Hit(down_s, detail, t_ms))
 

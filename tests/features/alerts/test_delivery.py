@@ -1,0 +1,93 @@
+"""Delivery: the first available notifier shows each trigger; an unavailable one is reported once."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.features.alerts.events import T0, fill, tick
+from tests.features.alerts.fakes import FakeSource
+from upbit_monitor.features.alerts import (
+    AlertEngine,
+    AlertRule,
+    Delivery,
+    DesktopNotifierBackend,
+    NotifierUnavailable,
+    RuleKind,
+)
+from upbit_monitor.features.alerts.delivery import RecordingNotifier
+from upbit_monitor.protocol.events import SNAPSHOT
+
+
+class Broken:
+    name = "desktop"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def send(self, title: str, body: str) -> None:
+        self.calls += 1
+        raise NotifierUnavailable("no notification service answered")
+
+
+@pytest.mark.asyncio
+async def test_unavailable_notifier_is_reported_once_and_skipped_after() -> None:
+    notices: list[str] = []
+    broken, rec = Broken(), RecordingNotifier()
+    delivery = Delivery([broken, rec], on_notice=notices.append)
+    src = FakeSource()
+    engine = AlertEngine(src, delivery=delivery)
+    await engine.add_rule(AlertRule(K.WHALE, "KRW-BTC", {"krw": 1000}, cooldown_s=0))
+    for i in range(3):
+        src.push(fill(100, 20, T0 + i))
+    await engine.aclose()
+    assert len(rec.sent) == 3 and broken.calls == 1
+    assert notices == [
+        "Desktop notifications unavailable (no notification service answered); using recording"]
+    assert delivery.active == "recording" and delivery.delivered == 3
+
+
+@pytest.mark.asyncio
+async def test_only_notifier_unavailable_leaves_the_in_app_log() -> None:
+    notices: list[str] = []
+    src = FakeSource()
+    engine = AlertEngine(src, delivery=Delivery([Broken()], on_notice=notices.append))
+    await engine.add_rule(AlertRule(K.PRICE, "KRW-BTC", {"level": 100}))
+    src.push(tick(99, T0))
+    src.push(tick(100, T0 + 1))
+    await engine.aclose()
+    assert len(engine.recent) == 1 and engine.unseen == 1
+    assert notices == ["Desktop notifications unavailable (no notification service answered); "
+                       "alerts show in the Alerts dock only"]
+
+
+@pytest.mark.asyncio
+async def test_desktop_backend_without_a_session_bus_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    with pytest.raises(NotifierUnavailable, match="no D-Bus session bus"):
+        await DesktopNotifierBackend().send("t", "b")
+
+
+@pytest.mark.asyncio
+async def test_trigger_listeners_are_isolated_and_snapshot_trades_ignored() -> None:
+    src = FakeSource()
+    engine = AlertEngine(src)
+    got = []
+
+    def bad(_t: object) -> None:
+        raise RuntimeError("listener bug")
+
+    engine.add_trigger_listener(bad)
+    remove = engine.add_trigger_listener(got.append)
+    await engine.add_rule(AlertRule(K.WHALE, "KRW-BTC", {"krw": 1000}, cooldown_s=0))
+    src.push(fill(100, 20, T0)._replace(stream_type=SNAPSHOT))  # an old trade replayed on subscribe
+    src.push(fill(100, 20, T0 + 1))
+    assert len(got) == 1 and engine.errors == 1
+    remove()
+    src.push(fill(100, 20, T0 + 2))
+    assert len(got) == 1 and len(engine.recent) == 2
+    engine.mark_seen()
+    assert engine.unseen == 0
+    await engine.aclose()
+
+
+K = RuleKind
