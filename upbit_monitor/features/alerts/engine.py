@@ -183,6 +183,28 @@ class AlertEngine:
         self._rebuild()
         return rule
 
+    async def add_rules(self, rules: Iterable[AlertRule]) -> list[AlertRule]:
+        """Add many rules at once (an import, a restore): all are validated before any is stored.
+
+        Raises:
+            AlertRuleError: the first impossible rule (then none is stored).
+        """
+        checked = [self.validate(r) for r in rules]
+        out: list[AlertRule] = []
+        for rule in checked:
+            if self.store is not None:
+                rule = rule.with_id(await self.store.add_rule(rule))
+            else:
+                rule = rule.with_id(self._next_local_id)
+                self._next_local_id -= 1
+            assert rule.id is not None
+            out.append(rule)
+        for rule in out:
+            assert rule.id is not None
+            self._rules[rule.id] = rule
+        self._rebuild()  # once, not per rule: the index and the registrations are rebuilt whole
+        return out
+
     async def update_rule(self, rule: AlertRule) -> AlertRule:
         """Replace a rule's settings (its state restarts; its cooldown is kept).
 
