@@ -139,8 +139,11 @@ class RestClient:
         *,
         timeout_s: float = 10.0,
         max_retries: int = len(_BACKOFF_429),
+        details_param: str = "is_details",
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # The market list's detail switch: Upbit ``is_details``, Bithumb ``isDetails``.
+        self.details_param = details_param
         self.timeout_s = timeout_s
         self.max_retries = max_retries
         self.requests = 0
@@ -154,7 +157,7 @@ class RestClient:
     # ---- endpoints -------------------------------------------------------------------------
     async def market_all(self, is_details: bool = True) -> list[MarketInfo]:
         """``GET /v1/market/all``: every listed market with names and warning flags."""
-        data = await self._get_json("/v1/market/all", {"is_details": str(is_details).lower()})
+        data = await self._get_json("/v1/market/all", {self.details_param: str(is_details).lower()})
         return [parse_market(item) for item in _as_list(data)]
 
     async def tickers(self, markets: Sequence[str]) -> list[RestTicker]:

@@ -100,15 +100,20 @@ def _shape_error(what: str, item: Mapping[str, Any], exc: Exception) -> RestErro
 
 
 def parse_market(item: Mapping[str, Any]) -> MarketInfo:
-    """Decode one ``/v1/market/all`` element (with or without ``market_event``)."""
+    """Decode one ``/v1/market/all`` element (with or without ``market_event``).
+
+    Bithumb (and Upbit's older answer) flag a warning with a flat ``market_warning`` of ``NONE`` /
+    ``CAUTION`` instead of ``market_event.warning``; both are read.
+    """
     try:
         event = item.get("market_event") or {}
         cautions = tuple(sorted(k for k, v in (event.get("caution") or {}).items() if v))
+        flat = str(item.get("market_warning") or "NONE").upper()
         return MarketInfo(
             market=str(item["market"]),
             korean_name=str(item.get("korean_name", "")),
             english_name=str(item.get("english_name", "")),
-            warning=bool(event.get("warning", False)),
+            warning=bool(event.get("warning", False)) or flat not in ("NONE", ""),
             cautions=cautions,
         )
     except (KeyError, TypeError, AttributeError) as exc:

@@ -7,6 +7,10 @@ Order of precedence when loading:
 3. The OS keyring (``keyring`` package), service :data:`SERVICE`, entries ``access_key``, ``secret_key``,
    ``jwt_alg``.
 
+Keys are per venue (``KeyStore(venue="bithumb")``): Upbit's entries and variables keep the names above;
+another venue's keyring entries are prefixed with the venue (``bithumb:access_key``) and its variables
+are ``BITHUMB_ACCESS_KEY`` / ``BITHUMB_SECRET_KEY`` / ``BITHUMB_JWT_ALG``.
+
 Keys are never written to a plain file. When no keyring backend is available (``keyring.backends.fail``,
 ``keyring.backends.null`` or any :class:`keyring.errors.KeyringError`) the store says so in
 :attr:`KeyStore.notice` and keeps entered keys for the session only. Every secret that passes through is
@@ -40,6 +44,18 @@ ENV_ALG: Final = "UPBIT_JWT_ALG"
 _USER_ACCESS: Final = "access_key"
 _USER_SECRET: Final = "secret_key"
 _USER_ALG: Final = "jwt_alg"
+DEFAULT_VENUE: Final = "upbit"
+# The JWT algorithm a venue's keys sign with unless told otherwise (Bithumb's examples use HS256).
+VENUE_ALGORITHMS: Final[Mapping[str, str]] = {"bithumb": "HS256"}
+
+
+def venue_names(venue: str) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
+    """``((access, secret, alg) keyring entry names, (access, secret, alg) variables)`` of ``venue``."""
+    if venue == DEFAULT_VENUE:
+        return (_USER_ACCESS, _USER_SECRET, _USER_ALG), (ENV_ACCESS, ENV_SECRET, ENV_ALG)
+    upper = venue.upper()
+    return ((f"{venue}:{_USER_ACCESS}", f"{venue}:{_USER_SECRET}", f"{venue}:{_USER_ALG}"),
+            (f"{upper}_ACCESS_KEY", f"{upper}_SECRET_KEY", f"{upper}_JWT_ALG"))
 
 NO_BACKEND_NOTICE: Final = (
     "No system keyring is available, so API keys are kept for this session only "
@@ -57,7 +73,7 @@ class KeySource(enum.Enum):
 
 
 class KeyStore:
-    """Load, save and delete the Upbit key pair.
+    """Load, save and delete one venue's key pair (``venue``, default Upbit).
 
     ``backend`` is a keyring backend instance (default: the OS keyring, see :func:`system_backend`);
     ``env`` the mapping to read overrides from (default: ``os.environ``). Both are parameters so tests
@@ -73,8 +89,14 @@ class KeyStore:
         backend: Any | None = None,
         env: Mapping[str, str] | None = None,
         persistent: bool = True,
+        venue: str = DEFAULT_VENUE,
     ) -> None:
+        if not venue or not venue.isalnum():
+            raise KeyStoreError(f"invalid venue name {venue!r}")
         self._service = service
+        self.venue = venue
+        (self._user_access, self._user_secret, self._user_alg), self._env_names = venue_names(venue)
+        self._default_alg = VENUE_ALGORITHMS.get(venue, DEFAULT_ALGORITHM)
         if persistent:
             # system_backend(), not keyring.get_keyring(): keyring caches import-failure tracebacks
             # that would otherwise pin this call stack (and the UI above it) for the process' life.
@@ -117,7 +139,8 @@ class KeyStore:
     @property
     def env_override(self) -> bool:
         """True when both environment variables are set (they win over stored keys)."""
-        return bool(self._env.get(ENV_ACCESS)) and bool(self._env.get(ENV_SECRET))
+        env_access, env_secret, _ = self._env_names
+        return bool(self._env.get(env_access)) and bool(self._env.get(env_secret))
 
     # -- operations -------------------------------------------------------------------------------------
 
@@ -148,9 +171,9 @@ class KeyStore:
         self._session = creds
         if self._backend_ok:
             try:
-                self._backend.set_password(self._service, _USER_ACCESS, creds.access_key)
-                self._backend.set_password(self._service, _USER_SECRET, creds.secret_key.reveal())
-                self._backend.set_password(self._service, _USER_ALG, creds.alg)
+                self._backend.set_password(self._service, self._user_access, creds.access_key)
+                self._backend.set_password(self._service, self._user_secret, creds.secret_key.reveal())
+                self._backend.set_password(self._service, self._user_alg, creds.alg)
             except keyring.errors.KeyringError as exc:
                 self._backend_failed("saving", exc)
             else:
@@ -169,7 +192,7 @@ class KeyStore:
             redact.forget_secret(self._session.secret_key.reveal())
         self._session = None
         if self._backend_ok:
-            for user in (_USER_ACCESS, _USER_SECRET, _USER_ALG):
+            for user in (self._user_access, self._user_secret, self._user_alg):
                 try:
                     self._backend.delete_password(self._service, user)
                 except keyring.errors.PasswordDeleteError:
@@ -187,18 +210,19 @@ class KeyStore:
         return creds
 
     def _load_env(self) -> Credentials | None:
-        access = self._env.get(ENV_ACCESS, "")
-        secret = self._env.get(ENV_SECRET, "")
+        env_access, env_secret, env_alg = self._env_names
+        access = self._env.get(env_access, "")
+        secret = self._env.get(env_secret, "")
         if secret:
             redact.register_secret(secret.strip())
         if not access and not secret:
             return None
         if not access or not secret:
-            missing = ENV_SECRET if access else ENV_ACCESS
+            missing = env_secret if access else env_access
             self._notice = f"{missing} is not set; environment keys ignored."
             return None
         try:
-            return Credentials.create(access, secret, self._env.get(ENV_ALG) or DEFAULT_ALGORITHM)
+            return Credentials.create(access, secret, self._env.get(env_alg) or self._default_alg)
         except KeyFormatError as exc:
             self._notice = f"Environment keys ignored: {exc}"
             return None
@@ -207,9 +231,9 @@ class KeyStore:
         if not self._backend_ok:
             return None
         try:
-            access = self._backend.get_password(self._service, _USER_ACCESS)
-            secret = self._backend.get_password(self._service, _USER_SECRET)
-            alg = self._backend.get_password(self._service, _USER_ALG)
+            access = self._backend.get_password(self._service, self._user_access)
+            secret = self._backend.get_password(self._service, self._user_secret)
+            alg = self._backend.get_password(self._service, self._user_alg)
         except keyring.errors.KeyringError as exc:
             self._backend_failed("reading", exc)
             return None
@@ -218,7 +242,7 @@ class KeyStore:
         if not access or not secret:
             return None
         try:
-            return Credentials.create(access, secret, alg or DEFAULT_ALGORITHM)
+            return Credentials.create(access, secret, alg or self._default_alg)
         except KeyFormatError as exc:
             self._notice = f"Stored keys ignored: {exc}"
             return None

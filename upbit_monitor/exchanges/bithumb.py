@@ -51,6 +51,10 @@ BLOCK_AFTER_429: Final = 3  # our reading of "persistent": three refusals in a r
 # UNCONFIRMED: Bithumb documents no per-connection request budget; Upbit's 5/s is the safe guess.
 BITHUMB_RATE_LIMIT: Final = RateLimit(per_second=5)
 WIRE_TYPES: Final = frozenset({"ticker", "trade", "orderbook", "myOrder", "myAsset"})
+# REST (``settings.bithumb_rest_url``): Upbit's paths and answers (market list, ticker, orderbook,
+# minute/day/week/month candles; no seconds candles); only the market list's detail switch differs:
+# ``RestClient(settings.bithumb_rest_url, details_param=REST_DETAILS_PARAM)``.
+REST_DETAILS_PARAM: Final = "isDetails"
 
 BITHUMB_CREDENTIALS = CredentialsProvider()
 """Bithumb's keys (a separate provider: keys are per venue). The app or a test fills it."""
