@@ -85,6 +85,10 @@ async def test_trigger_listeners_are_isolated_and_snapshot_trades_ignored() -> N
     remove()
     src.push(fill(100, 20, T0 + 2))
     assert len(got) == 1 and len(engine.recent) == 2
+    changed = []
+    engine.add_rule_listener(lambda: changed.append(1))
+    await engine.add_rule(AlertRule(K.PRICE, "KRW-BTC", {"level": 5}))
+    assert changed == [1]
     engine.mark_seen()
     assert engine.unseen == 0
     await engine.aclose()

@@ -15,6 +15,7 @@ from upbit_monitor.features.alerts.evaluators import (
     VolumeSpike,
     Whale,
 )
+from upbit_monitor.features.alerts.windows import WindowExtremes
 
 K = RuleKind
 S = 1000  # ms
@@ -67,6 +68,18 @@ def test_move_within_window_rise_and_fall() -> None:
     assert fired(slow.feed, [tick(100, T0), tick(101.5, T0 + 61 * S), tick(103, T0 + 122 * S)]) == []
     down = Move(rule(K.MOVE, pct=-5, window_s=60), "KRW-BTC")
     assert fired(down.feed, [tick(100, T0), tick(97, T0 + 10 * S), tick(94.9, T0 + 20 * S)]) == [2]
+
+
+def test_move_rules_sharing_a_window_keep_their_own_restart_point() -> None:
+    window = WindowExtremes(300 * S)
+    a = Move(rule(K.MOVE, pct=3, window_s=300), "KRW-BTC", window=window)
+    b = Move(rule(K.MOVE, pct=5, window_s=300), "KRW-BTC", window=window)
+    prices = [100, 103, 104, 105.2, 106.2]
+    events = [tick(p, T0 + i * S) for i, p in enumerate(prices)]
+    out = [(a.feed(ev) is not None, b.feed(ev) is not None) for ev in events]
+    # a fires at 103 and measures from there (106.2 is +3.1 % from 103); b is unaffected by a.
+    assert out == [(False, False), (True, False), (False, False), (False, True), (True, False)]
+    assert len(window) >= 1
 
 
 def test_change_24h_past_threshold_fires_once_per_excursion() -> None:

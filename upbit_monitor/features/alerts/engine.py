@@ -21,6 +21,7 @@ import asyncio
 import dataclasses
 import logging
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, Protocol
@@ -33,6 +34,7 @@ from upbit_monitor.features.alerts.evaluators import (
     STREAM,
     Evaluator,
     Hit,
+    Move,
     Premium,
     PremiumInput,
     Whale,
@@ -41,6 +43,7 @@ from upbit_monitor.features.alerts.rules import AlertRule, RuleKind, describe, v
 from upbit_monitor.features.alerts.special import ConnectionWatch, ListingMatcher
 from upbit_monitor.features.alerts.store import AlertStore
 from upbit_monitor.features.alerts.triggers import Trigger
+from upbit_monitor.features.alerts.windows import WindowExtremes
 from upbit_monitor.protocol.events import Ticker
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 
@@ -75,16 +78,40 @@ class AlertSource(Protocol):
 
 
 class _Owner:
-    """A registration owner (the manager keys registrations by component)."""
+    """A registration owner (the manager keys registrations by component).
+
+    The listener owner evaluates events itself, with the venue's index tables set by the engine:
+    the hot path is one router call and dict lookups, no further indirection.
+    """
 
     def __init__(self, engine: AlertEngine, venue: str, role: str) -> None:
         self.engine = engine
         self.venue = venue
         self.role = role
         self.registered = False
+        self.index: dict[tuple[str, str], tuple[Evaluator, ...]] = {}
+        self.wild: dict[tuple[str, str], tuple[_Wild, ...]] = {}
+        self.fire = engine._fire
 
     def on_event(self, ev: Any) -> None:
-        self.engine._dispatch(self.venue, ev)
+        code = ev.code
+        evs = self.index.get((ev.type, code))
+        if evs is not None:
+            for e in evs:
+                hit = e.feed(ev)
+                if hit is not None:
+                    self.fire(e.rule, code, hit)
+        wilds = self.wild
+        if wilds:
+            ws = wilds.get((ev.type, code.partition("-")[0]))
+            if ws is not None:
+                for w in ws:
+                    w_e = w.by_code.get(code)
+                    if w_e is None:
+                        w_e = w.by_code[code] = w.factory(code)
+                    hit = w_e.feed(ev)
+                    if hit is not None:
+                        self.fire(w_e.rule, code, hit)
 
     def __repr__(self) -> str:
         return f"AlertEngine[{self.venue}:{self.role}]"
@@ -134,11 +161,15 @@ class AlertEngine:
         self._wild: dict[str, dict[tuple[str, str], tuple[_Wild, ...]]] = {}
         self._owners = {v: (_Owner(self, v, "listen"), _Owner(self, v, "wants")) for v in self.venues}
         self._markets: dict[str, tuple[str, ...]] = {}
+        # Windows shared by the move rules of one coin and span; gone with the last rule using it.
+        self._windows: weakref.WeakValueDictionary[tuple[str, str, int], WindowExtremes] = (
+            weakref.WeakValueDictionary())
         self.recent: deque[Trigger] = deque(maxlen=RECENT_TRIGGERS)
         self.unseen = 0  # triggers since the UI last called mark_seen() (the status-bar badge)
         self.errors = 0
         self._memory_ids = 0
         self._listeners: tuple[Callable[[Trigger], None], ...] = ()
+        self._rule_listeners: tuple[Callable[[], None], ...] = ()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._listing = ListingMatcher()
         self._connections = ConnectionWatch(self._loop, self._fire_special)
@@ -289,14 +320,29 @@ class AlertEngine:
                 index[rule.venue].setdefault((stream, rule.market), []).extend(state)
         self._index = {v: {k: tuple(e) for k, e in idx.items()} for v, idx in index.items()}
         self._wild = {v: {k: tuple(w) for k, w in idx.items()} for v, idx in wild.items()}
+        for venue, (listen, _) in self._owners.items():
+            listen.index, listen.wild = self._index[venue], self._wild[venue]
         self._listing.set_rules(listing, self._last_fired)
         self._connections.set_rules(conns, self._last_fired)
         self._register()
+        for cb in self._rule_listeners:
+            try:
+                cb()
+            except Exception:
+                self.errors += 1
+                log.exception("rule listener raised")
 
     def _make(self, rule: AlertRule) -> list[Evaluator] | _Wild:
         last = self._last_fired.get(rule.id) if rule.id is not None else None
 
         def one(code: str) -> Evaluator:
+            if rule.kind is RuleKind.MOVE:
+                span = int(rule.num("window_s") * 1000)
+                key = (rule.venue, code, span)
+                window = self._windows.get(key)
+                if window is None:
+                    window = self._windows[key] = WindowExtremes(span)
+                return Move(rule, code, last, window=window)
             if rule.kind is RuleKind.PREMIUM:
                 return Premium(rule, code, last, source=lambda: self._premium)
             if rule.kind is RuleKind.WHALE:
@@ -344,25 +390,8 @@ class AlertEngine:
 
     # ------------------------------------------------------------------ events
     def _dispatch(self, venue: str, ev: Any) -> None:
-        key = (ev.type, ev.code)
-        evs = self._index[venue].get(key)
-        if evs is not None:
-            for e in evs:
-                hit = e.feed(ev)
-                if hit is not None:
-                    self._fire(e.rule, e.code, hit)
-        wilds = self._wild[venue]
-        if wilds:
-            code = ev.code
-            ws = wilds.get((ev.type, code.partition("-")[0]))
-            if ws is not None:
-                for w in ws:
-                    w_e = w.by_code.get(code)
-                    if w_e is None:
-                        w_e = w.by_code[code] = w.factory(code)
-                    hit = w_e.feed(ev)
-                    if hit is not None:
-                        self._fire(w_e.rule, code, hit)
+        """Evaluate one market event of ``venue`` (what the manager's callback does)."""
+        self._owners[venue][0].on_event(ev)
 
     def _on_announcement(self, ev: Any) -> None:
         for rule, market, hit in self._listing.match(ev):
@@ -412,6 +441,15 @@ class AlertEngine:
 
         def remove() -> None:
             self._listeners = tuple(x for x in self._listeners if x is not cb)
+
+        return remove
+
+    def add_rule_listener(self, cb: Callable[[], None]) -> Callable[[], None]:
+        """``cb()`` after any rule was added, changed or deleted (rules table, chart lines)."""
+        self._rule_listeners = (*self._rule_listeners, cb)
+
+        def remove() -> None:
+            self._rule_listeners = tuple(x for x in self._rule_listeners if x is not cb)
 
         return remove
 

@@ -114,7 +114,10 @@ class PriceCross(Evaluator):
 
     def feed(self, ev: Ticker) -> Hit | None:
         price = ev.trade_price
-        beyond, back = _over(price, self.level, self.rearm, self.above)
+        beyond = price >= self.level if self.above else price <= self.level
+        if not beyond and self.armed is True:
+            return None  # the usual case, kept to two comparisons
+        back = price < self.level - self.rearm if self.above else price > self.level + self.rearm
         if self._gate(beyond, back, ev.timestamp):
             word = "above" if self.above else "below"
             detail = f"price {fmt_price(price)} crossed {word} {fmt_price(self.level)}"
@@ -123,28 +126,48 @@ class PriceCross(Evaluator):
 
 
 class Move(Evaluator):
-    """Price moved ``pct`` % from the window's low (rise) or high (fall) within ``window_s``."""
+    """Price moved ``pct`` % from the window's low (rise) or high (fall) within ``window_s``.
 
-    __slots__ = ("pct", "rise", "window")
+    Rules on one coin with the same window share one :class:`WindowExtremes` (the engine passes
+    it), so 5 scanners over 200 coins keep 200 windows, not 1,000. After a trigger a rule measures
+    from the lowest (highest) price since it fired while that moment is inside the window, so the
+    next trigger needs a fresh move, not the same move seen again.
+    """
 
-    def __init__(self, rule: AlertRule, code: str, last_ms: int | None = None) -> None:
+    __slots__ = ("fired_t", "pct", "rise", "since", "span", "window")
+
+    def __init__(self, rule: AlertRule, code: str, last_ms: int | None = None,
+                 window: WindowExtremes | None = None) -> None:
         super().__init__(rule, code, last_ms)
         self.pct = rule.num("pct")
         self.rise = self.pct > 0
-        self.window = WindowExtremes(int(rule.num("window_s") * 1000))
+        self.span = int(rule.num("window_s") * 1000)
+        self.window = window if window is not None else WindowExtremes(self.span)
+        self.fired_t: int | None = None
+        self.since = 0.0
 
     def feed(self, ev: Ticker) -> Hit | None:
         price, t = ev.trade_price, ev.timestamp
         if price <= 0:
             return None
         window = self.window
-        window.push(t, price)
-        ref = window.low if self.rise else window.high
+        if window.last is not ev:
+            window.last = ev
+            window.push(t, price)
+        rise = self.rise
+        fired = self.fired_t
+        if fired is not None and fired >= t - self.span:
+            ref = self.since = min(self.since, price) if rise else max(self.since, price)
+        else:
+            self.fired_t = None
+            ref = window.low if rise else window.high
         value = (price / ref - 1.0) * 100.0
-        beyond, back = _over(value, self.pct, self.rearm, self.rise)
+        beyond = value >= self.pct if rise else value <= self.pct
+        if not beyond and self.armed is True:
+            return None
+        back = value < self.pct - self.rearm if rise else value > self.pct + self.rearm
         if self._gate(beyond, back, t):
-            # The next trigger needs a fresh move from here, not the same move seen again.
-            window.reset(t, price)
+            self.fired_t, self.since = t, price
             return Hit(value, f"{value:+.2f} % ({fmt_price(ref)} -> {fmt_price(price)})", t)
         return None
 
@@ -222,7 +245,7 @@ class Premium(Evaluator):
 class Whale(Evaluator):
     """A single trade worth >= ``krw`` (converted through the quote's KRW market when not KRW)."""
 
-    __slots__ = ("krw", "rate", "side")
+    __slots__ = ("krw", "quote", "rate", "side")
 
     def __init__(self, rule: AlertRule, code: str, last_ms: int | None = None,
                  rate: Callable[[str], float | None] = lambda quote: None) -> None:
@@ -231,18 +254,22 @@ class Whale(Evaluator):
         self.krw = rule.num("krw")
         side = rule.text("side")
         self.side = None if side == "any" else side
-        quote = code.partition("-")[0]
-        self.rate: Callable[[], float | None] = (lambda: 1.0) if quote == "KRW" else (lambda: rate(quote))
+        self.quote = code.partition("-")[0]
+        self.rate = rate
 
     def feed(self, ev: Trade) -> Hit | None:
+        value = ev.trade_price * ev.trade_volume
+        if self.quote != "KRW":
+            rate = self.rate(self.quote)
+            if rate is None:
+                return None
+            value *= rate
+        if value < self.krw:
+            return None  # the usual case
         if ev.stream_type == SNAPSHOT:
             return None  # an old trade replayed on (re)subscribe is not news
         if self.side is not None and ev.ask_bid != self.side:
             return None
-        rate = self.rate()
-        if rate is None:
-            return None
-        value = ev.trade_price * ev.trade_volume * rate
         if self._gate(value >= self.krw, True, ev.trade_timestamp):
             side = "buy" if ev.ask_bid == "BID" else "sell"
             return Hit(value, f"{side} {value:,.0f} KRW at {fmt_price(ev.trade_price)}", ev.trade_timestamp)

@@ -15,10 +15,12 @@ from collections import deque
 class WindowExtremes:
     """Minimum and maximum of ``(time_ms, value)`` samples within the last ``span_ms``."""
 
-    __slots__ = ("_max", "_min", "span_ms")
+    __slots__ = ("__weakref__", "_max", "_min", "last", "span_ms")
 
     def __init__(self, span_ms: int) -> None:
         self.span_ms = span_ms
+        # The last event pushed: rules sharing this window push each event once.
+        self.last: object = None
         # Increasing values for the minimum, decreasing for the maximum; oldest at the left.
         self._min: deque[tuple[int, float]] = deque()
         self._max: deque[tuple[int, float]] = deque()
