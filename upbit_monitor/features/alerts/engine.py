@@ -91,27 +91,35 @@ class _Owner:
         self.registered = False
         self.index: dict[tuple[str, str], tuple[Evaluator, ...]] = {}
         self.wild: dict[tuple[str, str], tuple[_Wild, ...]] = {}
+        # (type, code) -> the coin's own evaluators plus those of every QUOTE-* rule, filled on the
+        # coin's first event: then each event costs one lookup whatever mix of rules applies.
+        self.merged: dict[tuple[str, str], tuple[Evaluator, ...]] = {}
         self.fire = engine._fire
 
+    def set_tables(self, index: dict[tuple[str, str], tuple[Evaluator, ...]],
+                   wild: dict[tuple[str, str], tuple[_Wild, ...]]) -> None:
+        self.index, self.wild, self.merged = index, wild, {}
+
+    def _merge(self, key: tuple[str, str]) -> tuple[Evaluator, ...]:
+        code = key[1]
+        evs = self.index.get(key, ())
+        for w in self.wild.get((key[0], code.partition("-")[0]), ()):
+            e = w.by_code.get(code)
+            if e is None:
+                e = w.by_code[code] = w.factory(code)
+            evs += (e,)
+        self.merged[key] = evs
+        return evs
+
     def on_event(self, ev: Any) -> None:
-        code = ev.code
-        evs = self.index.get((ev.type, code))
-        if evs is not None:
-            for e in evs:
-                hit = e.feed(ev)
-                if hit is not None:
-                    self.fire(e.rule, code, hit)
-        wilds = self.wild
-        if wilds:
-            ws = wilds.get((ev.type, code.partition("-")[0]))
-            if ws is not None:
-                for w in ws:
-                    w_e = w.by_code.get(code)
-                    if w_e is None:
-                        w_e = w.by_code[code] = w.factory(code)
-                    hit = w_e.feed(ev)
-                    if hit is not None:
-                        self.fire(w_e.rule, code, hit)
+        key = (ev.type, ev.code)
+        evs = self.merged.get(key)
+        if evs is None:
+            evs = self._merge(key)
+        for e in evs:
+            hit = e.feed(ev)
+            if hit is not None:
+                self.fire(e.rule, e.code, hit)
 
     def __repr__(self) -> str:
         return f"AlertEngine[{self.venue}:{self.role}]"
@@ -321,7 +329,7 @@ class AlertEngine:
         self._index = {v: {k: tuple(e) for k, e in idx.items()} for v, idx in index.items()}
         self._wild = {v: {k: tuple(w) for k, w in idx.items()} for v, idx in wild.items()}
         for venue, (listen, _) in self._owners.items():
-            listen.index, listen.wild = self._index[venue], self._wild[venue]
+            listen.set_tables(self._index[venue], self._wild[venue])
         self._listing.set_rules(listing, self._last_fired)
         self._connections.set_rules(conns, self._last_fired)
         self._register()
