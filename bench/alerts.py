@@ -6,8 +6,8 @@ Run: ``.venv/bin/python bench/alerts.py [--rules 1000] [--rate 5000] [--seconds 
    markets are pushed through the manager's router (``_on_events``: route + pool + subscribers) in
    batches of 50, once with no engine and once with the engine holding ``--rules`` active rules (a
    realistic mix over the 200 coins: price levels, sudden-move, whale, volume-spike, imbalance,
-   24 h change, premium and ``KRW-*`` scanners). Best of 7 runs each (thread CPU time); the difference divided by the
-   number of events is the engine's added cost per message.
+   24 h change, premium and ``KRW-*`` scanners). Best of 7 runs each, in thread CPU time (other
+   processes on a shared box do not count); the difference per event is the engine's added cost.
 2. **Loop lag at ``--rate`` msgs/s (qasync, socket)**: frames recorded from the same generator are
    replayed by a separate process (bench/manager.py's replay server) at exactly ``--rate`` frames/s.
    The client measures received msgs/s, its CPU and the loop lag (a 10 ms sleeper's lateness) in

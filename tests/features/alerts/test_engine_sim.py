@@ -163,3 +163,32 @@ async def test_disabled_rules_do_not_fire_and_restart_fresh_when_enabled() -> No
         edited = await engine.update_rule(dataclasses.replace(engine.rules()[0], note="big"))
         assert edited.note == "big" and engine.rules() == [edited, keep]
         await engine.aclose()
+
+
+@pytest.mark.asyncio
+async def test_rules_are_per_venue_on_two_korean_venues() -> None:
+    from tests.manager.simtools import fast_settings, simulator
+    from upbit_monitor.manager import GlobalWebSocketManager
+    from upbit_monitor.sim.bithumb import BithumbSimulator, WanderingSpread
+
+    async with simulator() as upbit:
+        quiet(upbit)
+        spread = WanderingSpread(base=0.02, amplitude=0.0)  # Bithumb = Upbit x 1.02
+        async with BithumbSimulator(beside=upbit, spread=spread) as bithumb:
+            mgr = GlobalWebSocketManager(fast_settings(upbit, bithumb_ws_url=bithumb.ws_url))
+            await mgr.start()
+            try:
+                code = upbit.model.codes("KRW")[2]
+                p = upbit.model.price(code)
+                engine, rec = _engine(mgr, venues=("upbit", "bithumb"))
+                level = {"level": p * 1.03}
+                await engine.add_rule(AlertRule(K.PRICE, code, level, venue="upbit"))
+                on_bithumb = await engine.add_rule(AlertRule(K.PRICE, code, level, venue="bithumb"))
+                await wait_until(lambda: mgr.latest_ticker(code) is not None
+                                 and mgr.latest_ticker(code, "bithumb") is not None, within=5)
+                trade_at(upbit, code, p * 1.015)  # Upbit 1.015 p (below), Bithumb ~1.035 p (above)
+                await wait_until(lambda: rec.sent)
+                assert [(t.venue, t.rule_id) for t in engine.recent] == [("bithumb", on_bithumb.id)]
+                await engine.aclose()
+            finally:
+                await mgr.shutdown()
