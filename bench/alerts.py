@@ -10,9 +10,9 @@ Run: ``.venv/bin/python bench/alerts.py [--rules 1000] [--rate 5000] [--seconds 
    processes on a shared box do not count); the difference per event is the engine's added cost.
 2. **Loop lag at ``--rate`` msgs/s (qasync, socket)**: frames recorded from the same generator are
    replayed by a separate process (bench/manager.py's replay server) at exactly ``--rate`` frames/s.
-   The client measures received msgs/s, its CPU and the loop lag (a 10 ms sleeper's lateness) in
-   three phases: no rules, with the rules, no rules again (the spread of the two rule-less phases is
-   the noise).
+   The client (GC as in the app: automatic collection off, a GUI-thread timer collects) measures
+   received msgs/s, its CPU and the loop lag (a 10 ms sleeper's lateness) in six interleaved phases,
+   three without and three with the rules; the medians per condition are compared.
 3. **Trigger latency**: an in-process simulator (random feed paused) prints a trade across a price
    level; the clock runs from the scripted print to the notifier's ``send`` having returned
    (simulator encode -> socket -> parse -> route -> engine -> delivery task), p50/p95 over the runs.
@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -153,25 +154,32 @@ async def lag_phases(frames_file: Path, rate: float, seconds: float, codes: list
     port = int(line.split()[1])
     mgr = GlobalWebSocketManager(Settings(ws_public_url=f"ws://127.0.0.1:{port}/websocket/v1"))
     out: list[dict[str, Any]] = []
+    # As in the app: automatic GC off, collections from a GUI-thread timer (ui/gc_timer.py).
+    from upbit_monitor.ui.gc_timer import GuiThreadGc
+
+    gc_timer = GuiThreadGc()
     try:
         await mgr.start()
         view = View()
         mgr.register(view, view_specs(codes), callback=view.on_event)
         await asyncio.sleep(1.5)
-        for phase in ("no rules", f"{len(rules):,} rules", "no rules (again)"):
+        # Interleaved phases: the machine's load drifts, so each condition is sampled three times.
+        for i in range(6):
             engine = None
-            if "rules" in phase and "no" not in phase:
+            if i % 2:
                 engine = AlertEngine(mgr)
                 engine.set_markets("upbit", codes)
                 await engine.add_rules(rules)
-                await asyncio.sleep(2.0)
+                await asyncio.sleep(1.0)
             res = await _measure(mgr, seconds)
-            res["phase"] = phase
+            res["phase"] = f"{len(rules):,} rules" if engine is not None else "no rules"
             if engine is not None:
                 res["triggers"] = len(engine.recent)
                 await engine.aclose()
+                await asyncio.sleep(1.0)
             out.append(res)
     finally:
+        gc_timer.stop()
         await mgr.shutdown()
         proc.terminate()
         proc.wait(5)
@@ -259,7 +267,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rules", type=int, default=1000)
     ap.add_argument("--rate", type=float, default=5000.0)
-    ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--runs", type=int, default=40)
     ap.add_argument("--dbus", action="store_true", help="also measure through desktop-notifier + D-Bus")
     args = ap.parse_args()
@@ -278,6 +286,14 @@ def main() -> None:
     print()
     rows = [[r["phase"], f"{r['msgs_s']:,.0f}", f"{r['cpu_pct']:.0f}%", f"{r['us_msg']:.1f}",
              f"{r['lag_p50']:.1f}", f"{r['lag_p99']:.1f}"] for r in res["lag"]]
+    for name in ("no rules", f"{args.rules:,} rules"):
+        mine = [r for r in res["lag"] if r["phase"] == name]
+        rows.append([f"**median of the {name} phases**",
+                     f"{statistics.median(r['msgs_s'] for r in mine):,.0f}",
+                     f"{statistics.median(r['cpu_pct'] for r in mine):.0f}%",
+                     f"{statistics.median(r['us_msg'] for r in mine):.1f}",
+                     f"{statistics.median(r['lag_p50'] for r in mine):.1f}",
+                     f"{statistics.median(r['lag_p99'] for r in mine):.1f}"])
     print(table(["phase (qasync, socket)", "received msgs/s", "client CPU", "client µs/msg",
                  "loop lag p50 ms", "loop lag p99 ms"], rows, right=[False] + [True] * 5))
     print()
