@@ -6,6 +6,7 @@ import pytest
 
 from tests.features.alerts.events import T0, fill, tick
 from tests.features.alerts.fakes import FakeSource
+from upbit_monitor.errors import AlertRuleError
 from upbit_monitor.features.alerts import (
     AlertEngine,
     AlertRule,
@@ -58,6 +59,19 @@ async def test_only_notifier_unavailable_leaves_the_in_app_log() -> None:
     assert len(engine.recent) == 1 and engine.unseen == 1
     assert notices == ["Desktop notifications unavailable (no notification service answered); "
                        "alerts show in the Alerts dock only"]
+
+
+@pytest.mark.asyncio
+async def test_rules_must_name_a_known_market_once_markets_are_known() -> None:
+    engine = AlertEngine(FakeSource())
+    engine.set_markets("upbit", ["KRW-BTC", "KRW-ETH"])
+    with pytest.raises(AlertRuleError, match="KRW-NOPE is not a market on upbit"):
+        await engine.add_rule(AlertRule(K.PRICE, "KRW-NOPE", {"level": 5}))
+    with pytest.raises(AlertRuleError, match="upbit has no USDT markets"):
+        await engine.add_rule(AlertRule(K.MOVE, "USDT-*", {"pct": 5}))
+    listing = await engine.add_rule(AlertRule(K.LISTING, "KRW-NEWCOIN"))  # not listed yet: fine
+    assert engine.rules() == [listing]
+    await engine.aclose()
 
 
 @pytest.mark.asyncio

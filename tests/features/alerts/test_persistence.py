@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from tests.features.alerts.events import T0, tick
 from tests.features.alerts.fakes import FakeSource
+from tests.storage.conftest import BACKENDS, PgSchema, pg_base_url
 from upbit_monitor.errors import AlertRuleError
 from upbit_monitor.features.alerts import AlertEngine, AlertRule, AlertStore, RuleKind
 from upbit_monitor.storage import DbContext
@@ -18,13 +19,22 @@ K = RuleKind
 HOUR = 3_600_000
 
 
-@pytest.fixture
-def ctx(tmp_path: Path) -> Iterator[DbContext]:
-    db = DbContext.open(f"sqlite:///{tmp_path / 'alerts.db'}")
+@pytest.fixture(params=BACKENDS)
+def ctx(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DbContext]:
+    """A migrated database: a SQLite file, and PostgreSQL when the storage suite's URL is set."""
+    schema = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'alerts.db'}"
+    else:
+        schema = PgSchema(pg_base_url())
+        url = schema.create()
+    db = DbContext.open(url)
     try:
         yield db
     finally:
         db.close()
+        if schema is not None:
+            schema.drop()
 
 
 @pytest.mark.asyncio

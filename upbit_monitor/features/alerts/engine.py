@@ -168,7 +168,7 @@ class AlertEngine:
         self._index: dict[str, dict[tuple[str, str], tuple[Evaluator, ...]]] = {}
         self._wild: dict[str, dict[tuple[str, str], tuple[_Wild, ...]]] = {}
         self._owners = {v: (_Owner(self, v, "listen"), _Owner(self, v, "wants")) for v in self.venues}
-        self._markets: dict[str, tuple[str, ...]] = {}
+        self._markets: dict[str, frozenset[str]] = {}
         # Windows shared by the move rules of one coin and span; gone with the last rule using it.
         self._windows: weakref.WeakValueDictionary[tuple[str, str, int], WindowExtremes] = (
             weakref.WeakValueDictionary())
@@ -201,8 +201,18 @@ class AlertEngine:
         return sum(r.enabled for r in self._rules.values())
 
     def validate(self, rule: AlertRule) -> AlertRule:
-        """:func:`validate_rule` against this engine's venues (the dialog calls it before saving)."""
-        return validate_rule(rule, self.venues)
+        """:func:`validate_rule` against this engine's venues and, once known, the venue's markets.
+
+        A listing rule may name a coin not listed yet (that is its point).
+        """
+        rule = validate_rule(rule, self.venues)
+        known = self._markets.get(rule.venue)
+        if (known and rule.market and not rule.wildcard and rule.kind is not RuleKind.LISTING
+                and rule.market not in known):
+            raise AlertRuleError(f"{rule.market} is not a market on {rule.venue}")
+        if known and rule.wildcard and not any(c.startswith(rule.market[:-1]) for c in known):
+            raise AlertRuleError(f"{rule.venue} has no {rule.quote} markets")
+        return rule
 
     async def add_rule(self, rule: AlertRule) -> AlertRule:
         """Validate, store, activate; returns the rule with its id.
@@ -294,8 +304,9 @@ class AlertEngine:
         self._premium = premium
 
     def set_markets(self, venue: str, codes: Iterable[str]) -> None:
-        """The venue's market codes: a ``KRW-*`` rule subscribes the ``KRW-`` ones."""
-        codes = tuple(sorted(set(codes)))
+        """The venue's market codes: a ``KRW-*`` rule subscribes the ``KRW-`` ones, and new rules
+        must name one of them."""
+        codes = frozenset(codes)
         if codes != self._markets.get(venue):
             self._markets[venue] = codes
             self._register()
@@ -379,7 +390,7 @@ class AlertEngine:
                              if t not in wild_types]
             wanted = dict(by_type)
             quotes = {q for _, q in wild}
-            scanned = [c for c in self._markets.get(venue, ()) if c.partition("-")[0] in quotes]
+            scanned = [c for c in sorted(self._markets.get(venue, ())) if c.partition("-")[0] in quotes]
             for t in wild_types:
                 wanted[t] = wanted.get(t, set()) | set(scanned)
             want_specs = [SubscriptionSpec(t, tuple(sorted(wanted[t]))) for t in sorted(wild_types)
