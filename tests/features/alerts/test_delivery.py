@@ -75,6 +75,26 @@ async def test_rules_must_name_a_known_market_once_markets_are_known() -> None:
 
 
 @pytest.mark.asyncio
+async def test_premium_rules_also_wake_on_the_foreign_quote() -> None:
+    from types import SimpleNamespace
+
+    from upbit_monitor.exchanges.quotes import make_quote
+
+    value = {"p": 0.01}
+    src = FakeSource()
+    premium = SimpleNamespace(premium=lambda code, exchange=None: SimpleNamespace(premium=value["p"]))
+    engine = AlertEngine(src, premium=premium)  # type: ignore[arg-type]
+    await engine.add_rule(AlertRule(K.PREMIUM, "KRW-BTC", {"pct": 3}))
+    src.push(tick(100, T0))  # 1 %: armed
+    value["p"] = 0.035
+    src.push(make_quote("bybit", "BTCUSDT", 70_000.0, timestamp=T0 + 1))  # not the reference venue
+    assert len(engine.recent) == 0
+    src.push(make_quote("binance", "BTCUSDT", 69_000.0, timestamp=T0 + 2))  # Upbit price unchanged
+    assert [(t.kind, t.market) for t in engine.recent] == [("premium", "KRW-BTC")]
+    await engine.aclose()
+
+
+@pytest.mark.asyncio
 async def test_desktop_backend_without_a_session_bus_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     with pytest.raises(NotifierUnavailable, match="no D-Bus session bus"):

@@ -50,6 +50,7 @@ from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 log = logging.getLogger(__name__)
 
 ANNOUNCEMENT = "announcement"
+QUOTE = "quote"  # foreign venues' PriceQuote events (exchanges/quotes.py)
 RECENT_TRIGGERS = 500
 
 
@@ -169,6 +170,7 @@ class AlertEngine:
         self._wild: dict[str, dict[tuple[str, str], tuple[_Wild, ...]]] = {}
         self._owners = {v: (_Owner(self, v, "listen"), _Owner(self, v, "wants")) for v in self.venues}
         self._markets: dict[str, frozenset[str]] = {}
+        self._premium_by_quote: dict[str, tuple[Premium, ...]] = {}  # "binance:BTCUSDT" -> rules
         # Windows shared by the move rules of one coin and span; gone with the last rule using it.
         self._windows: weakref.WeakValueDictionary[tuple[str, str, int], WindowExtremes] = (
             weakref.WeakValueDictionary())
@@ -183,6 +185,8 @@ class AlertEngine:
         self._connections = ConnectionWatch(self._loop, self._fire_special)
         self._unlisten: list[Callable[[], None]] = [
             source.add_listener(self._on_announcement, types=(ANNOUNCEMENT,)),
+            # A premium moves with the foreign price too: re-evaluate on the reference venue's quote.
+            source.add_listener(self._on_quote, types=(QUOTE,)),
             source.add_state_listener(self._connections.on_state),
         ]
         self._closed = False
@@ -341,6 +345,13 @@ class AlertEngine:
         self._wild = {v: {k: tuple(w) for k, w in idx.items()} for v, idx in wild.items()}
         for venue, (listen, _) in self._owners.items():
             listen.set_tables(self._index[venue], self._wild[venue])
+        premium: dict[str, list[Premium]] = {}
+        for state in self._evals.values():
+            if isinstance(state, list):
+                for e in state:
+                    if isinstance(e, Premium):
+                        premium.setdefault(f"{e.against}:{e.code.partition('-')[2]}USDT", []).append(e)
+        self._premium_by_quote = {k: tuple(v) for k, v in premium.items()}
         self._listing.set_rules(listing, self._last_fired)
         self._connections.set_rules(conns, self._last_fired)
         self._register()
@@ -415,6 +426,14 @@ class AlertEngine:
     def _on_announcement(self, ev: Any) -> None:
         for rule, market, hit in self._listing.match(ev):
             self._fire(rule, market, hit)
+
+    def _on_quote(self, ev: Any) -> None:
+        evs = self._premium_by_quote.get(ev.code)
+        if evs is not None:
+            for e in evs:
+                hit = e.feed(ev)  # reads the premium from the input; the quote gives the time
+                if hit is not None:
+                    self._fire(e.rule, e.code, hit)
 
     def _fire_special(self, rule: AlertRule, market: str, hit: Hit) -> None:
         self._fire(rule, market, hit)
