@@ -13,53 +13,66 @@ from collections import deque
 
 
 class WindowExtremes:
-    """Minimum and maximum of ``(time_ms, value)`` samples within the last ``span_ms``."""
+    """Minimum and maximum of ``(time_ms, value)`` samples within the last ``span_ms``.
 
-    __slots__ = ("__weakref__", "_max", "_min", "last", "span_ms")
+    Times and values sit in parallel deques rather than as ``(t, v)`` tuples: a push allocates
+    nothing new (the event's own numbers are stored), which keeps the garbage collector quiet at
+    thousands of ticks per second.
+    """
+
+    __slots__ = ("__weakref__", "_max_t", "_max_v", "_min_t", "_min_v", "last", "span_ms")
 
     def __init__(self, span_ms: int) -> None:
         self.span_ms = span_ms
         # The last event pushed: rules sharing this window push each event once.
         self.last: object = None
         # Increasing values for the minimum, decreasing for the maximum; oldest at the left.
-        self._min: deque[tuple[int, float]] = deque()
-        self._max: deque[tuple[int, float]] = deque()
+        self._min_t: deque[int] = deque()
+        self._min_v: deque[float] = deque()
+        self._max_t: deque[int] = deque()
+        self._max_v: deque[float] = deque()
 
     def push(self, t_ms: int, value: float) -> None:
         """Add a sample (times must not go backwards; an older one is treated as ``now``)."""
-        mins, maxs = self._min, self._max
-        if mins and t_ms < mins[-1][0]:
-            t_ms = mins[-1][0]
-        while mins and mins[-1][1] >= value:
-            mins.pop()
-        mins.append((t_ms, value))
-        while maxs and maxs[-1][1] <= value:
-            maxs.pop()
-        maxs.append((t_ms, value))
+        min_t, min_v, max_t, max_v = self._min_t, self._min_v, self._max_t, self._max_v
+        if min_t and t_ms < min_t[-1]:
+            t_ms = min_t[-1]
+        while min_v and min_v[-1] >= value:
+            min_v.pop()
+            min_t.pop()
+        min_t.append(t_ms)
+        min_v.append(value)
+        while max_v and max_v[-1] <= value:
+            max_v.pop()
+            max_t.pop()
+        max_t.append(t_ms)
+        max_v.append(value)
         horizon = t_ms - self.span_ms
-        while mins[0][0] < horizon:
-            mins.popleft()
-        while maxs[0][0] < horizon:
-            maxs.popleft()
+        while min_t[0] < horizon:
+            min_t.popleft()
+            min_v.popleft()
+        while max_t[0] < horizon:
+            max_t.popleft()
+            max_v.popleft()
 
     @property
     def low(self) -> float:
         """The smallest value in the window (the newest sample is always in it)."""
-        return self._min[0][1]
+        return self._min_v[0]
 
     @property
     def high(self) -> float:
         """The largest value in the window."""
-        return self._max[0][1]
+        return self._max_v[0]
 
     def reset(self, t_ms: int, value: float) -> None:
-        """Forget everything but one sample (after a move fired, the next one starts from here)."""
-        self._min.clear()
-        self._max.clear()
+        """Forget everything but one sample."""
+        for d in (self._min_t, self._min_v, self._max_t, self._max_v):
+            d.clear()
         self.push(t_ms, value)
 
     def __len__(self) -> int:
-        return max(len(self._min), len(self._max))
+        return max(len(self._min_t), len(self._max_t))
 
 
 class MinuteSums:
