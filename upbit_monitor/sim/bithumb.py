@@ -48,6 +48,7 @@ def bithumb_config(base: SimConfig | None = None, **overrides: Any) -> SimConfig
         "venue": "bithumb",
         "public_path": "/websocket/v1",
         "private_path": "/websocket/v2/private",
+        "info_path": "",  # no indicator endpoint
         "candle_types": False,
         "private_fields": "v2",
         "jwt_timestamp_required": True,

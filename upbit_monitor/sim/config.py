@@ -87,6 +87,8 @@ class SimConfig:
     venue: str = "upbit"
     public_path: str = "/websocket/v1"
     private_path: str = "/websocket/v1/private"
+    # indicator / indicator_signal endpoint (JWT like private); "" = none (Bithumb has none).
+    info_path: str = "/websocket/v1/info"
     # False: candle.* requests are refused with candle_error_name (Bithumb has no candle type;
     # the error name it sends is UNCONFIRMED).
     candle_types: bool = True
@@ -105,6 +107,18 @@ class SimConfig:
     # refused (429) for connect_block_s. 0 = off (Bithumb: a 10-minute IP block).
     connect_block_after: int = 0
     connect_block_s: float = 600.0
+    # --- announcement (private) and indicators (/info), protocol-2026.md --------------------------
+    # UNCONFIRMED: scope of INVALID_PARAM for an unknown announcement category. "type": the error frame
+    # names it, that type object is dropped and the rest of the request (e.g. myAsset) applies;
+    # "request": the whole request is rejected like any other invalid request.
+    invalid_category: str = "type"
+    # UNCONFIRMED: "body may be null when large": bodies longer than this are sent as null (0 = never).
+    announcement_max_body_chars: int = 4000
+    # Demo mode: a synthetic notice every N seconds (0 = never); every listing_every-th one announces a
+    # new KRW market that starts trading listing_delay_s later with a pump.
+    demo_announcements_every_s: float = 0.0
+    listing_every: int = 3
+    listing_delay_s: float = 20.0
     # --- REST -------------------------------------------------------------------------------------
     rest_rate_per_s: int = 10  # per group; 0 disables
     # After this many 429 answers within 10 s the client is blocked with 418 for rest_ban_s.
@@ -123,6 +137,7 @@ class SimConfig:
             "bad_codes": ("ignore", "error"),
             "auth_failure": ("frame", "http"),
             "private_fields": ("v1", "v2"),
+            "invalid_category": ("type", "request"),
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:

@@ -16,11 +16,14 @@ from collections.abc import Callable, Iterable
 from upbit_monitor.protocol.bithumb_v2 import to_v2
 from upbit_monitor.protocol.encoder import dumps, encode
 from upbit_monitor.protocol.events import REALTIME, SNAPSHOT, Event, MyAsset, MyOrder
+from upbit_monitor.sim.announcements import Notice, encode_event, event_dict
+from upbit_monitor.sim.announcements import Subscription as AnnouncementSub
 from upbit_monitor.sim.builders import candle_event, orderbook_event, ticker_event, trade_event
 from upbit_monitor.sim.candles import CANDLE_UNITS
 from upbit_monitor.sim.config import SimConfig
+from upbit_monitor.sim.info_feed import InfoFeed
 from upbit_monitor.sim.market import TRADE, MarketModel
-from upbit_monitor.sim.requests import TypeRequest
+from upbit_monitor.sim.requests import ANNOUNCEMENT, INFO_TYPES, TypeRequest
 from upbit_monitor.sim.session import Session
 
 Key = tuple[str, str]
@@ -35,9 +38,11 @@ def encode_obj(event: Event, simple: bool) -> bytes:
 class Feed:
     """Subscription index + the timer loop generating market activity."""
 
-    def __init__(self, model: MarketModel, config: SimConfig) -> None:
+    def __init__(self, model: MarketModel, config: SimConfig, info: InfoFeed | None = None) -> None:
         self.model = model
         self.config = config
+        # indicator / indicator_signal subscribers of /websocket/v1/info (set by the Simulator).
+        self.info = info if info is not None else InfoFeed(lambda _c, _t, _to, _n: [])
         self.index: dict[Key, set[Session]] = {}
         self.speed = 1.0  # fault injection: < 1 slows the feed
         self.paused = False
@@ -69,11 +74,21 @@ class Feed:
     def register(self, session: Session, types: Iterable[TypeRequest]) -> None:
         """Replace ``session``'s realtime subscriptions (Upbit: each request replaces the set)."""
         self.unregister(session)
+        types = tuple(types)
+        info = tuple(t for t in types if t.type in INFO_TYPES)
+        if info:
+            self.info.register(session, info)
         keys: set[Key] = set()
         variants: dict[str, dict[float, int]] = {}
         private_codes: set[str] = set()
         private_all = False
         for req in types:
+            if req.type == ANNOUNCEMENT:
+                session.announcement_sub = AnnouncementSub(req.categories, req.include_body)
+                keys.add((ANNOUNCEMENT, "*"))
+                continue
+            if req.type in INFO_TYPES:
+                continue
             if req.only_snapshot:
                 continue  # with both flags set, "snapshot"/"nothing" modes give no stream either
             if req.type == "myOrder":
@@ -108,6 +123,8 @@ class Feed:
                     del self.index[key]
         session.rt_keys = set()
         session.ob_variants = {}
+        session.announcement_sub = None
+        self.info.register(session, ())
 
     # -- snapshots -------------------------------------------------------------------------------
     def snapshot(self, session: Session, types: Iterable[TypeRequest], now_ms: int) -> None:
@@ -118,8 +135,8 @@ class Feed:
                 continue
             if req.only_snapshot and req.only_realtime and self.config.both_flags == "nothing":
                 continue
-            if req.type in ("myOrder", "myAsset"):
-                continue  # private streams are realtime only
+            if req.type in ("myOrder", "myAsset", ANNOUNCEMENT) or req.type in INFO_TYPES:
+                continue  # private and info streams are realtime only
             for code, depth in zip(req.codes, req.depths, strict=True):
                 if not model.has(code):
                     continue
@@ -185,6 +202,25 @@ class Feed:
         if isinstance(event, MyOrder):
             subs = {s for s in subs if s.private_codes is None or event.code in s.private_codes}
         self.send(tuple(subs), event)
+
+    def send_announcement(self, notice: Notice, event_type: str, now_ms: int) -> None:
+        """Deliver a notice board event to each subscribed private connection that wants it."""
+        subs = self.index.get((ANNOUNCEMENT, "*"))
+        if not subs:
+            return
+        cache: dict[tuple[bool, bool], bytes] = {}
+        for s in tuple(subs):
+            sub = s.announcement_sub
+            if sub is None or not sub.wants(notice):
+                continue
+            key = (sub.include_body, s.simple)
+            data = cache.get(key)
+            if data is None:
+                event = event_dict(notice, event_type, now_ms, include_body=sub.include_body,
+                                   max_body_chars=self.config.announcement_max_body_chars)
+                data = cache[key] = encode_event(event, s.simple)
+            s.push(data)
+            self.frames_queued += 1
 
     def push_candles(self, now_ms: int) -> None:
         """The 1 s candle push: one message per (candle type, code) that traded since the last push."""
@@ -254,6 +290,7 @@ class Feed:
                 if now >= self._next_candles:
                     self._next_candles = max(self._next_candles + 1.0, now)
                     self.push_candles(now_ms)
+                    self.info.tick(now_ms)
         except Exception:
             log.exception("sim feed tick failed")
         finally:

@@ -25,6 +25,7 @@ import math
 import random
 import time
 from bisect import bisect_right
+from collections import deque
 from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import NamedTuple
@@ -41,6 +42,7 @@ _MEAN_TRADE_KRW = 80_000 * math.exp(1.6**2 / 2)  # mean of the per-trade notiona
 _DAILY_TURNOVER_KRW = 3e12  # whole exchange, split over markets by weight
 _QUOTE_KRW = {"KRW": 1.0, "BTC": KNOWN_COINS[0][3], "USDT": KNOWN_COINS[3][3]}
 _TRADE_SIGMA = 4e-4  # relative price step scale per trade
+_TRADE_RING = 2_000  # live trades kept per market for REST /v1/trades/ticks
 
 
 class TradeTick(NamedTuple):
@@ -155,6 +157,9 @@ class MarketModel:
         self._states = {m.code: MarketState(m, self._rng, now, total) for m in self.markets}
         self._codes = [m.code for m in self.markets]
         self._cum = list(accumulate(m.weight for m in self.markets))
+        self._weights: dict[str, float] = {}  # activity overrides (a listing pump)
+        self.listed_ms: dict[str, int] = {}  # markets listed at runtime -> listing time
+        self._recent: dict[str, deque[TradeTick]] = {}  # live prints per market (REST trades/ticks)
         self._listeners: list[Callable[[TradeTick], None]] = []
         self._series: dict[tuple[str, str], CandleSeries] = {}
         self._traded: set[str] = set()
@@ -199,6 +204,10 @@ class MarketModel:
             self._series[key] = series
         return series
 
+    def recent_trades(self, code: str) -> tuple[TradeTick, ...]:
+        """The last live trades of ``code`` (oldest first, up to a bounded ring)."""
+        return tuple(self._recent.get(code, ()))
+
     def expected_volume_per_s(self, code: str) -> float:
         """Mean traded volume per second of ``code`` under the current event rate (0 = unknown).
 
@@ -226,6 +235,35 @@ class MarketModel:
         """Codes with at least one trade since the previous call."""
         traded, self._traded = self._traded, set()
         return traded
+
+    # -- listings ------------------------------------------------------------------------------
+    def list_market(self, info: MarketInfo, now_ms: int) -> MarketState:
+        """Add a market at runtime (a new listing): it trades from now on and has no history before."""
+        if info.code in self._states:
+            raise ValueError(f"{info.code} is already listed")
+        st = MarketState(info, self._rng, now_ms, self._total_weight)
+        # A new coin has no previous day: its day starts at the listing price.
+        st.prev_close = st.open = st.high = st.low = st.price
+        st.acc_volume = st.acc_price = st.acc_bid = st.acc_ask = 0.0
+        st.prev_day_volume = st.prev_day_price = 0.0
+        st.h52 = st.l52 = st.price
+        st.h52_date = st.l52_date = _date_dash(now_ms)
+        self._states[info.code] = st
+        self.listed_ms[info.code] = now_ms
+        self.markets = (*self.markets, info)
+        self._codes.append(info.code)
+        self._rebuild_weights()
+        return st
+
+    def set_activity(self, code: str, weight: float, target_price: float | None = None) -> None:
+        """Change a market's share of the activity and, optionally, the price it drifts towards."""
+        self._weights[code] = weight
+        if target_price is not None:
+            self._states[code].ref_price = target_price
+        self._rebuild_weights()
+
+    def _rebuild_weights(self) -> None:
+        self._cum = list(accumulate(self._weights.get(c, self._states[c].info.weight) for c in self._codes))
 
     # -- activity ------------------------------------------------------------------------------
     def advance(self, now_ms: int, n_events: int) -> Iterator[tuple[int, str]]:
@@ -304,6 +342,10 @@ class MarketModel:
         self._traded.add(code)
         self.trades_total += 1
         tick = TradeTick(code, price, volume, side, now_ms, st.last_sid)
+        ring = self._recent.get(code)
+        if ring is None:
+            ring = self._recent[code] = deque(maxlen=_TRADE_RING)
+        ring.append(tick)
         for listener in tuple(self._listeners):
             listener(tick)
         return tick

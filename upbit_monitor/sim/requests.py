@@ -15,10 +15,17 @@ import orjson
 from upbit_monitor.errors import ProtocolError
 from upbit_monitor.protocol.events import PRIVATE_TYPES, PUBLIC_TYPES
 from upbit_monitor.protocol.keys import FORMATS
+from upbit_monitor.sim.announcements import parse_categories
 from upbit_monitor.sim.book import DEPTH, VALID_DEPTHS
 from upbit_monitor.sim.config import SimConfig
+from upbit_monitor.sim.indicators import INDICATOR, INDICATOR_SIGNAL, IndicatorSpec, parse_indicator_request
 
 LIST_SUBSCRIPTIONS = "LIST_SUBSCRIPTIONS"
+ANNOUNCEMENT = "announcement"
+# Types per endpoint: /private adds announcement (2026-08-31); /info serves the indicator types.
+PRIVATE_ENDPOINT_TYPES = frozenset(PRIVATE_TYPES) | {ANNOUNCEMENT}
+INFO_TYPES = frozenset({INDICATOR, INDICATOR_SIGNAL})
+CODELESS_TYPES = frozenset({"myAsset", ANNOUNCEMENT})
 
 MESSAGES = {
     "NO_TICKET": "ticket 필드가 없습니다. (ticket is required)",
@@ -55,6 +62,12 @@ class TypeRequest:
     only_snapshot: bool = False
     only_realtime: bool = False
     wire_codes: tuple[str, ...] = ()  # as sent, for LIST_SUBSCRIPTIONS
+    # announcement (private): category filter (None = all) and include_body.
+    categories: frozenset[str] | None = None
+    include_body: bool = False
+    # indicator / indicator_signal (info endpoint): timeframe and the validated indicator specs.
+    timeframe: str = ""
+    indicators: tuple[IndicatorSpec, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +79,9 @@ class ParsedRequest:
     types: tuple[TypeRequest, ...] = ()
     method: str | None = None
     ignored_codes: tuple[str, ...] = field(default=())
+    # Errors for single type objects that were dropped while the rest of the request applies
+    # (SimConfig.invalid_category="type"): (error name, detail) each.
+    partial_errors: tuple[tuple[str, str], ...] = ()
 
 
 def _flag(obj: dict[str, object], snake: str, camel: str, *, camel_ok: bool = True) -> bool:
@@ -87,17 +103,59 @@ def _depth_of(raw: str) -> tuple[str, int]:
     return code, n if n in VALID_DEPTHS else DEPTH
 
 
+class CategoryRejected(RequestRejected):
+    """An ``announcement`` object with an unknown category (INVALID_PARAM, scope per config)."""
+
+
+def _announcement_request(obj: dict[str, object]) -> TypeRequest:
+    categories, bad = parse_categories(obj.get("categories"))
+    if bad:
+        raise CategoryRejected("INVALID_PARAM", f"unsupported announcement categories: {bad[:5]}")
+    include_body = obj.get("include_body", False)
+    if not isinstance(include_body, bool):
+        raise RequestRejected("INVALID_PARAM", "include_body must be a boolean")
+    # REALTIME only (no snapshot), codes are not part of this type: both are ignored.
+    return TypeRequest("announcement", (), (), only_realtime=True, categories=categories,
+                       include_body=include_body)
+
+
+def _indicator_request(
+    obj: dict[str, object], type_: str, known: frozenset[str]
+) -> tuple[TypeRequest, list[str]]:
+    codes_raw = obj.get("codes")
+    if not codes_raw:
+        raise RequestRejected("NO_CODES")
+    if not isinstance(codes_raw, list) or not all(isinstance(c, str) for c in codes_raw):
+        raise RequestRejected("WRONG_FORMAT", "codes must be an array of strings")
+    try:
+        timeframe, specs = parse_indicator_request(obj, signal=type_ == INDICATOR_SIGNAL)
+    except ValueError as exc:
+        raise RequestRejected("INVALID_PARAM", str(exc)) from None
+    # KRW markets only (protocol-2026.md): other codes are judged like unknown codes.
+    bad = [c for c in codes_raw if c not in known or not c.startswith("KRW-")]
+    codes = tuple(codes_raw)
+    return TypeRequest(type_, codes, (DEPTH,) * len(codes), only_realtime=True, wire_codes=codes,
+                       timeframe=timeframe, indicators=specs), bad
+
+
 def _type_request(
-    obj: dict[str, object], *, private: bool, config: SimConfig, known: frozenset[str]
+    obj: dict[str, object], *, private: bool, config: SimConfig, known: frozenset[str], info: bool = False
 ) -> tuple[TypeRequest, list[str]]:
     type_ = obj.get("type")
     if type_ is None:
         raise RequestRejected("NO_TYPE")
-    allowed = PRIVATE_TYPES if private else PUBLIC_TYPES
+    allowed = INFO_TYPES if info else (PRIVATE_ENDPOINT_TYPES if private else PUBLIC_TYPES)
     if not isinstance(type_, str) or type_ not in allowed:
         raise RequestRejected("INVALID_PARAM", f"unsupported type {type_!r} on this endpoint")
     if not config.candle_types and type_.startswith("candle."):
         raise RequestRejected(config.candle_error_name, f"no candle type on this venue ({type_})")
+    if type_ == ANNOUNCEMENT:
+        return _announcement_request(obj), []
+    if type_ in INFO_TYPES:
+        req, unknown = _indicator_request(obj, type_, known)
+        if unknown and config.bad_codes == "error":
+            raise RequestRejected("INVALID_PARAM", f"unknown or non-KRW codes: {unknown[:5]}")
+        return req, unknown
     codes_raw = obj.get("codes")
     if type_ == "myAsset" and "codes" in obj:
         raise RequestRejected("WRONG_FORMAT", "myAsset does not take codes")
@@ -138,7 +196,7 @@ def _type_request(
 
 
 def parse_request(
-    text: str, *, private: bool, config: SimConfig, known_codes: frozenset[str]
+    text: str, *, private: bool, config: SimConfig, known_codes: frozenset[str], info: bool = False
 ) -> ParsedRequest:
     """Validate one request text; raises :class:`RequestRejected` with the Upbit error name."""
     try:
@@ -184,10 +242,21 @@ def parse_request(
         raise RequestRejected("NO_TYPE")
     types: list[TypeRequest] = []
     ignored: list[str] = []
+    partial: list[tuple[str, str]] = []
     for obj in type_objs:
-        req, bad = _type_request(obj, private=private, config=config, known=known_codes)
+        try:
+            req, bad = _type_request(obj, private=private, config=config, known=known_codes, info=info)
+        except CategoryRejected as exc:
+            if config.invalid_category != "type":
+                raise
+            # UNCONFIRMED scope: the error names this object only; the rest of the request (e.g. the
+            # myAsset sent with it) still applies, so a bad category cannot cost other streams.
+            partial.append((exc.name, exc.detail))
+            continue
         types.append(req)
         ignored.extend(bad)
+    if not types and partial:
+        raise RequestRejected(*partial[0])  # nothing left to apply: the request as a whole failed
     if config.max_codes and sum(len(t.codes) for t in types) > config.max_codes:
         raise RequestRejected("INVALID_PARAM", f"more than {config.max_codes} codes in one request")
-    return ParsedRequest(ticket, fmt, tuple(types), None, tuple(ignored))
+    return ParsedRequest(ticket, fmt, tuple(types), None, tuple(ignored), tuple(partial))

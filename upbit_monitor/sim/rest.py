@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import orjson
 
+from upbit_monitor.sim import rest_candles
 from upbit_monitor.sim.account import Account
 from upbit_monitor.sim.builders import KST_OFFSET_MS, ticker_event
 from upbit_monitor.sim.candles import REST_MINUTE_UNITS, CandleBar
@@ -295,6 +296,14 @@ class RestServer:
             return self._orderbooks(q)
         if path == "/v1/orderbook/instruments":
             return [self._instrument(c) for c in self._markets(q.get("markets"))]
+        try:
+            extra = rest_candles.route(self.model, path, q, parse_to)
+        except rest_candles.BadParam:
+            raise HttpError(400, _INVALID) from None
+        except KeyError:
+            raise HttpError(404, "Code not found") from None
+        if extra is not None:
+            return extra
         if path == "/v1/candles/seconds":
             return self._candles(q, "candle.1s", None)
         prefix = "/v1/candles/minutes/"

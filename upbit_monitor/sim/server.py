@@ -3,6 +3,9 @@
     async with Simulator(seed=1, port=0, msg_rate=200) as sim:
         sim.ws_url            # ws://127.0.0.1:PORT/websocket/v1
         sim.ws_private_url    # ws://127.0.0.1:PORT/websocket/v1/private
+        sim.ws_info_url       # ws://127.0.0.1:PORT/websocket/v1/info (indicators, JWT)
+        sim.announce("...", category="trade")   # -> announcement CREATED
+        sim.close_indicator_candle("5m")        # -> indicator / indicator_signal now
         sim.rest_url          # http://127.0.0.1:PORT2 (quotation REST)
         sim.faults.drop_all()
         sim.account.place_order("KRW-BTC", "bid", "price", price=10_000)  # -> myOrder/myAsset
@@ -24,12 +27,16 @@ from types import TracebackType
 from typing import Any
 
 from upbit_monitor.sim.account import Account
+from upbit_monitor.sim.announcements import AnnouncementBoard, Notice
 from upbit_monitor.sim.config import SimConfig
+from upbit_monitor.sim.demo_notices import DemoNotices
 from upbit_monitor.sim.faults import Faults
 from upbit_monitor.sim.feed import Feed
+from upbit_monitor.sim.info_feed import InfoFeed
 from upbit_monitor.sim.jwt_check import JwtVerifier
 from upbit_monitor.sim.market import TRADE, MarketModel
 from upbit_monitor.sim.rest import RestServer
+from upbit_monitor.sim.rest_candles import info_bars
 from upbit_monitor.sim.session import ConnectionRecord, RequestRecord
 from upbit_monitor.sim.ws_server import WsServer
 
@@ -50,7 +57,10 @@ class Simulator:
             model = MarketModel(self.config.seed, self.config.n_krw_markets)
             model.event_rate = float(self.config.msg_rate)
         self.model = model
-        self.feed = Feed(self.model, self.config)
+        self.info = InfoFeed(lambda code, tf, to_ms, n: info_bars(self.model, code, tf, to_ms, n))
+        self.feed = Feed(self.model, self.config, self.info)
+        self.announcements = AnnouncementBoard(self.config)
+        self.announcements.deliver = self.feed.send_announcement
         self.verifier = JwtVerifier(self.config.access_key, self.config.secret_key,
                                     reject_reused_nonce=self.config.reject_reused_nonce,
                                     require_timestamp=self.config.jwt_timestamp_required)
@@ -63,6 +73,8 @@ class Simulator:
         self.account.on_public_trade = lambda tick: self.feed.dispatch(TRADE, tick.code, tick.timestamp_ms)
         self._requested_port = port
         self._demo_handle: asyncio.TimerHandle | None = None
+        self.demo_notices = DemoNotices(self.model, self.announcements, self.config)
+        self.demo_notices.on_trade = lambda tick: self.feed.dispatch(TRADE, tick.code, tick.timestamp_ms)
         self._requested_rest_port = rest_port
         self.rest_port = 0
         self.port = 0
@@ -79,6 +91,8 @@ class Simulator:
             self.feed.start()
         if self.config.demo_orders_every_s > 0:
             self._schedule_demo(asyncio.get_running_loop(), random.Random(f"demo-{self.config.seed}"))
+        if self.config.demo_announcements_every_s > 0:
+            self.demo_notices.start(asyncio.get_running_loop())
         return self
 
     def _schedule_demo(self, loop: asyncio.AbstractEventLoop, rng: random.Random) -> None:
@@ -92,6 +106,7 @@ class Simulator:
     async def stop(self) -> None:
         """Stop everything; open connections are dropped."""
         self.feed.stop()
+        self.demo_notices.stop()
         if self._demo_handle is not None:
             self._demo_handle.cancel()
             self._demo_handle = None
@@ -124,6 +139,21 @@ class Simulator:
     def ws_private_url(self) -> str:
         """Private WebSocket URL (needs a JWT)."""
         return f"ws://{self.config.host}:{self.port}{self.config.private_path}"
+
+    @property
+    def ws_info_url(self) -> str:
+        """Indicator WebSocket URL (``indicator`` / ``indicator_signal``; needs a JWT)."""
+        return f"ws://{self.config.host}:{self.port}{self.config.info_path}"
+
+    # -- scripting -------------------------------------------------------------------------------
+    def announce(self, title: str, category: str = "notice", *, body: str | None = None,
+                 uuid: str | None = None) -> Notice:
+        """Post a notice (``announcement`` CREATED) to the subscribed private connections."""
+        return self.announcements.announce(title, category, body=body, uuid=uuid)
+
+    def close_indicator_candle(self, timeframe: str | None = None) -> None:
+        """Send indicator values/signals as if the current ``timeframe`` candle closed now."""
+        self.info.close_now(timeframe)
 
     @property
     def rest_url(self) -> str:

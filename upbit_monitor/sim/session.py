@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from websockets.exceptions import ConnectionClosed, InvalidState
 
 from upbit_monitor.protocol.keys import LIST_FORMATS, SIMPLE_FORMATS
+from upbit_monitor.sim.announcements import Subscription as AnnouncementSub
 from upbit_monitor.sim.config import SimConfig
 from upbit_monitor.sim.requests import ParsedRequest, TypeRequest
 
@@ -67,6 +68,16 @@ class ConnectionRecord:
         return self.path.endswith("/private")
 
     @property
+    def info(self) -> bool:
+        """Whether this is an ``/info`` connection (indicator types)."""
+        return self.path.endswith("/info")
+
+    @property
+    def authenticated(self) -> bool:
+        """Whether the endpoint needs a JWT (``/private`` and ``/info``)."""
+        return self.private or self.info
+
+    @property
     def is_open(self) -> bool:
         """Still connected."""
         return self.closed_at is None
@@ -87,6 +98,7 @@ class Session:
         self.rt_keys: set[tuple[str, str]] = set()
         self.ob_variants: dict[str, tuple[tuple[int, float], ...]] = {}
         self.private_codes: frozenset[str] | None = None  # myOrder filter; None = all
+        self.announcement_sub: AnnouncementSub | None = None  # categories / include_body
         self.queue: deque[tuple[bytes, int]] = deque()
         self.wake = asyncio.Event()
         self.drained = asyncio.Event()  # set whenever the queue has been fully written

@@ -168,7 +168,7 @@ class WsServer:
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         self.stats["handshakes"] += 1
         path = request.path.partition("?")[0]
-        if path not in (self.config.public_path, self.config.private_path):
+        if path not in (self.config.public_path, self.config.private_path, self.config.info_path):
             return connection.respond(HTTPStatus.NOT_FOUND, "Not Found\n")
         now = time.monotonic()
         if now < self.refuse_until:
@@ -201,7 +201,7 @@ class WsServer:
         record = ConnectionRecord(next(self._ids), path, now, headers={
             k: ("<redacted>" if k.lower() == "authorization" else v) for k, v in request.headers.raw_items()
         })
-        if path == self.config.private_path:
+        if path in (self.config.private_path, self.config.info_path):
             auth = self.verifier.verify(request.headers.get("Authorization"))
             record.auth_ok, record.auth_alg = auth.ok, auth.alg
             if not auth.ok:
@@ -249,7 +249,7 @@ class WsServer:
             if self.stall_new:
                 self.stall(session)
             auth = conn.auth if conn is not None else None
-            if record.private and (auth is None or not auth.ok):
+            if record.authenticated and (auth is None or not auth.ok):
                 self.stats["rejected_auth"] += 1
                 self._send_error(session, "INVALID_AUTH")
                 await self._flush(session)
@@ -302,7 +302,7 @@ class WsServer:
             if binary and not self.config.accept_binary_requests:
                 raise RequestRejected("WRONG_FORMAT", "requests must be text frames")
             parsed = parse_request(message, private=session.record.private, config=self.config,
-                                   known_codes=frozenset(self.feed.model.codes()))
+                                   known_codes=frozenset(self.feed.model.codes()), info=session.record.info)
         except RequestRejected as exc:
             rec.error = exc.name
             self.stats["request_errors"] += 1
@@ -317,6 +317,11 @@ class WsServer:
             return
         rec.parsed = parsed
         self._apply(session, parsed)
+        for name, _detail in parsed.partial_errors:
+            # A dropped type object (bad announcement category): its error, the rest applied.
+            rec.error = name
+            self.stats["request_errors"] += 1
+            self._send_error(session, name)
         self._wake_waiters()
 
     def _apply(self, session: Session, parsed: ParsedRequest) -> None:
