@@ -98,17 +98,19 @@ class DbCandleStore:
     Storage speaks inclusive ``[first_start, last_start]`` epoch-second ranges and units like
     ``"15m"``; the loader speaks half-open datetime spans and minutes. Transient errors (SQLite
     busy/locked, a dropped PostgreSQL connection) are retried briefly before they surface.
+    ``venue`` selects whose candles (Upbit's by default; Bithumb's are stored beside them).
     """
 
-    def __init__(self, db: DbContext, *, retries: int = 2) -> None:
+    def __init__(self, db: DbContext, *, retries: int = 2, venue: str = "upbit") -> None:
         self.db = db
         self.retries = retries
+        self.venue = venue
 
     async def load_candles(self, code: str, unit: int, start: datetime, end: datetime) -> list[Candle]:
         """Stored candles of the span, as :class:`Candle` events."""
         first, last = _inclusive(start, end, unit)
         rows = await self.db.safe_run_with_retry_async(
-            lambda s: load_candles(s, code, f"{unit}m", first, last), self.retries
+            lambda s: load_candles(s, code, f"{unit}m", first, last, self.venue), self.retries
         )
         return [_row_to_candle(row) for row in rows]
 
@@ -116,7 +118,7 @@ class DbCandleStore:
         """Spans neither stored nor recorded as covered."""
         first, last = _inclusive(start, end, unit)
         gaps = await self.db.safe_run_with_retry_async(
-            lambda s: missing_ranges(s, code, f"{unit}m", first, last), self.retries
+            lambda s: missing_ranges(s, code, f"{unit}m", first, last, self.venue), self.retries
         )
         step = timedelta(minutes=unit)
         return [(_dt(a), _dt(b) + step) for a, b in gaps]
@@ -129,9 +131,9 @@ class DbCandleStore:
         rows = list(candles)
 
         def save(session: Any) -> None:
-            upsert_candles(session, rows)
+            upsert_candles(session, rows, self.venue)
             for first, last in spans:
-                mark_covered(session, code, f"{unit}m", first, last)
+                mark_covered(session, code, f"{unit}m", first, last, self.venue)
 
         await self.db.safe_run_with_retry_async(save, self.retries)
 

@@ -44,3 +44,24 @@ async def test_same_code_on_two_venues_is_stored_apart_and_released_per_venue() 
         assert mgr.latest_ticker("KRW-BTC") is not None and mgr.recent_trades("KRW-BTC")
     finally:
         await mgr.shutdown()
+
+
+@pytest.mark.asyncio
+async def test_listeners_can_be_limited_to_a_venue() -> None:
+    mgr = GlobalWebSocketManager(Settings(coalesce_window_s=0.0),
+                                 connectors=[BithumbConnector(url="ws://127.0.0.1:9/websocket/v1")])
+    try:
+        every: list[object] = []
+        upbit_only: list[object] = []
+        bithumb_only: list[object] = []
+        mgr.add_listener(every.append, types={"ticker"})
+        mgr.add_listener(upbit_only.append, types={"ticker"}, venues=("upbit",))
+        mgr.add_listener(bithumb_only.append, venues=("bithumb",))
+        mgr.connection("bithumb-public")  # known connection -> known venue
+        mgr._on_events("upbit-public", [ticker(price=1.0)], 1)
+        mgr._on_events("bithumb-public", [ticker(price=2.0), trade()], 1)
+        assert [e.trade_price for e in every] == [1.0, 2.0]  # type: ignore[attr-defined]
+        assert [e.trade_price for e in upbit_only] == [1.0]  # type: ignore[attr-defined]
+        assert [e.type for e in bithumb_only] == ["ticker", "trade"]  # type: ignore[attr-defined]
+    finally:
+        await mgr.shutdown()

@@ -66,7 +66,7 @@ class GlobalWebSocketManager:
         self._pools: dict[str, DataPool] = {DEFAULT_VENUE: DataPool(self.settings.trade_ring)}
         self._venues: dict[str, str] = {}  # connection name -> venue
         self._router = Router(self._pools[DEFAULT_VENUE], pool_for=self._pool_of_connection,
-                              on_server_error=self._on_server_error)
+                              venue_of=self.venue_of, on_server_error=self._on_server_error)
         self._registry = ComponentRegistry(self._loop, self._on_component_dead)
         self._connectors: dict[str, Connector] = {c.name: c for c in connectors or ()}
         self._connections: dict[str, Connection] = {}
@@ -365,13 +365,19 @@ class GlobalWebSocketManager:
                 logger.exception("state listener raised")
 
     def add_listener(
-        self, callback: Callable[[Event], None], *, types: Collection[str] | None = None
+        self,
+        callback: Callable[[Event], None],
+        *,
+        types: Collection[str] | None = None,
+        venues: Collection[str] | None = None,
     ) -> Callable[[], None]:
         """Receive every event (of ``types``) of every connection; returns an unsubscribe function.
 
         ``types={"error"}`` delivers Upbit error frames (:class:`ServerError`: name, message).
+        ``venues={"bithumb"}`` limits delivery to connections of those venues (events do not say
+        which exchange sent them; the storage writer keys its rows by venue this way).
         """
-        return self._router.add_listener(callback, types)
+        return self._router.add_listener(callback, types, venues)
 
     def add_state_listener(self, cb: StateCallback) -> Callable[[], None]:
         """Receive :class:`StateChange` events (connected, reconnecting, failed, key problem...)."""

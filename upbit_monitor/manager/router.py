@@ -37,9 +37,11 @@ class Subscriber:
     defeat the weak registry.
     """
 
-    __slots__ = ("_strong", "_weak", "errors", "name")
+    __slots__ = ("_strong", "_weak", "errors", "name", "venues")
 
-    def __init__(self, callback: EventCallback, name: str = "") -> None:
+    def __init__(
+        self, callback: EventCallback, name: str = "", venues: Collection[str] | None = None
+    ) -> None:
         self._strong: EventCallback | None = None
         self._weak: weakref.WeakMethod[EventCallback] | None = None
         if inspect.ismethod(callback):
@@ -48,6 +50,8 @@ class Subscriber:
             self._strong = callback
         self.name = name or getattr(callback, "__qualname__", repr(callback))
         self.errors = 0
+        # Listeners only: deliver events of connections of these venues (None = every venue).
+        self.venues: frozenset[str] | None = None if venues is None else frozenset(venues)
 
     def resolve(self) -> EventCallback | None:
         """The callable, or None if its object is gone."""
@@ -101,11 +105,13 @@ class Router:
         pool: DataPool,
         *,
         pool_for: Callable[[str], DataPool] | None = None,
+        venue_of: Callable[[str], str] | None = None,
         clock: Callable[[], float] = time.monotonic,
         on_server_error: Callable[[str, Any], None] | None = None,
     ) -> None:
         self._pool = pool
         self._pool_for = pool_for
+        self._venue_of = venue_of
         self._clock = clock
         self._on_server_error = on_server_error
         self._stats: dict[str, RouteStats] = {}
@@ -149,10 +155,16 @@ class Router:
         self._wildcard[connection] = any(code == ALL_MARKETS for _, code in index)
 
     def add_listener(
-        self, callback: EventCallback, types: Collection[str] | None = None
+        self,
+        callback: EventCallback,
+        types: Collection[str] | None = None,
+        venues: Collection[str] | None = None,
     ) -> Callable[[], None]:
-        """Deliver every event (of ``types``, or all) of every connection; returns an unsubscribe."""
-        sub = Subscriber(callback)
+        """Deliver every event (of ``types``, or all) of every connection (of ``venues``, or all).
+
+        Returns an unsubscribe function. ``venues`` needs the router's ``venue_of``.
+        """
+        sub = Subscriber(callback, venues=venues)
         if types is None:
             self._listeners_all = (*self._listeners_all, sub)
         else:
@@ -185,6 +197,7 @@ class Router:
         last_seen = st.last_seen
         by_type = self._listeners_by_type
         unstored = pool.unstored
+        venue = self._venue_of(connection) if self._venue_of is not None else ""
         delivered = 0
         for ev in events:
             if ev.epoch < epoch:
@@ -213,12 +226,14 @@ class Router:
                     for sub in subs:
                         _call(sub, ev, st)
             for sub in self._listeners_all:
-                _call(sub, ev, st)
+                if sub.venues is None or venue in sub.venues:
+                    _call(sub, ev, st)
             if by_type:
                 subs = by_type.get(t)
                 if subs:
                     for sub in subs:
-                        _call(sub, ev, st)
+                        if sub.venues is None or venue in sub.venues:
+                            _call(sub, ev, st)
         st.events += delivered
         return delivered
 

@@ -9,7 +9,8 @@ All functions take a :class:`~sqlalchemy.orm.Session` first so they run inside
     await db.run_async(upsert_candles, fetched)
     await db.run_async(mark_covered, "KRW-BTC", "1m", gap_start, gap_end)
 
-Times are candle *start* times in UTC epoch seconds; ranges are inclusive ``[start, end]``.
+Times are candle *start* times in UTC epoch seconds; ranges are inclusive ``[start, end]``. Every
+function takes ``venue`` last (default Upbit): the same code trades on several venues.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from sqlalchemy.orm import Session
 
 from upbit_monitor.errors import StorageError
 from upbit_monitor.protocol.events import Candle
-from upbit_monitor.storage.schema import CandleCoverage, CandleRecord
+from upbit_monitor.storage.schema import DEFAULT_VENUE, CandleCoverage, CandleRecord
 from upbit_monitor.storage.upsert import dedupe, table, upsert
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-CANDLE_KEYS = ("code", "unit", "start")
+CANDLE_KEYS = ("venue", "code", "unit", "start")
 
 
 class CandleRow(NamedTuple):
@@ -43,10 +44,11 @@ class CandleRow(NamedTuple):
     volume: float
     value: float
     timestamp: int  # ms of the last update
+    venue: str = DEFAULT_VENUE
 
     @classmethod
-    def from_event(cls, candle: Candle) -> CandleRow:
-        """Convert a stream (or REST-decoded) :class:`Candle` event."""
+    def from_event(cls, candle: Candle, venue: str = DEFAULT_VENUE) -> CandleRow:
+        """Convert a stream (or REST-decoded) :class:`Candle` event of ``venue``."""
         return cls(
             candle.code,
             candle.unit,
@@ -58,6 +60,7 @@ class CandleRow(NamedTuple):
             candle.candle_acc_trade_volume,
             candle.candle_acc_trade_price,
             candle.timestamp,
+            venue,
         )
 
 
@@ -86,24 +89,30 @@ def unit_seconds(unit: str) -> int:
     return int(count) * _UNIT_SECONDS[suffix]
 
 
-def _as_row(item: CandleRow | Candle) -> CandleRow:
-    return item if isinstance(item, CandleRow) else CandleRow.from_event(item)
+def _as_row(item: CandleRow | Candle, venue: str) -> CandleRow:
+    return item if isinstance(item, CandleRow) else CandleRow.from_event(item, venue)
 
 
-def upsert_candles(session: Session, candles: Iterable[CandleRow | Candle]) -> int:
-    """Insert or replace candles by (code, unit, start); the last one given wins.
+def upsert_candles(
+    session: Session, candles: Iterable[CandleRow | Candle], venue: str = DEFAULT_VENUE
+) -> int:
+    """Insert or replace candles by (venue, code, unit, start); the last one given wins.
 
-    Accepts :class:`CandleRow` or protocol :class:`Candle` events. Returns the rows written.
+    Accepts :class:`CandleRow` (which carries its venue) or protocol :class:`Candle` events (of
+    ``venue``). Returns the rows written.
     """
-    rows = dedupe([_as_row(c)._asdict() for c in candles], CANDLE_KEYS)
+    rows = dedupe([_as_row(c, venue)._asdict() for c in candles], CANDLE_KEYS)
     return upsert(session, table("candles"), rows, CANDLE_KEYS)
 
 
-def load_candles(session: Session, code: str, unit: str, start: int, end: int) -> list[CandleRow]:
+def load_candles(
+    session: Session, code: str, unit: str, start: int, end: int, venue: str = DEFAULT_VENUE
+) -> list[CandleRow]:
     """Stored candles of *code*/*unit* with ``start <= candle start <= end``, oldest first."""
     stmt = (
         select(CandleRecord)
         .where(
+            CandleRecord.venue == venue,
             CandleRecord.code == code,
             CandleRecord.unit == unit,
             CandleRecord.start >= start,
@@ -114,11 +123,13 @@ def load_candles(session: Session, code: str, unit: str, start: int, end: int) -
     return [_record_to_row(r) for r in session.scalars(stmt)]
 
 
-def load_latest_candles(session: Session, code: str, unit: str, limit: int) -> list[CandleRow]:
+def load_latest_candles(
+    session: Session, code: str, unit: str, limit: int, venue: str = DEFAULT_VENUE
+) -> list[CandleRow]:
     """The newest *limit* stored candles of *code*/*unit*, oldest first."""
     stmt = (
         select(CandleRecord)
-        .where(CandleRecord.code == code, CandleRecord.unit == unit)
+        .where(CandleRecord.venue == venue, CandleRecord.code == code, CandleRecord.unit == unit)
         .order_by(CandleRecord.start.desc())
         .limit(limit)
     )
@@ -129,11 +140,14 @@ def load_latest_candles(session: Session, code: str, unit: str, limit: int) -> l
 
 def _record_to_row(r: CandleRecord) -> CandleRow:
     return CandleRow(
-        r.code, r.unit, r.start, r.open, r.high, r.low, r.close, r.volume, r.value, r.timestamp
+        r.code, r.unit, r.start, r.open, r.high, r.low, r.close, r.volume, r.value, r.timestamp,
+        r.venue,
     )
 
 
-def mark_covered(session: Session, code: str, unit: str, start: int, end: int) -> None:
+def mark_covered(
+    session: Session, code: str, unit: str, start: int, end: int, venue: str = DEFAULT_VENUE
+) -> None:
     """Record that every candle of [start, end] is stored (intervals without trades included).
 
     Call it after storing a complete REST fetch of that span. Overlapping and adjacent coverage
@@ -145,6 +159,7 @@ def mark_covered(session: Session, code: str, unit: str, start: int, end: int) -
     overlapping = list(
         session.scalars(
             select(CandleCoverage).where(
+                CandleCoverage.venue == venue,
                 CandleCoverage.code == code,
                 CandleCoverage.unit == unit,
                 CandleCoverage.start <= end + step,
@@ -158,11 +173,11 @@ def mark_covered(session: Session, code: str, unit: str, start: int, end: int) -
         session.execute(
             delete(CandleCoverage).where(CandleCoverage.id.in_([s.id for s in overlapping]))
         )
-    session.add(CandleCoverage(code=code, unit=unit, start=start, end=end))
+    session.add(CandleCoverage(venue=venue, code=code, unit=unit, start=start, end=end))
 
 
 def missing_ranges(
-    session: Session, code: str, unit: str, start: int, end: int
+    session: Session, code: str, unit: str, start: int, end: int, venue: str = DEFAULT_VENUE
 ) -> list[tuple[int, int]]:
     """Spans of candle starts in [start, end] that are neither stored nor marked covered.
 
@@ -179,6 +194,7 @@ def missing_ranges(
         (s, s)
         for s in session.scalars(
             select(CandleRecord.start).where(
+                CandleRecord.venue == venue,
                 CandleRecord.code == code,
                 CandleRecord.unit == unit,
                 CandleRecord.start >= first,
@@ -190,6 +206,7 @@ def missing_ranges(
         (s, e)
         for s, e in session.execute(
             select(CandleCoverage.start, CandleCoverage.end).where(
+                CandleCoverage.venue == venue,
                 CandleCoverage.code == code,
                 CandleCoverage.unit == unit,
                 CandleCoverage.start <= last,
@@ -213,19 +230,22 @@ def missing_ranges(
     return gaps
 
 
-def prune_candles(session: Session, code: str, unit: str, before: int) -> int:
+def prune_candles(
+    session: Session, code: str, unit: str, before: int, venue: str = DEFAULT_VENUE
+) -> int:
     """Delete candles of *code*/*unit* starting before *before*; returns rows deleted.
 
     Coverage spans are trimmed to match, so the pruned range is reported missing again.
     """
-    where = (CandleCoverage.code == code, CandleCoverage.unit == unit)
+    where = (CandleCoverage.venue == venue, CandleCoverage.code == code, CandleCoverage.unit == unit)
     session.execute(delete(CandleCoverage).where(*where, CandleCoverage.end < before))
     session.execute(
         update(CandleCoverage).where(*where, CandleCoverage.start < before).values(start=before)
     )
     result = session.execute(
         delete(CandleRecord).where(
-            CandleRecord.code == code, CandleRecord.unit == unit, CandleRecord.start < before
+            CandleRecord.venue == venue, CandleRecord.code == code, CandleRecord.unit == unit,
+            CandleRecord.start < before,
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -11,7 +11,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from upbit_monitor.storage.schema import Market, Setting
+from upbit_monitor.storage.schema import DEFAULT_VENUE, Market, Setting
 from upbit_monitor.storage.upsert import dedupe, table, upsert
 
 JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
@@ -31,11 +31,12 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def upsert_markets(session: Session, markets: Iterable[MarketInfo]) -> int:
-    """Insert or update markets by code (e.g. after fetching ``/v1/market/all``)."""
+def upsert_markets(session: Session, markets: Iterable[MarketInfo], venue: str = DEFAULT_VENUE) -> int:
+    """Insert or update *venue*'s markets by code (e.g. after fetching ``/v1/market/all``)."""
     now = _now_ms()
     rows = [
         {
+            "venue": venue,
             "code": m.code,
             "korean_name": m.korean_name,
             "english_name": m.english_name,
@@ -45,14 +46,15 @@ def upsert_markets(session: Session, markets: Iterable[MarketInfo]) -> int:
         }
         for m in markets
     ]
-    return upsert(session, table("markets"), dedupe(rows, ("code",)), ("code",))
+    return upsert(session, table("markets"), dedupe(rows, ("venue", "code")), ("venue", "code"))
 
 
-def load_markets(session: Session) -> list[MarketInfo]:
-    """Every stored market, ordered by code."""
+def load_markets(session: Session, venue: str = DEFAULT_VENUE) -> list[MarketInfo]:
+    """Every stored market of *venue*, ordered by code."""
+    stmt = select(Market).where(Market.venue == venue).order_by(Market.code)
     return [
         MarketInfo(m.code, m.korean_name, m.english_name, m.warning, json.loads(m.caution or "{}"))
-        for m in session.scalars(select(Market).order_by(Market.code))
+        for m in session.scalars(stmt)
     ]
 
 

@@ -1,9 +1,10 @@
 """Trades, own orders and asset snapshots: idempotent writes from stream events, simple reads.
 
 Every writer here can be replayed with the same events without creating duplicates: trades are
-keyed by (code, sequential_id), order state transitions by (uuid, timestamp, state, trade_uuid),
-asset snapshots by (asset_uuid, currency). ``my_orders`` keeps one row per uuid and only moves
-forward in time (an older replayed event does not overwrite a newer state).
+keyed by (venue, code, sequential_id), order state transitions by (venue, uuid, timestamp, state,
+trade_uuid), asset snapshots by (venue, asset_uuid, currency). ``my_orders`` keeps one row per
+(venue, uuid) and only moves forward in time (an older replayed event does not overwrite a newer
+state). Every function takes ``venue`` (default Upbit): events do not say which exchange sent them.
 """
 
 from __future__ import annotations
@@ -15,18 +16,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from upbit_monitor.protocol.events import MyAsset, MyOrder, Trade
-from upbit_monitor.storage.schema import AssetSnapshot, MyOrderRecord, MyOrderState, TradeRecord
+from upbit_monitor.storage.schema import (
+    DEFAULT_VENUE,
+    AssetSnapshot,
+    MyOrderRecord,
+    MyOrderState,
+    TradeRecord,
+)
 from upbit_monitor.storage.upsert import dedupe, insert_ignore, table, upsert
 
-TRADE_KEYS = ("code", "sequential_id")
-ORDER_KEYS = ("uuid",)
-ORDER_STATE_KEYS = ("uuid", "timestamp", "state", "trade_uuid")
-ASSET_KEYS = ("asset_uuid", "currency")
+TRADE_KEYS = ("venue", "code", "sequential_id")
+ORDER_KEYS = ("venue", "uuid")
+ORDER_STATE_KEYS = ("venue", "uuid", "timestamp", "state", "trade_uuid")
+ASSET_KEYS = ("venue", "asset_uuid", "currency")
 
 
-def trade_row(t: Trade) -> dict[str, Any]:
-    """A ``trades`` row from a :class:`Trade` event."""
+def trade_row(t: Trade, venue: str = DEFAULT_VENUE) -> dict[str, Any]:
+    """A ``trades`` row from a :class:`Trade` event of ``venue``."""
     return {
+        "venue": venue,
         "code": t.code,
         "sequential_id": t.sequential_id,
         "price": t.trade_price,
@@ -36,17 +44,20 @@ def trade_row(t: Trade) -> dict[str, Any]:
     }
 
 
-def insert_trades(session: Session, trades: Iterable[Trade]) -> int:
-    """Record trades; ones already stored (same code and sequential_id) are skipped."""
-    rows = dedupe([trade_row(t) for t in trades], TRADE_KEYS)
+def insert_trades(session: Session, trades: Iterable[Trade], venue: str = DEFAULT_VENUE) -> int:
+    """Record trades; ones already stored (same venue, code and sequential_id) are skipped."""
+    rows = dedupe([trade_row(t, venue) for t in trades], TRADE_KEYS)
     return insert_ignore(session, table("trades"), rows, TRADE_KEYS)
 
 
-def load_trades(session: Session, code: str, start_ms: int, end_ms: int) -> list[TradeRecord]:
+def load_trades(
+    session: Session, code: str, start_ms: int, end_ms: int, venue: str = DEFAULT_VENUE
+) -> list[TradeRecord]:
     """Recorded trades of *code* with ``start_ms <= trade_timestamp <= end_ms``, oldest first."""
     stmt = (
         select(TradeRecord)
         .where(
+            TradeRecord.venue == venue,
             TradeRecord.code == code,
             TradeRecord.trade_timestamp >= start_ms,
             TradeRecord.trade_timestamp <= end_ms,
@@ -56,8 +67,9 @@ def load_trades(session: Session, code: str, start_ms: int, end_ms: int) -> list
     return list(session.scalars(stmt))
 
 
-def _order_row(o: MyOrder) -> dict[str, Any]:
+def _order_row(o: MyOrder, venue: str) -> dict[str, Any]:
     return {
+        "venue": venue,
         "uuid": o.uuid,
         "code": o.code,
         "ask_bid": o.ask_bid,
@@ -77,8 +89,9 @@ def _order_row(o: MyOrder) -> dict[str, Any]:
     }
 
 
-def _state_row(o: MyOrder) -> dict[str, Any]:
+def _state_row(o: MyOrder, venue: str) -> dict[str, Any]:
     return {
+        "venue": venue,
         "uuid": o.uuid,
         "state": o.state,
         "trade_uuid": o.trade_uuid or "",
@@ -89,7 +102,7 @@ def _state_row(o: MyOrder) -> dict[str, Any]:
     }
 
 
-def record_my_orders(session: Session, orders: Iterable[MyOrder]) -> int:
+def record_my_orders(session: Session, orders: Iterable[MyOrder], venue: str = DEFAULT_VENUE) -> int:
     """Apply ``myOrder`` events: newest state per uuid in ``my_orders``, every transition kept.
 
     Idempotent: replaying the same events changes nothing. Returns the number of events applied.
@@ -97,32 +110,33 @@ def record_my_orders(session: Session, orders: Iterable[MyOrder]) -> int:
     events = sorted(orders, key=lambda o: o.timestamp)  # within a batch the newest must win
     if not events:
         return 0
-    current = dedupe([_order_row(o) for o in events], ORDER_KEYS)
+    current = dedupe([_order_row(o, venue) for o in events], ORDER_KEYS)
     upsert(session, table("my_orders"), current, ORDER_KEYS, newer_than="timestamp")
-    states = dedupe([_state_row(o) for o in events], ORDER_STATE_KEYS)
+    states = dedupe([_state_row(o, venue) for o in events], ORDER_STATE_KEYS)
     insert_ignore(session, table("my_order_states"), states, ORDER_STATE_KEYS)
     return len(events)
 
 
-def get_order(session: Session, uuid: str) -> MyOrderRecord | None:
-    """The latest stored state of order *uuid*."""
-    return session.get(MyOrderRecord, uuid)
+def get_order(session: Session, uuid: str, venue: str = DEFAULT_VENUE) -> MyOrderRecord | None:
+    """The latest stored state of order *uuid* on *venue*."""
+    return session.get(MyOrderRecord, (venue, uuid))
 
 
-def order_history(session: Session, uuid: str) -> list[MyOrderState]:
-    """Every stored transition of order *uuid*, oldest first."""
+def order_history(session: Session, uuid: str, venue: str = DEFAULT_VENUE) -> list[MyOrderState]:
+    """Every stored transition of order *uuid* on *venue*, oldest first."""
     stmt = (
         select(MyOrderState)
-        .where(MyOrderState.uuid == uuid)
+        .where(MyOrderState.venue == venue, MyOrderState.uuid == uuid)
         .order_by(MyOrderState.timestamp, MyOrderState.id)
     )
     return list(session.scalars(stmt))
 
 
-def record_assets(session: Session, assets: Iterable[MyAsset]) -> int:
+def record_assets(session: Session, assets: Iterable[MyAsset], venue: str = DEFAULT_VENUE) -> int:
     """Store each ``myAsset`` message as one snapshot row per currency (idempotent)."""
     rows = [
         {
+            "venue": venue,
             "asset_uuid": a.asset_uuid,
             "currency": b.currency,
             "balance": b.balance,
@@ -135,7 +149,8 @@ def record_assets(session: Session, assets: Iterable[MyAsset]) -> int:
     return insert_ignore(session, table("asset_snapshots"), dedupe(rows, ASSET_KEYS), ASSET_KEYS)
 
 
-def latest_balances(session: Session) -> dict[str, AssetSnapshot]:
-    """The newest stored snapshot row per currency."""
-    stmt = select(AssetSnapshot).order_by(AssetSnapshot.asset_timestamp, AssetSnapshot.id)
+def latest_balances(session: Session, venue: str = DEFAULT_VENUE) -> dict[str, AssetSnapshot]:
+    """The newest stored snapshot row per currency on *venue*."""
+    stmt = (select(AssetSnapshot).where(AssetSnapshot.venue == venue)
+            .order_by(AssetSnapshot.asset_timestamp, AssetSnapshot.id))
     return {row.currency: row for row in session.scalars(stmt)}

@@ -41,11 +41,23 @@ class Base(DeclarativeBase):
     """Declarative base of every table."""
 
 
+DEFAULT_VENUE = "upbit"
+"""Rows written before revision 0004 (venue column) are Upbit's; the migration fills them in."""
+
+
+def _venue(*, primary_key: bool = False) -> Mapped[str]:
+    # Market data and account rows are per venue (revision 0004): KRW-BTC on Upbit and on Bithumb
+    # are two markets, and order uuids are only unique within one exchange.
+    return mapped_column(String(16), primary_key=primary_key, default=DEFAULT_VENUE,
+                         server_default=DEFAULT_VENUE)
+
+
 class Market(Base):
     """One tradable market (``KRW-BTC``), its names and warning flags."""
 
     __tablename__ = "markets"
 
+    venue: Mapped[str] = _venue(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     korean_name: Mapped[str] = mapped_column(String(100), default="")
     english_name: Mapped[str] = mapped_column(String(100), default="")
@@ -60,6 +72,7 @@ class CandleRecord(Base):
 
     __tablename__ = "candles"
 
+    venue: Mapped[str] = _venue(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     unit: Mapped[str] = mapped_column(String(8), primary_key=True)  # "1s", "1m", "60m", "1d"
     start: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # UTC epoch seconds
@@ -83,6 +96,7 @@ class CandleCoverage(Base):
     __tablename__ = "candle_coverage"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    venue: Mapped[str] = _venue()
     code: Mapped[str] = mapped_column(String(32), index=True)
     unit: Mapped[str] = mapped_column(String(8))
     start: Mapped[int] = mapped_column(BigInteger)
@@ -94,6 +108,7 @@ class TradeRecord(Base):
 
     __tablename__ = "trades"
 
+    venue: Mapped[str] = _venue(primary_key=True)
     # Upbit's sequential_id is unique on its own; the code is part of the key because the simulator
     # and the other venues number fills per market, and it costs nothing on Upbit.
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -109,6 +124,7 @@ class MyOrderRecord(Base):
 
     __tablename__ = "my_orders"
 
+    venue: Mapped[str] = _venue(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(64), primary_key=True)
     code: Mapped[str] = mapped_column(String(32), index=True)
     ask_bid: Mapped[str] = mapped_column(String(3))
@@ -132,10 +148,11 @@ class MyOrderState(Base):
 
     __tablename__ = "my_order_states"
     __table_args__ = (
-        UniqueConstraint("uuid", "timestamp", "state", "trade_uuid", name="uq_my_order_states"),
+        UniqueConstraint("venue", "uuid", "timestamp", "state", "trade_uuid", name="uq_my_order_states"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    venue: Mapped[str] = _venue()
     uuid: Mapped[str] = mapped_column(String(64), index=True)
     state: Mapped[str] = mapped_column(String(16))
     # "" rather than NULL: NULLs are distinct in a unique constraint, which would break idempotency.
@@ -150,9 +167,10 @@ class AssetSnapshot(Base):
     """One currency's balance in one ``myAsset`` message."""
 
     __tablename__ = "asset_snapshots"
-    __table_args__ = (UniqueConstraint("asset_uuid", "currency", name="uq_asset_snapshots"),)
+    __table_args__ = (UniqueConstraint("venue", "asset_uuid", "currency", name="uq_asset_snapshots"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    venue: Mapped[str] = _venue()
     asset_uuid: Mapped[str] = mapped_column(String(64))
     currency: Mapped[str] = mapped_column(String(16))
     balance: Mapped[Decimal] = mapped_column(DecimalText)

@@ -4,7 +4,9 @@ Wiring (app.py)::
 
     writer = StreamWriter(db, record_trades=False)
     await writer.start()
-    unsubscribe = mgr.add_listener(writer.on_event, types=writer.types)
+    unsubscribe = mgr.add_listener(writer.on_event, types=writer.types, venues=("upbit",))
+    # another venue's rows: its own listener, filtered to that venue's connections
+    mgr.add_listener(writer.listener("bithumb"), types=writer.types, venues=("bithumb",))
     ...
     unsubscribe(); await writer.stop()      # flushes what is left
 
@@ -33,6 +35,7 @@ from upbit_monitor.protocol.events import CANDLE_TYPES, Candle, Event, MyAsset, 
 from upbit_monitor.storage.candles import upsert_candles
 from upbit_monitor.storage.context import DbContext
 from upbit_monitor.storage.records import insert_trades, record_assets, record_my_orders
+from upbit_monitor.storage.schema import DEFAULT_VENUE
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +86,7 @@ class StreamWriter:
         self.types: frozenset[str] = frozenset(accepted)
         """Event types this writer stores: pass to ``mgr.add_listener(..., types=writer.types)``."""
 
-        self._queue: deque[Event] = deque()
+        self._queue: deque[tuple[str, Event]] = deque()  # (venue, event)
         self._lock = threading.Lock()
         self._progress = threading.Condition(self._lock)  # notified when events are done
         self._wake = threading.Event()
@@ -105,7 +108,15 @@ class StreamWriter:
 
     # -- caller side (GUI / loop thread) --------------------------------------------------------
 
-    def on_event(self, event: Event) -> None:
+    def listener(self, venue: str) -> Callable[[Event], None]:
+        """A manager listener storing events as *venue*'s (register it for that venue only)."""
+
+        def on_venue_event(event: Event) -> None:
+            self.on_event(event, venue)
+
+        return on_venue_event
+
+    def on_event(self, event: Event, venue: str = DEFAULT_VENUE) -> None:
         """Manager listener: queue *event* if its type is stored. Cheap; never touches the DB."""
         if event.type not in self.types:
             return
@@ -115,7 +126,7 @@ class StreamWriter:
                 queue.popleft()
                 self._dropped += 1
                 self._progress.notify_all()
-            queue.append(event)
+            queue.append((venue, event))
             self._enqueued += 1
             full = len(queue) >= self._batch_rows
         if full:
@@ -203,14 +214,14 @@ class StreamWriter:
                 if self._stopping and not self._queue:
                     return
 
-    def _take(self) -> list[Event]:
+    def _take(self) -> list[tuple[str, Event]]:
         with self._lock:
             n = min(len(self._queue), self._batch_rows)
             batch = [self._queue.popleft() for _ in range(n)]
             self._inflight = n
             return batch
 
-    def _write(self, batch: list[Event]) -> bool:
+    def _write(self, batch: list[tuple[str, Event]]) -> bool:
         """Write one batch in one transaction. False = transient failure (batch requeued)."""
         started = time.monotonic()
         try:
@@ -240,7 +251,7 @@ class StreamWriter:
             self._progress.notify_all()
         return True
 
-    def _requeue(self, batch: list[Event], error: str) -> None:
+    def _requeue(self, batch: list[tuple[str, Event]], error: str) -> None:
         with self._lock:
             self._inflight = 0
             self._queue.extendleft(reversed(batch))
@@ -254,23 +265,27 @@ class StreamWriter:
             self._progress.notify_all()
 
 
-def _write_events(session: Session, batch: list[Event]) -> None:
-    """Split a batch by kind and write every kind in the caller's (one) transaction."""
-    candles: list[Candle] = []
-    trades: list[Trade] = []
-    orders: list[MyOrder] = []
-    assets: list[MyAsset] = []
-    sinks: dict[type, Callable[[Event], None]] = {
-        Candle: candles.append,  # type: ignore[dict-item]
-        Trade: trades.append,  # type: ignore[dict-item]
-        MyOrder: orders.append,  # type: ignore[dict-item]
-        MyAsset: assets.append,  # type: ignore[dict-item]
-    }
-    for event in batch:
-        sink = sinks.get(type(event))
-        if sink is not None:
-            sink(event)
-    upsert_candles(session, candles)
-    insert_trades(session, trades)
-    record_my_orders(session, orders)
-    record_assets(session, assets)
+def _write_events(session: Session, batch: list[tuple[str, Event]]) -> None:
+    """Split a batch by venue and kind; write everything in the caller's (one) transaction."""
+    by_venue: dict[str, list[Event]] = {}
+    for venue, event in batch:
+        by_venue.setdefault(venue, []).append(event)
+    for venue, events in by_venue.items():
+        candles: list[Candle] = []
+        trades: list[Trade] = []
+        orders: list[MyOrder] = []
+        assets: list[MyAsset] = []
+        sinks: dict[type, Callable[[Event], None]] = {
+            Candle: candles.append,  # type: ignore[dict-item]
+            Trade: trades.append,  # type: ignore[dict-item]
+            MyOrder: orders.append,  # type: ignore[dict-item]
+            MyAsset: assets.append,  # type: ignore[dict-item]
+        }
+        for event in events:
+            sink = sinks.get(type(event))
+            if sink is not None:
+                sink(event)
+        upsert_candles(session, candles, venue)
+        insert_trades(session, trades, venue)
+        record_my_orders(session, orders, venue)
+        record_assets(session, assets, venue)
