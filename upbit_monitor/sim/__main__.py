@@ -1,4 +1,5 @@
-"""``python -m upbit_monitor.sim``: run the Upbit simulator until Ctrl+C and print its URLs."""
+"""``python -m upbit_monitor.sim``: run the Upbit simulator (and with ``--bithumb`` a Bithumb one beside
+it) until Ctrl+C and print their URLs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import contextlib
 import os
 import sys
 
+from upbit_monitor.sim.bithumb import BITHUMB_ACCESS_KEY, BITHUMB_SECRET_KEY, BithumbSimulator
 from upbit_monitor.sim.config import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, SimConfig
 from upbit_monitor.sim.server import Simulator
 
@@ -27,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--access-key", default=os.environ.get("UPBIT_SIM_ACCESS_KEY", DEMO_ACCESS_KEY))
     p.add_argument("--secret-key", default=None,
                    help="HMAC secret for private JWTs (default: $UPBIT_SIM_SECRET_KEY or the demo key)")
+    p.add_argument("--bithumb", action="store_true",
+                   help="also serve Bithumb's API over the same market, prices off by a wandering spread")
     return p
 
 
@@ -35,7 +39,9 @@ async def _run(args: argparse.Namespace) -> None:
     config = SimConfig(seed=args.seed, host=args.host, msg_rate=args.rate, n_krw_markets=args.markets,
                        idle_timeout_s=args.idle_timeout, access_key=args.access_key, secret_key=secret,
                        demo_orders_every_s=args.demo_orders)
-    async with Simulator(config=config, port=args.port, rest_port=args.rest_port) as sim:
+    async with contextlib.AsyncExitStack() as stack:
+        sim = await stack.enter_async_context(
+            Simulator(config=config, port=args.port, rest_port=args.rest_port))
         print(f"Upbit simulator (seed {args.seed}, {len(sim.model.markets)} markets, {args.rate:g} events/s)")
         print(f"  public WebSocket : {sim.ws_url}")
         print(f"  private WebSocket: {sim.ws_private_url}")
@@ -44,6 +50,14 @@ async def _run(args: argparse.Namespace) -> None:
         # The demo secret is public (it is in the source); a user-supplied secret is never printed.
         shown = DEMO_SECRET_KEY if secret == DEMO_SECRET_KEY else "(as given)"
         print(f"  secret key       : {shown}")
+        if args.bithumb:
+            bithumb = await stack.enter_async_context(BithumbSimulator(beside=sim, host=args.host))
+            print("Bithumb simulator (same markets, prices off Upbit's by a wandering spread)")
+            print(f"  public WebSocket : {bithumb.ws_url}")
+            print(f"  private WebSocket: {bithumb.ws_private_url}")
+            print(f"  REST             : {bithumb.rest_url}")
+            print(f"  access key       : {BITHUMB_ACCESS_KEY}")
+            print(f"  secret key       : {BITHUMB_SECRET_KEY}")
         print("Ctrl+C to stop.", flush=True)
         await asyncio.Event().wait()
 

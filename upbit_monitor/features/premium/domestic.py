@@ -1,0 +1,164 @@
+"""The domestic spread: a coin's price on the other Korean venue against this one, in percent.
+
+Upbit and Bithumb both quote KRW markets; the gap between them is the "domestic spread" traders watch
+next to the kimchi premium. :class:`DomesticSpread` (Qt-free) subscribes the tickers of the shown coins
+on both venues through the manager, remembers each venue's last price with its local receive time,
+and answers ``spread(code)`` only while BOTH quotes are fresh - the same 15 s rule as the kimchi
+premium - so a stalled venue hides the column instead of showing an old number. It also keeps a
+short per-coin history for the premium chart's Bithumb line.
+
+Arithmetic: ``spread = (other / this - 1) * 100``. Bithumb at 101 and Upbit at 100 -> +1.0 % on the
+Upbit list (and -0.990 % on the Bithumb list, the same gap seen from the other side).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any, Final, Protocol
+
+from upbit_monitor.protocol.events import Ticker
+from upbit_monitor.protocol.subscriptions import SubscriptionSpec
+
+VENUE_CONNECTIONS: Final[Mapping[str, str]] = {"upbit": "upbit-public", "bithumb": "bithumb-public"}
+FRESH_S: Final = 15.0  # the kimchi premium's freshness rule
+HISTORY_POINTS: Final = 3600  # per coin: one hour at one sample a second
+HISTORY_SERIES: Final = 64
+
+
+class SpreadSource(Protocol):
+    """What the tracker needs of the manager (the real one satisfies it structurally)."""
+
+    def register(self, component: object, specs: Sequence[SubscriptionSpec], *,
+                 connection: str = ..., callback: Callable[[Any], None] | None = ...) -> None:
+        """Register a component (held weakly) with its subscription specs."""
+
+    def update(self, component: object, specs: Sequence[SubscriptionSpec]) -> None:
+        """Replace a component's specs."""
+
+    def unregister(self, component: object) -> None:
+        """Forget a component."""
+
+    def add_listener(self, callback: Callable[[Any], None], *, types: Collection[str] | None = ...,
+                     venues: Collection[str] | None = ...) -> Callable[[], None]:
+        """Receive events of the given types from the given venues; returns an unsubscribe function."""
+
+
+def spread_percent(this_price: float, other_price: float) -> float:
+    """``(other / this - 1) * 100``; raises ValueError for a non-positive price."""
+    if this_price <= 0 or other_price <= 0:
+        raise ValueError("prices must be positive")
+    return (other_price / this_price - 1.0) * 100.0
+
+
+class _Owner:
+    def __init__(self, venue: str) -> None:
+        self.venue = venue
+
+    def __repr__(self) -> str:
+        return f"DomesticSpread[{self.venue}]"
+
+
+class DomesticSpread:
+    """Both Korean venues' tickers of the shown coins -> the spread per coin (see the module docstring).
+
+    Args:
+        source: the manager (or a fake with the same methods).
+        venues: the two venues compared.
+        fresh_s: a price older than this (local receive time) is not used.
+        clock: monotonic clock (tests inject one).
+        wall: wall clock (seconds) for the history timestamps.
+    """
+
+    def __init__(self, source: SpreadSource, *, venues: tuple[str, str] = ("upbit", "bithumb"),
+                 fresh_s: float = FRESH_S, clock: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], float] = time.time) -> None:
+        self.source = source
+        self.venues = venues
+        self.fresh_s = fresh_s
+        self._clock = clock
+        self._wall = wall
+        self.version = 0  # bumped on every price: views repaint only when it changed
+        self._prices: dict[tuple[str, str], tuple[float, float]] = {}  # (venue, code) -> (price, t)
+        self._owners = {v: _Owner(v) for v in venues}
+        self._registered: set[str] = set()
+        self._codes: tuple[str, ...] = ()
+        self._history: OrderedDict[str, deque[tuple[float, float]]] = OrderedDict()
+        self._unlisten = [source.add_listener(self._listener(v), types=("ticker",), venues=(v,))
+                          for v in venues]
+
+    def _listener(self, venue: str) -> Callable[[Any], None]:
+        def on_ticker(event: Any) -> None:
+            if isinstance(event, Ticker):
+                self._prices[(venue, event.code)] = (float(event.trade_price), self._clock())
+                self.version += 1
+
+        return on_ticker
+
+    # -- subscriptions -------------------------------------------------------------------------------
+    def set_codes(self, codes: Iterable[str]) -> None:
+        """The KRW coins shown: their tickers are subscribed on both venues."""
+        wanted = tuple(sorted({c for c in codes if c.startswith("KRW-")}))
+        if wanted == self._codes:
+            return
+        self._codes = wanted
+        for venue, owner in self._owners.items():
+            specs = [SubscriptionSpec("ticker", wanted)] if wanted else []
+            if venue in self._registered:
+                self.source.update(owner, specs)
+            elif specs:
+                self.source.register(owner, specs, connection=VENUE_CONNECTIONS[venue])
+                self._registered.add(venue)
+
+    def close(self) -> None:
+        """Stop listening and drop every subscription."""
+        for unlisten in self._unlisten:
+            unlisten()
+        self._unlisten = []
+        for venue in self._registered:
+            self.source.unregister(self._owners[venue])
+        self._registered.clear()
+
+    # -- values --------------------------------------------------------------------------------------
+    def price(self, code: str, venue: str) -> float | None:
+        """``venue``'s last price of ``code`` while fresh, else None."""
+        entry = self._prices.get((venue, code))
+        if entry is None or self._clock() - entry[1] > self.fresh_s:
+            return None
+        return entry[0]
+
+    def spread(self, code: str, venue: str | None = None) -> float | None:
+        """The other venue's price of ``code`` against ``venue``'s (default the first), in percent.
+
+        None while either price is missing or stale: the column is hidden, never shown old.
+        """
+        this = venue or self.venues[0]
+        other = self.venues[1] if this == self.venues[0] else self.venues[0]
+        a, b = self.price(code, this), self.price(code, other)
+        if a is None or b is None or a <= 0 or b <= 0:
+            return None
+        return spread_percent(a, b)
+
+    def has_fresh(self) -> bool:
+        """True if any coin has fresh prices on both venues (the column is shown)."""
+        return any(self.spread(code) is not None for code in self._codes)
+
+    # -- history -------------------------------------------------------------------------------------
+    def sample(self, code: str) -> float | None:
+        """Record the current spread of ``code`` (first venue's view) and return it."""
+        value = self.spread(code)
+        if value is None:
+            return None
+        ring = self._history.get(code)
+        if ring is None:
+            ring = self._history[code] = deque(maxlen=HISTORY_POINTS)
+            while len(self._history) > HISTORY_SERIES:
+                self._history.popitem(last=False)
+        self._history.move_to_end(code)
+        ring.append((self._wall(), value))
+        return value
+
+    def history(self, code: str) -> list[tuple[float, float]]:
+        """``[(unix seconds, spread %)]`` recorded for ``code``, oldest first."""
+        return list(self._history.get(code, ()))
