@@ -4,7 +4,7 @@
         async with BithumbSimulator(beside=upbit) as bithumb:
             bithumb.ws_url          # ws://127.0.0.1:PORT/websocket/v1
             bithumb.ws_private_url  # ws://127.0.0.1:PORT/websocket/v2/private (JWT with timestamp)
-            bithumb.rest_url        # /v1/market/all, /v1/ticker, /v1/orderbook, /v1/candles/{minutes,days}
+            bithumb.rest_url        # /v1/market/all, /v1/ticker, /v1/orderbook, minute..month candles
             bithumb.spread.value("KRW-BTC")  # Bithumb's price = Upbit's x (1 + this), tick-rounded
 
 Beside an Upbit simulator it serves the SAME market model (every trade and book move of Upbit's feed is
@@ -30,16 +30,13 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from upbit_monitor.protocol.events import Event, Orderbook, OrderbookUnit, Ticker, Trade
-from upbit_monitor.sim.candles import CandleSeries
 from upbit_monitor.sim.config import SimConfig
-from upbit_monitor.sim.market import TradeTick
-from upbit_monitor.sim.rest import MAX_COUNT, HttpError, RestServer, parse_to
+from upbit_monitor.sim.rest import HttpError, RestServer
 from upbit_monitor.sim.server import Simulator
 from upbit_monitor.sim.ticks import snap, tick_for
 
 BITHUMB_ACCESS_KEY: Final = "sim-bithumb-access-key-000000"
 BITHUMB_SECRET_KEY: Final = "sim-bithumb-secret-key-" + "0" * 41
-DAY_S: Final = 86_400
 
 
 def bithumb_config(base: SimConfig | None = None, **overrides: Any) -> SimConfig:
@@ -144,33 +141,16 @@ def _scale_json(obj: Any, code: str, factor: float) -> Any:
 
 
 class BithumbRest(RestServer):
-    """Bithumb's quotation REST: Upbit's paths, prices moved by the spread, day candles, no seconds."""
+    """Bithumb's quotation REST: Upbit's paths and answers with prices moved by the spread; the market
+    list takes ``isDetails`` and flags warnings flat; no seconds or year candles."""
 
     def __init__(self, *args: Any, spread: WanderingSpread, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.spread = spread
-        self._days: dict[str, CandleSeries] = {}
-        self.model.add_trade_listener(self._on_trade)
-
-    def _on_trade(self, tick: TradeTick) -> None:
-        series = self._days.get(tick.code)
-        if series is not None:
-            series.add_trade(tick.timestamp_ms, tick.price, tick.volume)
-
-    def _day_series(self, code: str) -> CandleSeries:
-        series = self._days.get(code)
-        if series is None:
-            st = self.model.state(code)
-            series = self._days[code] = CandleSeries(
-                code, DAY_S, self.model.seed, 1.0, st.price, st.last_ts,
-                volume_per_s=lambda: self.model.expected_volume_per_s(code))
-        return series
 
     def _route(self, path: str, q: dict[str, str]) -> object:
-        if path == "/v1/candles/seconds":
+        if path in ("/v1/candles/seconds", "/v1/candles/years"):
             raise HttpError(404, "Not Found")  # Bithumb offers minute, day, week and month candles
-        if path == "/v1/candles/days":
-            return self._scaled(self._days_json(q))
         if path == "/v1/market/all":
             return self._market_list(q.get("isDetails", q.get("is_details", "false")).lower() == "true")
         return self._scaled(super()._route(path, q))
@@ -185,20 +165,6 @@ class BithumbRest(RestServer):
                 item["market_warning"] = "CAUTION" if m.warning else "NONE"
             out.append(item)
         return out
-
-    def _days_json(self, q: dict[str, str]) -> list[dict[str, object]]:
-        market = q.get("market", "")
-        if not self.model.has(market):
-            raise HttpError(404 if market else 400, "Code not found" if market else "Invalid parameter")
-        try:
-            count = int(q.get("count", "1") or 1)
-        except ValueError:
-            raise HttpError(400, "Invalid parameter") from None
-        if not 1 <= count <= MAX_COUNT:
-            raise HttpError(400, "Invalid parameter")
-        to_ms = parse_to(q["to"]) if q.get("to") else int(time.time() * 1000) + 1
-        bars = self._day_series(market).before(to_ms, count)
-        return [self._candle_json(market, bar, None) for bar in bars]
 
     def _scaled(self, data: object) -> object:
         if not isinstance(data, list):
