@@ -182,10 +182,14 @@ class HistoryLoader:
 
     @classmethod
     def with_db(
-        cls, rest: CandleSource | RestClient | None, db: DbContext | None, **kwargs: Any
+        cls, rest: CandleSource | RestClient | None, db: DbContext | None, *, venue: str = "upbit",
+        **kwargs: Any,
     ) -> HistoryLoader:
-        """A loader over a :class:`DbContext` (None = REST only)."""
-        return cls(rest, DbCandleStore(db) if db is not None else None, **kwargs)
+        """A loader over a :class:`DbContext` (None = REST only) for ``venue``'s candles.
+
+        Bithumb: ``rest`` is a RestClient on ``settings.bithumb_rest_url`` and ``venue="bithumb"``.
+        """
+        return cls(rest, DbCandleStore(db, venue=venue) if db is not None else None, **kwargs)
 
     async def load(
         self, code: str, unit: int, count: int = 300, *, now: datetime | None = None

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.connection.rest_models import parse_market
 from upbit_monitor.exchanges.bithumb import REST_DETAILS_PARAM
+from upbit_monitor.history import HistoryLoader
 from upbit_monitor.sim.bithumb import BithumbSimulator, WanderingSpread
 from upbit_monitor.sim.server import Simulator
+from upbit_monitor.storage import DbContext
+from upbit_monitor.storage.candles import load_latest_candles
 
 
 def test_flat_market_warning_is_read() -> None:
@@ -37,3 +42,22 @@ async def test_market_list_tickers_orderbook_minute_and_day_candles() -> None:
             assert len(minutes) == 5 and len(days) == 3
             assert [c.candle_date_time_utc[11:] for c in days] == ["00:00:00"] * 3
             assert days[0].candle_date_time_utc < days[-1].candle_date_time_utc  # oldest first
+
+
+@pytest.mark.asyncio
+async def test_chart_history_of_bithumb_is_stored_under_its_venue(tmp_path: Path) -> None:
+    db = DbContext.open(f"sqlite:///{tmp_path / 'venues.db'}")
+    try:
+        async with Simulator(seed=5, msg_rate=0, n_krw_markets=12) as upbit:
+            async with BithumbSimulator(beside=upbit, spread=WanderingSpread(0.01, 0.0)) as sim:
+                rest = RestClient(sim.rest_url, details_param=REST_DETAILS_PARAM)
+                loader = HistoryLoader.with_db(rest, db, venue="bithumb")
+                first = await loader.load("KRW-BTC", 1, 50)
+                assert first.fetched == len(first.candles) > 0 and first.rest_error is None
+                again = await loader.load("KRW-BTC", 1, 50)
+                assert again.from_db >= first.fetched - 1  # Bithumb's own rows serve it now
+                upbit_rows = await db.run_async(load_latest_candles, "KRW-BTC", "1m", 10)
+                bithumb_rows = await db.run_async(load_latest_candles, "KRW-BTC", "1m", 10, "bithumb")
+                assert upbit_rows == [] and bithumb_rows
+    finally:
+        db.close()
