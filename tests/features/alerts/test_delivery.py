@@ -129,3 +129,30 @@ async def test_trigger_listeners_are_isolated_and_snapshot_trades_ignored() -> N
 
 
 K = RuleKind
+
+
+@pytest.mark.asyncio
+async def test_combined_premium_routes_bithumb_to_the_domestic_spread() -> None:
+    from types import SimpleNamespace
+
+    from upbit_monitor.features.alerts.premium_input import CombinedPremium
+
+    spreads = {"bithumb": 1.5}
+    domestic = SimpleNamespace(spread=lambda code, venue=None: spreads.get(venue or "upbit"))
+    kimchi = SimpleNamespace(premium=lambda code, exchange=None: SimpleNamespace(premium=0.04))
+    both = CombinedPremium(kimchi, domestic)  # type: ignore[arg-type]
+    assert both.premium("KRW-BTC", "bithumb").premium == pytest.approx(0.015)  # type: ignore[union-attr]
+    assert both.premium("KRW-BTC", "binance").premium == 0.04  # type: ignore[union-attr]
+    spreads.clear()
+    assert both.premium("KRW-BTC", "bithumb") is None
+    assert CombinedPremium().premium("KRW-BTC", "binance") is None
+    src = FakeSource()
+    engine = AlertEngine(src, premium=CombinedPremium(kimchi, domestic))  # type: ignore[arg-type]
+    await engine.add_rule(AlertRule(K.PREMIUM, "KRW-BTC", {"pct": 1, "against": "bithumb"}))
+    src.push(tick(100, T0))  # no fresh spread: waits
+    spreads["bithumb"] = 0.5
+    src.push(tick(100, T0 + 1))  # armed below
+    spreads["bithumb"] = 1.2
+    src.push(tick(100, T0 + 2))
+    assert [t.kind for t in engine.recent] == ["premium"]
+    await engine.aclose()
