@@ -170,8 +170,8 @@ async def lag_phases(frames_file: Path, rate: float, seconds: float, codes: list
     port = int(line.split()[1])
     mgr = GlobalWebSocketManager(Settings(ws_public_url=f"ws://127.0.0.1:{port}/websocket/v1"))
     out: list[dict[str, Any]] = []
-    # As in the app: automatic GC off, collections from a GUI-thread timer (ui/gc_timer.py).
-    from upbit_monitor.ui.gc_timer import GuiThreadGc
+    # As in the app: automatic GC off, collections from a GUI-thread timer (ui/common/gc_timer.py).
+    from upbit_monitor.ui.common.gc_timer import GuiThreadGc
 
     gc_timer = GuiThreadGc()
     try:

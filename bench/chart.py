@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtWidgets import QApplication
 
 from tests.ui.chart_support import FakeManager, demo_candles, make_candle
-from upbit_monitor.ui.chart import ChartView
+from upbit_monitor.ui.chart.view import ChartView
 
 END = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

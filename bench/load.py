@@ -53,7 +53,7 @@ async def one_level(level: int, seconds: float, warm_s: float, window: bool = Tr
     from upbit_monitor.config import Settings
     from upbit_monitor.manager import GlobalWebSocketManager
     from upbit_monitor.protocol.subscriptions import SubscriptionSpec
-    from upbit_monitor.ui.chart import ChartView
+    from upbit_monitor.ui.chart.view import ChartView
     from upbit_monitor.ui.main_window import MainWindow
 
     sim = await start_sim(msg_rate=level / MSGS_PER_RATE_UNIT, seed=SEED, bursty=False)

@@ -54,12 +54,12 @@ async def soak(scale: float, rate: float) -> dict[str, Any]:
     from upbit_monitor.config import Settings
     from upbit_monitor.manager import GlobalWebSocketManager
     from upbit_monitor.protocol.subscriptions import SubscriptionSpec
-    from upbit_monitor.ui.chart import ChartView
-    from upbit_monitor.ui.coin_list import CoinList
+    from upbit_monitor.ui.chart.view import ChartView
+    from upbit_monitor.ui.coin_list.view import CoinList
+    from upbit_monitor.ui.common.theme import Palette
     from upbit_monitor.ui.main_window import MainWindow
-    from upbit_monitor.ui.orderbook_view import OrderbookView
-    from upbit_monitor.ui.status_panel import StatusPanel
-    from upbit_monitor.ui.theme import Palette
+    from upbit_monitor.ui.orderbook.view import OrderbookView
+    from upbit_monitor.ui.status.panel import StatusPanel
 
     n_msgs, n_switch, n_cycles = int(1_000_000 * scale), int(10_000 * scale), int(1_000 * scale)
     rss0 = rss_mb()

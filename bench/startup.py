@@ -30,7 +30,7 @@ def child(argv: list[str]) -> int:
     from PySide6.QtCore import QEvent, QObject, QTimer
 
     from upbit_monitor import app
-    from upbit_monitor.ui.coin_list_model import CODE_ROLE, Col
+    from upbit_monitor.ui.coin_list.model import CODE_ROLE, Col
 
     base = app.MainWindow
 

@@ -41,8 +41,8 @@ from PySide6.QtWidgets import QApplication
 
 from upbit_monitor.config import Settings
 from upbit_monitor.manager import GlobalWebSocketManager
-from upbit_monitor.ui.chart import ChartView
-from upbit_monitor.ui.coin_list_model import Col, MarketInfo
+from upbit_monitor.ui.chart.view import ChartView
+from upbit_monitor.ui.coin_list.model import Col, MarketInfo
 from upbit_monitor.ui.main_window import MainWindow
 
 

@@ -30,13 +30,13 @@ from upbit_monitor.protocol.events import Event
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 from upbit_monitor.sim.server import Simulator
 from upbit_monitor.storage import DbContext, StreamWriter
-from upbit_monitor.ui.chart import ChartView
-from upbit_monitor.ui.coin_list import CoinList
-from upbit_monitor.ui.coin_list_model import MarketInfo
+from upbit_monitor.ui.chart.view import ChartView
+from upbit_monitor.ui.coin_list.model import MarketInfo
+from upbit_monitor.ui.coin_list.view import CoinList
+from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.main_window import MainWindow
-from upbit_monitor.ui.orderbook_view import OrderbookView
-from upbit_monitor.ui.status_panel import StatusPanel
-from upbit_monitor.ui.theme import Palette
+from upbit_monitor.ui.orderbook.view import OrderbookView
+from upbit_monitor.ui.status.panel import StatusPanel
 
 pytestmark = pytest.mark.soak
 

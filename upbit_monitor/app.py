@@ -32,15 +32,15 @@ from PySide6.QtWidgets import QApplication
 from upbit_monitor.config import Settings, settings_from_env
 from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.credentials import install_log_redaction
-from upbit_monitor.history import HistoryLoader
+from upbit_monitor.features.history.loader import HistoryLoader
 from upbit_monitor.manager import GlobalWebSocketManager
-from upbit_monitor.ui.chart import ChartView
-from upbit_monitor.ui.coin_list_model import MarketInfo
-from upbit_monitor.ui.gc_timer import GuiThreadGc
+from upbit_monitor.ui.chart.view import ChartView
+from upbit_monitor.ui.coin_list.model import MarketInfo
+from upbit_monitor.ui.common.gc_timer import GuiThreadGc
+from upbit_monitor.ui.common.theme import apply_theme
 from upbit_monitor.ui.main_window import MainWindow
-from upbit_monitor.ui.premium_setup import start_premium_ui
-from upbit_monitor.ui.private_ui import start_private_ui
-from upbit_monitor.ui.theme import apply_theme
+from upbit_monitor.ui.premium.setup import start_premium_ui
+from upbit_monitor.ui.private.embed import start_private_ui
 
 log = logging.getLogger("upbit_monitor.app")
 
@@ -295,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     apply_theme(app, dark=not args.light)
     # Cyclic GC only on the GUI thread: an automatic collection triggered on a worker thread
     # (asyncio.to_thread, the storage writer) could free QObjects with live timers on the wrong
-    # thread and crash Qt later (see ui/gc_timer.py). Started before any worker thread exists.
+    # thread and crash Qt later (see ui/common/gc_timer.py). Started before any worker thread exists.
     gc_guard = GuiThreadGc(app)
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
         rc = runner.run(run(args, app))

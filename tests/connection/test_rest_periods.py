@@ -11,7 +11,7 @@ import pytest_asyncio
 from tests.connection.test_rest import FakeUpbit, Reply
 from tests.ui.chart_support import make_candle
 from upbit_monitor.connection.rest import RestClient
-from upbit_monitor.history import HistoryLoader
+from upbit_monitor.features.history.loader import HistoryLoader
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

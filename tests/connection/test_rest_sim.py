@@ -11,7 +11,7 @@ import pytest
 
 from upbit_monitor.connection.rest import RestClient, candle_start
 from upbit_monitor.errors import RestError
-from upbit_monitor.history import HistoryLoader
+from upbit_monitor.features.history.loader import HistoryLoader
 from upbit_monitor.sim.server import Simulator
 
 

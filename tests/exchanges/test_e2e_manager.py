@@ -20,7 +20,7 @@ from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 from upbit_monitor.sim.binance import BinanceSim, ForeignSimConfig
 from upbit_monitor.sim.bybit import BybitSim
 from upbit_monitor.sim.server import Simulator
-from upbit_monitor.ui.premium import PremiumTracker
+from upbit_monitor.ui.premium.columns import PremiumTracker
 
 BINANCE = ForeignSimConfig(premium=0.025, push_interval_s=0.05)
 BYBIT = ForeignSimConfig(premium=0.04, push_interval_s=0.05, max_requests_per_s=0, ping_interval_s=None)

@@ -13,13 +13,13 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow
 from tests.ui.fake_source import FakeSource, ticker
 from upbit_monitor.config import Settings
 from upbit_monitor.exchanges.quotes import make_quote
-from upbit_monitor.ui.coin_list import CoinList
-from upbit_monitor.ui.coin_list_model import CODE_ROLE, SORT_ROLE, CoinListModel, Col, MarketInfo
-from upbit_monitor.ui.coin_list_proxy import CoinFilterProxy
-from upbit_monitor.ui.premium import PremiumColumns, PremiumTracker, format_premium, install_premium
-from upbit_monitor.ui.premium_chart import PremiumChart
-from upbit_monitor.ui.premium_setup import start_premium_ui
-from upbit_monitor.ui.theme import Palette
+from upbit_monitor.ui.coin_list.model import CODE_ROLE, SORT_ROLE, CoinListModel, Col, MarketInfo
+from upbit_monitor.ui.coin_list.proxy import CoinFilterProxy
+from upbit_monitor.ui.coin_list.view import CoinList
+from upbit_monitor.ui.common.theme import Palette
+from upbit_monitor.ui.premium.chart import PremiumChart
+from upbit_monitor.ui.premium.columns import PremiumColumns, PremiumTracker, format_premium, install_premium
+from upbit_monitor.ui.premium.setup import start_premium_ui
 
 RATE = 1365.0  # Upbit KRW-USDT
 
@@ -287,7 +287,7 @@ def test_start_premium_ui_from_settings_and_disabled_venues(qtbot: Any, source: 
 
 
 def test_history_keeps_a_bounded_number_of_series(source: Source, monkeypatch: pytest.MonkeyPatch) -> None:
-    import upbit_monitor.ui.premium_tracker as tracker_mod
+    import upbit_monitor.features.premium.tracker as tracker_mod
 
     monkeypatch.setattr(tracker_mod, "HISTORY_SERIES", 2)
     tracker = PremiumTracker(source, venues=("binance",))
@@ -325,7 +325,7 @@ class ThemedWindow(Window):
 
 
 def test_premium_chart_follows_the_light_theme(qtbot: Any, source: Source) -> None:
-    from upbit_monitor.ui.chart_theme import DARK, LIGHT
+    from upbit_monitor.ui.chart.theme import DARK, LIGHT
 
     mgr = ManagerLike(tickers=source.tickers, versions=source.versions)
     window = ThemedWindow(mgr)
@@ -348,7 +348,7 @@ def test_premium_chart_follows_the_light_theme(qtbot: Any, source: Source) -> No
 
 
 def test_chart_shows_a_labelled_time_window_from_the_first_samples(qtbot: Any, source: Source) -> None:
-    from upbit_monitor.ui.premium_chart import MIN_WINDOW_S
+    from upbit_monitor.ui.premium.chart import MIN_WINDOW_S
 
     tracker = PremiumTracker(source)
     chart = PremiumChart(tracker, interval_ms=60_000)

@@ -14,10 +14,10 @@ from tests.manager.waiting import wait_until as _wait_until
 from tests.private.helpers import ACCESS, SECRET, MemoryKeyring
 from upbit_monitor.config import Settings
 from upbit_monitor.credentials.keystore import KeyStore
+from upbit_monitor.features.private.feed import PrivateFeed, PrivateState, PrivateStatus
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.protocol.auth import Credentials
 from upbit_monitor.sim.server import Simulator
-from upbit_monitor.ui.private_feed import PrivateFeed, PrivateState, PrivateStatus
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 
 from tests.private.helpers import my_asset, my_order
 from upbit_monitor.exchanges.order_state import OrderState
-from upbit_monitor.ui.private_models import AssetCol, MyAssetsModel, MyFillsModel, MyOrdersModel, OrderCol
+from upbit_monitor.ui.private.models import AssetCol, MyAssetsModel, MyFillsModel, MyOrdersModel, OrderCol
 
 
 def _text(model, row: int, col: int) -> str:

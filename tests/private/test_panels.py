@@ -15,10 +15,10 @@ from tests.private.conftest import feed_env, private_env, valid_creds, wait_unti
 from tests.private.helpers import ACCESS, SECRET, WRONG_SECRET, my_asset, my_order
 from upbit_monitor.exchanges.order_state import OrderState
 from upbit_monitor.exchanges.upbit_private import NAME
+from upbit_monitor.features.private.feed import PrivateState
 from upbit_monitor.protocol.auth import Credentials
-from upbit_monitor.ui.private_feed import PrivateState
-from upbit_monitor.ui.private_panels import MyAssetsPanel, MyOrdersPanel
-from upbit_monitor.ui.private_ui import install_private_ui, start_private_ui
+from upbit_monitor.ui.private.embed import install_private_ui, start_private_ui
+from upbit_monitor.ui.private.panels import MyAssetsPanel, MyOrdersPanel
 
 
 def _push(sim, key: str, event) -> None:
@@ -191,7 +191,7 @@ async def test_start_private_ui_demo_keys_connect_without_touching_the_keyring(m
 async def test_dialog_test_connection_and_secret_hygiene() -> None:
     from PySide6.QtWidgets import QLineEdit
 
-    from upbit_monitor.ui.settings_dialog import ApiKeysDialog
+    from upbit_monitor.ui.private.key_dialog import ApiKeysDialog
 
     async with feed_env(valid_creds()) as (_sim, _mgr, h):
         await h.feed.start()
@@ -273,8 +273,8 @@ async def test_no_keyring_backend_is_announced() -> None:
     import keyring.backends.fail
 
     from upbit_monitor.credentials.keystore import NO_BACKEND_NOTICE, KeyStore
-    from upbit_monitor.ui.private_feed import PrivateFeed
-    from upbit_monitor.ui.private_ui import PrivateUi
+    from upbit_monitor.features.private.feed import PrivateFeed
+    from upbit_monitor.ui.private.embed import PrivateUi
 
     async with private_env() as (_sim, mgr):
         feed = PrivateFeed(mgr, KeyStore(backend=keyring.backends.fail.Keyring(), env={}))

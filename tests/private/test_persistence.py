@@ -53,8 +53,8 @@ async def test_private_stream_persisted_end_to_end_without_secret(tmp_path) -> N
     the same frames resent (e.g. after a reconnect) add no rows, and the DB never holds the secret."""
     from tests.private.conftest import Sink, feed_env, valid_creds, wait_until
     from tests.private.helpers import SECRET
+    from upbit_monitor.features.private.feed import PrivateState
     from upbit_monitor.protocol.subscriptions import SubscriptionSpec
-    from upbit_monitor.ui.private_feed import PrivateState
 
     db_file = tmp_path / "e2e.db"
     db = DbContext.open(f"sqlite:///{db_file}")

@@ -12,9 +12,9 @@ from tests.private.helpers import ACCESS, SECRET, WRONG_SECRET
 from upbit_monitor.connection.state import ConnState
 from upbit_monitor.credentials import redact
 from upbit_monitor.exchanges.upbit_private import NAME
+from upbit_monitor.features.private.feed import PrivateState
 from upbit_monitor.protocol.auth import Credentials, Secret
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
-from upbit_monitor.ui.private_feed import PrivateState
 
 PRIVATE_SPECS = [SubscriptionSpec("myOrder"), SubscriptionSpec("myAsset")]
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from upbit_monitor.errors import RestError, StorageUnavailable
-from upbit_monitor.history import Span
+from upbit_monitor.features.history.loader import Span
 from upbit_monitor.protocol.events import REALTIME, Candle
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.ui.chart_support import FakeRest, FakeStore, demo_candles
-from upbit_monitor.history import HistoryLoader
+from upbit_monitor.features.history.loader import HistoryLoader
 
 END = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 NOW = END - timedelta(seconds=30)  # inside the newest (in-progress) 1m candle

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.ui.chart_support import demo_candles, make_candle
-from upbit_monitor.ui.chart import ChartView
-from upbit_monitor.ui.chart_axes import format_price, format_volume, kst_ticks
-from upbit_monitor.ui.chart_series import Bar, BarSeries, Change, bar_from_candle
+from upbit_monitor.ui.chart.axes import format_price, format_volume, kst_ticks
+from upbit_monitor.ui.chart.series import Bar, BarSeries, Change, bar_from_candle
+from upbit_monitor.ui.chart.view import ChartView
 
 T0 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
@@ -113,7 +113,7 @@ def test_set_colors_rerenders_everything(view):
 
 
 def test_kst_axis_labels(qtbot):
-    from upbit_monitor.ui.chart_axes import KstTimeAxis
+    from upbit_monitor.ui.chart.axes import KstTimeAxis
 
     axis = KstTimeAxis()
     midnight_kst = datetime(2026, 11, 22, 15, 0, tzinfo=UTC).timestamp()

@@ -13,7 +13,7 @@ from tests.manager.waiting import wait_until as _wait_until
 from upbit_monitor.config import Settings
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.sim.server import Simulator
-from upbit_monitor.ui.chart import ChartView
+from upbit_monitor.ui.chart.view import ChartView
 
 
 async def wait_until(predicate: Callable[[], object], timeout_s: float = 8.0) -> None:

@@ -10,9 +10,9 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
 
 from tests.ui.chart_support import FakeManager, FakeRest, FakeStore, demo_candles, make_candle
-from upbit_monitor.history import HistoryLoader
+from upbit_monitor.features.history.loader import HistoryLoader
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
-from upbit_monitor.ui.chart import ChartView
+from upbit_monitor.ui.chart.view import ChartView
 
 END = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 NOW = END - timedelta(seconds=30)
@@ -234,7 +234,7 @@ async def test_widget_deleted_during_history_load_is_harmless(qtbot):
     class Slow:
         async def load(self, code, unit, count):
             await gate
-            from upbit_monitor.history import HistoryResult
+            from upbit_monitor.features.history.loader import HistoryResult
 
             return HistoryResult(code, unit, candles)
 

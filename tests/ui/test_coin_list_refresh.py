@@ -7,10 +7,10 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt
 
 from tests.ui.fake_source import FakeSource, ticker
-from upbit_monitor.ui.coin_list import RESORT_S, CoinList
-from upbit_monitor.ui.coin_list_model import CODE_ROLE, CoinListModel, Col, MarketInfo
-from upbit_monitor.ui.coin_list_proxy import CoinFilterProxy
-from upbit_monitor.ui.theme import Palette
+from upbit_monitor.ui.coin_list.model import CODE_ROLE, CoinListModel, Col, MarketInfo
+from upbit_monitor.ui.coin_list.proxy import CoinFilterProxy
+from upbit_monitor.ui.coin_list.view import RESORT_S, CoinList
+from upbit_monitor.ui.common.theme import Palette
 
 MARKETS = [
     MarketInfo("KRW-BTC", "비트코인", "Bitcoin"),
@@ -98,7 +98,7 @@ def test_coin_list_throttles_resorts_but_updates_values(qtbot: Any, monkeypatch:
     cl._timer.stop()  # drive the ticks by hand
     cl.set_markets(MARKETS)
     now = [1000.0]
-    monkeypatch.setattr("upbit_monitor.ui.coin_list.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("upbit_monitor.ui.coin_list.view.time.monotonic", lambda: now[0])
     src.put_ticker(ticker("KRW-BTC", 95_000_000, 0.012, 1.1e11))
     src.put_ticker(ticker("KRW-ETH", 4_500_000, -0.02, 3.2e11))
     cl.refresh()  # the order went stale: fixed at once (no re-sort happened recently)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from upbit_monitor.ui.formatting import (
+from upbit_monitor.ui.common.formatting import (
     display_code,
     format_change_rate,
     format_duration,

@@ -7,7 +7,7 @@ import weakref
 
 from pytestqt.qtbot import QtBot
 
-from upbit_monitor.ui.gc_timer import GuiThreadGc
+from upbit_monitor.ui.common.gc_timer import GuiThreadGc
 
 
 class _Node:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings
 
 from tests.ui.fake_source import FakeSource
-from upbit_monitor.ui.chart_axes import VolumeAxis
+from upbit_monitor.ui.chart.axes import VolumeAxis
 from upbit_monitor.ui.main_window import MainWindow
-from upbit_monitor.ui.status_panel import _short_url
+from upbit_monitor.ui.status.panel import _short_url
 
 
 def test_short_volume_axis_keeps_one_label_clear_of_the_top(qtbot) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from tests.ui.fake_source import FakeMetrics, FakeSource, book, ticker, trade
-from upbit_monitor.ui.coin_list_model import CODE_ROLE, CoinListModel, Col, MarketInfo
-from upbit_monitor.ui.coin_list_proxy import CoinFilterProxy
-from upbit_monitor.ui.metrics_model import MetricsModel
-from upbit_monitor.ui.orderbook_model import DEPTH_ROLE, FLASH_ROLE, ObCol, OrderbookModel
-from upbit_monitor.ui.theme import Palette
-from upbit_monitor.ui.trade_tape import TradeTapeModel
+from upbit_monitor.ui.coin_list.model import CODE_ROLE, CoinListModel, Col, MarketInfo
+from upbit_monitor.ui.coin_list.proxy import CoinFilterProxy
+from upbit_monitor.ui.common.theme import Palette
+from upbit_monitor.ui.orderbook.model import DEPTH_ROLE, FLASH_ROLE, ObCol, OrderbookModel
+from upbit_monitor.ui.orderbook.trade_tape import TradeTapeModel
+from upbit_monitor.ui.status.metrics_model import MetricsModel
 
 MARKETS = [
     MarketInfo("KRW-BTC", "비트코인", "Bitcoin"),

@@ -8,8 +8,8 @@ from PySide6.QtCore import QModelIndex
 
 from tests.ui.fake_source import book
 from upbit_monitor.protocol.events import Orderbook
-from upbit_monitor.ui.orderbook_model import ObCol, OrderbookModel
-from upbit_monitor.ui.theme import Palette
+from upbit_monitor.ui.common.theme import Palette
+from upbit_monitor.ui.orderbook.model import ObCol, OrderbookModel
 
 ASK, BID = ObCol.ASK_SIZE, ObCol.BID_SIZE
 

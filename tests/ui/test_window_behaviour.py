@@ -9,11 +9,11 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
 
 from tests.ui.fake_source import FakeMetrics, FakeSource, book, ticker, trade
-from upbit_monitor.ui import coin_list as coin_list_module
-from upbit_monitor.ui.coin_list import CoinList
-from upbit_monitor.ui.coin_list_model import CODE_ROLE, MarketInfo
+from upbit_monitor.ui.coin_list import view as coin_list_module
+from upbit_monitor.ui.coin_list.model import CODE_ROLE, MarketInfo
+from upbit_monitor.ui.coin_list.view import CoinList
+from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.main_window import MainWindow
-from upbit_monitor.ui.theme import Palette
 
 MARKETS = [
     MarketInfo("KRW-BTC", "비트코인", "Bitcoin"),
@@ -100,7 +100,7 @@ def test_quote_toggle_resubscribes_once(qtbot, store):
 
 
 def test_state_is_restored_at_next_start(qtbot, store):
-    from upbit_monitor.ui.chart import ChartView
+    from upbit_monitor.ui.chart.view import ChartView
 
     src = _source()
     win = _window(qtbot, src, store, chart=ChartView(None, None))
@@ -192,7 +192,7 @@ async def test_market_list_load_retries_with_a_notice(qtbot, monkeypatch):
 
 def test_stale_pool_book_is_not_shown_after_a_switch(qtbot):
     """A book left in the pool from an earlier visit is old: wait for a fresh version."""
-    from upbit_monitor.ui.orderbook_view import OrderbookView
+    from upbit_monitor.ui.orderbook.view import OrderbookView
 
     src = _source()  # the pool already holds a KRW-ETH book
     view = OrderbookView(src, Palette())
@@ -241,7 +241,7 @@ def test_late_docks_are_restored_after_they_exist(qtbot, store):
 
 
 def test_default_layout_shares_columns_with_feature_docks(qtbot, store):
-    from upbit_monitor.ui.chart import ChartView
+    from upbit_monitor.ui.chart.view import ChartView
 
     win = _window(qtbot, _source(), store, chart=ChartView(None, None))
     late = _late_docks(win)  # My orders + My assets (tabbed) beside Status; Premium goes under the chart

@@ -11,7 +11,7 @@ is FATAL, so the connection machinery stops retrying with the bad key and report
 
 The credentials live in a process-wide provider (:data:`PRIVATE_CREDENTIALS`) because connector factories
 receive only :class:`~upbit_monitor.config.Settings`; the app (or a test) puts keys into it, and
-:class:`~upbit_monitor.ui.private_feed.PrivateFeed` decides when the connection may run.
+:class:`~upbit_monitor.features.private.feed.PrivateFeed` decides when the connection may run.
 """
 
 from __future__ import annotations

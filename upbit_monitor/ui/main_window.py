@@ -18,13 +18,13 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QWidget
 
-from upbit_monitor.ui.coin_list import CoinList, MarketLoader
-from upbit_monitor.ui.gauge import HealthDot
-from upbit_monitor.ui.metrics_model import state_text
-from upbit_monitor.ui.orderbook_view import OrderbookView
-from upbit_monitor.ui.source import IntrospectableSource
-from upbit_monitor.ui.status_panel import DbStatus, StatusPanel
-from upbit_monitor.ui.theme import Palette, apply_theme, health_colour
+from upbit_monitor.ui.coin_list.view import CoinList, MarketLoader
+from upbit_monitor.ui.common.gauge import HealthDot
+from upbit_monitor.ui.common.source import IntrospectableSource
+from upbit_monitor.ui.common.theme import Palette, apply_theme, health_colour
+from upbit_monitor.ui.orderbook.view import OrderbookView
+from upbit_monitor.ui.status.metrics_model import state_text
+from upbit_monitor.ui.status.panel import DbStatus, StatusPanel
 
 DEFAULT_COIN = "KRW-BTC"
 NOTICE_MS = 8000

@@ -1,1 +1,2 @@
-"""Premium features (Qt-free): the domestic (Upbit-Bithumb) spread; the kimchi premium tracker joins here."""
+"""Kimchi premium and the domestic spread: foreign quotes + Upbit's USDT rate -> premium per coin,
+and the Upbit-Bithumb price gap (Qt-free)."""

@@ -1,0 +1,1 @@
+"""Chart history: the local database first, REST only for what it lacks."""

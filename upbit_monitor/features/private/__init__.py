@@ -1,0 +1,1 @@
+"""The private feed: when the private connection runs, with which keys, balances and status."""

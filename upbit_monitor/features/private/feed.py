@@ -1,0 +1,397 @@
+"""PrivateFeed: decides when the ``upbit-private`` connection runs, and with which keys.
+
+The manager drives the private connection with the same machinery as the public one (reconnect, epochs,
+metrics, merged requests); this controller adds the key lifecycle on top, using only the manager's public
+API (``add_connection``, ``register``/``unregister``, ``connection(name)``, ``remove_connection``, state
+listeners):
+
+- **No keys**: the private components are *not* registered, so the manager never opens the connection;
+  panels show "no API keys" instead of an empty table. The app runs public-only.
+- **Keys**: components are registered on ``upbit-private``; the connector signs a fresh JWT per attempt
+  from :class:`~upbit_monitor.exchanges.upbit_private.CredentialsProvider`.
+- **Key problem**: ``INVALID_AUTH`` or a 401/403 handshake makes the connection stop itself (state
+  ``KEY_PROBLEM``, no retry storm); the feed shows a clear notice. When new keys are entered (dialog or a
+  periodic re-read of the key store), the stopped connection is started again with them.
+- **Periodic key check** (``check_interval_s``): while there are no keys or the key was rejected, the key
+  store is re-read (environment / keyring may have been fixed outside the app); a live, authenticated
+  connection needs no check (Upbit closes it if the key is revoked, and the reconnect then fails with 401).
+
+It implements the :class:`~upbit_monitor.ui.private.key_dialog.KeyController` protocol for the keys dialog.
+Helpers live next door: :mod:`~upbit_monitor.features.private.status` (status types),
+:mod:`~upbit_monitor.features.private.balances` (REST balance snapshots),
+:mod:`~upbit_monitor.features.private.probe`
+(the "Test connection" probe). No Qt import: it is testable on a plain loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from upbit_monitor.connection.rest import RestClient
+from upbit_monitor.connection.state import ConnState, StateChange
+from upbit_monitor.credentials.keystore import KeySource, KeyStore
+from upbit_monitor.errors import KeyFormatError, ManagerError
+from upbit_monitor.exchanges.upbit_private import NAME, CredentialsProvider, UpbitPrivateConnector
+from upbit_monitor.features.private.balances import REST_TIMEOUT_S, BalancesCallback, BalanceSnapshots
+from upbit_monitor.features.private.probe import probe_private
+from upbit_monitor.features.private.status import PrivateState, PrivateStatus, weak_callable
+from upbit_monitor.manager import GlobalWebSocketManager
+from upbit_monitor.protocol.auth import Credentials, Secret, mask_access_key
+from upbit_monitor.protocol.events import AssetBalance, Ticker
+from upbit_monitor.protocol.subscriptions import SubscriptionSpec
+
+__all__ = ["BalancesCallback", "PrivateFeed", "PrivateState", "PrivateStatus", "probe_private"]
+
+log = logging.getLogger(__name__)
+
+EventCallback = Callable[[Any], None]
+_T = TypeVar("_T")
+
+
+class _Attachment:
+    __slots__ = ("callback", "specs")
+
+    def __init__(self, specs: tuple[SubscriptionSpec, ...], callback: EventCallback | None) -> None:
+        self.specs = specs
+        self.callback = callback
+
+
+class PrivateFeed:
+    """Key lifecycle + gate for the ``upbit-private`` connection (see the module docstring)."""
+
+    def __init__(
+        self,
+        manager: GlobalWebSocketManager,
+        keystore: KeyStore,
+        *,
+        provider: CredentialsProvider | None = None,
+        rest: RestClient | None = None,
+        check_interval_s: float = 60.0,
+        test_timeout_s: float = 10.0,
+    ) -> None:
+        self._mgr = manager
+        self._keystore = keystore
+        self._provider = provider if provider is not None else CredentialsProvider()
+        self.check_interval_s = check_interval_s
+        self.test_timeout_s = test_timeout_s
+        # Components are keyed weakly: a destroyed panel simply disappears from here too.
+        self._attached: weakref.WeakKeyDictionary[object, _Attachment] = weakref.WeakKeyDictionary()
+        self._registered: weakref.WeakSet[object] = weakref.WeakSet()
+        self._status_listeners: list[Callable[[], Callable[[PrivateStatus], None] | None]] = []
+        self._balances = BalanceSnapshots(self._provider, rest or RestClient(manager.settings.rest_url,
+                                                                           timeout_s=REST_TIMEOUT_S))
+        self._status = PrivateStatus(PrivateState.NO_KEYS, self._no_keys_message())
+        self._connection_added = False
+        self._unsubscribe_state: Callable[[], None] | None = None
+        self._check_task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._closed = False
+        self.checks_run = 0
+
+    # ------------------------------------------------------------------ lifecycle
+    @property
+    def provider(self) -> CredentialsProvider:
+        """Where the connector reads the keys for each connection attempt."""
+        return self._provider
+
+    async def start(self) -> None:
+        """Load keys (env > session > keyring), activate if found, start the periodic check."""
+        self._unsubscribe_state = self._mgr.add_state_listener(self._on_state)
+        creds = await self._keystore_call(self._keystore.load)
+        if creds is not None:
+            self._provider.set(creds)
+            self._activate()
+        else:
+            self._set_status(PrivateState.NO_KEYS, self._no_keys_message())
+        self._check_task = asyncio.get_running_loop().create_task(
+            self._check_loop(), name="upbit-monitor:private-key-check"
+        )
+
+    async def close(self) -> None:
+        """Stop the periodic check and the state listener (the manager closes the connection);
+        wait (bounded) for balance snapshots in flight."""
+        self._closed = True
+        await self._balances.close()
+        task, self._check_task = self._check_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._unsubscribe_state is not None:
+            self._unsubscribe_state()
+            self._unsubscribe_state = None
+
+    async def _keystore_call(self, fn: Callable[..., _T], *args: Any) -> _T:
+        # OS keyrings can block (D-Bus round trips, an unlock prompt): never on the GUI/loop thread.
+        return await asyncio.to_thread(fn, *args)
+
+    # ------------------------------------------------------------------ components
+    def attach(self, component: object, specs: Sequence[SubscriptionSpec],
+               callback: EventCallback | None = None) -> None:
+        """Declare a private component; it is registered with the manager whenever keys are usable."""
+        self._attached[component] = _Attachment(tuple(specs), callback)
+        # Not while the key is rejected: a registration (re)starts the connection, i.e. one more
+        # knock with the bad key. Such components are registered when valid keys arrive.
+        if self._provider.get() is not None and self._status.state is not PrivateState.KEY_PROBLEM:
+            self._register(component)
+
+    def detach(self, component: object) -> None:
+        """Forget a component (also automatic when it is garbage-collected / destroyed)."""
+        self._attached.pop(component, None)
+        if component in self._registered:
+            self._registered.discard(component)
+            self._mgr.unregister(component)
+
+    def follow_public(self, owner: object, specs: Sequence[SubscriptionSpec]) -> None:
+        """Register/update ``owner`` on the public connection (e.g. tickers to value assets in KRW)."""
+        try:
+            self._mgr.update(owner, specs)
+        except ManagerError:
+            self._mgr.register(owner, specs)
+
+    def latest_ticker(self, code: str) -> Ticker | None:
+        """The manager's newest ticker of ``code`` (pull API)."""
+        return self._mgr.latest_ticker(code)
+
+    async def fetch_balances(self) -> list[AssetBalance] | None:
+        """All balances now (``GET /v1/accounts``), or None without keys / on a REST failure."""
+        return await self._balances.fetch()
+
+    def add_balances_listener(self, cb: BalancesCallback) -> Callable[[], None]:
+        """Call ``cb(balances, taken_at_ms)`` with a full REST balance snapshot after every (re)connect
+        (and at once if already connected). Bound methods are held weakly. Returns an unsubscribe."""
+        remove = self._balances.add_listener(cb)
+        if self._status.state is PrivateState.CONNECTED:
+            self._balances.schedule()
+        return remove
+
+    @property
+    def snapshots_fetched(self) -> int:
+        """Balance snapshots delivered so far."""
+        return self._balances.fetched
+
+    def _register(self, component: object) -> None:
+        att = self._attached.get(component)
+        if att is None or component in self._registered:
+            return
+        self._ensure_connection()
+        self._mgr.register(component, att.specs, connection=NAME, callback=att.callback)
+        self._registered.add(component)
+
+    def _ensure_connection(self) -> None:
+        if self._connection_added:
+            return
+        connector = UpbitPrivateConnector(
+            self._mgr.settings.ws_private_url,
+            self._provider,
+            keepalive_interval_s=self._mgr.settings.keepalive_interval_s,
+        )
+        try:
+            self._mgr.add_connection(connector)
+        except ManagerError:
+            # A connection of that name exists already (built from the registry, which signs with the
+            # process-wide provider); it keeps working, and restart() below reuses it.
+            log.info("%s: using the existing private connection", NAME)
+        self._connection_added = True
+
+    # ------------------------------------------------------------------ status
+    @property
+    def status(self) -> PrivateStatus:
+        """The current status."""
+        return self._status
+
+    def add_status_listener(self, cb: Callable[[PrivateStatus], None]) -> Callable[[], None]:
+        """Call ``cb(status)`` on every change (bound methods held weakly); returns an unsubscribe."""
+        getter = weak_callable(cb)
+        self._status_listeners.append(getter)
+
+        def remove() -> None:
+            if getter in self._status_listeners:
+                self._status_listeners.remove(getter)
+
+        return remove
+
+    def _set_status(self, state: PrivateState, message: str) -> None:
+        creds = self._provider.get()
+        hint = mask_access_key(creds.access_key) if creds is not None else None
+        status = PrivateStatus(state, message, hint)
+        if status == self._status:
+            return
+        self._status = status
+        for getter in list(self._status_listeners):
+            cb = getter()
+            if cb is None:
+                self._status_listeners.remove(getter)
+                continue
+            try:
+                cb(status)
+            except Exception:
+                log.exception("private status listener raised")
+
+    def _no_keys_message(self) -> str:
+        text = "No Upbit API keys: private feeds (my orders, my assets) are off. Enter keys via Keys…"
+        notice = self._keystore.notice
+        return f"{text}\n{notice}" if notice else text
+
+    def _on_state(self, change: StateChange) -> None:
+        if change.connection != NAME or self._provider.get() is None:
+            return
+        # An auth failure arrives as KEY_PROBLEM whatever its form (error frame, close reason,
+        # 401/403 handshake): the connection layer classifies it (Connector.is_auth_problem).
+        state = change.state
+        if state is ConnState.KEY_PROBLEM:
+            log.warning("%s: API key rejected (%s); private feed paused until keys change",
+                        NAME, change.reason)
+            self._set_status(
+                PrivateState.KEY_PROBLEM,
+                f"Upbit rejected the API key ({change.reason}). Private feeds are paused: check the key, "
+                "its permissions and IP allow-list, then enter it again via Keys…",
+            )
+        elif state is ConnState.CONNECTED:
+            self._set_status(PrivateState.CONNECTED, "Connected")
+            self._balances.schedule()  # myAsset only reports changes: resync the full balances
+        elif state is ConnState.CONNECTING:
+            self._set_status(PrivateState.CONNECTING, "Connecting to the private feed…")
+        elif state is ConnState.RECONNECTING:
+            retry = f" in {change.retry_in_s:.0f} s" if change.retry_in_s else ""
+            self._set_status(PrivateState.RECONNECTING, f"Reconnecting{retry} ({change.reason})")
+        elif state is ConnState.FAILED:
+            self._set_status(PrivateState.FAILED, f"Private feed stopped: {change.reason}")
+
+    # ------------------------------------------------------------------ key changes
+    def _activate(self) -> None:
+        """Keys are present: register every attached component and (re)start the connection."""
+        self._set_status(PrivateState.CONNECTING, "Connecting to the private feed…")
+        # Components registered before this call mean the connection already exists, possibly stopped
+        # by a key problem or running with the previous keys; new registrations start it on their own.
+        existed = bool(self._registered)
+        for component in list(self._attached.keys()):
+            self._register(component)
+        if existed:
+            conn = self._mgr.connection(NAME)
+            if not conn.running:
+                conn.start()  # a KEY_PROBLEM-stopped connection resumes here, signing with the new keys
+            elif conn.state is not ConnState.CONNECTING:
+                conn.reconnect("API keys changed")
+
+    async def use_credentials(self, creds: Credentials, *, persist: bool = True) -> KeySource:
+        """Store ``creds`` (keyring, or session-only) and start using them."""
+        source = await self._keystore_call(self._keystore.save, creds) if persist else KeySource.SESSION
+        self._provider.set(creds)
+        self._activate()
+        return source
+
+    async def clear_credentials(self) -> None:
+        """Forget the keys and stop the private connection; panels show "no keys"."""
+        for component in list(self._registered):
+            self._mgr.unregister(component)
+        self._registered = weakref.WeakSet()
+        if self._connection_added:
+            await self._mgr.remove_connection(NAME)
+            self._connection_added = False
+        await self._keystore_call(self._keystore.delete)
+        self._provider.set(None)
+        self._set_status(PrivateState.NO_KEYS, self._no_keys_message())
+
+    async def check_keys(self) -> None:
+        """One round of the periodic key check (see the module docstring)."""
+        self.checks_run += 1
+        if self._status.state not in (PrivateState.NO_KEYS, PrivateState.KEY_PROBLEM):
+            return
+        creds = await self._keystore_call(self._keystore.load)
+        if creds is None:
+            return
+        current = self._provider.get()
+        if self._status.state is PrivateState.KEY_PROBLEM and current is not None and _same(current, creds):
+            return  # still the rejected key: knocking again would only burn the handshake budget
+        log.info("%s: new API keys found in the %s; resuming", NAME, self._keystore.source.value)
+        self._provider.set(creds)
+        self._activate()
+
+    def recheck_soon(self) -> None:
+        """Run the key check now instead of waiting for the interval."""
+        self._wake.set()
+
+    async def _check_loop(self) -> None:
+        while not self._closed:
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.check_interval_s)
+            try:
+                await self.check_keys()
+            except Exception:
+                log.exception("private key check failed")
+
+    # ------------------------------------------------------------------ KeyController (dialog)
+    def current_access_key(self) -> str | None:
+        """The access key in use (an identifier; the dialog shows it)."""
+        creds = self._provider.get()
+        return creds.access_key if creds is not None else None
+
+    def current_algorithm(self) -> str:
+        """The JWT algorithm in use (HS512 by default)."""
+        creds = self._provider.get()
+        return creds.alg if creds is not None else "HS512"
+
+    def has_secret(self) -> bool:
+        """True when a secret is configured."""
+        return self._provider.get() is not None
+
+    @property
+    def storage_notice(self) -> str | None:
+        """The key store's problem sentence (e.g. no keyring: session only), or None."""
+        return self._keystore.notice
+
+    def storage_text(self) -> str:
+        """Where keys live and any keyring problem."""
+        source = self._keystore.source
+        where = {
+            KeySource.ENV: "Keys come from UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY (environment overrides).",
+            KeySource.KEYRING: "Keys are stored in the system keyring.",
+            KeySource.SESSION: "Keys are kept for this session only.",
+            KeySource.NONE: "No keys stored.",
+        }[source]
+        notice = self._keystore.notice
+        return f"{where} {notice}" if notice else where
+
+    def _candidate(self, access_key: str, secret: Secret | None, alg: str) -> Credentials:
+        if secret is None:
+            current = self._provider.get()
+            if current is None:
+                raise KeyFormatError("Secret key is empty")
+            secret = current.secret_key
+        return Credentials.create(access_key, secret, alg)
+
+    async def apply_keys(self, access_key: str, secret: Secret | None, alg: str) -> str:
+        """Validate, store and use keys; returns a status sentence (raises KeyFormatError)."""
+        creds = self._candidate(access_key, secret, alg)
+        source = await self.use_credentials(creds)
+        if source is KeySource.KEYRING:
+            return "Keys saved in the system keyring; connecting."
+        return "Keys kept for this session only (no system keyring available); connecting."
+
+    async def delete_keys(self) -> str:
+        """Forget the keys; returns a status sentence."""
+        await self.clear_credentials()
+        if self._keystore.env_override:
+            return "Stored keys deleted; the environment keys remain in effect after a restart."
+        return "Keys deleted; private feeds are off."
+
+    async def test_keys(self, access_key: str, secret: Secret | None, alg: str) -> tuple[bool, str]:
+        """Open a throw-away private connection with these keys and ask the server what it serves.
+
+        Success = the server answered our ``LIST_SUBSCRIPTIONS`` (it only does so on an authenticated
+        connection); failure = INVALID_AUTH, a refused handshake, or no answer in ``test_timeout_s``.
+        Uses the same :class:`Connection` machinery as the real feed, with no retries.
+        """
+        creds = self._candidate(access_key, secret, alg)
+        return await probe_private(self._mgr.settings, creds, timeout_s=self.test_timeout_s)
+
+
+def _same(a: Credentials, b: Credentials) -> bool:
+    return a.access_key == b.access_key and a.secret_key == b.secret_key and a.alg == b.alg

@@ -1,0 +1,1 @@
+"""Chart pane: candles, volume, axes, tags and the toolbar of one coin."""

@@ -1,0 +1,401 @@
+"""ChartView: candles + volume of the selected coin, history from DB/REST, live from the stream.
+
+Data flow. History comes from :class:`~upbit_monitor.features.history.loader.HistoryLoader`
+(database first, REST
+for gaps) in an asyncio task. Live data is *pulled*: a QTimer at ``repaint_hz`` asks the manager for
+``version("candle.Nm", code)`` and only when it moved reads ``latest_candle``; so the chart's cost is
+bounded by the frame rate, never by the message rate. A live candle changes one bar, and the items
+re-render only that bar's cached picture (see ``chart_items``).
+
+Subscriptions. The view registers itself once (``mgr.register``) and replaces its one spec on every
+coin or timeframe switch (``mgr.update``). Unregistration is the manager's weakref/``destroyed`` path;
+the view keeps no bookkeeping for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import shiboken6
+from PySide6.QtCore import QEvent, QPointF, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from upbit_monitor.errors import UpbitMonitorError
+from upbit_monitor.protocol.events import Candle
+from upbit_monitor.protocol.subscriptions import SubscriptionSpec
+from upbit_monitor.ui.chart.plots import ChartPlots
+from upbit_monitor.ui.chart.series import BarSeries, Change, bar_from_candle
+from upbit_monitor.ui.chart.source import ChartSource
+from upbit_monitor.ui.chart.theme import DARK, DEFAULT_DOWN, DEFAULT_UP, LIGHT, readout_html, readout_text
+from upbit_monitor.ui.chart.toolbar import TIMEFRAME_LABELS, ChartToolbar
+
+if TYPE_CHECKING:  # the UI never needs the storage stack imported just for a type
+    from upbit_monitor.features.history.loader import HistoryLoader, HistoryResult
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ChartSource", "ChartView"]
+
+
+class ChartView(QWidget):
+    """Candlestick chart with volume, KST time axis, crosshair readout and timeframe buttons.
+
+    **Signals:** ``sigTimeframeChanged(int)`` unit in minutes; ``sigHistoryLoaded(str, int, int)``
+    code, unit, bar count; ``sigError(str)`` a history/DB/subscription problem (the chart keeps going).
+    """
+
+    TIMEFRAMES: tuple[int, ...] = tuple(TIMEFRAME_LABELS)
+    OLDER_BATCH = 200  # candle slots fetched when the user scrolls past the oldest bar
+    MAX_BARS = 5000  # bounds memory and the cost of a full cache rebuild
+    sigTimeframeChanged = Signal(int)
+    sigHistoryLoaded = Signal(str, int, int)
+    sigError = Signal(str)
+
+    def __init__(
+        self,
+        manager: ChartSource | None,
+        history: HistoryLoader | None,
+        parent: QWidget | None = None,
+        *,
+        repaint_hz: float = 25.0,
+        window: int = 300,
+        visible_bars: int = 120,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("ChartView")
+        self._manager = manager
+        self._history = history
+        self._window = window
+        self._visible_bars = visible_bars
+        self._code: str | None = None
+        self._unit = 1
+        self._registered = False
+        self._seen_version = -1
+        self._generation = 0
+        self._history_task: asyncio.Task[None] | None = None
+        self._older_task: asyncio.Task[None] | None = None
+        self._older_exhausted = False
+        self._hover_index: int | None = None
+        self._up, self._down = QColor(DEFAULT_UP), QColor(DEFAULT_DOWN)
+        self._theme = DARK
+        self.readout_plain = ""  # the readout without markup (tests, copy)
+        self.series = BarSeries(60)
+
+        self.toolbar = ChartToolbar(self, self._unit)
+        self.title, self.status, self.readout = self.toolbar.title, self.toolbar.status, self.toolbar.readout
+        self._tf_group = self.toolbar.timeframes
+        self._tf_group.idClicked.connect(self.set_timeframe)
+        self.plots = ChartPlots(self.series, self._up, self._down, visible_bars)
+        self.graphics = self.plots.widget
+        self.candles = self.plots.candle_item
+        self.volume = self.plots.volume_item
+        self.plots.price.scene().sigMouseMoved.connect(self._on_price_mouse_moved)
+        self.plots.volume.scene().sigMouseMoved.connect(self._on_volume_mouse_moved)
+        self.plots.price.getViewBox().sigXRangeChanged.connect(self._maybe_load_older)
+        for scene in (self.plots.price.scene(), self.plots.volume.scene()):
+            scene.sigMouseClicked.connect(self._on_mouse_clicked)
+        self.graphics.setToolTip("wheel: zoom time · drag: pan · double-click: back to the newest bars")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(self.toolbar.layout)
+        layout.addWidget(self.readout)
+        layout.addWidget(self.graphics, 1)
+        self.set_dark(True)
+        self.plots.set_placeholder("select a coin")
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(max(1, round(1000 / repaint_hz)))
+        self._timer.timeout.connect(self.poll_live)
+        self._timer.start()
+
+    # ---- public API --------------------------------------------------------------------------
+    @property
+    def code(self) -> str | None:
+        """The coin shown, e.g. ``KRW-BTC``."""
+        return self._code
+
+    @property
+    def unit(self) -> int:
+        """Timeframe in minutes."""
+        return self._unit
+
+    @property
+    def candle_type(self) -> str:
+        """The stream type of the current timeframe, e.g. ``candle.15m``."""
+        return f"candle.{self._unit}m"
+
+    def set_code(self, code: str) -> None:
+        """Show another coin: one subscription update, then reload history."""
+        if code == self._code:
+            return
+        self._code = code
+        self.title.setText(code)
+        self._switch()
+
+    def set_timeframe(self, unit: int) -> None:
+        """Switch to ``unit``-minute candles (one of :attr:`TIMEFRAMES`)."""
+        if unit not in TIMEFRAME_LABELS:
+            raise ValueError(f"timeframe must be one of {self.TIMEFRAMES}, got {unit}")
+        self.toolbar.check(unit)
+        if unit == self._unit:
+            return
+        self._unit = unit
+        self.series.unit_s = unit * 60
+        self._switch()
+        self.sigTimeframeChanged.emit(unit)
+
+    def set_colors(self, up: str | QColor, down: str | QColor) -> None:
+        """Colours of rising and falling bars (default red up / blue down)."""
+        self._up, self._down = QColor(up), QColor(down)
+        self.plots.set_colors(self._up, self._down)
+        self._refresh_readout()
+
+    def set_dark(self, dark: bool) -> None:
+        """Dark (default) or light chart surface."""
+        self._theme = DARK if dark else LIGHT
+        self.plots.apply_theme(self._theme)
+        self._refresh_readout()
+
+    def set_candles(self, candles: Sequence[Candle]) -> None:
+        """Replace the series with ``candles`` (demo data, tests; history uses the same path)."""
+        self.series.replace(bar_from_candle(c) for c in candles)
+        self._series_replaced()
+
+    async def history_done(self) -> None:
+        """Wait until the current history loads (window and older bars) finished, however they ended."""
+        tasks = {t for t in (self._history_task, self._older_task) if t is not None and not t.done()}
+        if tasks:
+            await asyncio.wait(tasks)
+
+    def readout_for(self, x: float) -> str:
+        """The readout text for the bar at ``x`` (epoch seconds); the crosshair uses it."""
+        index = self.series.nearest(x)
+        if index is None:
+            return ""
+        prev_close = self.series[index - 1].close if index > 0 else None
+        return readout_text(self.series[index], prev_close)
+
+    def move_crosshair(self, x: float, y: float | None) -> None:
+        """Put the crosshair at data coordinates (the mouse handler uses it; tests may too)."""
+        self.plots.place_crosshair(x, y)
+        self._hover_index = self.series.nearest(x)
+        self._set_readout(self._hover_index)
+
+    def hide_crosshair(self) -> None:
+        """Hide the crosshair; the readout returns to the newest bar."""
+        self.plots.show_crosshair(False)
+        self._hover_index = None
+        self._show_last_readout()
+
+    # ---- live updates ------------------------------------------------------------------------
+    def poll_live(self) -> None:
+        """Timer tick: merge the manager's newest candle if its version moved (cheap otherwise)."""
+        if self._manager is None or self._code is None:
+            return
+        version = self._manager.version(self.candle_type, self._code)
+        if version == self._seen_version:
+            return
+        self._seen_version = version
+        candle = self._manager.latest_candle(self._code, self.candle_type)
+        if candle is None or candle.code != self._code or candle.type != self.candle_type:
+            return
+        self._apply_live(candle)
+
+    def _apply_live(self, candle: Candle) -> None:
+        was_following = self.plots.is_following()
+        applied = self.series.apply(bar_from_candle(candle))
+        self.plots.bar_applied(applied, was_following)
+        if applied.change is not Change.IGNORED and self._hover_index is None:
+            self._show_last_readout()
+
+    # ---- switching and history ---------------------------------------------------------------
+    def _switch(self) -> None:
+        """Coin or timeframe changed: clear, resubscribe, reload history."""
+        self.series.replace(())
+        self._series_replaced()
+        self.plots.set_placeholder(f"waiting for {self._code} candles…" if self._code else "select a coin")
+        self._seen_version = -1
+        self._older_exhausted = False
+        self._subscribe()
+        self._start_history()
+
+    def _subscribe(self) -> None:
+        if self._manager is None or self._code is None:
+            return
+        specs = [SubscriptionSpec(self.candle_type, (self._code,))]
+        try:
+            if self._registered:
+                self._manager.update(self, specs)
+            else:
+                self._manager.register(self, specs)
+                self._registered = True
+        except UpbitMonitorError as exc:
+            self._report(f"chart subscription failed: {exc}")
+
+    def _start_history(self) -> None:
+        self._generation += 1
+        if self._history_task is not None and not self._history_task.done():
+            self._history_task.cancel()
+        self._history_task = None
+        if self._history is None or self._code is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._report("chart history needs a running event loop")
+            return
+        self.status.setText("loading…")
+        self.plots.set_placeholder(f"loading {self._code} {TIMEFRAME_LABELS[self._unit]}…")
+        self._history_task = loop.create_task(
+            self._load_history(self._generation, self._code, self._unit)
+        )
+
+    async def _load_history(self, generation: int, code: str, unit: int) -> None:
+        assert self._history is not None
+        try:
+            result = await self._history.load(code, unit, self._window)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the chart must survive any loader failure
+            log.exception("chart history failed for %s %dm", code, unit)
+            if shiboken6.isValid(self) and generation == self._generation:
+                self.status.setText("history unavailable")
+                self.plots.set_placeholder("history unavailable: waiting for live candles")
+                self._report(f"chart history failed: {exc}")
+            return
+        if not shiboken6.isValid(self) or generation != self._generation:
+            return  # the user switched again meanwhile, or the widget is gone
+        self._history_loaded(result)
+
+    def _history_loaded(self, result: HistoryResult) -> None:
+        self.plots.set_placeholder("no candles yet" if not result.rest_error else "history unavailable")
+        self.series.replace(bar_from_candle(c) for c in result.candles)
+        self._series_replaced()
+        # A live candle may have arrived while loading: merge it on the next tick.
+        self._seen_version = -1
+        self.poll_live()
+        parts = [f"DB {result.from_db} + REST {result.fetched}"]
+        if result.rest_error:
+            parts.append("REST failed")
+            self._report(f"chart REST history: {result.rest_error}")
+        if result.db_error:
+            parts.append("DB failed")
+            self._report(f"chart database: {result.db_error}")
+        self.status.setText(" · ".join(parts))
+        self.status.setToolTip("\n".join(e for e in (result.rest_error, result.db_error) if e))
+        self.sigHistoryLoaded.emit(result.code, result.unit, len(self.series))
+
+    def _maybe_load_older(self, *_: object) -> None:
+        """The user scrolled to the oldest bar: fetch the ``OLDER_BATCH`` slots before it."""
+        busy = any(t is not None and not t.done() for t in (self._history_task, self._older_task))
+        if (
+            busy
+            or self._older_exhausted
+            or self._history is None
+            or self._code is None
+            or not len(self.series)
+            or len(self.series) >= self.MAX_BARS
+        ):
+            return
+        oldest = self.series[0].t
+        if self.plots.x_range()[0] > oldest + 5 * self.series.unit_s:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        end = datetime.fromtimestamp(oldest, UTC)
+        self.status.setText("loading older…")
+        self._older_task = loop.create_task(self._load_older(self._generation, self._code, self._unit, end))
+
+    async def _load_older(self, generation: int, code: str, unit: int, end: datetime) -> None:
+        assert self._history is not None
+        try:
+            result = await self._history.load_before(code, unit, end, self.OLDER_BATCH)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # never let a history failure break the chart
+            log.exception("chart: older history failed for %s %dm", code, unit)
+            result = None
+            error = str(exc)
+        if not shiboken6.isValid(self) or generation != self._generation:
+            return
+        if result is None or result.rest_error:
+            # Stop asking until the next switch: scrolling must not hammer a failing server.
+            self._older_exhausted = True
+            self._report(f"chart older history: {error if result is None else result.rest_error}")
+            self.status.setText("older history unavailable")
+            return
+        if not result.candles:
+            self._older_exhausted = True  # nothing older (or a long stretch without trades)
+            self.status.setText(f"{len(self.series)} bars · start of history")
+            return
+        older = [bar_from_candle(c) for c in result.candles]
+        self.series.replace([*older, *self.series.bars])
+        self.plots.extended()
+        self.status.setText(f"{len(self.series)} bars")
+        self.sigHistoryLoaded.emit(code, unit, len(self.series))
+
+    def _report(self, message: str) -> None:
+        log.warning("%s", message)
+        self.sigError.emit(message)
+
+    # ---- view maintenance --------------------------------------------------------------------
+    def _series_replaced(self) -> None:
+        self.plots.replaced()
+        if self._hover_index is None or self._hover_index >= len(self.series):
+            self._hover_index = None
+            self._show_last_readout()
+
+    def _show_last_readout(self) -> None:
+        self._set_readout(len(self.series) - 1 if len(self.series) else None)
+
+    def _refresh_readout(self) -> None:
+        if self._hover_index is not None and self._hover_index < len(self.series):
+            self._set_readout(self._hover_index)
+        else:
+            self._show_last_readout()
+
+    def _set_readout(self, index: int | None) -> None:
+        """Plain text kept in :attr:`readout_plain`; the label shows it coloured (values by direction)."""
+        if index is None:
+            self.readout_plain = ""
+            self.readout.setText(" ")
+            return
+        bar = self.series[index]
+        prev_close = self.series[index - 1].close if index > 0 else None
+        self.readout_plain = readout_text(bar, prev_close)
+        self.readout.setText(readout_html(bar, prev_close, self._up, self._down, self._theme.axis))
+
+    def _on_price_mouse_moved(self, pos: QPointF) -> None:
+        self._mouse_moved(pos, in_volume=False)
+
+    def _on_volume_mouse_moved(self, pos: QPointF) -> None:
+        self._mouse_moved(pos, in_volume=True)
+
+    def _mouse_moved(self, pos: QPointF, in_volume: bool) -> None:
+        point = self.plots.scene_to_data(pos, in_volume)
+        if point is None:
+            self.hide_crosshair()
+        else:
+            self.move_crosshair(*point)
+
+    def _on_mouse_clicked(self, event: object) -> None:
+        # pyqtgraph's MouseClickEvent; a double-click returns to the newest bars (auto-scroll resumes).
+        if getattr(event, "double", lambda: False)():
+            self.show_recent()
+
+    def show_recent(self) -> None:
+        """Scroll/zoom back to the newest bars; live updates then keep them in view."""
+        self.plots.show_recent()
+
+    def leaveEvent(self, event: QEvent) -> None:
+        """Mouse left the widget: drop the crosshair."""
+        self.hide_crosshair()
+        super().leaveEvent(event)

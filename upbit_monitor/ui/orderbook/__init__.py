@@ -1,0 +1,1 @@
+"""Orderbook pane: the ladder (model, delegate), the trade tape and their view."""

@@ -1,0 +1,342 @@
+"""OrderbookView: the ladder of the selected coin with spread, totals, imbalance and the trade tape.
+
+One manager component subscribing ``orderbook`` (15 or 30 levels) and ``trade`` for the selected
+coin only. A coin switch is a single :meth:`update` call; the manager coalesces it with the chart's
+update into one request. Repaints come from the pool on a timer, skipped when ``version()`` is
+unchanged.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from upbit_monitor.protocol.subscriptions import SubscriptionSpec
+from upbit_monitor.ui.common.formatting import (
+    display_code,
+    format_change_rate,
+    format_price,
+    format_size_compact,
+    quote_of,
+)
+from upbit_monitor.ui.common.frame_phase import LADDER_MS, start_phased
+from upbit_monitor.ui.common.gauge import ImbalanceGauge
+from upbit_monitor.ui.common.source import MarketSource
+from upbit_monitor.ui.common.theme import Palette
+from upbit_monitor.ui.orderbook.delegate import DepthBarDelegate
+from upbit_monitor.ui.orderbook.model import ObCol, OrderbookModel
+from upbit_monitor.ui.orderbook.trade_tape import TradeTapeModel, TradeTapeView
+
+FAST_POLL_S = 2.0  # longest fast-poll phase after a coin switch
+
+
+class OrderbookView(QWidget):
+    """Ladder + summary + tape for one coin."""
+
+    # Emitted once per coin switch, when the ladder of the new coin has been painted.
+    first_paint = Signal(str)
+
+    def __init__(
+        self,
+        source: MarketSource,
+        palette: Palette,
+        *,
+        depth: int = 15,
+        repaint_hz: float = 25.0,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("OrderbookView")
+        self._source = source
+        self._palette = palette
+        self._code: str | None = None
+        self._names: dict[str, str] = {}
+        self._ob_version = -1
+        self._tr_version = -1
+        self._tk_version = -1
+        self._registered = False
+        self._awaiting_paint: str | None = None
+        self._stale_ob: int | None = None
+        self._label_colour = ""
+        self._fast_until = 0.0
+
+        self.model = OrderbookModel(palette, depth, self)
+        self.tape_model = TradeTapeModel(palette, parent=self)
+
+        self.title = QLabel("-", self)
+        self.title.setObjectName("CoinTitle")
+        self.price_label = QLabel("", self)
+        self.price_label.setObjectName("CoinPrice")
+        self.change_label = QLabel("", self)
+        self.change_label.setObjectName("CoinChange")
+        self.depth_toggle = QCheckBox("30 levels", self)
+        self.depth_toggle.setToolTip("Show 30 levels per side instead of 15")
+        self.depth_toggle.setChecked(depth == 30)
+        self.depth_toggle.toggled.connect(lambda on: self.set_depth(30 if on else 15))
+        for label in (self.title, self.change_label):
+            # Long names/changes may clip instead of forcing the whole window wider.
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        name_row = QHBoxLayout()
+        name_row.addWidget(self.title, 1)
+        name_row.addWidget(self.depth_toggle)
+        price_row = QHBoxLayout()
+        price_row.addWidget(self.price_label)
+        price_row.addSpacing(8)
+        price_row.addWidget(self.change_label, 1)
+        head = QVBoxLayout()
+        head.setSpacing(0)
+        head.addLayout(name_row)
+        head.addLayout(price_row)
+
+        self.table = QTableView(self)
+        self.table.setObjectName("OrderbookTable")
+        self.table.setModel(self.model)
+        self.table.setItemDelegate(DepthBarDelegate(palette, self.model, self.table))
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(20)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        h = self.table.horizontalHeader()
+        h.setHighlightSections(False)
+        h.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # Prices must never elide; the size columns share what is left.
+        h.setSectionResizeMode(ObCol.PRICE, QHeaderView.ResizeMode.Fixed)
+        h.setSectionResizeMode(ObCol.CHANGE, QHeaderView.ResizeMode.Fixed)
+        self.table.setColumnWidth(ObCol.PRICE, 108)
+        self.table.setColumnWidth(ObCol.CHANGE, 58)
+        self.table.viewport().installEventFilter(self)
+
+        self.spread_label = QLabel("Spread -", self)
+        self.spread_label.setObjectName("ObSummary")
+        self.mid_label = QLabel("Mid -", self)
+        self.mid_label.setObjectName("ObSummary")
+        self.total_ask = QLabel("Ask -", self)
+        self.total_ask.setObjectName("ObSummary")
+        self.total_bid = QLabel("Bid -", self)
+        self.total_bid.setObjectName("ObSummary")
+        self.gauge = ImbalanceGauge(palette, self)
+        summary = QHBoxLayout()
+        summary.addWidget(self.spread_label)
+        summary.addStretch(1)
+        summary.addWidget(self.mid_label)
+        totals = QHBoxLayout()
+        totals.addWidget(self.total_ask)
+        totals.addWidget(self.gauge, 1)
+        totals.addWidget(self.total_bid)
+
+        ladder = QWidget(self)
+        ll = QVBoxLayout(ladder)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.setSpacing(3)
+        ll.addLayout(head)
+        ll.addWidget(self.table, 1)
+        ll.addLayout(summary)
+        ll.addLayout(totals)
+
+        self.tape = TradeTapeView(self.tape_model, self)
+        tape_box = QWidget(self)
+        tl = QVBoxLayout(tape_box)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.setSpacing(2)
+        tape_title = QLabel("Trades", tape_box)
+        tape_title.setObjectName("SectionTitle")
+        tl.addWidget(tape_title)
+        tl.addWidget(self.tape, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.setObjectName("OrderbookSplitter")
+        self.splitter.addWidget(ladder)
+        self.splitter.addWidget(tape_box)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(max(1, round(1000.0 / repaint_hz)))
+        self._timer.timeout.connect(self.refresh)
+        start_phased(self._timer, LADDER_MS)  # half a frame after the chart's tick (frame_phase)
+        self._fast = QTimer(self)
+        self._fast.setInterval(8)
+        self._fast.timeout.connect(self.refresh)
+
+    # -- selection ------------------------------------------------------------------------
+    @property
+    def code(self) -> str | None:
+        """The coin shown."""
+        return self._code
+
+    def set_names(self, names: dict[str, str]) -> None:
+        """Display names per code (Korean name), used in the title."""
+        self._names = names
+        self._update_title()
+
+    def specs(self) -> list[SubscriptionSpec]:
+        """This component's subscriptions for the current coin and depth."""
+        if self._code is None:
+            return []
+        return [
+            SubscriptionSpec("orderbook", (self._code,), depth=self.model.depth),
+            SubscriptionSpec("trade", (self._code,)),
+        ]
+
+    def set_code(self, code: str) -> None:
+        """Switch to another coin: one subscription update, then repaint from the pool."""
+        if code == self._code:
+            return
+        self._code = code
+        self._ob_version = self._tr_version = self._tk_version = -1
+        self.model.clear()
+        self.tape_model.clear()
+        self._awaiting_paint = code
+        # The pool may still hold this coin's book from an earlier subscription: it is stale
+        # (possibly minutes old), so only a version newer than now counts as the first book.
+        self._stale_ob = self._source.version("orderbook", code)
+        self._sync_subscription()
+        self._update_title()
+        # Until the fresh snapshot arrives, poll the pool every few ms instead of every frame:
+        # a coin switch should not wait up to a whole frame interval.
+        self._fast_until = time.monotonic() + FAST_POLL_S
+        self._fast.start()
+        self.refresh()
+
+    def set_depth(self, depth: int) -> None:
+        """Show 15 or 30 levels (re-subscribes with the new depth)."""
+        if depth == self.model.depth:
+            return
+        self.model.set_depth(depth)
+        self.depth_toggle.setChecked(depth == 30)
+        self.centre_on_spread()
+        self._ob_version = -1
+        self._sync_subscription()
+        self.refresh()
+
+    def _sync_subscription(self) -> None:
+        if not self._registered:
+            self._source.register(self, self.specs())
+            self._registered = True
+        else:
+            self._source.update(self, self.specs())
+
+    # -- repaint --------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Timer tick: repaint what changed in the pool since the last tick."""
+        code = self._code
+        if code is None:
+            return
+        now = time.monotonic()
+        tv = self._source.version("ticker", code)
+        if tv != self._tk_version:
+            self._tk_version = tv
+            t = self._source.latest_ticker(code)
+            if t is not None:
+                self.model.set_prev_close(t.prev_closing_price)
+                colour = self._palette.change_colour(t.signed_change_rate).name()
+                self.price_label.setText(format_price(t.trade_price, quote_of(code)))
+                self.change_label.setText(
+                    f"{format_change_rate(t.signed_change_rate)}  "
+                    f"{format_price(t.signed_change_price, quote_of(code))}"
+                )
+                if colour != self._label_colour:
+                    # setStyleSheet re-polishes the widget: only when the colour really changes.
+                    self._label_colour = colour
+                    self.price_label.setStyleSheet(f"color: {colour};")
+                    self.change_label.setStyleSheet(f"color: {colour};")
+        ov = self._source.version("orderbook", code)
+        if ov != self._ob_version and (self._stale_ob is None or ov > self._stale_ob):
+            self._ob_version = ov
+            book = self._source.latest_orderbook(code)
+            if book is not None:
+                first = self.model.code != book.code
+                self.model.set_book(book, now)
+                self._update_summary()
+                if first:
+                    self._stale_ob = None
+                    self._fast.stop()
+                    self.centre_on_spread()
+        else:
+            self.model.expire_flashes(now)
+        if self._fast.isActive() and now > self._fast_until:
+            self._fast.stop()
+        rv = self._source.version("trade", code)
+        if rv != self._tr_version:
+            self._tr_version = rv
+            trades = self._source.recent_trades(code, self.tape_model.limit)
+            if trades:
+                if self._tk_version == -1 or self._source.latest_ticker(code) is None:
+                    self.model.set_prev_close(trades[0].prev_closing_price)
+                self.tape_model.set_trades(trades)
+
+    def centre_on_spread(self) -> None:
+        """Scroll the ladder so the best ask / best bid boundary is in the middle."""
+        self.table.scrollTo(self.model.index(self.model.depth, ObCol.PRICE),
+                            QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def refresh_colours(self) -> None:
+        """Recolour the title price and the tape after a colour-scheme switch."""
+        self._tk_version = -1
+        self._label_colour = ""
+        self.model.repaint()
+        self.tape_model.repaint()
+        self.refresh()
+
+    def _update_title(self) -> None:
+        if self._code is None:
+            self.title.setText("-")
+            return
+        name = self._names.get(self._code, "")
+        self.title.setText(f"{name}  {display_code(self._code)}" if name else display_code(self._code))
+
+    def _update_summary(self) -> None:
+        code = self._code or ""
+        quote = quote_of(code)
+        sm = self.model.spread()
+        if sm is None:
+            self.spread_label.setText("Spread -")
+            self.mid_label.setText("Mid -")
+        else:
+            spread, mid = sm
+            pct = spread / mid * 100 if mid else 0.0
+            self.spread_label.setText(f"Spread {format_price(spread, quote)} ({pct:.3f}%)")
+            self.mid_label.setText(f"Mid {format_price(mid, quote)}")
+        ask, bid = self.model.totals()
+        self.total_ask.setText(f"Ask {format_size_compact(ask)}")
+        self.total_bid.setText(f"Bid {format_size_compact(bid)}")
+        self.gauge.set_value(self.model.imbalance())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Report the first paint of a new coin's ladder (latency measurement, tests)."""
+        if event.type() == QEvent.Type.Resize:
+            # The ladder is taller than the viewport: keep the spread in the middle when it resizes.
+            QTimer.singleShot(0, self, self.centre_on_spread)
+        if (
+            event.type() == QEvent.Type.Paint
+            and self._awaiting_paint is not None
+            and self.model.code == self._awaiting_paint
+        ):
+            code = self._awaiting_paint
+            self._awaiting_paint = None
+            # Emit after the paint completes, so a listener sees a painted ladder.
+            QTimer.singleShot(0, self, lambda: self.first_paint.emit(code))
+        return super().eventFilter(watched, event)
+
+    def splitter_state(self) -> bytes:
+        """Ladder/tape split, for QSettings."""
+        return bytes(self.splitter.saveState().data())

@@ -1,0 +1,1 @@
+"""Kimchi premium in the window: coin-list columns, the premium chart and its setup."""

@@ -1,0 +1,152 @@
+"""A small pyqtgraph chart of the selected coin's kimchi premium over time, one line per venue.
+
+It samples :meth:`PremiumTracker.sample` once a second (the premium is a slow quantity and Binance
+tickers arrive once a second anyway) and redraws from the tracker's bounded history, so its cost
+does not depend on the message rate. A venue without a fresh quote simply stops extending its line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
+
+from upbit_monitor.ui.chart.axes import KstTimeAxis
+from upbit_monitor.ui.chart.theme import DARK, LIGHT, ChartTheme
+from upbit_monitor.ui.premium.columns import VENUE_LABELS, PremiumTracker, format_premium
+
+VENUE_COLOURS = {"binance": "#f0b90b", "bybit": "#8e7cff"}
+# Binance yellow and the light violet vanish on a white surface: darker shades of the same hues.
+VENUE_COLOURS_LIGHT = {"binance": "#b07d00", "bybit": "#5b45d6"}
+# Until the history spans this long the time axis shows a fixed window ending at the newest sample:
+# the KST axis labels whole minutes, so a few seconds of autoranged data had no time labels at all.
+MIN_WINDOW_S = 120.0
+
+
+class PremiumChart(QWidget):
+    """Premium (%) of one coin against each venue, plotted against time."""
+
+    def __init__(
+        self,
+        tracker: PremiumTracker,
+        *,
+        interval_ms: int = 1000,
+        follow: Callable[[], str | None] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        """``follow``, if given, returns the window's selected coin; the chart switches to it on its
+        next tick (selections made in code emit no signal)."""
+        super().__init__(parent)
+        self.setObjectName("PremiumChart")
+        self.tracker = tracker
+        self._follow = follow
+        self._code: str | None = None
+        self.title = QLabel("Premium: select a KRW coin", self)
+        self.title.setObjectName("PremiumTitle")
+        # The KST axis of the candle chart: DateAxisItem labels sub-minute zooms as "56.000" and follows
+        # the machine's zone; premiums are read against the same KST clock as the candles.
+        self.plot = pg.PlotWidget(parent=self, axisItems={"bottom": KstTimeAxis()})
+        self.plot.setMinimumHeight(120)
+        self.plot.setLabel("left", "premium", units="%")
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        # The zero line is a reference, not data: autorange follows the premium lines only, so the
+        # slow wobble (a few tenths of a percent) is visible instead of a flat line far from 0.
+        self.zero = pg.InfiniteLine(pos=0.0, angle=0)
+        self.plot.addItem(self.zero, ignoreBounds=True)
+        self.curves: dict[str, Any] = {
+            venue: self.plot.plot([], [], name=VENUE_LABELS.get(venue, venue)) for venue in tracker.venues
+        }
+        self._pinned_x = False  # True while MIN_WINDOW_S pins the time axis
+        self.dark = True
+        self.set_dark(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.plot, 1)
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.tick)
+        self._timer.start()
+
+    def set_dark(self, dark: bool) -> None:
+        """Dark or light surface (the candle chart's colours): background, axes, grid, legend, lines."""
+        self.dark = dark
+        theme: ChartTheme = DARK if dark else LIGHT
+        colours = VENUE_COLOURS if dark else VENUE_COLOURS_LIGHT
+        self.plot.setBackground(theme.background)
+        item = self.plot.getPlotItem()
+        item.showGrid(x=True, y=True, alpha=theme.grid_alpha)
+        for name in ("left", "bottom"):
+            axis = item.getAxis(name)
+            axis.setPen(pg.mkPen(theme.axis))
+            axis.setTextPen(pg.mkPen(theme.text))
+        self.zero.setPen(pg.mkPen(theme.crosshair, width=1, style=Qt.PenStyle.DashLine))
+        for venue, curve in self.curves.items():
+            curve.setPen(pg.mkPen(colours.get(venue, theme.text), width=1.6))
+        self.redraw()  # the title names each venue in its line's colour (no legend over the lines)
+
+    @property
+    def code(self) -> str | None:
+        """The coin shown."""
+        return self._code
+
+    def set_code(self, code: str | None) -> None:
+        """Show ``code`` (redraws its recorded history at once)."""
+        self._code = code
+        self.tracker.set_selected(code)
+        self.redraw()
+
+    def tick(self) -> None:
+        """Timer: follow the selection, record the current premium of the shown coin and redraw."""
+        if self._follow is not None:
+            wanted = self._follow()
+            if wanted != self._code:
+                self.set_code(wanted)
+        if self._code is not None:
+            self.tracker.sample(self._code)
+        self.redraw()
+
+    def _fit_time_axis(self, times: list[float]) -> None:
+        if not times:
+            return
+        newest = max(times)
+        if newest - min(times) < MIN_WINDOW_S:
+            self.plot.setXRange(newest - MIN_WINDOW_S, newest, padding=0.02)
+            self._pinned_x = True
+        elif self._pinned_x:  # enough history now: back to autorange (once, so user zoom sticks)
+            self._pinned_x = False
+            self.plot.enableAutoRange(axis=pg.ViewBox.XAxis)
+
+    def redraw(self) -> None:
+        """Set every venue's line from the tracker's history and update the title."""
+        code = self._code
+        parts: list[str] = []
+        times: list[float] = []
+        for venue, curve in self.curves.items():
+            points = self.tracker.history(code, venue) if code else []
+            curve.setData([p[0] for p in points], [p[1] for p in points])
+            if points:
+                times += [points[0][0], points[-1][0]]
+            value = self.tracker.premium(code, venue) if code else None
+            label = VENUE_LABELS.get(venue, venue)
+            colour = (VENUE_COLOURS if self.dark else VENUE_COLOURS_LIGHT).get(venue)
+            text = f"{label} {format_premium(value.premium if value else None)}"
+            parts.append(f'<span style="color:{colour}">{text}</span>' if colour else text)
+        self._fit_time_axis(times)
+        if code is None:
+            self.title.setText("Premium: select a KRW coin")
+        else:
+            self.title.setText(f"Premium {code}:&nbsp; " + "&nbsp;&nbsp; ".join(parts))
+
+
+def add_premium_dock(window: QMainWindow, chart: PremiumChart) -> QDockWidget:
+    """Dock the chart at the bottom of ``window`` (object name ``PremiumDock`` for saveState)."""
+    dock = QDockWidget("Premium", window)
+    dock.setObjectName("PremiumDock")
+    dock.setWidget(chart)
+    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    return dock

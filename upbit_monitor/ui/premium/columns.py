@@ -1,0 +1,291 @@
+"""Kimchi premium columns of the coin list (see :mod:`upbit_monitor.features.premium.tracker` for the data).
+
+* :class:`PremiumColumns` is an identity proxy that appends "Binance ₩" and "Premium" columns to the
+  coin list model (sortable through the list's numeric sort role and its ``sort_keys`` fast path).
+* :func:`install_premium` wires it and a :class:`PremiumTracker` into a ``CoinList`` without touching
+  its code: the proxy goes between the list's model and its filter proxy, the columns hide while no
+  primary quote is fresh.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QIdentityProxyModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtWidgets import QStyledItemDelegate
+
+from upbit_monitor.features.premium.tracker import (
+    HISTORY_POINTS,
+    HISTORY_SERIES,
+    VENUE_CONNECTIONS,
+    VENUE_LABELS,
+    PremiumSource,
+    PremiumTracker,
+)
+from upbit_monitor.ui.coin_list.model import CODE_ROLE, FAVOURITE_ROLE, SORT_ROLE, Col
+from upbit_monitor.ui.common.formatting import format_price
+from upbit_monitor.ui.common.theme import Palette
+
+__all__ = [
+    "HISTORY_POINTS",
+    "HISTORY_SERIES",
+    "VENUE_CONNECTIONS",
+    "VENUE_LABELS",
+    "PremiumColumns",
+    "PremiumSource",
+    "PremiumTracker",
+    "format_premium",
+    "install_premium",
+]
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def format_premium(value: float | None) -> str:
+    """A premium fraction as signed percent: ``0.0253`` -> ``"+2.53%"``; None -> ``"-"``."""
+    return "-" if value is None else f"{value * 100:+.2f}%"
+
+
+class PremiumColumns(QIdentityProxyModel):
+    """Appends "<venue> ₩" (foreign price in KRW) and "Premium" columns to a coin list model.
+
+    The source model must provide ``CODE_ROLE`` on column 0 (the coin list model does). The extra
+    columns answer the display, numeric sort (``SORT_ROLE``), colour, alignment and tooltip roles;
+    every other role (code, favourite, search...) is taken from column 0 of the same row, so the
+    list's filter proxy and favourite pinning keep working on them.
+    """
+
+    availability_changed = Signal(bool)  # True when the primary venue has fresh quotes
+    visibility_changed = Signal()  # the KRW price column was switched on or off
+
+    EXTRA = 2
+
+    def __init__(
+        self, tracker: PremiumTracker, palette: Palette | None = None, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.tracker = tracker
+        self._palette = palette
+        self._available = False
+        self._seen_version = -1
+        self._repaints = 0
+        # The list dock is narrow: the foreign price in KRW is opt-in (View menu); the premium
+        # tooltip shows it anyway.
+        self.krw_price_visible = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(500)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+
+    @property
+    def first_extra(self) -> int:
+        """Index of the first appended column (the foreign KRW price)."""
+        src = self.sourceModel()
+        return src.columnCount() if src is not None else 0
+
+    def set_krw_price_visible(self, on: bool) -> None:
+        """Show or hide the "<venue> ₩" column (it still hides while no quote is fresh)."""
+        if on != self.krw_price_visible:
+            self.krw_price_visible = on
+            self.visibility_changed.emit()
+
+    def column_hidden(self, col: int) -> bool:
+        """Whether the view should hide appended column ``col`` right now."""
+        if not self._available:
+            return True
+        return col == self.first_extra and not self.krw_price_visible
+
+    @property
+    def key_version(self) -> tuple[object, int] | None:
+        """Changes whenever a sort key may have changed (the coin list proxy caches keys by it)."""
+        src = self.sourceModel()
+        base = getattr(src, "key_version", None)
+        return None if base is None else (base, self._repaints)
+
+    def sort_keys(self, col: int) -> list[tuple[bool, Any, str]]:
+        """``(favourite, key, code)`` per row for one column: the coin list proxy's fast path."""
+        src = self.sourceModel()
+        if col < self.first_extra and hasattr(src, "sort_keys"):
+            keys: list[tuple[bool, Any, str]] = src.sort_keys(col)
+            return keys
+        if hasattr(src, "sort_keys"):
+            # One pass in Python (no per-cell data() round trips): ~10x cheaper for 200 rows.
+            krw_column = col == self.first_extra
+            fast: list[tuple[bool, Any, str]] = []
+            for fav, _, code in src.sort_keys(0):
+                value = self.tracker.premium(code)
+                if value is None:
+                    fast.append((fav, float("-inf"), code))
+                else:
+                    fast.append((fav, value.foreign_price_krw if krw_column else value.premium, code))
+            return fast
+        out: list[tuple[bool, Any, str]] = []
+        for row in range(self.rowCount()):
+            head = self.index(row, 0)
+            key = self.index(row, col).data(SORT_ROLE)
+            out.append((bool(head.data(FAVOURITE_ROLE)), key, str(head.data(CODE_ROLE))))
+        return out
+
+    @property
+    def available(self) -> bool:
+        """Whether the primary venue had fresh quotes at the last refresh."""
+        return self._available
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        """Source columns plus the two premium columns."""
+        return 0 if parent.isValid() else self.first_extra + self.EXTRA
+
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        """Identity for source columns; own indexes for the appended ones."""
+        if parent.isValid() or not 0 <= row < self.rowCount() or not 0 <= column < self.columnCount():
+            return QModelIndex()
+        if column >= self.first_extra:
+            return self.createIndex(row, column)
+        return super().index(row, column, parent)
+
+    def parent(self, child: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        """A flat table: no parents."""
+        return QModelIndex()
+
+    def sibling(self, row: int, column: int, idx: Index) -> QModelIndex:
+        """Siblings through :meth:`index` (the base maps through the source, which lacks our columns)."""
+        return self.index(row, column)
+
+    def mapToSource(self, proxy_index: Index) -> QModelIndex:
+        """Appended columns have no source cell."""
+        if proxy_index.isValid() and proxy_index.column() >= self.first_extra:
+            return QModelIndex()
+        return super().mapToSource(proxy_index)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        """Appended cells are selectable like the rest of the row."""
+        if index.isValid() and index.column() >= self.first_extra:
+            return Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
+        return super().flags(index)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Titles of the appended columns."""
+        extra = section - self.first_extra
+        if orientation == Qt.Orientation.Horizontal and 0 <= extra < self.EXTRA:
+            venue = VENUE_LABELS.get(self.tracker.primary, self.tracker.primary)
+            if role == Qt.ItemDataRole.DisplayRole:
+                return f"{venue} ₩" if extra == 0 else "Premium"
+            if role == Qt.ItemDataRole.ToolTipRole:
+                if extra == 0:
+                    return f"{venue} USDT price x Upbit KRW-USDT"
+                return f"Kimchi premium: Upbit KRW price / ({venue} USDT price x Upbit KRW-USDT) - 1"
+            return None
+        return super().headerData(section, orientation, role)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Premium cells; other columns pass through."""
+        if not index.isValid():
+            return None
+        extra = index.column() - self.first_extra
+        if extra < 0:
+            return super().data(index, role)
+        src = self.sourceModel()
+        row_head = src.index(index.row(), 0)
+        code = src.data(row_head, CODE_ROLE)
+        value = self.tracker.premium(code) if isinstance(code, str) else None
+        if role == Qt.ItemDataRole.DisplayRole:
+            if value is None:
+                return "-"
+            if extra == 0:
+                return format_price(value.foreign_price_krw, "KRW")
+            return format_premium(value.premium)
+        if role == SORT_ROLE:
+            if value is None:
+                return float("-inf")
+            return float(value.foreign_price_krw if extra == 0 else value.premium)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if self._palette is None or value is None:
+                return None
+            return self._palette.change_colour(value.premium) if extra == 1 else self._palette.muted
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.tooltip(code) if isinstance(code, str) else None
+        return src.data(row_head, role)  # code, favourite, search...: the row's own values
+
+    def tooltip(self, code: str) -> str:
+        """Every venue's premium for ``code`` with the inputs it was computed from."""
+        rate = self.tracker.usdt_krw()
+        lines = [f"{code}: Upbit KRW-USDT {format_price(rate, 'KRW') if rate else '-'}"]
+        for venue in self.tracker.venues:
+            value = self.tracker.premium(code, venue)
+            label = VENUE_LABELS.get(venue, venue)
+            if value is None:
+                lines.append(f"{label}: no fresh quote")
+            else:
+                lines.append(
+                    f"{label} {value.symbol} {value.foreign_price:,.8g} USDT = "
+                    f"{format_price(value.foreign_price_krw, 'KRW')} KRW, premium "
+                    f"{format_premium(value.premium)} (quote {value.quote_age_s:.1f} s old)"
+                )
+        return "\n".join(lines)
+
+    def refresh(self) -> None:
+        """Timer tick: repaint the premium columns if quotes arrived or freshness changed."""
+        available = self.tracker.has_fresh()
+        if available != self._available:
+            self._available = available
+            self.availability_changed.emit(available)
+        if self.tracker.version == self._seen_version and not available:
+            return
+        self._seen_version = self.tracker.version
+        self._repaints += 1
+        rows = self.rowCount()
+        if rows:
+            first = self.first_extra
+            self.dataChanged.emit(self.index(0, first), self.index(rows - 1, first + self.EXTRA - 1))
+
+
+def install_premium(
+    coin_list: Any, tracker: PremiumTracker, palette: Palette | None = None
+) -> PremiumColumns:
+    """Put :class:`PremiumColumns` into a ``CoinList`` and keep the tracker following it.
+
+    ``coin_list`` needs ``model`` (CoinListModel), ``proxy`` (its filter proxy), ``table``,
+    ``shown_codes()``, ``selected_code`` and the ``coin_selected`` / ``markets_loaded`` signals,
+    which :class:`upbit_monitor.ui.coin_list.view.CoinList` has. Returns the proxy.
+    """
+    columns = PremiumColumns(tracker, palette, coin_list)
+    columns.setSourceModel(coin_list.model)
+    coin_list.proxy.setSourceModel(columns)
+    table = coin_list.table
+
+    def show(*_: object) -> None:
+        for col in range(columns.first_extra, columns.first_extra + columns.EXTRA):
+            table.setColumnHidden(col, columns.column_hidden(col))
+
+    def follow_codes(*_: object) -> None:
+        tracker.set_codes(coin_list.model.codes("KRW"))
+
+    show()
+    # The list's own delegate paints straight from CoinListModel cells it knows; our columns get
+    # the standard delegate (display text, colour and alignment roles from PremiumColumns.data).
+    plain = QStyledItemDelegate(table)
+    for col, width in ((columns.first_extra, 104), (columns.first_extra + 1, 74)):
+        table.setItemDelegateForColumn(col, plain)
+        table.setColumnWidth(col, width)
+    # Premium right after the change column (the list dock is narrow); the KRW price stays last.
+    header = table.horizontalHeader()
+    header.moveSection(header.visualIndex(columns.first_extra + 1), header.visualIndex(Col.CHANGE) + 1)
+    columns.availability_changed.connect(show)
+    columns.visibility_changed.connect(show)
+    coin_list.markets_loaded.connect(follow_codes)
+    coin_list.coin_selected.connect(tracker.set_selected)
+    follow_codes()
+    tracker.set_selected(coin_list.selected_code)
+    return columns

@@ -1,0 +1,1 @@
+"""Private panes: My orders / My assets docks, the Account menu and the API-keys dialog."""

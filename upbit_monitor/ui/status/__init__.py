@@ -1,0 +1,1 @@
+"""Status panel: connection metrics, subscriptions, database and notices."""
