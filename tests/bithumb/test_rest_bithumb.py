@@ -9,7 +9,7 @@ import pytest
 from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.connection.rest_models import parse_market
 from upbit_monitor.exchanges.bithumb import REST_DETAILS_PARAM
-from upbit_monitor.history import HistoryLoader
+from upbit_monitor.features.history.loader import HistoryLoader
 from upbit_monitor.sim.bithumb import BithumbSimulator, WanderingSpread
 from upbit_monitor.sim.server import Simulator
 from upbit_monitor.storage import DbContext
