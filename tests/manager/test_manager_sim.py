@@ -323,3 +323,17 @@ async def test_shutdown_while_connecting_does_not_wait_for_the_handshake(
         assert our_tasks() == []
         assert m.metrics()["upbit-public"].state is ConnState.CLOSED
         assert not [r for r in caplog.records if "did not stop in time" in r.getMessage()]
+
+
+@pytest.mark.asyncio
+async def test_want_registers_then_updates_in_one_call() -> None:
+    async with running() as (sim, mgr):
+        view = Comp()
+        mgr.want(view, [Spec("orderbook", ("KRW-BTC",))])
+        await settle(sim, 1)
+        assert [r.component_name for r in mgr.registrations()].count("Comp") == 1
+        mgr.want(view, [Spec("orderbook", ("KRW-ETH",))])  # a coin switch: same registration, new specs
+        await settle(sim, 2)
+        reqs = subscription_requests(sim)
+        assert len(reqs) == 2 and wire_set(reqs[1].text) == {"orderbook": ["KRW-ETH"]}
+        assert len(mgr.registrations()) == 1

@@ -79,12 +79,20 @@ class FakeManager:
         self.candles: dict[tuple[str, str], Candle] = {}
         self.versions: dict[tuple[str, str], int] = {}
         self.reads = 0
+        self._known: set[int] = set()
 
     def register(self, component: object, specs: Sequence[SubscriptionSpec]) -> None:
         self.calls.append(("register", component, tuple(specs)))
 
     def update(self, component: object, specs: Sequence[SubscriptionSpec]) -> None:
         self.calls.append(("update", component, tuple(specs)))
+
+    def want(self, component: object, specs: Sequence[SubscriptionSpec]) -> None:
+        if id(component) in self._known:
+            self.update(component, specs)
+        else:
+            self._known.add(id(component))
+            self.register(component, specs)
 
     def unregister(self, component: object) -> None:
         self.calls.append(("unregister", component, ()))

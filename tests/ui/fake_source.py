@@ -46,6 +46,13 @@ class FakeSource:
         self._comps[component] = tuple(specs)
         self.calls.append(("register", type(component).__name__, tuple(specs)))
 
+    def want(self, component: object, specs: Sequence[Any], *, connection: str = "upbit-public",
+             callback: Callable[[Event], None] | None = None) -> None:
+        if component in self._comps:
+            self.update(component, specs)
+        else:
+            self.register(component, specs, connection=connection, callback=callback)
+
     def update(self, component: object, specs: Sequence[Any]) -> None:
         self._comps[component] = tuple(specs)
         self.calls.append(("update", type(component).__name__, tuple(specs)))

@@ -214,6 +214,34 @@ class GlobalWebSocketManager:
         if self._started and live:
             self._connection(connection).start()
 
+    def want(
+        self,
+        component: object,
+        specs: Sequence[SubscriptionSpec],
+        *,
+        connection: str = PUBLIC,
+        callback: EventCallback | None = None,
+    ) -> None:
+        """Declare what ``component`` wants, in one call: register it the first time, update it after.
+
+        Views call this on every coin switch instead of tracking "am I registered yet". ``callback``
+        is taken at the first registration only. Asking for another ``connection`` than the one the
+        component is registered on moves it there (unregister + register, still one coalesced request
+        per connection).
+
+        Raises:
+            ManagerError: after shutdown, or ``component`` is not weak-referenceable.
+            ConfigError: ``connection`` names no known connector.
+        """
+        reg = self._registry.find(component)
+        if reg is not None and reg.connection != connection:
+            self.unregister(component)
+            reg = None
+        if reg is None:
+            self.register(component, specs, connection=connection, callback=callback)
+        else:
+            self.update(component, specs)
+
     def update(self, component: object, specs: Sequence[SubscriptionSpec]) -> None:
         """Replace ``component``'s specs (e.g. a coin switch); one coalesced request follows.
 

@@ -149,10 +149,7 @@ class PrivateFeed:
 
     def follow_public(self, owner: object, specs: Sequence[SubscriptionSpec]) -> None:
         """Register/update ``owner`` on the public connection (e.g. tickers to value assets in KRW)."""
-        try:
-            self._mgr.update(owner, specs)
-        except ManagerError:
-            self._mgr.register(owner, specs)
+        self._mgr.want(owner, specs)
 
     def latest_ticker(self, code: str) -> Ticker | None:
         """The manager's newest ticker of ``code`` (pull API)."""

@@ -16,6 +16,10 @@ class ChartSource(Protocol):
         """Register a component with its subscriptions."""
         ...
 
+    def want(self, component: object, specs: Sequence[SubscriptionSpec]) -> None:
+        """Register the component the first time, replace its subscriptions after."""
+        ...
+
     def update(self, component: object, specs: Sequence[SubscriptionSpec]) -> None:
         """Replace a registered component's subscriptions."""
         ...

@@ -74,7 +74,6 @@ class ChartView(QWidget):
         self._visible_bars = visible_bars
         self._code: str | None = None
         self._unit = 1
-        self._registered = False
         self._seen_version = -1
         self._generation = 0
         self._history_task: asyncio.Task[None] | None = None
@@ -230,11 +229,7 @@ class ChartView(QWidget):
             return
         specs = [SubscriptionSpec(self.candle_type, (self._code,))]
         try:
-            if self._registered:
-                self._manager.update(self, specs)
-            else:
-                self._manager.register(self, specs)
-                self._registered = True
+            self._manager.want(self, specs)
         except UpbitMonitorError as exc:
             self._report(f"chart subscription failed: {exc}")
 

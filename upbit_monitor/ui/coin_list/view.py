@@ -159,7 +159,6 @@ class CoinList(QWidget):
 
         self._selected: str | None = None
         self._scroll_pending = False
-        self._registered = False
         self._timer = QTimer(self)
         # A list of ~200 rows re-sorted on every change: 10 Hz reads as live and costs far less
         # than the ladder's frame rate.
@@ -217,11 +216,7 @@ class CoinList(QWidget):
     def _subscribe(self) -> None:
         codes = tuple(self.shown_codes())
         specs = [SubscriptionSpec("ticker", codes)] if codes else []
-        if not self._registered:
-            self._source.register(self, specs)
-            self._registered = True
-        else:
-            self._source.update(self, specs)
+        self._source.want(self, specs)
 
     def set_quote(self, quote: str) -> None:
         """Show KRW, BTC or USDT markets (one ticker spec update)."""

@@ -25,6 +25,16 @@ class MarketSource(Protocol):
     ) -> None:
         """Register a component (held weakly) with its subscription specs."""
 
+    def want(
+        self,
+        component: object,
+        specs: Sequence[Any],
+        *,
+        connection: str = ...,
+        callback: Callable[[Event], None] | None = ...,
+    ) -> None:
+        """Register ``component`` the first time, replace its specs after (one call for both)."""
+
     def update(self, component: object, specs: Sequence[Any]) -> None:
         """Replace a registered component's specs."""
 

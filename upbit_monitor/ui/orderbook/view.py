@@ -67,7 +67,6 @@ class OrderbookView(QWidget):
         self._ob_version = -1
         self._tr_version = -1
         self._tk_version = -1
-        self._registered = False
         self._awaiting_paint: str | None = None
         self._stale_ob: int | None = None
         self._label_colour = ""
@@ -229,11 +228,7 @@ class OrderbookView(QWidget):
         self.refresh()
 
     def _sync_subscription(self) -> None:
-        if not self._registered:
-            self._source.register(self, self.specs())
-            self._registered = True
-        else:
-            self._source.update(self, self.specs())
+        self._source.want(self, self.specs())
 
     # -- repaint --------------------------------------------------------------------------
     def refresh(self) -> None:
