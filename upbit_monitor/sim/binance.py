@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import random
 import time
 from collections import deque
 from collections.abc import Callable
@@ -53,6 +54,11 @@ class ForeignSimConfig:
     wobble: float = 0.0  # amplitude of a slow sine on top of ``premium`` (0 = constant)
     wobble_period_s: float = 300.0
     venue_offset: float = 0.0  # added to the premium for this venue only
+    # Each coin's own premium (issue 18: every coin showed the same +2.77 %): a seeded offset per coin
+    # (standard deviation ``coin_spread``) that wanders by up to ``coin_wander`` over minutes. Shared by
+    # both venues (the premium is a Korean-market effect). 0 = every coin exactly at ``premium``.
+    coin_spread: float = 0.0
+    coin_wander: float = 0.0
     push_interval_s: float = 1.0  # Binance @ticker: 1000 ms
     max_requests_per_s: int = 5  # incoming JSON messages per connection per second; 0 = off
     max_connection_s: float = 86_400.0  # Binance closes every connection after 24 h
@@ -86,6 +92,7 @@ class ForeignPricer:
         self.config = config
         self._clock = clock
         self._t0 = clock()
+        self._coins: dict[str, tuple[float, float, float, float, float]] = {}
         self._symbols = {
             m.base + "USDT": m.code for m in model.markets if m.quote == "KRW" and m.code != USDT_KRW
         }
@@ -98,11 +105,29 @@ class ForeignPricer:
         """Whether ``symbol`` (uppercase, e.g. ``BTCUSDT``) is listed."""
         return symbol in self._symbols
 
-    def premium_now(self) -> float:
-        """The premium this venue's prices embody right now (fraction)."""
+    def premium_now(self, symbol: str | None = None) -> float:
+        """The premium this venue's prices embody right now (fraction); ``symbol`` adds that coin's own."""
         cfg = self.config
-        phase = 2 * math.pi * (self._clock() - self._t0) / cfg.wobble_period_s
-        return cfg.premium + cfg.venue_offset + cfg.wobble * math.sin(phase)
+        elapsed = self._clock() - self._t0
+        phase = 2 * math.pi * elapsed / cfg.wobble_period_s
+        premium = cfg.premium + cfg.venue_offset + cfg.wobble * math.sin(phase)
+        if symbol is not None and (cfg.coin_spread or cfg.coin_wander):
+            premium += self._coin_offset(symbol, elapsed)
+        return premium
+
+    def _coin_offset(self, symbol: str, elapsed: float) -> float:
+        params = self._coins.get(symbol)
+        if params is None:
+            # Seeded by the model and the coin only, so Binance and Bybit agree on a coin's premium.
+            rng = random.Random(f"premium-{self.model.seed}-{symbol}")
+            params = self._coins[symbol] = (rng.gauss(0.0, 1.0), rng.uniform(0.4, 1.0), rng.uniform(180, 900),
+                                            rng.uniform(0, 2 * math.pi), rng.uniform(0, 2 * math.pi))
+        base, amp, period, phase_a, phase_b = params
+        cfg = self.config
+        # Two incommensurate sines: a slow, irregular-looking wander.
+        wander = math.sin(2 * math.pi * elapsed / period + phase_a) + 0.5 * math.sin(
+            2 * math.pi * elapsed / (period * 2.63) + phase_b)
+        return cfg.coin_spread * base + cfg.coin_wander * amp * wander / 1.5
 
     def _usdt(self, krw: float, rate: float, factor: float) -> float:
         value = krw / (rate * factor)
@@ -116,7 +141,7 @@ class ForeignPricer:
         rate = self.model.price(USDT_KRW)
         if rate <= 0:
             return None
-        factor = 1.0 + self.premium_now()
+        factor = 1.0 + self.premium_now(symbol)
         st = self.model.state(code)
         price = self._usdt(st.price, rate, factor)
         bid = self._usdt(st.book.best_bid, rate, factor) if st.book.best_bid > 0 else price

@@ -107,17 +107,21 @@ class BybitSim(ForeignStreamServer):
 
 
 async def start_demo_venues(
-    model: MarketModel, stack: contextlib.AsyncExitStack, *, premium: float = 0.025, wobble: float = 0.004
+    model: MarketModel, stack: contextlib.AsyncExitStack, *, premium: float = 0.025, wobble: float = 0.004,
+    coin_spread: float = 0.01, coin_wander: float = 0.004,
 ) -> dict[str, str]:
     """Start a Binance- and a Bybit-shaped simulator on ``model`` for ``main.py --demo``.
 
     Both are closed by ``stack``. The premium wobbles slowly (period 5 min) so the premium chart has
-    something to show; Bybit sits 0.3 points above Binance. Returns ``{"binance": url, "bybit": url}``.
+    something to show; Bybit sits 0.3 points above Binance; each coin has its own premium around that
+    (``coin_spread``, about +-1 point) which wanders (``coin_wander``).
+    Returns ``{"binance": url, "bybit": url}``.
     """
-    binance = BinanceSim(model, ForeignSimConfig(premium=premium, wobble=wobble))
-    bybit = BybitSim(
-        model, dataclasses.replace(BYBIT_DEFAULTS, premium=premium, wobble=wobble, venue_offset=0.003)
-    )
+    binance = BinanceSim(model, ForeignSimConfig(premium=premium, wobble=wobble, coin_spread=coin_spread,
+                                                 coin_wander=coin_wander))
+    bybit = BybitSim(model, dataclasses.replace(
+        BYBIT_DEFAULTS, premium=premium, wobble=wobble, venue_offset=0.003, coin_spread=coin_spread,
+        coin_wander=coin_wander))
     await stack.enter_async_context(binance)
     await stack.enter_async_context(bybit)
     return {"binance": binance.url, "bybit": bybit.url}

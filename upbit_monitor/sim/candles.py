@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import NamedTuple
 
+from upbit_monitor.sim.history_base import SyntheticPast
 from upbit_monitor.sim.ticks import snap, tick_for
 
 # candle type -> interval in seconds
@@ -30,6 +31,9 @@ CANDLE_UNITS: dict[str, int] = {
     "candle.60m": 3600,
     "candle.240m": 14400,
 }
+# Live-only series (no WebSocket candle type): UTC days, for REST /v1/candles/days|weeks|months|years.
+DAY_TYPE = "candle.1d"
+ALL_UNITS: dict[str, int] = {**CANDLE_UNITS, DAY_TYPE: 86_400}
 REST_MINUTE_UNITS = (1, 3, 5, 10, 15, 30, 60, 240)
 MAX_SYNTHETIC_BARS = 20_000  # per series; deeper pages return nothing (like a market's listing date)
 _LIVE_HISTORY = 2_000
@@ -53,6 +57,7 @@ class CandleSeries:
 
     __slots__ = (
         "_past", "_rng", "_volume_per_s", "anchor", "code", "current", "history", "interval_ms", "liquidity",
+        "shared_past",
     )
 
     def __init__(
@@ -65,6 +70,7 @@ class CandleSeries:
         now_ms: int,
         *,
         volume_per_s: Callable[[], float] | None = None,
+        shared_past: SyntheticPast | None = None,
     ) -> None:
         self.code = code
         self.interval_ms = interval_s * 1000
@@ -78,6 +84,17 @@ class CandleSeries:
         # Mean live volume per second (0 = unknown): synthetic bars use it so the history a chart
         # loads over REST is on the same scale as the live candle next to it.
         self._volume_per_s = volume_per_s
+        # The market's one synthetic past (minute intervals and days): every timeframe is cut from it.
+        self.shared_past = shared_past
+        if shared_past is not None:
+            # The interval containing the simulator's start already has its pre-start part: the live
+            # trades extend that bar instead of starting a new one (so it matches the finer bars).
+            anchor = shared_past.anchor_ms
+            start = anchor - anchor % self.interval_ms
+            if start < anchor:
+                seed_bars = shared_past.bars(self.interval_ms, anchor, 1)
+                if seed_bars and seed_bars[0].start_ms == start:
+                    self.current = CandleBar(*seed_bars[0])
 
     def start_of(self, ts_ms: int) -> int:
         """Start of the interval containing ``ts_ms``."""
@@ -117,6 +134,12 @@ class CandleSeries:
         live = [b for b in (*self.history, self.current) if b is not None]
         out = [b for b in reversed(live) if b.start_ms < to_ms][:count]
         if len(out) >= count:
+            return out
+        if self.shared_past is not None:
+            # Synthetic bars start strictly before everything recorded live (the straddling bar is live).
+            limit_ms = min(to_ms, live[0].start_ms) if live else to_ms
+            past = self.shared_past.bars(self.interval_ms, limit_ms, count - len(out))
+            out.extend(CandleBar(*bar) for bar in past)
             return out
         # Synthetic bars start strictly before everything recorded live.
         live_floor = live[0].start_ms if live else self.anchor[1]

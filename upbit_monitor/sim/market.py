@@ -31,8 +31,9 @@ from itertools import accumulate
 from typing import NamedTuple
 
 from upbit_monitor.sim.book import Book
-from upbit_monitor.sim.candles import CANDLE_UNITS, CandleSeries
+from upbit_monitor.sim.candles import ALL_UNITS, CandleSeries
 from upbit_monitor.sim.catalog import KNOWN_COINS, MarketInfo, build_catalog
+from upbit_monitor.sim.history_base import SyntheticPast
 from upbit_monitor.sim.ticks import snap, tick_for
 
 TRADE = 1
@@ -160,6 +161,9 @@ class MarketModel:
         self._weights: dict[str, float] = {}  # activity overrides (a listing pump)
         self.listed_ms: dict[str, int] = {}  # markets listed at runtime -> listing time
         self._recent: dict[str, deque[TradeTick]] = {}  # live prints per market (REST trades/ticks)
+        self._pasts: dict[str, SyntheticPast] = {}
+        # Where each market's synthetic past ends: its price when the simulator started.
+        self._anchor_price = {code: st.price for code, st in self._states.items()}
         self._listeners: list[Callable[[TradeTick], None]] = []
         self._series: dict[tuple[str, str], CandleSeries] = {}
         self._traded: set[str] = set()
@@ -197,16 +201,30 @@ class MarketModel:
         series = self._series.get(key)
         if series is None:
             st = self._states[code]
-            interval = CANDLE_UNITS[candle_type]
+            interval = ALL_UNITS[candle_type]
             liquidity = 1.0 - (1.0 - st.liquidity) ** (interval / 60)
             series = CandleSeries(code, interval, self.seed, liquidity, st.price, st.last_ts,
-                                  volume_per_s=lambda: self.expected_volume_per_s(code))
+                                  volume_per_s=lambda: self.expected_volume_per_s(code),
+                                  shared_past=self.past(code) if interval >= 60 else None)
             self._series[key] = series
         return series
 
     def recent_trades(self, code: str) -> tuple[TradeTick, ...]:
         """The last live trades of ``code`` (oldest first, up to a bounded ring)."""
         return tuple(self._recent.get(code, ()))
+
+    def past(self, code: str) -> SyntheticPast:
+        """The one synthetic history of ``code`` before the simulator started (or before its listing)."""
+        past = self._pasts.get(code)
+        if past is None:
+            st = self._states[code]
+            listed = self.listed_ms.get(code)
+            anchor = self.created_ms if listed is None else listed
+            price = self._anchor_price.get(code, st.price)
+            past = SyntheticPast(code, self.seed, anchor, price, st.liquidity,
+                                 lambda: self.expected_volume_per_s(code), floor_ms=listed)
+            self._pasts[code] = past
+        return past
 
     def expected_volume_per_s(self, code: str) -> float:
         """Mean traded volume per second of ``code`` under the current event rate (0 = unknown).
@@ -250,6 +268,7 @@ class MarketModel:
         st.h52_date = st.l52_date = _date_dash(now_ms)
         self._states[info.code] = st
         self.listed_ms[info.code] = now_ms
+        self._anchor_price[info.code] = st.price
         self.markets = (*self.markets, info)
         self._codes.append(info.code)
         self._rebuild_weights()
@@ -337,7 +356,7 @@ class MarketModel:
         st.last_ts = now_ms
         st.last_sid = now_ms * 10_000 + self._seq
         code = st.info.code
-        for ctype in CANDLE_UNITS:
+        for ctype in ALL_UNITS:
             self.series(code, ctype).add_trade(now_ms, price, volume)
         self._traded.add(code)
         self.trades_total += 1

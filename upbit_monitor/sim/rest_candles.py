@@ -8,9 +8,10 @@
 - ``/v1/trades/ticks`` (``market``, ``count`` <= 500, ``to`` = ``HHmmss``/``HH:mm:ss`` within the day,
   ``cursor`` = a ``sequential_id``, ``days_ago`` 1..7): newest first, ``sequential_id`` as dedupe key.
 
-Every period bar is aggregated from the market's 240-minute series (live bars from the trades, the
-synthetic past before them), so a day equals its six 4-hour bars and a week its days: one series at
-every timeframe. Trades come from the ring the model keeps of its live prints; trades older than the
+Days come from the market's one series (live bars from the trades, the synthetic past of
+:mod:`upbit_monitor.sim.history_base` before them) and weeks/months/years aggregate days, so a day equals
+its six 4-hour bars and a week its days: one series at every timeframe. Trades come from the ring the model
+keeps of its live prints; trades older than the
 ring are synthesised from the 1-minute bars (open, high, low and close each printed once, volumes adding
 up to the bar's), so the trade list and the minute candles agree.
 """
@@ -21,12 +22,10 @@ import random
 import time
 from datetime import UTC, datetime, timedelta
 
-from upbit_monitor.sim.candles import CandleBar
+from upbit_monitor.sim.candles import DAY_TYPE, CandleBar
 from upbit_monitor.sim.market import MarketModel, TradeTick
 
 DAY_MS = 86_400_000
-_BASE = "candle.240m"
-_PER_DAY = 6
 MAX_COUNT = 200
 MAX_TRADES = 500
 
@@ -39,14 +38,8 @@ def _merge(bars: list[CandleBar], start_ms: int) -> CandleBar:
 
 
 def day_bars(model: MarketModel, code: str, to_ms: int, count: int) -> list[CandleBar]:
-    """Up to ``count`` UTC-day bars starting before ``to_ms``, newest first, from the 4 h series."""
-    end = to_ms - to_ms % DAY_MS + (DAY_MS if to_ms % DAY_MS else 0)  # include the day containing to_ms
-    parts = model.series(code, _BASE).before(end, (count + 1) * _PER_DAY)
-    days: dict[int, list[CandleBar]] = {}
-    for bar in reversed(parts):  # oldest first
-        days.setdefault(bar.start_ms - bar.start_ms % DAY_MS, []).append(bar)
-    out = [_merge(bars, start) for start, bars in sorted(days.items(), reverse=True) if start < to_ms]
-    return out[:count]
+    """Up to ``count`` UTC-day bars starting before ``to_ms``, newest first (the market's one series)."""
+    return model.series(code, DAY_TYPE).before(to_ms, count)
 
 
 def _period_start(day_ms: int, unit: str) -> int:
