@@ -8,8 +8,13 @@ count as UI time. The app side is the real thing: GlobalWebSocketManager + MainW
 orderbook, tape, chart, status panel) on a qasync loop, offscreen unless QT_QPA_PLATFORM is set.
 
 Phase 1 (latency): a QTest mouse click on a coin-list row, until the orderbook view has painted that
-coin's ladder (its ``first_paint`` signal). Switches are paced (``--pace``) to stay inside Upbit's
-100 requests/min, so the number is the UI + manager + loopback path, not rate-limit queueing.
+coin's ladder (its ``first_paint`` signal). No spacing between switches by default (``--pace``): Upbit's
+limit is 5 requests/s per connection (protocol-2026.md; the old 100/min is gone and the client only
+paces per minute when ``Settings.ws_requests_per_minute`` asks), which the client paces itself.
+
+Phase 1b (sustained switch rate): ``--burst`` switches back to back, each one clicked as soon as the
+previous coin's ladder has painted, like holding an arrow key; reports switches per second and the
+server's throttling errors (error frames the client received; the simulator enforces 5/s).
 
 Phase 2 (load): for ``--load-s`` seconds at ``--rate`` market messages/s: event-loop lag (a 20 ms
 sleeper's overshoot), the time each view's repaint tick takes (pull from the pool + model update),
@@ -128,6 +133,19 @@ async def bench(
             fut.set_result(time.perf_counter())
 
     win.orderbook.first_paint.connect(on_paint)
+
+    async def switch_to(code: str) -> float:
+        row = proxy.row_of(code)
+        idx = proxy.index(row, Col.PRICE)
+        table.scrollTo(idx)
+        fut: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        pending[code] = fut
+        t0 = time.perf_counter()
+        QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         QPoint(table.visualRect(idx).center()))
+        await asyncio.wait_for(fut, 10)
+        return t0
+
     latencies: list[float] = []
     to_request: list[float] = []
     proxy, table = cl.proxy, cl.table
@@ -152,7 +170,21 @@ async def bench(
         to_request.append((time.perf_counter() - t0) * 1000)
         t1 = await asyncio.wait_for(fut, 10)
         latencies.append((t1 - t0) * 1000)
-        await asyncio.sleep(args.pace)
+        if args.pace > 0:
+            await asyncio.sleep(args.pace)
+
+    # Phase 1b: sustained switch rate (next click as soon as the previous ladder painted).
+    m_before = mgr.metrics()["upbit-public"]
+    burst_t0 = time.perf_counter()
+    for i in range(args.burst):
+        code = next(c for c in candidates[i % len(candidates):] + candidates if c and c != win.code)
+        await switch_to(code)
+    burst_s = time.perf_counter() - burst_t0
+    m_after = mgr.metrics()["upbit-public"]
+    throttled = m_after.server_errors - m_before.server_errors
+    burst = {"switches": args.burst, "seconds": burst_s, "throttled": throttled,
+             "requests": m_after.requests_sent - m_before.requests_sent,
+             "last_error": m_after.last_server_error}
 
     # Phase 2: load.
     ticks: dict[str, list[float]] = {"coin list": [], "orderbook + tape": [], "chart": []}
@@ -193,7 +225,7 @@ async def bench(
     win.close()
     await mgr.shutdown()
     return {"latencies": latencies, "to_request": to_request, "ticks": ticks, "lags": lags, "frames": frames,
-            "received": received, "elapsed": elapsed}
+            "received": received, "elapsed": elapsed, "burst": burst}
 
 
 def report(args: argparse.Namespace, r: dict[str, Any]) -> str:
@@ -205,13 +237,18 @@ def report(args: argparse.Namespace, r: dict[str, Any]) -> str:
         f"`{os.environ.get('QT_QPA_PLATFORM')}`; simulator in a separate process; "
         f"load average at the end {load}.",
         "",
-        f"Click-to-orderbook ({len(lat)} switches, paced {args.pace:.2f} s, feed {args.rate:,.0f} msgs/s):",
+        f"Click-to-orderbook ({len(lat)} switches, spaced {args.pace:.2f} s, feed {args.rate:,.0f} msgs/s):",
         "",
         "| metric | p50 | p95 | max |",
         "|---|---|---|---|",
         f"| click -> merged request sent (ms) | {pct(req, 50):.1f} | {pct(req, 95):.1f} | {max(req):.1f} |",
         f"| click -> new coin's ladder painted (ms) | {pct(lat, 50):.1f} | {pct(lat, 95):.1f} "
         f"| {max(lat):.1f} |",
+        "",
+        f"Sustained coin switching ({r['burst']['switches']} switches back to back, each after the previous "
+        f"ladder painted): {r['burst']['switches'] / r['burst']['seconds']:.1f} switches/s, "
+        f"{r['burst']['requests']} requests sent, {r['burst']['throttled']} throttling errors from the server"
+        + (f" (last: {r['burst']['last_error']})" if r["burst"]["throttled"] else "") + ".",
         "",
         f"Under load ({r['elapsed']:.0f} s, simulator {args.rate:,.0f} msgs/s, "
         f"received {r['received']:,.0f} msgs/s on the app's connection):",
@@ -238,7 +275,9 @@ def main() -> None:
     """Parse flags, start the simulator process, run the benchmark, print the tables."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--switches", type=int, default=100)
-    p.add_argument("--pace", type=float, default=0.65, help="seconds between switches (Upbit: 100 req/min)")
+    p.add_argument("--pace", type=float, default=0.0,
+                   help="seconds between latency switches (0: none; the client paces to Upbit's 5/s itself)")
+    p.add_argument("--burst", type=int, default=60, help="back-to-back switches for the sustained rate")
     p.add_argument("--rate", type=float, default=5000.0, help="simulator market messages per second")
     p.add_argument("--load-s", type=float, default=10.0)
     p.add_argument("--profile", action="store_true", help="print a cProfile of the load phase")
