@@ -64,6 +64,21 @@ class _Attachment:
 class PrivateFeed:
     """Key lifecycle + gate for the ``upbit-private`` connection (see the module docstring)."""
 
+    @classmethod
+    def create(cls, mgr: GlobalWebSocketManager, *, demo_keys: tuple[str, str] | None = None) -> PrivateFeed:
+        """A feed over the user's key store (keyring + environment), or a demo store.
+
+        ``demo_keys`` (the simulator's access/secret key) selects a session-only store that ignores the
+        environment and the user's keyring, pre-loaded with those keys (HS256: the simulator's demo
+        secret is shorter than the 64 bytes RFC 7518 advises for HS512). The key store stays behind
+        the feature, so the UI never touches credentials itself.
+        """
+        if demo_keys is None:
+            return cls(mgr, KeyStore())
+        keystore = KeyStore(env={}, persistent=False)
+        keystore.save(Credentials.create(demo_keys[0], demo_keys[1], "HS256"))
+        return cls(mgr, keystore)
+
     def __init__(
         self,
         manager: GlobalWebSocketManager,

@@ -6,7 +6,7 @@ The window stays unaware of private feeds; the composition root calls::
 
 or, piece by piece::
 
-    feed = PrivateFeed(mgr, KeyStore())
+    feed = PrivateFeed.create(mgr)
     await feed.start()
     private_ui = install_private_ui(window, feed)     # docks + "Account > API keys…" + notices
 
@@ -24,10 +24,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
-from upbit_monitor.credentials.keystore import KeyStore
 from upbit_monitor.features.private.feed import PrivateFeed, PrivateState, PrivateStatus
 from upbit_monitor.manager import GlobalWebSocketManager
-from upbit_monitor.protocol.auth import Credentials
 from upbit_monitor.ui.private.key_dialog import ApiKeysDialog
 from upbit_monitor.ui.private.panels import MyAssetsPanel, MyOrdersPanel
 
@@ -125,12 +123,7 @@ async def start_private_ui(
     environment and the user's keyring, pre-loaded with those keys (HS256: the simulator's demo secret is
     shorter than the 64 bytes RFC 7518 advises for HS512).
     """
-    if demo_keys is not None:
-        keystore = KeyStore(env={}, persistent=False)
-        keystore.save(Credentials.create(demo_keys[0], demo_keys[1], "HS256"))
-    else:
-        keystore = KeyStore()
-    feed = PrivateFeed(mgr, keystore)
+    feed = PrivateFeed.create(mgr, demo_keys=demo_keys)
     await feed.start()
     stack.push_async_callback(feed.close)
     ui = install_private_ui(window, feed)
