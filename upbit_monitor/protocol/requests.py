@@ -48,6 +48,13 @@ def _dumps(objects: list[dict[str, object]]) -> str:
 def type_object(entry: TypeSubscription) -> dict[str, object]:
     """The data-type object of one merged entry, e.g. ``{"type":"trade","codes":["KRW-BTC"]}``."""
     obj: dict[str, object] = {"type": entry.type}
+    if entry.type == "announcement":
+        # Codeless; REALTIME only (no snapshot flags). No categories = every category.
+        if entry.categories is not None:
+            obj["categories"] = list(entry.categories)
+        if entry.include_body:
+            obj["include_body"] = True
+        return obj
     # myAsset must not carry codes (WRONG_FORMAT); myOrder without codes means all markets.
     if entry.codes or entry.type not in ("myAsset", "myOrder"):
         obj["codes"] = entry.wire_codes()

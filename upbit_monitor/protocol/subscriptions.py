@@ -29,7 +29,16 @@ from dataclasses import dataclass, field
 from upbit_monitor.errors import RequestError
 from upbit_monitor.protocol.events import PRIVATE_TYPES, PUBLIC_TYPES
 
-KNOWN_TYPES: tuple[str, ...] = (*PUBLIC_TYPES, *PRIVATE_TYPES)
+ANNOUNCEMENT = "announcement"
+# Upbit's notice board on the private endpoint (protocol-2026.md): codeless like myAsset, with a
+# category filter. Sending a category outside this list makes the server answer INVALID_PARAM, so
+# specs are checked here and an unknown category never reaches the wire.
+ANNOUNCEMENT_CATEGORIES: tuple[str, ...] = (
+    "notice", "trade", "wallet", "maintenance", "digital_asset", "nft", "service", "event", "note",
+    "trading", "airdrop", "feature", "disclosure",
+)
+PRIVATE_STREAM_TYPES: tuple[str, ...] = (*PRIVATE_TYPES, ANNOUNCEMENT)
+KNOWN_TYPES: tuple[str, ...] = (*PUBLIC_TYPES, *PRIVATE_STREAM_TYPES)
 ORDERBOOK_DEPTHS: frozenset[int] = frozenset({1, 5, 15, 30})
 ALL_MARKETS = ""
 """The pseudo-code under which ``myOrder`` for all markets and ``myAsset`` are counted."""
@@ -55,6 +64,9 @@ class SubscriptionSpec:
     level: float | None = None
     only_snapshot: bool = False
     only_realtime: bool = False
+    # announcement only: category filter (None = every category) and whether bodies are sent.
+    categories: tuple[str, ...] | None = None
+    include_body: bool = False
 
     def __post_init__(self) -> None:
         if self.type not in _TYPE_ORDER:
@@ -68,8 +80,17 @@ class SubscriptionSpec:
                 raise RequestError(f"invalid market code {code!r}: expected uppercase QUOTE-BASE")
         # Lists are accepted for convenience; stored as a tuple so specs stay hashable.
         object.__setattr__(self, "codes", codes)
-        if self.type == "myAsset" and codes:
-            raise RequestError("myAsset takes no codes (the server answers WRONG_FORMAT)")
+        if self.type in ("myAsset", ANNOUNCEMENT) and codes:
+            raise RequestError(f"{self.type} takes no codes")
+        if (self.categories is not None or self.include_body) and self.type != ANNOUNCEMENT:
+            raise RequestError("categories and include_body apply only to announcement")
+        if self.categories is not None:
+            cats = tuple(sorted(set(self.categories)))
+            unknown = [c for c in cats if c not in ANNOUNCEMENT_CATEGORIES]
+            if unknown or not cats:
+                raise RequestError(f"announcement categories must be some of {ANNOUNCEMENT_CATEGORIES}, "
+                                   f"not {unknown or 'none'} (the server answers INVALID_PARAM)")
+            object.__setattr__(self, "categories", cats)
         if self.depth is not None:
             if self.type != "orderbook":
                 raise RequestError("depth applies only to orderbook")
@@ -95,6 +116,8 @@ class TypeSubscription:
     level: float | None = None
     only_snapshot: bool = False
     only_realtime: bool = False
+    categories: tuple[str, ...] | None = None  # announcement: None = all
+    include_body: bool = False
 
     def depth_of(self, code: str) -> int | None:
         """The explicit depth requested for ``code``, or ``None`` for the server default."""
@@ -167,8 +190,12 @@ def merge_specs(specs: Iterable[SubscriptionSpec]) -> MergedSubscriptions:
                         depth[code] = None if prev is None or spec.depth is None else max(prev, spec.depth)
         if all_markets:
             codes.clear()
-        elif not codes and type_ not in PRIVATE_TYPES:
+        elif not codes and type_ not in PRIVATE_STREAM_TYPES:
             continue  # nothing selected yet: a public type without codes is a server error
+        categories: tuple[str, ...] | None = None
+        if type_ == ANNOUNCEMENT and all(s.categories is not None for s in group):
+            # The union of the filters; one owner wanting every category makes it "all" (None).
+            categories = tuple(sorted({c for s in group for c in s.categories or ()}))
         entries.append(
             TypeSubscription(
                 type=type_,
@@ -177,6 +204,8 @@ def merge_specs(specs: Iterable[SubscriptionSpec]) -> MergedSubscriptions:
                 level=level,
                 only_snapshot=all(s.only_snapshot for s in group),
                 only_realtime=all(s.only_realtime for s in group),
+                categories=categories,
+                include_body=any(s.include_body for s in group),
             )
         )
     entries.sort(key=lambda e: (_TYPE_ORDER[e.type], e.level is not None, e.level or 0.0))
@@ -188,7 +217,7 @@ def _pairs(specs: Iterable[SubscriptionSpec]) -> set[tuple[str, str]]:
     for spec in specs:
         if spec.codes:
             pairs.update((spec.type, code) for code in spec.codes)
-        elif spec.type in PRIVATE_TYPES:
+        elif spec.type in PRIVATE_STREAM_TYPES:
             pairs.add((spec.type, ALL_MARKETS))
     return pairs
 

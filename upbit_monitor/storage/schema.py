@@ -220,3 +220,21 @@ class AlertTriggerRecord(Base):
     kind: Mapped[str] = mapped_column(String(32))
     value: Mapped[float] = mapped_column(Float)
     message: Mapped[str] = mapped_column(Text)
+
+
+class AnnouncementRecord(Base):
+    """One exchange notice (revision 0005): keyed by the venue's uuid; an UPDATED event replaces the row."""
+
+    __tablename__ = "announcements"
+
+    venue: Mapped[str] = mapped_column(String(32), primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    category: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    listed_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    first_listed_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    event_type: Mapped[str] = mapped_column(String(16))
+    timestamp_ms: Mapped[int] = mapped_column(BigInteger, index=True)
+    is_listing: Mapped[bool] = mapped_column(Boolean)
