@@ -48,6 +48,7 @@ from upbit_monitor.config import Settings
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.ui.chart.view import ChartView
 from upbit_monitor.ui.coin_list.model import Col, MarketInfo
+from upbit_monitor.ui.common.frame_clock import FrameClock
 from upbit_monitor.ui.main_window import MainWindow
 
 
@@ -100,10 +101,12 @@ def timed(samples: list[float], fn: Callable[[], object]) -> Callable[[], None]:
     return run
 
 
-def retime(timer: Any, samples: list[float], fn: Callable[[], object]) -> None:
-    """Reconnect a view's QTimer to a timed wrapper of its tick."""
-    timer.timeout.disconnect()
-    timer.timeout.connect(timed(samples, fn))
+def retime(view: Any, samples: list[float], fn: Callable[[], object]) -> None:
+    """Replace a view's frame-clock callback by a timed wrapper of its tick (same rate and phase)."""
+    clock = FrameClock.shared()
+    sub = clock._subs[id(view)]
+    wrapped = timed(samples, fn)
+    sub.method = lambda: wrapped
 
 
 # ---------------------------------------------------------------- benchmark
@@ -188,11 +191,11 @@ async def bench(
 
     # Phase 2: load.
     ticks: dict[str, list[float]] = {"coin list": [], "orderbook + tape": [], "chart": []}
-    retime(cl._timer, ticks["coin list"], cl.refresh)
-    retime(win.orderbook._timer, ticks["orderbook + tape"], win.orderbook.refresh)
+    retime(cl, ticks["coin list"], cl.refresh)
+    retime(win.orderbook, ticks["orderbook + tape"], win.orderbook.refresh)
     chart = win.chart
     assert isinstance(chart, ChartView)
-    retime(chart._timer, ticks["chart"], chart.poll_live)
+    retime(chart, ticks["chart"], chart.poll_live)
     lags: list[float] = []
     frames: list[float] = []
     loop = asyncio.get_running_loop()

@@ -9,10 +9,12 @@ import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
 
+from tests.manager.waiting import wait_until
 from tests.ui.chart_support import FakeManager, FakeRest, FakeStore, demo_candles, make_candle
 from upbit_monitor.features.history.loader import HistoryLoader
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 from upbit_monitor.ui.chart.view import ChartView
+from upbit_monitor.ui.common.frame_clock import FrameClock
 
 END = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 NOW = END - timedelta(seconds=30)
@@ -167,15 +169,24 @@ async def test_timer_drives_live_updates(qtbot):
     mgr = FakeManager()
     view = _view(qtbot, mgr, None, repaint_hz=50)
     view.set_code("KRW-BTC")
-    done = asyncio.get_running_loop().create_future()
     mgr.push(make_candle("KRW-BTC", 1, END, 1, 2, 1, 2, 3))
+    # Nothing calls poll_live here: only the shared frame clock can bring the candle in.
+    await wait_until(lambda: len(view.series) == 1, 5)
+    assert FrameClock.shared().calls > 0
 
-    def check():
-        if len(view.series) == 1 and not done.done():
-            done.set_result(True)
 
-    view._timer.timeout.connect(check)
-    assert await asyncio.wait_for(done, 5)
+def test_hidden_chart_is_not_ticked(qtbot):
+    mgr = FakeManager()
+    view = _view(qtbot, mgr, None, repaint_hz=50)
+    view.hide()
+    clock = FrameClock.shared()
+    skipped = clock.skipped_hidden
+    view.set_code("KRW-BTC")
+    mgr.push(make_candle("KRW-BTC", 1, END, 1, 2, 1, 2, 3))
+    qtbot.waitUntil(lambda: clock.skipped_hidden > skipped + 2, timeout=3000)
+    assert len(view.series) == 0  # a hidden pane costs nothing: its tick was skipped
+    view.show()
+    qtbot.waitUntil(lambda: len(view.series) == 1, timeout=3000)  # shown again: repainted from the pool
 
 
 def test_crosshair_readout(qtbot):

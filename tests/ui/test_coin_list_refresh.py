@@ -10,6 +10,7 @@ from tests.ui.fake_source import FakeSource, ticker
 from upbit_monitor.ui.coin_list.model import CODE_ROLE, CoinListModel, Col, MarketInfo
 from upbit_monitor.ui.coin_list.proxy import CoinFilterProxy
 from upbit_monitor.ui.coin_list.view import RESORT_S, CoinList
+from upbit_monitor.ui.common.frame_clock import FrameClock
 from upbit_monitor.ui.common.theme import Palette
 
 MARKETS = [
@@ -95,7 +96,7 @@ def test_coin_list_throttles_resorts_but_updates_values(qtbot: Any, monkeypatch:
     src = FakeSource()
     cl = CoinList(src, Palette())
     qtbot.addWidget(cl)
-    cl._timer.stop()  # drive the ticks by hand
+    FrameClock.shared().remove(cl)  # drive the ticks by hand
     cl.set_markets(MARKETS)
     now = [1000.0]
     monkeypatch.setattr("upbit_monitor.ui.coin_list.view.time.monotonic", lambda: now[0])

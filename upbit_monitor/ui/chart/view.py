@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QEvent, QPointF, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -33,6 +33,7 @@ from upbit_monitor.ui.chart.series import BarSeries, Change, bar_from_candle
 from upbit_monitor.ui.chart.source import ChartSource
 from upbit_monitor.ui.chart.theme import DARK, DEFAULT_DOWN, DEFAULT_UP, LIGHT, readout_html, readout_text
 from upbit_monitor.ui.chart.toolbar import TIMEFRAME_LABELS, ChartToolbar
+from upbit_monitor.ui.common.frame_clock import CHART_MS, FrameClock
 
 if TYPE_CHECKING:  # the UI never needs the storage stack imported just for a type
     from upbit_monitor.features.history.loader import HistoryLoader, HistoryResult
@@ -108,10 +109,7 @@ class ChartView(QWidget):
         self.set_dark(True)
         self.plots.set_placeholder("select a coin")
 
-        self._timer = QTimer(self)
-        self._timer.setInterval(max(1, round(1000 / repaint_hz)))
-        self._timer.timeout.connect(self.poll_live)
-        self._timer.start()
+        FrameClock.shared().add(self, self.poll_live, interval_ms=1000 / repaint_hz, phase_ms=CHART_MS)
 
     # ---- public API --------------------------------------------------------------------------
     @property

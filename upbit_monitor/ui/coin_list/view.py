@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,7 +34,7 @@ from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 from upbit_monitor.ui.coin_list.delegate import CoinListDelegate
 from upbit_monitor.ui.coin_list.model import CODE_ROLE, CoinListModel, Col, MarketInfo
 from upbit_monitor.ui.coin_list.proxy import CoinFilterProxy
-from upbit_monitor.ui.common.frame_phase import LIST_MS, start_phased
+from upbit_monitor.ui.common.frame_clock import LIST_MS, FrameClock
 from upbit_monitor.ui.common.source import MarketSource
 from upbit_monitor.ui.common.theme import Palette
 
@@ -159,12 +159,11 @@ class CoinList(QWidget):
 
         self._selected: str | None = None
         self._scroll_pending = False
-        self._timer = QTimer(self)
         # A list of ~200 rows re-sorted on every change: 10 Hz reads as live and costs far less
         # than the ladder's frame rate.
-        self._timer.setInterval(max(1, round(1000.0 / min(repaint_hz, LIST_HZ))))
-        self._timer.timeout.connect(self.refresh)
-        start_phased(self._timer, LIST_MS)  # not in the same turn as the 25 Hz views (frame_phase)
+        FrameClock.shared().add(
+            self, self.refresh, interval_ms=1000.0 / min(repaint_hz, LIST_HZ), phase_ms=LIST_MS
+        )
         self._next_sort = 0.0
 
     # -- catalogue ------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from upbit_monitor.ui.common.formatting import (
     format_size_compact,
     quote_of,
 )
-from upbit_monitor.ui.common.frame_phase import LADDER_MS, start_phased
+from upbit_monitor.ui.common.frame_clock import LADDER_MS, FrameClock
 from upbit_monitor.ui.common.gauge import ImbalanceGauge
 from upbit_monitor.ui.common.source import MarketSource
 from upbit_monitor.ui.common.theme import Palette
@@ -168,10 +168,7 @@ class OrderbookView(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)
 
-        self._timer = QTimer(self)
-        self._timer.setInterval(max(1, round(1000.0 / repaint_hz)))
-        self._timer.timeout.connect(self.refresh)
-        start_phased(self._timer, LADDER_MS)  # half a frame after the chart's tick (frame_phase)
+        FrameClock.shared().add(self, self.refresh, interval_ms=1000.0 / repaint_hz, phase_ms=LADDER_MS)
         self._fast = QTimer(self)
         self._fast.setInterval(8)
         self._fast.timeout.connect(self.refresh)

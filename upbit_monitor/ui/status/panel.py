@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from upbit_monitor.ui.common.frame_phase import STATUS_MS, start_phased
+from upbit_monitor.ui.common.frame_clock import STATUS_MS, FrameClock
 from upbit_monitor.ui.common.source import IntrospectableSource
 from upbit_monitor.ui.status.metrics_model import MetricsModel, metric_fields, state_text
 
@@ -115,10 +115,15 @@ class StatusPanel(QWidget):
         # The database line spans the whole panel: in the side column it wrapped into 4-5 lines.
         layout.addWidget(self.db_label)
 
-        self._timer = QTimer(self)
-        self._timer.setInterval(max(50, round(1000.0 / refresh_hz)))
-        self._timer.timeout.connect(self.refresh)
-        start_phased(self._timer, STATUS_MS)  # between the other views' ticks (frame_phase)
+        FrameClock.shared().add(
+            self,
+            self.refresh,
+            interval_ms=max(50.0, 1000.0 / refresh_hz),
+            phase_ms=STATUS_MS,
+            # Its refresh also turns new error frames and state changes into status-bar notices,
+            # which must reach the user with the Status dock closed.
+            only_visible=False,
+        )
 
     # -- notices --------------------------------------------------------------------------
     def add_notice(self, text: str) -> None:
