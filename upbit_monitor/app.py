@@ -32,7 +32,9 @@ from PySide6.QtWidgets import QApplication
 from upbit_monitor.config import Settings, settings_from_env
 from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.credentials import install_log_redaction
-from upbit_monitor.features.history.loader import HistoryLoader
+from upbit_monitor.exchanges.bithumb import REST_DETAILS_PARAM
+from upbit_monitor.features.history.loader import DbCandleStore, HistoryLoader
+from upbit_monitor.features.venues.source import VenueSource
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.ui.chart.view import ChartView
 from upbit_monitor.ui.coin_list.model import MarketInfo
@@ -48,7 +50,10 @@ log = logging.getLogger("upbit_monitor.app")
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line flags."""
     p = argparse.ArgumentParser(prog="upbit-monitor", description="Upbit market monitor")
-    p.add_argument("--demo", action="store_true", help="run against the built-in simulator (offline)")
+    p.add_argument("--demo", action="store_true",
+                   help="run against the built-in simulators (Upbit and Bithumb; offline)")
+    p.add_argument("--venue", choices=("upbit", "bithumb"), default=None,
+                   help="Korean venue the Markets dock shows first (default: the last one shown)")
     p.add_argument("--db-url", default=None,
                    help="SQLAlchemy URL (default: SQLite in the user data dir; --demo: demo.db there)")
     p.add_argument("--no-db", action="store_true", help="run without the database")
@@ -181,7 +186,15 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
             from upbit_monitor.sim.bybit import start_demo_venues
 
             foreign_urls = await start_demo_venues(sim.model, stack)
-            log.info("demo simulator at %s (REST %s)", sim.ws_url, sim.rest_url)
+            from upbit_monitor.sim.bithumb import BithumbSimulator
+
+            # Bithumb beside Upbit: the same markets, prices off by a small wandering spread.
+            bithumb = await stack.enter_async_context(BithumbSimulator(beside=sim))
+            settings = settings.with_overrides(
+                bithumb_ws_url=bithumb.ws_url, bithumb_ws_private_url=bithumb.ws_private_url,
+                bithumb_rest_url=bithumb.rest_url,
+            )
+            log.info("demo simulators at %s and %s", sim.ws_url, bithumb.ws_url)
         db_url, db_notice = choose_db_url(args, settings)
         settings = settings.with_overrides(db_url=db_url)
 
@@ -189,15 +202,23 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         mgr = await GlobalWebSocketManager.instance(settings)
         stack.push_async_callback(mgr.shutdown)
         if storage.writer is not None:
-            stack.callback(mgr.add_listener(storage.writer.on_event, types=storage.writer.types))
+            # Rows are keyed by venue: each venue's events reach the writer through its own listener.
+            w = storage.writer
+            stack.callback(mgr.add_listener(w.on_event, types=w.types, venues=("upbit",)))
+            stack.callback(mgr.add_listener(w.listener("bithumb"), types=w.types, venues=("bithumb",)))
 
-        rest = RestClient(settings.rest_url)
-        history = HistoryLoader.with_db(rest, storage.db)
-        chart = ChartView(mgr, history, repaint_hz=settings.repaint_hz)
+        rests = {"upbit": RestClient(settings.rest_url),
+                 "bithumb": RestClient(settings.bithumb_rest_url, details_param=REST_DETAILS_PARAM)}
+        source = VenueSource(mgr)
+        history = HistoryLoader.with_db(rests["upbit"], storage.db)
+        source.add_venue_listener(lambda venue: _history_for(history, venue, rests, storage))
+        chart = ChartView(source, history, repaint_hz=settings.repaint_hz)
         store = QSettings(str(args.settings_file), QSettings.Format.IniFormat) if args.settings_file else None
         window = MainWindow(
-            mgr,
-            load_markets=market_loader(rest),
+            source,
+            venue_source=source,
+            market_loaders={venue: market_loader(client) for venue, client in rests.items()},
+            load_markets=market_loader(rests["upbit"]),
             chart=chart,
             db_status=db_status_provider(storage) if storage.db is not None else None,
             store=store,
@@ -221,6 +242,7 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         stack.callback(_install_sigint(window))
 
         await mgr.start()
+        window.restore_venue(args.venue)
         window.coin_list.start_loading()
         window.show()
         if args.screenshot is not None:
@@ -237,6 +259,13 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     await asyncio.sleep(0)
     return 0
+
+
+def _history_for(history: HistoryLoader, venue: str, rests: Mapping[str, RestClient],
+                 storage: Storage) -> None:
+    """Point the chart's history loader at ``venue``'s REST and stored candles (a venue switch)."""
+    history.rest = rests[venue]
+    history.store = DbCandleStore(storage.db, venue=venue) if storage.db is not None else None
 
 
 def _resolve(fut: asyncio.Future[None]) -> None:

@@ -11,13 +11,15 @@ line in the StatusPanel log).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QShowEvent
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
+from upbit_monitor.features.venues.source import LABELS, VenueSource
+from upbit_monitor.ui.coin_list.venue_bar import VenueBar
 from upbit_monitor.ui.coin_list.view import CoinList, MarketLoader
 from upbit_monitor.ui.common.gauge import HealthDot
 from upbit_monitor.ui.common.source import IntrospectableSource
@@ -66,6 +68,7 @@ class MainWindow(QMainWindow):
     closing = Signal()  # emitted from closeEvent, after the state was saved
     coin_changed = Signal(str)
     theme_changed = Signal(bool)  # dark; feature widgets the window does not know (premium chart) follow it
+    venue_changed = Signal(str)  # the Markets dock switched venue (the views follow it already)
 
     def __init__(
         self,
@@ -78,6 +81,8 @@ class MainWindow(QMainWindow):
         dark: bool | None = None,
         repaint_hz: float = 25.0,
         title_suffix: str = "",
+        venue_source: VenueSource | None = None,
+        market_loaders: Mapping[str, MarketLoader] | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("MainWindow")
@@ -105,7 +110,22 @@ class MainWindow(QMainWindow):
 
         self.setCentralWidget(self.orderbook)
         left = Qt.DockWidgetArea.LeftDockWidgetArea
-        self.coin_dock = self._dock("Markets", "CoinDock", self.coin_list, left)
+        # Venue switch (Upbit | Bithumb) on the Markets dock when the source can follow a venue.
+        self.venue_source = venue_source
+        self._market_loaders = dict(market_loaders or {})
+        self.venue_bar: VenueBar | None = None
+        markets: QWidget = self.coin_list
+        if venue_source is not None and len(self._market_loaders) > 1:
+            self.venue_bar = VenueBar([(v, LABELS.get(v, v)) for v in venue_source.venues],
+                                      venue_source.venue)
+            markets = QWidget(self)
+            column = QVBoxLayout(markets)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(0)
+            column.addWidget(self.venue_bar)
+            column.addWidget(self.coin_list, 1)
+            self.venue_bar.venue_chosen.connect(self.set_venue)
+        self.coin_dock = self._dock("Markets", "CoinDock", markets, left)
         self.chart_dock: QDockWidget | None = None
         if chart is not None:
             self.chart_dock = self._dock("Chart", "ChartDock", chart, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -213,10 +233,46 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.coin_changed.emit(code)
 
+    # -- venue switching ------------------------------------------------------------------
+    @property
+    def venue_label(self) -> str:
+        """The shown venue's name ("" without a venue switch)."""
+        return self.venue_source.label if self.venue_source is not None else ""
+
+    def set_venue(self, venue: str) -> None:
+        """Show another venue's markets; the orderbook, tape and chart follow (same coin if listed)."""
+        src = self.venue_source
+        if src is None or not src.set_venue(venue):
+            return
+        if self.venue_bar is not None:
+            self.venue_bar.set_current(venue)
+        self._store.setValue("markets/venue", venue)
+        loader = self._market_loaders.get(venue)
+        if loader is not None:
+            self.coin_list.set_loader(loader)
+        self.orderbook.reload()
+        reload = getattr(self.chart, "reload", None)
+        if callable(reload):
+            # Bithumb's WebSocket has no candle type: the live bar is built from its trades.
+            reload(f"{src.label} · live candles built from trades" if venue == "bithumb" else "")
+        self._update_title()
+        self.venue_changed.emit(venue)
+
+    def restore_venue(self, override: str | None = None) -> None:
+        """Show ``override`` or the venue shown last time (default: the source's first venue)."""
+        src = self.venue_source
+        if src is None:
+            return
+        venue = override or str(self._store.value("markets/venue", src.venue))
+        if venue in src.venues:
+            self.set_venue(venue)
+
     def _on_markets_loaded(self, count: int) -> None:
         names = {m.code: m.korean_name for m in self.coin_list.model.markets()}
         self.orderbook.set_names(names)
         self._update_title()
+        if self._code is not None and names and self._code not in names:
+            self._code = None  # not listed on this venue: fall back below
         if self._code is None:
             last = str(self._store.value("coin/last", DEFAULT_COIN))
             if last not in names:
@@ -229,7 +285,12 @@ class MainWindow(QMainWindow):
         coin = f" — {self._code}" if self._code else ""
         if m is not None:
             coin = f" — {m.korean_name} {m.english_name} ({m.code})"
-        self.setWindowTitle(f"upbit-monitor{coin}{self._title_suffix}")
+        venue = f" — {self.venue_label}" if self.venue_label else ""
+        self.setWindowTitle(f"upbit-monitor{venue}{coin}{self._title_suffix}")
+        if venue:
+            self.coin_dock.setWindowTitle(f"Markets{venue}")
+            if self.chart_dock is not None:
+                self.chart_dock.setWindowTitle(f"Chart{venue}")
 
     # -- notices and health ---------------------------------------------------------------
     def show_notice(self, text: str) -> None:

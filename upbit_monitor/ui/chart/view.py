@@ -74,6 +74,7 @@ class ChartView(QWidget):
         self._window = window
         self._visible_bars = visible_bars
         self._code: str | None = None
+        self._note = ""  # the venue's words after the code in the title
         self._unit = 1
         self._seen_version = -1
         self._generation = 0
@@ -132,8 +133,18 @@ class ChartView(QWidget):
         if code == self._code:
             return
         self._code = code
-        self.title.setText(code)
+        self.title.setText(f"{code}  {self._note}" if self._note else code)
         self._switch()
+
+    def reload(self, note: str = "") -> None:
+        """Start over on the same coin and timeframe (another venue): resubscribe, reload history.
+
+        ``note`` goes after the code in the title (e.g. "Bithumb · candles built from trades").
+        """
+        self._note = note
+        if self._code is not None:
+            self.title.setText(f"{self._code}  {note}" if note else self._code)
+            self._switch()
 
     def set_timeframe(self, unit: int) -> None:
         """Switch to ``unit``-minute candles (one of :attr:`TIMEFRAMES`)."""

@@ -177,6 +177,14 @@ class CoinList(QWidget):
             self._select_row(self._selected)
         self.markets_loaded.emit(len(markets))
 
+    def set_loader(self, load_markets: MarketLoader) -> None:
+        """Load another venue's catalogue (a venue switch): the running load is dropped."""
+        if self._load_task is not None and not self._load_task.done():
+            self._load_task.cancel()
+        self._load_task = None
+        self._load_markets = load_markets
+        self.start_loading()
+
     def start_loading(self) -> None:
         """Load the catalogue in the background, retrying on failure (notices, no dialog)."""
         if self._load_markets is None or (self._load_task is not None and not self._load_task.done()):

@@ -213,6 +213,12 @@ class OrderbookView(QWidget):
         self._fast.start()
         self.refresh()
 
+    def reload(self) -> None:
+        """Start over on the same coin (the source now reads another venue's pool)."""
+        code, self._code = self._code, None
+        if code is not None:
+            self.set_code(code)
+
     def set_depth(self, depth: int) -> None:
         """Show 15 or 30 levels (re-subscribes with the new depth)."""
         if depth == self.model.depth:

@@ -1,0 +1,1 @@
+"""Venue selection (Qt-free): the views source that follows the selected Korean venue."""
