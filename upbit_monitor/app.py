@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from upbit_monitor.config import Settings, settings_from_env
@@ -34,6 +34,7 @@ from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.credentials import install_log_redaction
 from upbit_monitor.exchanges.bithumb import REST_DETAILS_PARAM
 from upbit_monitor.features.history.loader import DbCandleStore, HistoryLoader
+from upbit_monitor.features.premium.domestic import DomesticSpread
 from upbit_monitor.features.venues.source import VenueSource
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.ui.chart.view import ChartView
@@ -41,6 +42,7 @@ from upbit_monitor.ui.coin_list.model import MarketInfo
 from upbit_monitor.ui.common.gc_timer import GuiThreadGc
 from upbit_monitor.ui.common.theme import apply_theme
 from upbit_monitor.ui.main_window import MainWindow
+from upbit_monitor.ui.premium.domestic_column import install_domestic
 from upbit_monitor.ui.premium.setup import start_premium_ui
 from upbit_monitor.ui.private.embed import start_private_ui
 
@@ -235,6 +237,12 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         await start_private_ui(window, mgr, stack, demo_keys=demo_keys)
         # Kimchi premium: Binance/Bybit connections, CoinList columns and the Premium dock.
         start_premium_ui(window, mgr, foreign_urls)
+        # Domestic spread (Upbit vs Bithumb) column, seen from the venue the Markets dock shows.
+        spread = DomesticSpread(mgr)
+        stack.callback(spread.close)
+        domestic = install_domestic(window.coin_list, spread, lambda: source.venue, window.palette_)
+        source.add_venue_listener(lambda _venue: domestic.headerDataChanged.emit(
+            Qt.Orientation.Horizontal, domestic.column, domestic.column))
         # Every dock exists now: put the late ones (private, premium) where the user left them.
         window.restore_dock_layout()
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from upbit_monitor.config import Settings
+from upbit_monitor.features.premium.domestic import DomesticSpread
 from upbit_monitor.features.venues.source import VenueSource
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.sim.bithumb import BithumbSimulator, WanderingSpread
@@ -18,6 +19,7 @@ from upbit_monitor.sim.server import Simulator
 from upbit_monitor.ui.chart.view import ChartView
 from upbit_monitor.ui.coin_list.model import MarketInfo
 from upbit_monitor.ui.main_window import MainWindow
+from upbit_monitor.ui.premium.domestic_column import install_domestic
 
 
 async def until(pred: Callable[[], bool], limit_s: float = 10.0, what: str = "condition") -> None:
@@ -69,23 +71,34 @@ async def test_venue_switch_moves_every_view_to_bithumb_and_back(tmp_path: Path)
             window = MainWindow(source, chart=ChartView(source, None), store=store, venue_source=source,
                                 market_loaders={"upbit": loader(upbit), "bithumb": loader(upbit, "KRW-ETH")},
                                 load_markets=loader(upbit))
+            spread = DomesticSpread(mgr)
+            column = install_domestic(window.coin_list, spread, lambda: source.venue, window.palette_)
             try:
                 window.show()
                 window.coin_list.start_loading()
                 await until(lambda: window.orderbook.model.book is not None
                             and window.orderbook.model.code == "KRW-BTC", what="Upbit BTC book")
-                assert set(view_connections(mgr).values()) == {"upbit-public"}
                 assert window.venue_bar is not None
+                # The domestic spread column: Bithumb's price over Upbit's, shown once both are fresh.
+                await until(lambda: column.value("KRW-BTC") is not None and column.available,
+                            what="domestic spread")
+                header = column.headerData(column.column, Qt.Orientation.Horizontal)
+                assert header == "Bithumb %"
+                assert column.value("KRW-BTC") == pytest.approx(3.0, abs=0.3)
+                assert not window.coin_list.table.isColumnHidden(column.column)
                 window.coin_list.select("KRW-ETH")  # listed on Upbit only (the fake catalogue)
                 await until(lambda: window.code == "KRW-ETH", what="ETH selected")
 
                 window.venue_bar.buttons["bithumb"].click()
                 assert source.venue == "bithumb" and store.value("markets/venue") == "bithumb"
-                assert set(view_connections(mgr).values()) == {"bithumb-public"}
+                views = {n: c for n, c in view_connections(mgr).items() if "DomesticSpread" not in n}
+                assert set(views.values()) == {"bithumb-public"}
                 # ETH is not listed on this Bithumb: the window falls back to BTC.
                 await until(lambda: window.code == "KRW-BTC" and window.orderbook.model.book is not None
                             and window.orderbook.model.code == "KRW-BTC", what="Bithumb BTC book")
                 assert "Bithumb" in window.windowTitle()
+                assert column.headerData(column.column, Qt.Orientation.Horizontal) == "Upbit %"
+                assert column.value("KRW-BTC") == pytest.approx(-2.9, abs=0.3)
                 assert window.coin_dock.windowTitle() == "Markets — Bithumb"
                 assert window.chart_dock is not None and window.chart_dock.windowTitle() == "Chart — Bithumb"
                 assert window.chart is not None and "built from trades" in window.chart.title.text()
@@ -96,10 +109,12 @@ async def test_venue_switch_moves_every_view_to_bithumb_and_back(tmp_path: Path)
                             what="a Bithumb candle built from trades")
 
                 window.venue_bar.buttons["upbit"].click()
-                assert set(view_connections(mgr).values()) == {"upbit-public"}
+                views = {n: c for n, c in view_connections(mgr).items() if "DomesticSpread" not in n}
+                assert set(views.values()) == {"upbit-public"}
                 await until(lambda: window.orderbook.model.book is not None
                             and mid(window) / upbit.model.price("KRW-BTC") < 1.01, what="Upbit book again")
                 assert "Bithumb" not in window.windowTitle()
             finally:
+                spread.close()
                 window.close()
                 await mgr.shutdown()

@@ -52,7 +52,7 @@ def spread_percent(this_price: float, other_price: float) -> float:
     return (other_price / this_price - 1.0) * 100.0
 
 
-class _Owner:
+class DomesticSpreadOwner:
     def __init__(self, venue: str) -> None:
         self.venue = venue
 
@@ -81,7 +81,7 @@ class DomesticSpread:
         self._wall = wall
         self.version = 0  # bumped on every price: views repaint only when it changed
         self._prices: dict[tuple[str, str], tuple[float, float]] = {}  # (venue, code) -> (price, t)
-        self._owners = {v: _Owner(v) for v in venues}
+        self._owners = {v: DomesticSpreadOwner(v) for v in venues}
         self._registered: set[str] = set()
         self._codes: tuple[str, ...] = ()
         self._history: OrderedDict[str, deque[tuple[float, float]]] = OrderedDict()

@@ -102,6 +102,20 @@ class VenueSource:
         self.manager.register(component, specs, connection=self.connection_name, callback=callback)
         self._following[component] = (tuple(specs), callback)
 
+    def want(self, component: object, specs: Sequence[Any], *, connection: str | None = None,
+             callback: Callable[[Event], None] | None = None) -> None:
+        """Register-or-update in one call (the manager's ``want``), following the venue by default."""
+        if connection is not None:
+            self._following.pop(component, None)
+            self.manager.want(component, specs, connection=connection, callback=callback)
+            return
+        entry = self._following.get(component)
+        if entry is None:
+            self.register(component, specs, callback=callback)
+            return
+        self.manager.want(component, specs, connection=self.connection_name)
+        self._following[component] = (tuple(specs), entry[1])
+
     def update(self, component: object, specs: Sequence[Any]) -> None:
         """Replace ``component``'s specs (it keeps following the venue if it did)."""
         self.manager.update(component, specs)
