@@ -29,6 +29,11 @@ class VenueBar(QWidget):
             button = QPushButton(label, self)
             button.setObjectName(f"venue-{venue}")
             button.setCheckable(True)
+            # The checked style is bold: room for the bold label so it is never clipped.
+            bold = button.font()
+            bold.setBold(True)
+            button.setFont(bold)
+            button.setMinimumWidth(button.fontMetrics().horizontalAdvance(label) + 28)
             button.setChecked(venue == current)
             button.setToolTip(f"Show {label}'s markets; the orderbook, tape and chart follow")
             self.group.addButton(button)
