@@ -236,10 +236,11 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         # Private feeds (My orders / My assets docks, Account > API keys…); public-only without keys.
         await start_private_ui(window, mgr, stack, demo_keys=demo_keys)
         # Kimchi premium: Binance/Bybit connections, CoinList columns and the Premium dock.
-        start_premium_ui(window, mgr, foreign_urls)
-        # Domestic spread (Upbit vs Bithumb) column, seen from the venue the Markets dock shows.
+        # Domestic spread (Upbit vs Bithumb): a coin list column seen from the venue the Markets dock
+        # shows, and the premium chart's Bithumb line (Upbit over Bithumb).
         spread = DomesticSpread(mgr)
         stack.callback(spread.close)
+        start_premium_ui(window, mgr, foreign_urls, domestic=spread)
         domestic = install_domestic(window.coin_list, spread, lambda: source.venue, window.palette_)
         source.add_venue_listener(lambda _venue: domestic.headerDataChanged.emit(
             Qt.Orientation.Horizontal, domestic.column, domestic.column))

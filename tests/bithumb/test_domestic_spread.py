@@ -94,3 +94,26 @@ async def test_spread_from_both_simulators_is_the_configured_one() -> None:
             finally:
                 tracker.close()
                 await mgr.shutdown()
+
+
+def test_premium_chart_draws_a_bithumb_line(qtbot: Any) -> None:
+    from tests.exchanges.test_premium_ui import RATE, Source
+    from tests.ui.fake_source import ticker as ui_ticker
+    from upbit_monitor.ui.premium.chart import PremiumChart
+    from upbit_monitor.ui.premium.columns import PremiumTracker
+
+    quotes = Source()
+    quotes.put_ticker(ui_ticker("KRW-USDT", RATE))
+    quotes.put_ticker(ui_ticker("KRW-BTC", 140_000_000.0))
+    clock, prices = Clock(), FakeSource()
+    domestic = DomesticSpread(prices, clock=clock, wall=clock)
+    domestic.set_codes(["KRW-BTC"])
+    prices.listeners["upbit"](ticker("KRW-BTC", price=101.0))
+    prices.listeners["bithumb"](ticker("KRW-BTC", price=100.0))
+    chart = PremiumChart(PremiumTracker(quotes), interval_ms=60_000, domestic=domestic)
+    qtbot.addWidget(chart)
+    chart.set_code("KRW-BTC")
+    chart.tick()
+    _, ys = chart.curves["bithumb"].getData()
+    assert ys[-1] == pytest.approx(1.0)  # Upbit 1 % over Bithumb, like a premium
+    assert "Bithumb +1.00%" in chart.title.text()

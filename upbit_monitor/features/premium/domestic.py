@@ -145,9 +145,12 @@ class DomesticSpread:
         return any(self.spread(code) is not None for code in self._codes)
 
     # -- history -------------------------------------------------------------------------------------
-    def sample(self, code: str) -> float | None:
-        """Record the current spread of ``code`` (first venue's view) and return it."""
-        value = self.spread(code)
+    def sample(self, code: str, venue: str | None = None) -> float | None:
+        """Record the current spread of ``code`` seen from ``venue`` (default the first) and return it.
+
+        Use one ``venue`` per tracker: the history of a code is one series.
+        """
+        value = self.spread(code, venue)
         if value is None:
             return None
         ring = self._history.get(code)

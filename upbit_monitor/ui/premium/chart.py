@@ -14,13 +14,16 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
+from upbit_monitor.features.premium.domestic import DomesticSpread
 from upbit_monitor.ui.chart.axes import KstTimeAxis
 from upbit_monitor.ui.chart.theme import DARK, LIGHT, ChartTheme
 from upbit_monitor.ui.premium.columns import VENUE_LABELS, PremiumTracker, format_premium
 
-VENUE_COLOURS = {"binance": "#f0b90b", "bybit": "#8e7cff"}
+VENUE_COLOURS = {"binance": "#f0b90b", "bybit": "#8e7cff", "bithumb": "#ff7a45"}
 # Binance yellow and the light violet vanish on a white surface: darker shades of the same hues.
-VENUE_COLOURS_LIGHT = {"binance": "#b07d00", "bybit": "#5b45d6"}
+VENUE_COLOURS_LIGHT = {"binance": "#b07d00", "bybit": "#5b45d6", "bithumb": "#c4501c"}
+# The Bithumb line: Upbit's price over Bithumb's (the domestic spread seen from Bithumb), like a premium.
+DOMESTIC = "bithumb"
 # Until the history spans this long the time axis shows a fixed window ending at the newest sample:
 # the KST axis labels whole minutes, so a few seconds of autoranged data had no time labels at all.
 MIN_WINDOW_S = 120.0
@@ -35,6 +38,7 @@ class PremiumChart(QWidget):
         *,
         interval_ms: int = 1000,
         follow: Callable[[], str | None] | None = None,
+        domestic: DomesticSpread | None = None,
         parent: QWidget | None = None,
     ) -> None:
         """``follow``, if given, returns the window's selected coin; the chart switches to it on its
@@ -42,6 +46,7 @@ class PremiumChart(QWidget):
         super().__init__(parent)
         self.setObjectName("PremiumChart")
         self.tracker = tracker
+        self.domestic = domestic
         self._follow = follow
         self._code: str | None = None
         self.title = QLabel("Premium: select a KRW coin", self)
@@ -59,6 +64,8 @@ class PremiumChart(QWidget):
         self.curves: dict[str, Any] = {
             venue: self.plot.plot([], [], name=VENUE_LABELS.get(venue, venue)) for venue in tracker.venues
         }
+        if domestic is not None:
+            self.curves[DOMESTIC] = self.plot.plot([], [], name="Bithumb")
         self._pinned_x = False  # True while MIN_WINDOW_S pins the time axis
         self.dark = True
         self.set_dark(True)
@@ -108,6 +115,8 @@ class PremiumChart(QWidget):
                 self.set_code(wanted)
         if self._code is not None:
             self.tracker.sample(self._code)
+            if self.domestic is not None:
+                self.domestic.sample(self._code, DOMESTIC)
         self.redraw()
 
     def _fit_time_axis(self, times: list[float]) -> None:
@@ -127,20 +136,33 @@ class PremiumChart(QWidget):
         parts: list[str] = []
         times: list[float] = []
         for venue, curve in self.curves.items():
-            points = self.tracker.history(code, venue) if code else []
+            points = self._history(code, venue) if code else []
             curve.setData([p[0] for p in points], [p[1] for p in points])
             if points:
                 times += [points[0][0], points[-1][0]]
-            value = self.tracker.premium(code, venue) if code else None
-            label = VENUE_LABELS.get(venue, venue)
+            label = VENUE_LABELS.get(venue, "Bithumb" if venue == DOMESTIC else venue)
             colour = (VENUE_COLOURS if self.dark else VENUE_COLOURS_LIGHT).get(venue)
-            text = f"{label} {format_premium(value.premium if value else None)}"
+            text = f"{label} {format_premium(self._value(code, venue) if code else None)}"
             parts.append(f'<span style="color:{colour}">{text}</span>' if colour else text)
         self._fit_time_axis(times)
         if code is None:
             self.title.setText("Premium: select a KRW coin")
         else:
             self.title.setText(f"Premium {code}:&nbsp; " + "&nbsp;&nbsp; ".join(parts))
+
+
+    def _history(self, code: str, venue: str) -> list[tuple[float, float]]:
+        if venue == DOMESTIC and self.domestic is not None:
+            return self.domestic.history(code)
+        return self.tracker.history(code, venue)
+
+    def _value(self, code: str, venue: str) -> float | None:
+        """The premium (fraction) of ``code`` against ``venue`` right now."""
+        if venue == DOMESTIC and self.domestic is not None:
+            spread = self.domestic.spread(code, DOMESTIC)  # percent, seen from Bithumb
+            return None if spread is None else spread / 100.0
+        value = self.tracker.premium(code, venue)
+        return None if value is None else value.premium
 
 
 def add_premium_dock(window: QMainWindow, chart: PremiumChart) -> QDockWidget:

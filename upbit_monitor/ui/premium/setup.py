@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
 from upbit_monitor.exchanges.base import Connector
 from upbit_monitor.exchanges.binance import BinanceConnector
 from upbit_monitor.exchanges.bybit import BybitConnector
+from upbit_monitor.features.premium.domestic import DomesticSpread
 from upbit_monitor.ui.premium.chart import PremiumChart
 from upbit_monitor.ui.premium.columns import VENUE_CONNECTIONS, VENUE_LABELS, PremiumTracker, install_premium
 
@@ -37,7 +38,8 @@ def _settings_url(mgr: Any, venue: str) -> str:
 
 
 def start_premium_ui(
-    window: QMainWindow, mgr: Any, urls: Mapping[str, str] | None = None
+    window: QMainWindow, mgr: Any, urls: Mapping[str, str] | None = None,
+    domestic: DomesticSpread | None = None,
 ) -> PremiumTracker | None:
     """Wire the premium columns, chart dock and foreign connections; None if every venue is disabled."""
     venues: list[str] = []
@@ -56,7 +58,8 @@ def start_premium_ui(
     palette = getattr(window, "palette_", None)
     columns = install_premium(coin_list, tracker, palette)
 
-    chart = PremiumChart(tracker, follow=lambda: getattr(window, "code", None), parent=window)
+    chart = PremiumChart(tracker, follow=lambda: getattr(window, "code", None), domestic=domestic,
+                         parent=window)
     chart.set_dark(palette is None or bool(palette.dark))
     theme_changed = getattr(window, "theme_changed", None)
     if theme_changed is not None:
