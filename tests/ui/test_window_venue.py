@@ -97,6 +97,7 @@ async def test_venue_switch_moves_every_view_to_bithumb_and_back(tmp_path: Path)
                 await until(lambda: window.code == "KRW-BTC" and window.orderbook.model.book is not None
                             and window.orderbook.model.code == "KRW-BTC", what="Bithumb BTC book")
                 assert "Bithumb" in window.windowTitle()
+                assert window.orderbook.title.text().startswith("Bithumb · ")
                 assert column.headerData(column.column, Qt.Orientation.Horizontal) == "Upbit %"
                 assert column.value("KRW-BTC") == pytest.approx(-2.9, abs=0.3)
                 assert window.coin_dock.windowTitle() == "Markets — Bithumb"

@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
             column.addWidget(self.venue_bar)
             column.addWidget(self.coin_list, 1)
             self.venue_bar.venue_chosen.connect(self.set_venue)
+            self.orderbook.set_venue_label(venue_source.label)
         self.coin_dock = self._dock("Markets", "CoinDock", markets, left)
         self.chart_dock: QDockWidget | None = None
         if chart is not None:
@@ -250,6 +251,7 @@ class MainWindow(QMainWindow):
         loader = self._market_loaders.get(venue)
         if loader is not None:
             self.coin_list.set_loader(loader)
+        self.orderbook.set_venue_label(src.label)
         self.orderbook.reload()
         reload = getattr(self.chart, "reload", None)
         if callable(reload):

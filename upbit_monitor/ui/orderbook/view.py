@@ -64,6 +64,7 @@ class OrderbookView(QWidget):
         self._palette = palette
         self._code: str | None = None
         self._names: dict[str, str] = {}
+        self._venue_label = ""  # shown before the coin when the window can switch venues
         self._ob_version = -1
         self._tr_version = -1
         self._tk_version = -1
@@ -178,6 +179,11 @@ class OrderbookView(QWidget):
     def code(self) -> str | None:
         """The coin shown."""
         return self._code
+
+    def set_venue_label(self, label: str) -> None:
+        """Name the venue in the pane title ("" = none)."""
+        self._venue_label = label
+        self._update_title()
 
     def set_names(self, names: dict[str, str]) -> None:
         """Display names per code (Korean name), used in the title."""
@@ -300,7 +306,8 @@ class OrderbookView(QWidget):
             self.title.setText("-")
             return
         name = self._names.get(self._code, "")
-        self.title.setText(f"{name}  {display_code(self._code)}" if name else display_code(self._code))
+        text = f"{name}  {display_code(self._code)}" if name else display_code(self._code)
+        self.title.setText(f"{self._venue_label} · {text}" if self._venue_label else text)
 
     def _update_summary(self) -> None:
         code = self._code or ""
