@@ -33,6 +33,7 @@ from upbit_monitor.config import Settings, settings_from_env
 from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.credentials import install_log_redaction
 from upbit_monitor.exchanges.bithumb import REST_DETAILS_PARAM
+from upbit_monitor.features.backfill import for_storage as backfill_for_storage
 from upbit_monitor.features.history.loader import DbCandleStore, HistoryLoader
 from upbit_monitor.features.premium.domestic import DomesticSpread
 from upbit_monitor.features.venues.source import VenueSource
@@ -117,7 +118,7 @@ class Storage:
 async def open_storage(settings: Settings, stack: contextlib.AsyncExitStack) -> Storage:
     """Open the database and start the stream writer; on any failure return the reason instead."""
     try:
-        from upbit_monitor.storage import DbContext, StreamWriter, safe_url
+        from upbit_monitor.storage import DbContext, StreamWriter, safe_url, spill_dir_for
     except Exception as exc:  # storage layer missing or broken: the monitor still works
         return Storage(error=f"storage layer unavailable: {short_error(exc)}")
     try:
@@ -126,7 +127,9 @@ async def open_storage(settings: Settings, stack: contextlib.AsyncExitStack) -> 
     except Exception as exc:
         return Storage(error=f"database unavailable ({short_error(exc)}); running without storage")
     stack.callback(db.close)
-    writer = StreamWriter(db)
+    # Events the database cannot take (locked, disk full, server down) wait in a bounded spill
+    # next to it and are replayed when writing works again; stop() logs what could not be saved.
+    writer = StreamWriter(db, spill_dir=spill_dir_for(db.engine.url))
     await writer.start()
     stack.push_async_callback(writer.stop)
     return Storage(db=db, writer=writer, url=safe_url(db.url))
@@ -148,9 +151,11 @@ def db_status_provider(storage: Storage) -> Callable[[], Mapping[str, Any] | Non
         if w is not None:
             out["writer backlog"] = w.backlog
             out["written"] = f"{w.written:,}"
-            if w.dropped:
-                out["dropped"] = w.dropped
-            if w.retrying or w.last_error:
+            if w.state != "running":
+                out["writer"] = w.state
+            if w.summary:
+                out["problem"] = w.summary  # "database: N events waiting, cause: disk full"
+            if w.last_error:
                 out["last error"] = w.last_error
         return out
 
@@ -211,6 +216,11 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
 
         rests = {"upbit": RestClient(settings.rest_url),
                  "bithumb": RestClient(settings.bithumb_rest_url, details_param=REST_DETAILS_PARAM)}
+        for venue, rest in rests.items():
+            # After every reconnect: missed trades from REST (when recorded), candle gaps refetched.
+            backfill = backfill_for_storage(mgr, rest, storage.writer, storage.db, venue)
+            backfill.start()
+            stack.push_async_callback(backfill.close)
         source = VenueSource(mgr)
         history = HistoryLoader.with_db(rests["upbit"], storage.db)
         source.add_venue_listener(lambda venue: _history_for(history, venue, rests, storage))

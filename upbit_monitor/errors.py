@@ -21,7 +21,8 @@ are mapped at the layer boundary with ``raise ... from exc`` so their types neve
     │   └── RestError               a REST call failed (HTTP status, error body, network, 429/418)
     ├── ManagerError                misuse of the manager (shut down, bad registration)
     ├── StorageError                database layer
-    │   └── StorageUnavailable      transient: locked, connection lost; safe to retry
+    │   └── StorageUnavailable      the cause may clear (locked, connection lost, disk full,
+    │                               read-only): retry later, keep the data (.cause)
     └── KeyStoreError               API key storage (keyring) problems; never carries a secret
         └── KeyFormatError          a key is malformed (empty, short, stray characters)
 """
@@ -117,7 +118,15 @@ class StorageError(UpbitMonitorError):
 
 
 class StorageUnavailable(StorageError):
-    """A transient database failure (locked, busy, connection lost): safe to retry."""
+    """A database failure whose cause may clear: retry later, keep the data meanwhile.
+
+    ``cause`` is a short human phrase for the status panel: ``"database locked"``,
+    ``"connection lost"``, ``"disk full"``, ``"read-only database"``, ``"disk I/O error"``...
+    """
+
+    def __init__(self, message: str, cause: str = "database unavailable") -> None:
+        super().__init__(message)
+        self.cause = cause
 
 
 class KeyStoreError(UpbitMonitorError):

@@ -115,7 +115,9 @@ def test_on_event_does_no_io_and_bounded_queue_drops_oldest(tmp_path: Path) -> N
 
         async def drain() -> None:
             await writer.start()
-            assert await writer.stop(grace_s=20)
+            # Data was lost past the bound: stop() must not report success, report() says why.
+            assert not await writer.stop(grace_s=20)
+            assert "15 dropped past the bound" in (writer.report() or "")
 
         asyncio.run(drain())
         rows = db.run(load_candles, "KRW-BTC", "1m", CANDLE_BASE, CANDLE_BASE + 3600)

@@ -3,16 +3,18 @@
 The only module of the manager stack that uses websockets. It owns the whole lifecycle, once for
 every exchange:
 
-* connect with a timeout (``proxy=None``: no environment proxy for our sockets; no ``Origin``
-  header: Upbit throttles those to 1 request per 10 s; a small ``close_timeout`` so a dead peer
-  does not delay the reconnect by websockets' default 10 s);
+* connect with a timeout (through the system proxy, never for loopback: the same rule as REST,
+  :mod:`~upbit_monitor.connection.proxy`; no ``Origin`` header: Upbit throttles those to 1
+  request per 10 s; a small ``close_timeout`` so a dead peer does not delay the reconnect by
+  websockets' default 10 s);
 * a reconnect loop with capped, jittered backoff (:func:`upbit_monitor.protocol.policy.backoff`);
   the schedule restarts after a session that received data;
 * an epoch incremented on every successful connect and stamped on every parsed event;
 * the full subscription set sent right after every (re)connect, then on every change, paced by the
   connector's rate limit (the request is built after waiting, so the latest set always wins);
 * keepalive: protocol pings (websockets) plus the connector's text ping on quiet streams;
-* a staleness watchdog: no message for ``stale_after_s`` while subscribed = dead -> reconnect;
+* a staleness watchdog: no message (not even a ping answer) for ``stale_after_s`` while
+  subscribed = dead -> reconnect; frames with data are timed apart for the health score;
 * counters for the metrics snapshot.
 
 websockets exceptions are mapped to :mod:`upbit_monitor.errors` here and in
@@ -32,9 +34,10 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
+from upbit_monitor.connection.proxy import proxy_for
 from upbit_monitor.connection.ratelimit import RateLimiter
 from upbit_monitor.connection.state import ConnState, StateChange
-from upbit_monitor.connection.stats import ConnStats
+from upbit_monitor.connection.stats import ConnStats, carries_data
 from upbit_monitor.connection.transport import Outcome, close_outcome, open_socket
 from upbit_monitor.errors import (
     AuthError,
@@ -207,10 +210,13 @@ class Connection:
             fut.set_result(outcome)
 
     async def _connect(self) -> ClientConnection:
+        # Decided per connect: the system proxy settings may change while the app runs.
+        proxy = self.stats.proxy = proxy_for(self.connector.url)
         return await open_socket(
             self.connector,
             connect_timeout_s=self.connect_timeout_s,
             close_timeout_s=self.close_timeout_s,
+            proxy=proxy,
         )
 
     async def _supervise(self) -> None:
@@ -357,6 +363,8 @@ class Connection:
                     stats.parse_errors += 1
                     stats.note_error(now, f"parse error: {exc}")
                     continue
+                if carries_data(events):
+                    stats.last_data_at = now  # a PING answer proves liveness, not fresh data
                 got_data[0] = True
                 try:
                     sink(name, events, self.epoch)

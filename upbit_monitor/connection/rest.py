@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from upbit_monitor.config import UPBIT_REST
+from upbit_monitor.connection.proxy import proxy_for
 from upbit_monitor.connection.rest_models import (
     MarketInfo,
     RestTicker,
@@ -37,9 +38,10 @@ from upbit_monitor.connection.rest_models import (
     parse_market,
     parse_orderbook,
     parse_ticker,
+    parse_trade_tick,
 )
 from upbit_monitor.errors import RestError
-from upbit_monitor.protocol.events import AssetBalance, Candle, Orderbook
+from upbit_monitor.protocol.events import AssetBalance, Candle, Orderbook, Trade
 
 __all__ = [
     "CANDLE_UNITS",
@@ -151,8 +153,11 @@ class RestClient:
         self.blocked = 0
         self._budgets: dict[str, _GroupBudget] = {}
         self._blocked_until = 0.0  # monotonic
-        # Explicit opener: honours proxy env vars like urlopen, but no global state is touched.
-        self._opener = urllib.request.build_opener()
+        # Explicit opener with an explicit proxy: the rule WebSockets follow too (system proxy
+        # settings, never for loopback), decided once for the base URL; no global state touched.
+        self.proxy = proxy_for(self.base_url)
+        proxies = {"http": self.proxy, "https": self.proxy} if self.proxy else {}
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler(proxies))
 
     # ---- endpoints -------------------------------------------------------------------------
     async def market_all(self, is_details: bool = True) -> list[MarketInfo]:
@@ -187,6 +192,19 @@ class RestClient:
         if unit not in MINUTE_UNITS:
             raise ValueError(f"unit must be one of {MINUTE_UNITS}, got {unit}")
         return await self.candles(market, unit, to, count)
+
+    async def trades_ticks(
+        self, market: str, count: int = 500, cursor: int | None = None, days_ago: int = 0
+    ) -> list[Trade]:
+        """``GET /v1/trades/ticks``: one page of recent trades, newest first (``cursor``: the
+        ``sequential_id`` to continue below; ``days_ago`` 0..7 selects the UTC day)."""
+        params = {"market": market, "count": str(count)}
+        if cursor is not None:
+            params["cursor"] = str(cursor)
+        if days_ago:
+            params["days_ago"] = str(days_ago)
+        data = await self._get_json("/v1/trades/ticks", params)
+        return [parse_trade_tick(item) for item in _as_list(data)]
 
     async def candles(
         self, market: str, unit: int, to: datetime | None = None, count: int = MAX_CANDLES_PER_CALL

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from upbit_monitor.errors import RestError
-from upbit_monitor.protocol.events import Candle, Orderbook, OrderbookUnit, Ticker
+from upbit_monitor.protocol.events import Candle, Orderbook, OrderbookUnit, Ticker, Trade
 
 # ``stream_type`` stamped on events built from REST answers (the stream uses SNAPSHOT/REALTIME).
 REST_STREAM = "REST"
@@ -168,6 +168,36 @@ def parse_candle(item: Mapping[str, Any], unit: int) -> Candle:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise _shape_error("candle", item, exc) from exc
+
+
+def parse_trade_tick(item: Mapping[str, Any]) -> Trade:
+    """Decode one ``/v1/trades/ticks`` element into a stream-style :class:`Trade`.
+
+    REST has no ``change`` or best bid/ask for a trade: those are ``"EVEN"`` and 0.
+    """
+    try:
+        return Trade(
+            type="trade",
+            code=str(item["market"]),
+            trade_price=item["trade_price"],
+            trade_volume=item["trade_volume"],
+            ask_bid=str(item["ask_bid"]),
+            prev_closing_price=item.get("prev_closing_price", 0.0),
+            change="EVEN",
+            change_price=item.get("change_price", 0.0),
+            trade_date=str(item.get("trade_date_utc", "")),
+            trade_time=str(item.get("trade_time_utc", "")),
+            trade_timestamp=int(item["timestamp"]),
+            timestamp=int(item["timestamp"]),
+            sequential_id=int(item["sequential_id"]),
+            best_ask_price=0.0,
+            best_ask_size=0.0,
+            best_bid_price=0.0,
+            best_bid_size=0.0,
+            stream_type=REST_STREAM,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _shape_error("trade", item, exc) from exc
 
 
 def parse_orderbook(item: Mapping[str, Any]) -> Orderbook:

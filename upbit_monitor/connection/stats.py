@@ -1,4 +1,9 @@
-"""Raw per-connection counters, updated on the hot path and read by the manager's metrics snapshot."""
+"""Raw per-connection counters, updated on the hot path and read by the manager's metrics snapshot.
+
+Two clocks per connection: ``last_message_at`` moves on every frame, including the answers to
+our keepalive pings (liveness), ``last_data_at`` only on frames carrying data (freshness). A feed
+that stops sending data but still answers ``PING`` is alive and stale at the same time.
+"""
 
 from __future__ import annotations
 
@@ -69,7 +74,9 @@ class ConnStats:
     last_error: str = ""
     connected_since: float | None = None  # wall clock
     connected_since_mono: float | None = None
-    last_message_at: float | None = None  # monotonic
+    last_message_at: float | None = None  # monotonic; any frame (liveness)
+    last_data_at: float | None = None  # monotonic; a frame with market data (freshness)
+    proxy: str | None = None  # the proxy of the current/last connect (None: direct)
     window: RateWindow = field(default_factory=RateWindow)
     error_times: deque[float] = field(default_factory=lambda: deque(maxlen=256))
     reconnect_times: deque[float] = field(default_factory=lambda: deque(maxlen=64))
@@ -89,3 +96,15 @@ class ConnStats:
                 break
             count += 1
         return count
+
+
+CONTROL_TYPES = frozenset({"status", "ack", "error", "unknown", "LIST_SUBSCRIPTIONS"})
+"""Event types that carry no market data: ping answers, acks, errors, undecodable objects."""
+
+
+def carries_data(events: object) -> bool:
+    """True if any of *events* (a parsed frame) is market or account data."""
+    for ev in events:  # type: ignore[attr-defined]
+        if getattr(ev, "type", "") not in CONTROL_TYPES:
+            return True
+    return False

@@ -35,12 +35,14 @@ class Outcome:
 
 
 async def open_socket(
-    connector: Connector, *, connect_timeout_s: float, close_timeout_s: float
+    connector: Connector, *, connect_timeout_s: float, close_timeout_s: float, proxy: str | None = None
 ) -> ClientConnection:
     """Open the socket of ``connector``.
 
-    ``proxy=None``: environment proxies never apply to our sockets; no ``Origin`` header (Upbit
-    throttles requests with one); keepalive pings per the connector's policy.
+    ``proxy``: the proxy URL to tunnel through (see :func:`~upbit_monitor.connection.proxy.proxy_for`,
+    the same rule REST follows), None for a direct connection: websockets' own environment lookup
+    is never used. No ``Origin`` header (Upbit throttles requests with one); keepalive pings per
+    the connector's policy.
 
     Raises:
         HandshakeRejected: HTTP error status on the upgrade (``.status``).
@@ -51,7 +53,7 @@ async def open_socket(
         return await connect(
             connector.url,
             additional_headers=dict(connector.headers()),
-            proxy=None,
+            proxy=proxy,
             open_timeout=connect_timeout_s,
             close_timeout=close_timeout_s,
             ping_interval=connector.keepalive.ping_interval_s,

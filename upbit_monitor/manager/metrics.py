@@ -3,8 +3,12 @@
 Health score in [0, 1], the *weakest* of four inputs (so one bad signal is never averaged away):
 
 * **state**: 1.0 when CONNECTED; 0.0 otherwise (connecting, reconnecting, failed, closed).
-* **message age** (only while subscribed): 1.0 up to half the stale limit, then falling linearly
-  to 0.0 at the stale limit (where the watchdog declares the stream dead).
+* **data age** (only while subscribed): 1.0 up to half the stale limit, then falling linearly
+  to 0.0 at the stale limit. For a set with market data it is the age of the last frame that
+  carried data: the ``{"status":"UP"}`` answers to keepalive pings prove liveness (the watchdog
+  reconnects only when even they stop) but not freshness, so a feed that stops sending data
+  reaches 0 within the stale limit. Private-only sets (``myOrder``/``myAsset``) are quiet by
+  nature: there any frame counts.
 * **error rate**: errors (failed connects, abnormal closes, parse errors, server error frames)
   in the last 60 s; ``1 - n/10``, so 10 errors a minute = 0.
 * **recent reconnects**: unplanned reconnects in the last 5 minutes; ``1 - n/5``.
@@ -17,9 +21,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from upbit_monitor.connection.connection import Connection
+from upbit_monitor.connection.proxy import display_proxy
 from upbit_monitor.connection.state import ConnState
-from upbit_monitor.connection.stats import ConnStats
+from upbit_monitor.connection.stats import CONTROL_TYPES, ConnStats
 from upbit_monitor.manager.router import RouteStats
+from upbit_monitor.protocol.events import PRIVATE_TYPES
 
 ERROR_WINDOW_S = 60.0
 ERRORS_FOR_ZERO = 10
@@ -86,6 +92,8 @@ class ConnectionMetrics:
     last_message_age_by_key: Mapping[tuple[str, str], float] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    last_data_age_s: float | None = None  # age of the last frame with data (ping answers excluded)
+    proxy: str = "direct"  # the proxy this connection goes through, without credentials
 
 
 def snapshot(conn: Connection, route: RouteStats, now: float) -> ConnectionMetrics:
@@ -96,6 +104,12 @@ def snapshot(conn: Connection, route: RouteStats, now: float) -> ConnectionMetri
     age = None if st.last_message_at is None else max(0.0, now - st.last_message_at)
     sent = conn.sent
     subscribed = sent is not None and not sent.is_empty
+    wants_data = subscribed and any(e.type not in PRIVATE_TYPES for e in sent.entries)  # type: ignore[union-attr]
+    data_age = None
+    if since is not None:
+        # Nothing yet in this session counts from the connect: a new socket has a grace period.
+        ref = st.last_data_at if st.last_data_at is not None and st.last_data_at >= since else since
+        data_age = max(0.0, now - ref)
     recent_errors = ConnStats.recent(st.error_times, now, ERROR_WINDOW_S)
     left_s, left_min = conn.limiter.remaining()
     desired = conn.desired
@@ -126,7 +140,7 @@ def snapshot(conn: Connection, route: RouteStats, now: float) -> ConnectionMetri
         health=health_score(
             state=conn.state,
             subscribed=subscribed,
-            last_message_age_s=age,
+            last_message_age_s=data_age if wants_data else age,
             stale_after_s=conn.stale_after_s,
             recent_errors=recent_errors,
             recent_reconnects=ConnStats.recent(st.reconnect_times, now, RECONNECT_WINDOW_S),
@@ -141,6 +155,14 @@ def snapshot(conn: Connection, route: RouteStats, now: float) -> ConnectionMetri
         subscribed_pairs=pairs,
         carried_over_pairs=carried,
         last_message_age_by_key=MappingProxyType(
-            {key: max(0.0, now - t) for key, t in route.last_seen.items()}
+            {key: max(0.0, now - t) for key, t in route.last_seen.items() if _is_stream(key)}
         ),
+        last_data_age_s=data_age,
+        proxy=display_proxy(st.proxy),
     )
+
+
+def _is_stream(key: tuple[str, str]) -> bool:
+    # ('error', ''), ('unknown', ''), ('status', '') are not streams anyone subscribed to: they
+    # never update on schedule and would always be the "stalest stream".
+    return key[0] not in CONTROL_TYPES

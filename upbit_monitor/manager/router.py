@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from upbit_monitor.connection.stats import CONTROL_TYPES
 from upbit_monitor.manager.pool import DataPool
 from upbit_monitor.protocol.subscriptions import ALL_MARKETS, SubscriptionSpec
 
@@ -215,7 +216,8 @@ class Router:
                 st.unknown_messages += 1
             if not unstored or (t, code) not in unstored:
                 store(ev)
-                last_seen[(t, code)] = now
+                if t not in CONTROL_TYPES:  # ('error', ''), ('status', ''): not streams
+                    last_seen[(t, code)] = now
             subs = index.get((t, code))
             if subs:
                 for sub in subs:

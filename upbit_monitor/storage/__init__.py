@@ -15,6 +15,7 @@ from upbit_monitor.storage.candles import (
     load_candles,
     load_latest_candles,
     mark_covered,
+    mark_for_refetch,
     missing_ranges,
     parse_utc,
     prune_candles,
@@ -28,6 +29,7 @@ from upbit_monitor.storage.engine import (
     default_db_path,
     resolve_db_url,
     safe_url,
+    spill_dir_for,
 )
 from upbit_monitor.storage.markets import (
     MarketInfo,
@@ -36,6 +38,7 @@ from upbit_monitor.storage.markets import (
     set_setting,
     upsert_markets,
 )
+from upbit_monitor.storage.paths import data_dir
 from upbit_monitor.storage.records import (
     get_order,
     insert_trades,
@@ -45,7 +48,8 @@ from upbit_monitor.storage.records import (
     record_assets,
     record_my_orders,
 )
-from upbit_monitor.storage.writer import StreamWriter, WriterStatus
+from upbit_monitor.storage.writer import StreamWriter
+from upbit_monitor.storage.writer_status import WriterStatus
 
 __all__ = [
     "ENV_DB_URL",
@@ -56,6 +60,7 @@ __all__ = [
     "StreamWriter",
     "WriterStatus",
     "create_db_engine",
+    "data_dir",
     "default_db_path",
     "get_order",
     "get_setting",
@@ -67,6 +72,7 @@ __all__ = [
     "load_markets",
     "load_trades",
     "mark_covered",
+    "mark_for_refetch",
     "missing_ranges",
     "order_history",
     "parse_utc",
@@ -76,6 +82,7 @@ __all__ = [
     "resolve_db_url",
     "safe_url",
     "set_setting",
+    "spill_dir_for",
     "unit_seconds",
     "upsert_candles",
     "upsert_markets",

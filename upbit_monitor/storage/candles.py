@@ -11,15 +11,22 @@ All functions take a :class:`~sqlalchemy.orm.Session` first so they run inside
 
 Times are candle *start* times in UTC epoch seconds; ranges are inclusive ``[start, end]``. Every
 function takes ``venue`` last (default Upbit): the same code trades on several venues.
+
+**Provisional candles** (revision 0006): a candle that may not hold every trade of its interval
+(a live stream candle, or a REST candle whose interval had not closed when it was fetched) is stored
+with ``provisional = true``. :func:`missing_ranges` reports provisional candles as missing, so the
+chart refetches and replaces them, and a provisional write never overwrites a complete candle.
+Only a candle fetched after its interval closed is complete.
 """
 
 from __future__ import annotations
 
 import calendar
+import time
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from upbit_monitor.errors import StorageError
@@ -45,9 +52,12 @@ class CandleRow(NamedTuple):
     value: float
     timestamp: int  # ms of the last update
     venue: str = DEFAULT_VENUE
+    provisional: bool = False  # may miss trades of its interval: refetch before trusting it
 
     @classmethod
-    def from_event(cls, candle: Candle, venue: str = DEFAULT_VENUE) -> CandleRow:
+    def from_event(
+        cls, candle: Candle, venue: str = DEFAULT_VENUE, *, provisional: bool = False
+    ) -> CandleRow:
         """Convert a stream (or REST-decoded) :class:`Candle` event of ``venue``."""
         return cls(
             candle.code,
@@ -61,6 +71,7 @@ class CandleRow(NamedTuple):
             candle.candle_acc_trade_price,
             candle.timestamp,
             venue,
+            provisional,
         )
 
 
@@ -74,7 +85,7 @@ def parse_utc(text: str) -> int:
             (int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
              int(text[14:16]), int(text[17:19]), 0, 0, 0)
         )
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:  # TypeError: not a string at all (e.g. null)
         raise StorageError(f"bad candle time {text!r}") from exc
 
 
@@ -94,15 +105,31 @@ def _as_row(item: CandleRow | Candle, venue: str) -> CandleRow:
 
 
 def upsert_candles(
-    session: Session, candles: Iterable[CandleRow | Candle], venue: str = DEFAULT_VENUE
+    session: Session,
+    candles: Iterable[CandleRow | Candle],
+    venue: str = DEFAULT_VENUE,
+    *,
+    closed_by: float | None = None,
 ) -> int:
     """Insert or replace candles by (venue, code, unit, start); the last one given wins.
 
     Accepts :class:`CandleRow` (which carries its venue) or protocol :class:`Candle` events (of
-    ``venue``). Returns the rows written.
+    ``venue``). A candle whose interval ends after *closed_by* (epoch seconds; default: now, when
+    the data was just fetched) is stored provisional: only a closed interval is complete. A
+    provisional candle never replaces a complete one. Returns the rows sent.
     """
-    rows = dedupe([_as_row(c, venue)._asdict() for c in candles], CANDLE_KEYS)
-    return upsert(session, table("candles"), rows, CANDLE_KEYS)
+    cutoff = time.time() if closed_by is None else closed_by
+    rows = [
+        r._replace(provisional=True)
+        if not r.provisional and r.start + unit_seconds(r.unit) > cutoff else r
+        for r in (_as_row(c, venue) for c in candles)
+    ]
+    target = table("candles")
+    flag = target.c.provisional
+    return upsert(
+        session, target, dedupe([r._asdict() for r in rows], CANDLE_KEYS), CANDLE_KEYS,
+        where=lambda excluded: or_(flag, not_(excluded.provisional)),
+    )
 
 
 def load_candles(
@@ -141,7 +168,7 @@ def load_latest_candles(
 def _record_to_row(r: CandleRecord) -> CandleRow:
     return CandleRow(
         r.code, r.unit, r.start, r.open, r.high, r.low, r.close, r.volume, r.value, r.timestamp,
-        r.venue,
+        r.venue, r.provisional,
     )
 
 
@@ -179,7 +206,9 @@ def mark_covered(
 def missing_ranges(
     session: Session, code: str, unit: str, start: int, end: int, venue: str = DEFAULT_VENUE
 ) -> list[tuple[int, int]]:
-    """Spans of candle starts in [start, end] that are neither stored nor marked covered.
+    """Spans of candle starts in [start, end] that are neither stored complete nor marked covered.
+
+    A provisional candle counts as missing, inside a covered span too (it must be refetched).
 
     Returned as inclusive ``(first_start, last_start)`` pairs, oldest first, aligned to the unit
     (*start* is rounded up and *end* down to a multiple of the unit). An empty list means the
@@ -190,30 +219,39 @@ def missing_ranges(
     last = end // step * step
     if first > last:
         return []
-    known: list[tuple[int, int]] = [
-        (s, s)
-        for s in session.scalars(
-            select(CandleRecord.start).where(
-                CandleRecord.venue == venue,
-                CandleRecord.code == code,
-                CandleRecord.unit == unit,
-                CandleRecord.start >= first,
-                CandleRecord.start <= last,
-            )
+    known: list[tuple[int, int]] = []
+    provisional: list[int] = []
+    for s, is_provisional in session.execute(
+        select(CandleRecord.start, CandleRecord.provisional).where(
+            CandleRecord.venue == venue,
+            CandleRecord.code == code,
+            CandleRecord.unit == unit,
+            CandleRecord.start >= first,
+            CandleRecord.start <= last,
         )
-    ]
-    known.extend(
-        (s, e)
-        for s, e in session.execute(
-            select(CandleCoverage.start, CandleCoverage.end).where(
-                CandleCoverage.venue == venue,
-                CandleCoverage.code == code,
-                CandleCoverage.unit == unit,
-                CandleCoverage.start <= last,
-                CandleCoverage.end >= first,
-            )
+    ):
+        if is_provisional:
+            provisional.append(s)
+        else:
+            known.append((s, s))
+    provisional.sort()
+    for s, e in session.execute(
+        select(CandleCoverage.start, CandleCoverage.end).where(
+            CandleCoverage.venue == venue,
+            CandleCoverage.code == code,
+            CandleCoverage.unit == unit,
+            CandleCoverage.start <= last,
+            CandleCoverage.end >= first,
         )
-    )
+    ):
+        # A provisional candle inside a covered span is missing all the same: cut it out.
+        for p in provisional:
+            if s <= p <= e:
+                if p - step >= s:
+                    known.append((s, p - step))
+                s = p + step
+        if s <= e:
+            known.append((s, e))
     known.sort()
     gaps: list[tuple[int, int]] = []
     cursor = first  # the first candle start not yet known to be present
@@ -249,3 +287,37 @@ def prune_candles(
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def mark_for_refetch(
+    session: Session, code: str, start: int, end: int, venue: str = DEFAULT_VENUE
+) -> int:
+    """Candles of *code* (every unit) touched by [start, end] (epoch seconds) may miss trades,
+    e.g. an outage of the stream: make them provisional and take the span out of the coverage
+    records, so :func:`missing_ranges` reports it and the chart refetches it. Returns the number
+    of stored candles marked.
+    """
+    marked = 0
+    units = session.scalars(select(CandleRecord.unit).where(
+        CandleRecord.venue == venue, CandleRecord.code == code).distinct())
+    for unit in {*units, *session.scalars(select(CandleCoverage.unit).where(
+            CandleCoverage.venue == venue, CandleCoverage.code == code).distinct())}:
+        step = unit_seconds(unit)
+        first = start // step * step  # the candle containing start
+        result = session.execute(
+            update(CandleRecord)
+            .where(CandleRecord.venue == venue, CandleRecord.code == code,
+                   CandleRecord.unit == unit, CandleRecord.start >= first, CandleRecord.start <= end)
+            .values(provisional=True)
+        )
+        marked += int(getattr(result, "rowcount", 0) or 0)
+        spans = list(session.scalars(select(CandleCoverage).where(
+            CandleCoverage.venue == venue, CandleCoverage.code == code, CandleCoverage.unit == unit,
+            CandleCoverage.start <= end, CandleCoverage.end >= first)))
+        for span in spans:
+            keep = [(span.start, first - step), (end // step * step + step, span.end)]
+            session.delete(span)
+            for a, b in keep:
+                if b >= a:
+                    session.add(CandleCoverage(venue=venue, code=code, unit=unit, start=a, end=b))
+    return marked

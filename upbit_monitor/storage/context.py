@@ -5,14 +5,16 @@ fresh session, runs *fn* inside one transaction, commits and returns the connect
 whatever happens. The async variant does the same on a worker thread so the Qt/asyncio loop thread
 never blocks on I/O, and no session object ever exists while a coroutine is suspended.
 
-SQLAlchemy exceptions never leave this module: transient ones (SQLite busy/locked, a lost
-PostgreSQL connection, pool exhaustion) become :class:`~upbit_monitor.errors.StorageUnavailable`,
+SQLAlchemy exceptions never leave this module: ones whose cause may clear by waiting (SQLite
+busy/locked, disk full, read-only, a lost PostgreSQL connection, pool exhaustion, and OSErrors
+raised below the driver) become :class:`~upbit_monitor.errors.StorageUnavailable` with a ``cause``,
 everything else :class:`~upbit_monitor.errors.StorageError`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import time
 from collections.abc import Callable
@@ -44,7 +46,27 @@ PoolLevel = Literal["healthy", "warning", "critical"]
 POOL_WARNING = 0.7
 POOL_CRITICAL = 0.9
 
-_SQLITE_TRANSIENT = ("database is locked", "database is busy", "database table is locked")
+# SQLite reports these as OperationalError; each names a cause that can clear while we wait
+# (another process's lock, space freed, the file made writable again, a flaky disk).
+_SQLITE_CAUSES = (
+    ("database is locked", "database locked"),
+    ("database is busy", "database locked"),
+    ("database table is locked", "database locked"),
+    ("database or disk is full", "disk full"),
+    ("readonly database", "read-only database"),
+    ("disk i/o error", "disk I/O error"),
+    ("unable to open database file", "cannot open database file"),
+)
+# PostgreSQL SQLSTATEs whose cause may clear (class 53 = insufficient resources).
+_PG_CAUSES = {"53100": "disk full", "53200": "server out of memory", "25006": "read-only database"}
+_OS_CAUSES = {
+    errno.ENOSPC: "disk full",
+    errno.EDQUOT: "disk full",
+    errno.EROFS: "read-only database",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EIO: "disk I/O error",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,32 +82,56 @@ class PoolStatus:
     level: PoolLevel
 
 
-def is_transient(exc: BaseException) -> bool:
-    """True for database errors that a retry can fix (busy/locked, connection lost, pool full)."""
+def unavailable_cause(exc: BaseException) -> str | None:
+    """Why a write failed if the cause may clear by waiting (locked, full, read-only, connection
+    lost, pool exhausted), as a short phrase for the user; None for errors a retry cannot fix
+    (bad data, schema problems)."""
     if isinstance(exc, sa_exc.TimeoutError):  # pool exhausted for pool_timeout seconds
-        return True
+        return "connection pool exhausted"
+    if isinstance(exc, OSError):  # raised below the DBAPI (file system) and not wrapped by it
+        return _OS_CAUSES.get(exc.errno or 0, "operating system error")
     if isinstance(exc, sa_exc.DBAPIError):
+        orig = exc.orig
+        sqlstate = getattr(orig, "sqlstate", None)
+        if sqlstate is not None:
+            cause = _PG_CAUSES.get(str(sqlstate)) or ("server out of resources"
+                                                      if str(sqlstate).startswith("53") else None)
+            if cause is not None:
+                return cause
         if exc.connection_invalidated:
-            return True
+            return "connection lost"
         if isinstance(exc, sa_exc.OperationalError):
-            message = str(exc.orig).lower()
-            if any(m in message for m in _SQLITE_TRANSIENT):
-                return True
+            message = str(orig).lower()
+            for needle, cause in _SQLITE_CAUSES:
+                if needle in message:
+                    return cause
             # psycopg raises OperationalError for refused/closed connections and for
             # serialization failures/deadlocks: all worth another attempt. SQLite's other
-            # OperationalErrors (no such table, disk I/O) are not.
-            return type(exc.orig).__module__.startswith("psycopg")
-    return isinstance(exc, sa_exc.DisconnectionError)
+            # OperationalErrors (no such table, syntax) are not.
+            if type(orig).__module__.startswith("psycopg"):
+                return "database unreachable"
+    if isinstance(exc, sa_exc.DisconnectionError):
+        return "connection lost"
+    return None
 
 
-def map_error(exc: sa_exc.SQLAlchemyError) -> StorageError:
-    """Translate a SQLAlchemy error into our tree (the caller raises it ``from exc``)."""
-    name = type(getattr(exc, "orig", None) or exc).__name__
+def is_transient(exc: BaseException) -> bool:
+    """True for database errors whose cause may clear by waiting (see :func:`unavailable_cause`)."""
+    return unavailable_cause(exc) is not None
+
+
+def map_error(exc: sa_exc.SQLAlchemyError | OSError) -> StorageError:
+    """Translate a SQLAlchemy (or file system) error into our tree (the caller raises it
+    ``from exc``)."""
+    orig = getattr(exc, "orig", None) or exc
+    name = type(orig).__name__
     # Only the first line: the rest of a DBAPI message is the SQL and its parameters.
-    first_line = str(getattr(exc, "orig", None) or exc).strip().splitlines()[:1]
+    text = orig.strerror if isinstance(orig, OSError) and orig.strerror else str(orig)
+    first_line = text.strip().splitlines()[:1]
     detail = f"{name}: {first_line[0]}" if first_line else name
-    if is_transient(exc):
-        return StorageUnavailable(f"database unavailable ({detail})")
+    cause = unavailable_cause(exc)
+    if cause is not None:
+        return StorageUnavailable(f"database unavailable ({detail})", cause)
     return StorageError(f"database error ({detail})")
 
 
@@ -154,7 +200,7 @@ class DbContext:
         try:
             with self._sessions() as session, session.begin():
                 return fn(session, *args)
-        except sa_exc.SQLAlchemyError as exc:
+        except (sa_exc.SQLAlchemyError, OSError) as exc:
             raise map_error(exc) from exc
 
     async def run_async(self, fn: Callable[..., T], *args: object) -> T:

@@ -8,20 +8,20 @@ driver (``postgresql+psycopg://``), the only PostgreSQL driver we install.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
 from upbit_monitor.errors import ConfigError
+from upbit_monitor.storage.paths import data_dir, prepare_sqlite_file
 
-APP_NAME = "upbit-monitor"
 DB_FILENAME = "upbit-monitor.db"
 ENV_DB_URL = "UPBIT_MONITOR_DB_URL"
 
@@ -34,7 +34,7 @@ DEFAULT_BUSY_TIMEOUT_MS = 5000
 
 def default_db_path() -> Path:
     """The default SQLite file: ``<user data dir>/upbit-monitor/upbit-monitor.db``."""
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / DB_FILENAME
+    return data_dir() / DB_FILENAME
 
 
 def resolve_db_url(explicit: str | None = None, env: Mapping[str, str] | None = None) -> str:
@@ -62,6 +62,24 @@ def safe_url(url: str | URL) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def spill_dir_for(url: str | URL) -> Path | None:
+    """Where the stream writer spills events this database cannot take yet (see ``spill.py``).
+
+    Next to a SQLite file (``upbit-monitor.db.spill/``), so each database replays only its own
+    events (the demo database never feeds the real one); for a server database a directory in
+    the user data dir named after the URL without its password. None for in-memory SQLite.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if _is_memory_sqlite(parsed):
+            return None
+        assert parsed.database is not None
+        db_path = Path(parsed.database).expanduser()
+        return db_path.with_name(db_path.name + ".spill")
+    digest = hashlib.sha256(safe_url(parsed).encode()).hexdigest()[:16]
+    return data_dir() / "spill" / digest
+
+
 def _is_memory_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
@@ -77,7 +95,8 @@ def create_db_engine(
 ) -> Engine:
     """Create an engine for *url* with a real connection pool and dialect-specific tuning.
 
-    - SQLite file: the parent directory is created; every connection gets ``journal_mode=WAL``
+    - SQLite file: the file is created 0600 in a 0700 directory before SQLite opens it (existing
+      ones are tightened, see :mod:`~upbit_monitor.storage.paths`); every connection gets ``journal_mode=WAL``
       (readers never block the writer), ``busy_timeout`` and ``synchronous=NORMAL`` (safe with WAL,
       loses at most the last commits on power loss, never corrupts).
     - SQLite ``:memory:``: one shared connection (StaticPool); for single-threaded tests only.
@@ -93,7 +112,7 @@ def create_db_engine(
             kwargs["connect_args"] = {"check_same_thread": False}
         else:
             assert parsed.database is not None
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            prepare_sqlite_file(Path(parsed.database).expanduser())
             # Connections move between the loop and worker threads (never concurrently); the
             # pool guarantees one user at a time, so sqlite3's same-thread check is not needed.
             kwargs.update(

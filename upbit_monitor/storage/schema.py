@@ -16,7 +16,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, Float, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -83,6 +92,9 @@ class CandleRecord(Base):
     volume: Mapped[float] = mapped_column(Float)
     value: Mapped[float] = mapped_column(Float)  # accumulated traded value (price * volume)
     timestamp: Mapped[int] = mapped_column(BigInteger)  # ms of the last update we stored
+    # True while the candle may miss trades of its interval (live stream candle, or fetched before
+    # the interval closed): the chart refetches it (revision 0006).
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class CandleCoverage(Base):

@@ -8,10 +8,10 @@ table (no ORM unit-of-work overhead for stream batches).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import ColumnCollection, ColumnElement, Table, and_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -42,25 +42,30 @@ def upsert(
     keys: Sequence[str],
     *,
     newer_than: str | None = None,
+    where: Callable[[ColumnCollection[str, Any]], ColumnElement[bool]] | None = None,
 ) -> int:
     """Insert *rows*, updating every non-key column of rows whose *keys* already exist.
 
     The last row wins. With *newer_than* (a column name) an existing row is only replaced when
     the incoming value of that column is >= the stored one, so a replayed older event cannot
-    overwrite newer state. PostgreSQL refuses to touch one row twice in a statement, so callers
-    pass rows with unique keys (see :func:`dedupe`). Returns the number of rows sent.
+    overwrite newer state. *where* builds any other condition from the ``excluded`` (incoming)
+    columns; an existing row is only replaced when it holds. PostgreSQL refuses to touch one row
+    twice in a statement, so callers pass rows with unique keys (see :func:`dedupe`). Returns the
+    number of rows sent.
     """
     if not rows:
         return 0
     stmt = _insert(session, target)
     update_cols = [c.name for c in target.columns if c.name not in keys]
-    where: ColumnElement[bool] | None = None
+    conditions: list[ColumnElement[bool]] = []
     if newer_than is not None:
-        where = stmt.excluded[newer_than] >= target.c[newer_than]
+        conditions.append(stmt.excluded[newer_than] >= target.c[newer_than])
+    if where is not None:
+        conditions.append(where(stmt.excluded))
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys),
         set_={name: stmt.excluded[name] for name in update_cols},
-        where=where,
+        where=and_(*conditions) if conditions else None,
     )
     session.execute(stmt, list(rows))
     return len(rows)
