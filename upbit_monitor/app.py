@@ -153,10 +153,13 @@ def db_status_provider(storage: Storage) -> Callable[[], Mapping[str, Any] | Non
             out["written"] = f"{w.written:,}"
             if w.state != "running":
                 out["writer"] = w.state
+            if w.spilled:
+                out["on disk"] = f"{w.spilled:,}"  # waiting in the spill files
             if w.summary:
                 out["problem"] = w.summary  # "database: N events waiting, cause: disk full"
             if w.last_error:
                 out["last error"] = w.last_error
+            out["alarm"] = w.alarm  # the status panel shows the row in red
         return out
 
     return status

@@ -29,6 +29,7 @@ TITLES: dict[str, str] = {
     "msgs_per_s": "Msg/s",
     "bytes_per_s": "Rate",
     "last_message_age_s": "Last msg",
+    "last_data_age_s": "Data age",
     "errors": "Errors",
     "reconnects": "Reconn.",
     "last_close_code": "Close",
@@ -49,6 +50,7 @@ TITLES: dict[str, str] = {
     "subscribed_pairs": "Subscribed",
     "last_message_age_by_key": "Stalest",
     "url": "URL",
+    "proxy": "Proxy",
 }
 # Shown as the column header, not as a row.
 HIDDEN_FIELDS = frozenset({"name"})
@@ -106,7 +108,7 @@ def format_metric(name: str, value: Any, now_wall: float | None = None) -> str:
             now = (time.time() if now_wall is None else now_wall) if value > 1e9 else time.monotonic()
             return format_duration(max(0.0, now - float(value)))
         return str(value)
-    if name == "last_message_age_s" and isinstance(value, int | float):
+    if name in ("last_message_age_s", "last_data_age_s") and isinstance(value, int | float):
         return format_duration(float(value))
     if name == "bytes_per_s" and isinstance(value, int | float):
         return format_bytes_rate(float(value))

@@ -31,6 +31,9 @@ from upbit_monitor.ui.common.source import IntrospectableSource
 from upbit_monitor.ui.status.metrics_model import MetricsModel, metric_fields, state_text
 
 DbStatus = Callable[[], Mapping[str, Any] | None]
+"""Key/value lines for the database row; a true ``alarm`` turns the row red, a ``problem`` text is
+also announced as a notice (and so in the status bar) when it appears and when it clears."""
+DB_ALARM_STYLE = "color: #e74c3c; font-weight: bold;"
 MAX_NOTICES = 300
 CONNECTIONS = ("upbit-public", "upbit-private")
 
@@ -63,6 +66,8 @@ class StatusPanel(QWidget):
         self._source = source
         self._db_status = db_status
         self._db_notice = ""
+        self._db_alarm = False
+        self._db_problem = ""
         self._tree_sig: object = None
         self._last_errors: dict[str, str] = {}
         self._last_states: dict[str, str] = {}
@@ -219,14 +224,28 @@ class StatusPanel(QWidget):
         if status is None:
             self.db_label.setText(f"Database: {self._db_notice or 'unavailable'}")
             return
+        # "alarm" (the writer stopped or cannot write) is shown as colour, not as text.
+        alarm = bool(status.get("alarm"))
+        shown = {k: v for k, v in status.items() if k != "alarm"}
         # The label sits in a narrow column: the URL is shortened to its file name (SQLite) and
         # the full text goes to the tooltip.
-        full = [f"{k.replace('_', ' ')}: {v}" for k, v in status.items()]
-        short = [_short_url(str(status["url"]))] if "url" in status else []
-        short += [f"{k.replace('_', ' ')}: {v}" for k, v in status.items() if k != "url"]
+        full = [f"{k.replace('_', ' ')}: {v}" for k, v in shown.items()]
+        short = [_short_url(str(shown["url"]))] if "url" in shown else []
+        short += [f"{k.replace('_', ' ')}: {v}" for k, v in shown.items() if k != "url"]
         prefix = [self._db_notice] if self._db_notice else []
         self.db_label.setText("Database: " + " · ".join(prefix + short))
         self.db_label.setToolTip("\n".join(prefix + full))
+        if alarm != self._db_alarm:
+            self.db_label.setStyleSheet(DB_ALARM_STYLE if alarm else "")
+            self._db_alarm = alarm
+        # A new problem (or its end) also goes to the notices, and from there to the status bar.
+        problem = str(shown.get("problem") or "")
+        if problem != self._db_problem:
+            if problem:
+                self.add_notice(problem if problem.startswith("database") else f"database: {problem}")
+            elif self._db_problem:
+                self.add_notice("database: writing again, nothing waiting")
+            self._db_problem = problem
 
 
 def _short_url(url: str) -> str:
