@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +21,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtWidgets import QApplication
 
 from tests.ui.chart_support import FakeManager, demo_candles, make_candle
+from upbit_monitor.features.studies import (
+    BollingerSettings,
+    EmaSettings,
+    MacdSettings,
+    RsiSettings,
+    SmaSettings,
+    VolumeSettings,
+)
+from upbit_monitor.protocol.events import Candle
 from upbit_monitor.ui.chart.view import ChartView
 
 END = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -36,13 +45,14 @@ def best_ms(fn: Callable[[], None], runs: int) -> float:
     return min(samples)
 
 
-def bench(bars: int, visible: int, runs: int = 30) -> dict[str, float]:
+def bench(bars: int, visible: int, runs: int = 30, studies: Sequence[object] = ()) -> dict[str, float]:
     mgr = FakeManager()
     view = ChartView(mgr, None, visible_bars=visible)
     view.resize(1000, 600)
     view.show()
     QApplication.processEvents()
     view.set_code("KRW-BTC")
+    view.set_studies(studies)  # type: ignore[arg-type]
     candles = demo_candles(count=bars, end=END)
     last = candles[-1]
     start = END - timedelta(minutes=1)
@@ -92,6 +102,55 @@ def bench(bars: int, visible: int, runs: int = 30) -> dict[str, float]:
     return out
 
 
+def _studies_view(studies: Sequence[object]) -> tuple[FakeManager, ChartView, Candle]:
+    mgr = FakeManager()
+    view = ChartView(mgr, None, visible_bars=120)
+    view.resize(1000, 600)
+    view.show()
+    view.set_code("KRW-BTC")
+    view.set_studies(studies)  # type: ignore[arg-type]
+    candles = demo_candles(count=2000, end=END)
+    view.set_candles(candles)
+    QApplication.processEvents()
+    return mgr, view, candles[-1]
+
+
+def studies_table(rounds: int) -> str:
+    """Live tick + repaint with 0 vs 5 studies on 2,000 bars, interleaved; min and median."""
+    cases = {
+        "none": [],
+        "SMA 20, EMA 50, BB 20/2, RSI 14, MACD 12/26/9": [
+            SmaSettings(20), EmaSettings(50), BollingerSettings(20, 2.0), RsiSettings(14), MacdSettings()],
+        "SMA 20, BB 20/2, RSI 14, MACD 12/26/9, volume MA 20": [
+            SmaSettings(20), BollingerSettings(20, 2.0), RsiSettings(14), MacdSettings(), VolumeSettings(20)],
+    }
+    views = {name: _studies_view(studies) for name, studies in cases.items()}
+    start = END - timedelta(minutes=1)
+    times: dict[str, list[float]] = {name: [] for name in views}
+    for r in range(rounds):
+        for name, (mgr, view, last) in views.items():
+            # A typical tick: the close moves inside the bar's range (no new high: no y rescale).
+            close = last.high_price - (r % 2 + 1) * 1000
+            t0 = time.perf_counter()
+            mgr.push(make_candle("KRW-BTC", 1, start, last.opening_price, last.high_price, last.low_price,
+                                 close, 3.0))
+            view.poll_live()
+            QApplication.processEvents()
+            times[name].append((time.perf_counter() - t0) * 1000)
+    for _, view, _ in views.values():
+        view.close()
+    base = times["none"][rounds // 10:]
+    rows = ["| studies on 2,000 bars (120 visible) | tick + repaint min ms | median ms | x none (min) | "
+            "x none (median) |", "|---|---:|---:|---:|---:|"]
+    for name, samples in times.items():
+        kept = sorted(samples[rounds // 10:])  # the first ticks warm caches up
+        lo, med = kept[0], kept[len(kept) // 2]
+        rows.append(f"| {name} | {lo:.2f} | {med:.2f} | {lo / min(base):.2f} | "
+                    f"{med / sorted(base)[len(base) // 2]:.2f} |")
+    return (f"Studies: one live tick + repaint, {rounds} ticks per chart interleaved (target < 2x none).\n\n"
+            + "\n".join(rows))
+
+
 def main() -> None:
     app = QApplication.instance() or QApplication([])
     sizes = ((300, 120), (2000, 120), (2000, 2000))
@@ -101,6 +160,10 @@ def main() -> None:
     print("|---|---|" + "---|" * len(keys))
     for bars, visible, res in rows:
         print(f"| {bars} | {visible} | " + " | ".join(f"{res[k]:.1f}" for k in keys) + " |")
+    # Issue 19: the same chart with five studies, measured interleaved with a chart without any
+    # (tick A, tick B, tick A, ...) so load changes on the shared machine hit both alike.
+    print()
+    print(studies_table(200))
     del app
 
 

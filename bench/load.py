@@ -46,15 +46,19 @@ class Firehose:
     """A manager component that wants everything (no callback: the pool stores, views pull)."""
 
 
-async def one_level(level: int, seconds: float, warm_s: float, window: bool = True) -> dict[str, Any]:
+async def one_level(
+    level: int, seconds: float, warm_s: float, window: bool = True, panes: int = 0
+) -> dict[str, Any]:
     """Measure lag and CPU at one offered rate."""
     from PySide6.QtCore import QSettings
 
     from upbit_monitor.config import Settings
+    from upbit_monitor.features.panes import LinkMode, PaneLink
     from upbit_monitor.manager import GlobalWebSocketManager
     from upbit_monitor.protocol.subscriptions import SubscriptionSpec
     from upbit_monitor.ui.chart.view import ChartView
     from upbit_monitor.ui.main_window import MainWindow
+    from upbit_monitor.ui.panes.window import install_chart_panes
 
     sim = await start_sim(msg_rate=level / MSGS_PER_RATE_UNIT, seed=SEED, bursty=False)
     mgr = GlobalWebSocketManager(Settings(ws_public_url=sim.ws_url, ws_private_url=sim.ws_private_url))
@@ -71,6 +75,15 @@ async def one_level(level: int, seconds: float, warm_s: float, window: bool = Tr
             win.show()
             win.coin_list.set_markets(markets)  # type: ignore[arg-type]
             win.select_coin("KRW-BTC")
+            if panes:
+                # Issue 19: N chart + N orderbook panes, each pinned to its own coin (2N coins).
+                install_chart_panes(win, mgr, None, None, 25.0)
+                others = [c for c in codes if c.startswith("KRW-") and c != "KRW-BTC"][: 2 * panes]
+                for i, code in enumerate(others):
+                    frame = win.extras.host.add_pane("chart" if i < panes else "orderbook",
+                                                     link=PaneLink(LinkMode.PINNED), code=code)
+                    # Docked panes share one tab group (one visible): float them so all 2N paint.
+                    win.extras.host.dock(frame.pane_id).setFloating(True)
         hose = Firehose()
         mgr.register(hose, [SubscriptionSpec("ticker", codes), SubscriptionSpec("trade", codes),
                             SubscriptionSpec("orderbook", codes, depth=15)])
@@ -98,16 +111,23 @@ async def one_level(level: int, seconds: float, warm_s: float, window: bool = Tr
         await mgr.shutdown()
         sim.stop()
         tmp.cleanup()
-    return {"level": level, "what": "full window" if window else "manager only (no widgets)",
+    what = "full window" if window else "manager only (no widgets)"
+    if window and panes:
+        what = f"full window + {panes} charts + {panes} orderbooks ({2 * panes} more coins)"
+    return {"level": level, "what": what,
             "received": received, "p50": percentile(lags, 50), "p99": percentile(lags, 99),
             "max": max(lags), "cpu": cpu, "sim_cpu": sim_cpu, "samples": len(lags)}
 
 
-async def measure(levels: list[int], seconds: float, warm_s: float, bare: bool) -> list[dict[str, Any]]:
+async def measure(
+    levels: list[int], seconds: float, warm_s: float, bare: bool, panes: int = 0
+) -> list[dict[str, Any]]:
     """Every level in turn, each with a fresh simulator, manager and window (and without widgets)."""
     out = []
     for level in levels:
         out.append(await one_level(level, seconds, warm_s))
+        if panes:
+            out.append(await one_level(level, seconds, warm_s, panes=panes))
         if bare:
             out.append(await one_level(level, seconds, warm_s, window=False))
     return out
@@ -120,8 +140,9 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--warm", type=float, default=3.0)
     ap.add_argument("--no-bare", action="store_true", help="skip the manager-only rows")
+    ap.add_argument("--panes", type=int, default=4, help="extra chart + orderbook panes (0: none)")
     args = ap.parse_args()
-    results = run_qt(lambda: measure(args.levels, args.seconds, args.warm, not args.no_bare))
+    results = run_qt(lambda: measure(args.levels, args.seconds, args.warm, not args.no_bare, args.panes))
     assert isinstance(results, list)
     print(header("Load (full window + manager, simulator in a separate process)",
                  f"{args.seconds:.0f} s per level after {args.warm:.0f} s warm-up; lag = overshoot of a "
@@ -134,11 +155,12 @@ def main() -> None:
     print()
     print("Target: lag p99 < 20 ms at 5,000 msgs/s.")
     for r in results:
-        if r["what"] != "full window":
+        if not r["what"].startswith("full window"):
             continue
         target = "p99 < 20 ms" if r["level"] == 5000 else "(none)"
         met = r["p99"] < 20 if r["level"] == 5000 else None
-        print(summary_line(f"Event-loop lag p99 at {r['level']:,} msgs/s (received {r['received']:,.0f}/s)",
+        metric = f"Event-loop lag p99 at {r['level']:,} msgs/s, {r['what']} (received {r['received']:,.0f}/s)"
+        print(summary_line(metric,
                            f"{r['p99']:.1f} ms, CPU {r['cpu']:.0f}% of a core", target, met))
 
 

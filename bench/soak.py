@@ -57,6 +57,7 @@ async def soak(scale: float, rate: float) -> dict[str, Any]:
     from PySide6.QtWidgets import QApplication
 
     from upbit_monitor.config import Settings
+    from upbit_monitor.features.panes import LinkMode, PaneLink
     from upbit_monitor.manager import GlobalWebSocketManager
     from upbit_monitor.protocol.subscriptions import SubscriptionSpec
     from upbit_monitor.ui.chart.view import ChartView
@@ -64,6 +65,7 @@ async def soak(scale: float, rate: float) -> dict[str, Any]:
     from upbit_monitor.ui.common.theme import Palette
     from upbit_monitor.ui.main_window import MainWindow
     from upbit_monitor.ui.orderbook.view import OrderbookView
+    from upbit_monitor.ui.panes.window import install_chart_panes
     from upbit_monitor.ui.status.panel import StatusPanel
 
     n_msgs, n_switch, n_cycles = int(1_000_000 * scale), int(10_000 * scale), int(1_000 * scale)
@@ -82,8 +84,12 @@ async def soak(scale: float, rate: float) -> dict[str, Any]:
         win.resize(1400, 900)
         win.show()
         win.coin_list.set_markets(markets)  # type: ignore[arg-type]
+        install_chart_panes(win, mgr, None, None, 25.0)
+        win.coin_list.model.set_favourites(krw[:6])  # the watch-grid panes show these
         win.select_coin(krw[0])
         await until(lambda: mgr.latest_orderbook(krw[0]) is not None, 30, "first orderbook")
+        # Warm-up pane: it creates the tab group shared with the Chart dock (one QTabBar that stays).
+        win.extras.host.close_pane(win.extras.host.add_pane("orderbook").pane_id)
         await asyncio.sleep(1.0)
         gc.collect()
         base = {
@@ -91,6 +97,7 @@ async def soak(scale: float, rate: float) -> dict[str, Any]:
             "subscriptions": mgr.subscriptions(),
             "widgets": len(QApplication.allWidgets()),
             "listeners": _listener_counts(mgr),
+            "panes": (len(win.extras.host.frames), len(win.extras.host.hub)),
         }
         result["rss_start"] = rss_mb()
 
@@ -131,11 +138,18 @@ async def soak(scale: float, rate: float) -> dict[str, Any]:
                 for v in views:
                     v.resize(400, 300)
                     v.show()
+                # Issue 19: one pane of each new kind per cycle, in turn following, pinned, grouped.
+                links = (PaneLink(), PaneLink(LinkMode.PINNED), PaneLink(LinkMode.GROUP, "red"))
+                link = links[i % 3]
+                panes = [win.extras.host.add_pane(kind, link=link, code=code)
+                         for kind in ("chart", "orderbook", "watch")]
                 await asyncio.sleep(0.005)  # one repaint tick while registered
                 for v in views:
                     v.close()
                     v.deleteLater()
-                del ob, ch, cl, sp, views, v
+                for frame in panes:
+                    win.extras.host.close_pane(frame.pane_id)
+                del ob, ch, cl, sp, views, v, panes, frame
                 await asyncio.sleep(0)  # the deferred deletes run on the next loop turn
                 progress["cycles"] = (i + 1) / n_cycles
 
@@ -178,6 +192,7 @@ async def soak(scale: float, rate: float) -> dict[str, Any]:
             "subscriptions": mgr.subscriptions(),
             "widgets": len(QApplication.allWidgets()),
             "listeners": _listener_counts(mgr),
+            "panes": (len(win.extras.host.frames), len(win.extras.host.hub)),
         }
         result["requests"] = mgr.metrics()["upbit-public"].requests_sent
         win.close()

@@ -45,11 +45,13 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from upbit_monitor.config import Settings
+from upbit_monitor.features.panes import LinkMode, PaneLink
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.ui.chart.view import ChartView
 from upbit_monitor.ui.coin_list.model import Col, MarketInfo
 from upbit_monitor.ui.common.frame_clock import FrameClock
 from upbit_monitor.ui.main_window import MainWindow
+from upbit_monitor.ui.panes.window import install_chart_panes
 
 
 # ---------------------------------------------------------------- simulator process
@@ -189,6 +191,34 @@ async def bench(
              "requests": m_after.requests_sent - m_before.requests_sent,
              "last_error": m_after.last_server_error}
 
+    # Phase 1b (issue 19): wire requests per link-group switch, with 2 and with 8 grouped panes
+    # (charts and orderbooks). The target is exactly one merged request whatever the pane count.
+    group_requests: dict[int, list[int]] = {}
+    install_chart_panes(win, mgr, None, None, 25.0)
+    host = win.extras.host
+    red = PaneLink(LinkMode.GROUP, "red")
+    codes = [c for c in candidates if c and c != win.code]
+    for pairs in (1, 4):
+        frames = [host.add_pane(kind, link=red, code=codes[0]) for _ in range(pairs)
+                  for kind in ("chart", "orderbook")]
+        await asyncio.sleep(0.3)
+        counts: list[int] = []
+        for i in range(args.group_switches):
+            before = mgr.metrics()["upbit-public"].requests_sent
+            frames[i % len(frames)].coin_box.setText(codes[(i + 1) % len(codes)])
+            frames[i % len(frames)]._entered()
+
+            def moved(b: int = before) -> bool:
+                return bool(mgr.metrics()["upbit-public"].requests_sent != b)
+
+            await until(moved, 10, "group request", 0.001)
+            await asyncio.sleep(0.25)  # 10x the coalescing window: any second request would show
+            counts.append(mgr.metrics()["upbit-public"].requests_sent - before)
+        group_requests[len(frames)] = counts
+        for f in frames:
+            host.close_pane(f.pane_id)
+        await asyncio.sleep(0.3)
+
     # Phase 2: load.
     ticks: dict[str, list[float]] = {"coin list": [], "orderbook + tape": [], "chart": []}
     retime(cl, ticks["coin list"], cl.refresh)
@@ -228,7 +258,7 @@ async def bench(
     win.close()
     await mgr.shutdown()
     return {"latencies": latencies, "to_request": to_request, "ticks": ticks, "lags": lags, "frames": frames,
-            "received": received, "elapsed": elapsed, "burst": burst}
+            "received": received, "elapsed": elapsed, "burst": burst, "group_requests": group_requests}
 
 
 def report(args: argparse.Namespace, r: dict[str, Any]) -> str:
@@ -252,6 +282,14 @@ def report(args: argparse.Namespace, r: dict[str, Any]) -> str:
         f"ladder painted): {r['burst']['switches'] / r['burst']['seconds']:.1f} switches/s, "
         f"{r['burst']['requests']} requests sent, {r['burst']['throttled']} throttling errors from the server"
         + (f" (last: {r['burst']['last_error']})" if r["burst"]["throttled"] else "") + ".",
+        "",
+        "Link-group switch (issue 19): wire requests per switch, coin chosen in one member of a group "
+        "of chart + orderbook panes:",
+        "",
+        "| panes in the group | switches | requests per switch: min | max | mean |",
+        "|---|---|---|---|---|",
+        *[f"| {n} | {len(c)} | {min(c)} | {max(c)} | {statistics.fmean(c):.2f} |"
+          for n, c in r["group_requests"].items()],
         "",
         f"Under load ({r['elapsed']:.0f} s, simulator {args.rate:,.0f} msgs/s, "
         f"received {r['received']:,.0f} msgs/s on the app's connection):",
@@ -281,6 +319,7 @@ def main() -> None:
     p.add_argument("--pace", type=float, default=0.0,
                    help="seconds between latency switches (0: none; the client paces to Upbit's 5/s itself)")
     p.add_argument("--burst", type=int, default=60, help="back-to-back switches for the sustained rate")
+    p.add_argument("--group-switches", type=int, default=20)
     p.add_argument("--rate", type=float, default=5000.0, help="simulator market messages per second")
     p.add_argument("--load-s", type=float, default=10.0)
     p.add_argument("--profile", action="store_true", help="print a cProfile of the load phase")

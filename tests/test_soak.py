@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication
 from upbit_monitor.config import Settings
 from upbit_monitor.exchanges.base import RateLimit
 from upbit_monitor.exchanges.upbit import UpbitConnector
+from upbit_monitor.features.panes import LinkMode, PaneLink
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.protocol.events import Event
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
@@ -36,6 +37,7 @@ from upbit_monitor.ui.coin_list.view import CoinList
 from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.main_window import MainWindow
 from upbit_monitor.ui.orderbook.view import OrderbookView
+from upbit_monitor.ui.panes.window import install_chart_panes
 from upbit_monitor.ui.status.panel import StatusPanel
 
 pytestmark = pytest.mark.soak
@@ -142,9 +144,18 @@ async def soak(sim: Simulator, mgr: GlobalWebSocketManager, tmp_path: Path) -> N
     try:
         win.show()
         win.coin_list.set_markets(markets)
+        install_chart_panes(win, mgr, None, None, 25.0)
+        host = win.extras.host
+        win.coin_list.model.set_favourites(krw[:5])  # shown by the watch-grid panes
         win.select_coin(krw[0])
         await until(lambda: mgr.latest_orderbook(krw[0]) is not None, 20, "first orderbook")
         await until(lambda: _wire_types(sim).get("orderbook") == {krw[0]}, 20, "baseline on the wire")
+        # Warm-up: the first pane creates the tab group it shares with the Chart dock (one QTabBar
+        # that stays); the baseline is taken after it.
+        host.close_pane(host.add_pane("orderbook").pane_id)
+        await until(lambda: not [r for r in mgr.registrations() if "PaneFrame" in r.component_name], 20,
+                    "warm-up pane gone")
+        await asyncio.sleep(0.05)
         gc.collect()
         base_regs = sorted(r.component_name for r in mgr.registrations())
         base_subs = mgr.subscriptions()
@@ -179,11 +190,17 @@ async def soak(sim: Simulator, mgr: GlobalWebSocketManager, tmp_path: Path) -> N
                 views = [ob, ch, cl, StatusPanel(mgr)]
                 for v in views:
                     v.show()
+                # The new pane kinds (chart, orderbook, watch grid), following / pinned / grouped.
+                link = (PaneLink(), PaneLink(LinkMode.PINNED), PaneLink(LinkMode.GROUP, "red"))[i % 3]
+                panes = [host.add_pane(kind, link=link, code=code)
+                         for kind in ("chart", "orderbook", "watch")]
                 await asyncio.sleep(0.02)
                 for v in views:
                     v.close()
                     v.deleteLater()
-                del ob, ch, cl, views, v
+                for frame in panes:
+                    host.close_pane(frame.pane_id)
+                del ob, ch, cl, views, v, panes, frame
                 await asyncio.sleep(0)
 
         async def plain() -> None:
@@ -215,6 +232,7 @@ async def soak(sim: Simulator, mgr: GlobalWebSocketManager, tmp_path: Path) -> N
         await until(lambda: _wire_types(sim) == base_wire, 20, "wire set back to baseline")
         await until(lambda: len(QApplication.allWidgets()) == base_widgets, 20, "widgets deleted")
         assert _listeners(mgr) == base_listeners
+        assert host.frames == {} and len(host.hub) == 0 and host.created == 3 * CYCLES + 1
         _check_bounds(mgr, writer, n_keys_max)
         assert mgr.metrics()["upbit-public"].callback_errors == 0
         assert writer.status().failed == 0

@@ -43,6 +43,7 @@ from upbit_monitor.ui.coin_list.model import MarketInfo
 from upbit_monitor.ui.common.gc_timer import GuiThreadGc
 from upbit_monitor.ui.common.theme import apply_theme
 from upbit_monitor.ui.main_window import MainWindow
+from upbit_monitor.ui.panes.window import install_chart_panes
 from upbit_monitor.ui.premium.domestic_column import install_domestic
 from upbit_monitor.ui.premium.setup import start_premium_ui
 from upbit_monitor.ui.private.embed import start_private_ui
@@ -253,12 +254,15 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         # shows, and the premium chart's Bithumb line (Upbit over Bithumb).
         spread = DomesticSpread(mgr)
         stack.callback(spread.close)
-        start_premium_ui(window, mgr, foreign_urls, domestic=spread)
+        tracker = start_premium_ui(window, mgr, foreign_urls, domestic=spread)
         domestic = install_domestic(window.coin_list, spread, lambda: source.venue, window.palette_)
         source.add_venue_listener(lambda _venue: domestic.headerDataChanged.emit(
             Qt.Orientation.Horizontal, domestic.column, domestic.column))
-        # Every dock exists now: put the late ones (private, premium) where the user left them.
-        window.restore_dock_layout()
+        install_chart_panes(window, mgr, history, tracker, settings.repaint_hz)
+        # Every dock exists now (extra panes of the last session too): put them where the user left
+        # them, unless a default workspace brought its own arrangement.
+        if not window.extras.workspaces.restore_at_start():
+            window.restore_dock_layout()
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         window.closing.connect(lambda: _resolve(closed))
         stack.callback(_install_sigint(window))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from upbit_monitor.errors import RestError, StorageUnavailable
 from upbit_monitor.features.history.loader import Span
@@ -78,6 +79,7 @@ class FakeManager:
         self.calls: list[tuple[str, object, tuple[SubscriptionSpec, ...]]] = []
         self.candles: dict[tuple[str, str], Candle] = {}
         self.versions: dict[tuple[str, str], int] = {}
+        self.tickers: dict[str, Any] = {}
         self.reads = 0
         self._known: set[int] = set()
 
@@ -108,6 +110,14 @@ class FakeManager:
 
     def version(self, type: str, code: str) -> int:
         return self.versions.get((type, code), 0)
+
+    def push_ticker(self, ticker: Any) -> None:
+        self.tickers[ticker.code] = ticker
+        key = ("ticker", ticker.code)
+        self.versions[key] = self.versions.get(key, 0) + 1
+
+    def latest_ticker(self, code: str) -> Any:
+        return self.tickers.get(code)
 
 
 class FakeRest:

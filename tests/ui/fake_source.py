@@ -83,6 +83,9 @@ class FakeSource:
     def recent_trades(self, code: str, n: int = 100) -> list[Trade]:
         return self.trades.get(code, [])[:n]
 
+    def latest_candle(self, code: str, type: str) -> None:
+        return None  # no candles here: chart panes stay on their (empty) history
+
     def version(self, type: str, code: str) -> int:
         return self.versions.get((type, code), 0)
 

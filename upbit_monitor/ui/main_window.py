@@ -11,6 +11,7 @@ line in the StatusPanel log).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -25,11 +26,18 @@ from upbit_monitor.ui.common.gauge import HealthDot
 from upbit_monitor.ui.common.source import IntrospectableSource
 from upbit_monitor.ui.common.theme import Palette, apply_theme, health_colour
 from upbit_monitor.ui.orderbook.view import OrderbookView
+from upbit_monitor.ui.panes.window import WindowPanes
 from upbit_monitor.ui.status.metrics_model import state_text
 from upbit_monitor.ui.status.panel import DbStatus, StatusPanel
 
 DEFAULT_COIN = "KRW-BTC"
 NOTICE_MS = 8000
+
+
+def _model_call(ref: weakref.ReferenceType[Any], name: str, default: Any, *args: Any) -> Any:
+    """Call a method of a weakly held model (the callables live in Qt-owned objects)."""
+    model = ref()
+    return getattr(model, name)(*args) if model is not None else default
 
 
 def _int(value: object, default: int) -> int:
@@ -134,6 +142,20 @@ class MainWindow(QMainWindow):
             "Status", "StatusDock", self.status_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        # Extra panes, workspaces, price lines, chart studies (issue 19).
+        model = weakref.ref(self.coin_list.model)
+        self.extras = WindowPanes(
+            self,
+            source,
+            self._store,
+            codes=lambda: _model_call(model, "codes", []),
+            names=lambda code: getattr(_model_call(model, "market", None, code), "korean_name", ""),
+            favourites=lambda: sorted(_model_call(model, "favourites", set())),
+            chart=chart,
+            notice=self.status_panel.add_notice,
+            default_layout=self._default_layout,
+            repaint_hz=repaint_hz,
+        )
 
         self.health_dot = HealthDot(self)
         self.health_label = QLabel("connecting…", self)
@@ -155,6 +177,11 @@ class MainWindow(QMainWindow):
             tf = getattr(chart, "sigTimeframeChanged", None)
             if tf is not None:
                 tf.connect(lambda unit: self._store.setValue("chart/timeframe", int(unit)))
+            studies = getattr(chart, "sigStudiesChanged", None)
+            if studies is not None:
+                studies.connect(self.extras.main_studies_changed)
+        self.coin_list.model.favourites_changed.connect(self.extras.favourites_changed)
+        self.extras.host.anchor = self.chart_dock
 
         self._build_menus()
         self._fit_to_screen()
@@ -205,6 +232,7 @@ class MainWindow(QMainWindow):
         search = QAction("Search markets", self)
         search.triggered.connect(self.coin_list.focus_search)
         view.addAction(search)
+        self.extras.fill_view_menu(view)
 
     def _toggle(self, menu: Any, text: str, checked: bool, slot: Callable[[bool], None]) -> QAction:
         act = QAction(text, self)
@@ -230,6 +258,7 @@ class MainWindow(QMainWindow):
             self.chart.set_code(code)  # type: ignore[attr-defined]
         if self.coin_list.selected_code != code:
             self.coin_list.select(code, emit=False)
+        self.extras.coin_selected(code)
         self._store.setValue("coin/last", code)
         self._update_title()
         self.coin_changed.emit(code)
@@ -272,6 +301,7 @@ class MainWindow(QMainWindow):
     def _on_markets_loaded(self, count: int) -> None:
         names = {m.code: m.korean_name for m in self.coin_list.model.markets()}
         self.orderbook.set_names(names)
+        self.extras.markets_loaded(names)
         self._update_title()
         if self._code is not None and names and self._code not in names:
             self._code = None  # not listed on this venue: fall back below
@@ -367,6 +397,7 @@ class MainWindow(QMainWindow):
             set_colors = getattr(self.chart, "set_colors", None)
             if callable(set_colors):
                 set_colors(self.palette_.up, self.palette_.down)
+        self.extras.palette_changed(self.palette_)
 
     # -- persistence ----------------------------------------------------------------------
     def _restore(self) -> None:
@@ -479,6 +510,7 @@ class MainWindow(QMainWindow):
             s.setValue("coin/last", self._code)
         if self.chart is not None:
             s.setValue("chart/timeframe", int(self.chart.unit))  # type: ignore[attr-defined]
+        self.extras.save()
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import NamedTuple, Protocol
 
-from upbit_monitor.connection.rest import PERIOD_UNITS
+from upbit_monitor.connection.rest import (
+    PERIOD_UNITS as PERIOD_UNITS,  # re-exported: ui must not import connection
+)
 
 DAY, WEEK, MONTH = 1440, 10080, 43200  # the REST client's day+ units (nominal minutes)
 

@@ -19,7 +19,7 @@ _KST_OFFSET_S = 9 * 3600
 _STEPS = (
     60, 120, 300, 600, 900, 1800,
     3600, 2 * 3600, 3 * 3600, 4 * 3600, 6 * 3600, 12 * 3600,
-    86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400,
+    86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400, 91 * 86400, 182 * 86400, 365 * 86400,
 )  # fmt: skip
 
 
@@ -91,7 +91,9 @@ class KstTimeAxis(pg.AxisItem):  # type: ignore[misc]
         out: list[str] = []
         for value in values:
             moment = datetime.fromtimestamp(value, UTC).astimezone(KST)
-            if spacing >= 86400 or (moment.hour == 0 and moment.minute == 0):
+            if spacing >= 28 * 86400:  # week and month charts: months and years, not days
+                out.append(moment.strftime("%Y-%m"))
+            elif spacing >= 86400 or (moment.hour == 0 and moment.minute == 0):
                 out.append(moment.strftime("%m-%d"))
             else:
                 out.append(moment.strftime("%H:%M"))

@@ -19,7 +19,7 @@ from upbit_monitor.ui.chart.tags import AxisTag
 from upbit_monitor.ui.chart.theme import ChartTheme
 
 # Width of both right axes: equal widths keep the two x axes aligned bar for bar.
-_AXIS_WIDTH = 84
+AXIS_WIDTH = 84
 _MAX_VISIBLE_BARS = 1000
 
 
@@ -54,7 +54,7 @@ class ChartPlots:
             plot.hideButtons()
             plot.setMouseEnabled(x=True, y=False)  # y follows the visible bars (auto-range)
             plot.enableAutoRange(x=False, y=False)
-            plot.getAxis("right").setWidth(_AXIS_WIDTH)
+            plot.getAxis("right").setWidth(AXIS_WIDTH)
         self.price.getAxis("bottom").setStyle(showValues=False)
         self.price.getAxis("bottom").setHeight(0)
         self.volume.setXLink(self.price)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from upbit_monitor.protocol.events import Candle
+from upbit_monitor.protocol.events import Candle, Ticker
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 
 
@@ -26,6 +26,10 @@ class ChartSource(Protocol):
 
     def latest_candle(self, code: str, type: str) -> Candle | None:
         """Newest candle of ``type`` for ``code``."""
+        ...
+
+    def latest_ticker(self, code: str) -> Ticker | None:
+        """Newest ticker of ``code`` (day/week/month charts fold it into their last bar)."""
         ...
 
     def version(self, type: str, code: str) -> int:

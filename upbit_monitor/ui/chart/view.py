@@ -16,21 +16,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+import pyqtgraph as pg
 import shiboken6
-from PySide6.QtCore import QEvent, QPointF, Signal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QContextMenuEvent
+from PySide6.QtWidgets import QMenu, QVBoxLayout, QWidget
 
 from upbit_monitor.errors import UpbitMonitorError
+from upbit_monitor.features.studies import PriceLineBook, StudySettings, studies_from_list, studies_to_list
+from upbit_monitor.features.studies.periods import PERIOD_UNITS, PeriodBar, PeriodBarTracker
 from upbit_monitor.protocol.events import Candle
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
+from upbit_monitor.ui.chart.axes import format_price
+from upbit_monitor.ui.chart.lines import PriceLines
 from upbit_monitor.ui.chart.plots import ChartPlots
-from upbit_monitor.ui.chart.series import BarSeries, Change, bar_from_candle
+from upbit_monitor.ui.chart.series import Bar, BarSeries, Change, bar_from_candle
 from upbit_monitor.ui.chart.source import ChartSource
+from upbit_monitor.ui.chart.studies import StudyLayer
+from upbit_monitor.ui.chart.study_menu import StudiesMenu
 from upbit_monitor.ui.chart.theme import DARK, DEFAULT_DOWN, DEFAULT_UP, LIGHT, readout_html, readout_text
 from upbit_monitor.ui.chart.toolbar import TIMEFRAME_LABELS, ChartToolbar
 from upbit_monitor.ui.common.frame_clock import CHART_MS, FrameClock
@@ -47,7 +54,8 @@ class ChartView(QWidget):
     """Candlestick chart with volume, KST time axis, crosshair readout and timeframe buttons.
 
     **Signals:** ``sigTimeframeChanged(int)`` unit in minutes; ``sigHistoryLoaded(str, int, int)``
-    code, unit, bar count; ``sigError(str)`` a history/DB/subscription problem (the chart keeps going).
+    code, unit, bar count; ``sigError(str)`` a history/DB/subscription problem (the chart keeps going);
+    ``sigStudiesChanged(list)`` the user changed the studies (the owner persists them).
     """
 
     TIMEFRAMES: tuple[int, ...] = tuple(TIMEFRAME_LABELS)
@@ -56,6 +64,7 @@ class ChartView(QWidget):
     sigTimeframeChanged = Signal(int)
     sigHistoryLoaded = Signal(str, int, int)
     sigError = Signal(str)
+    sigStudiesChanged = Signal(list)
 
     def __init__(
         self,
@@ -66,6 +75,7 @@ class ChartView(QWidget):
         repaint_hz: float = 25.0,
         window: int = 300,
         visible_bars: int = 120,
+        price_lines: PriceLineBook | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("ChartView")
@@ -85,16 +95,26 @@ class ChartView(QWidget):
         self._up, self._down = QColor(DEFAULT_UP), QColor(DEFAULT_DOWN)
         self._theme = DARK
         self.readout_plain = ""  # the readout without markup (tests, copy)
+        self.last_context_menu: QMenu | None = None
+        self._context_actions: list[Callable[[QMenu, float], None]] = []
         self.series = BarSeries(60)
+        # Day+ timeframes have no candle stream: their newest bar is folded from the ticker.
+        self._period: PeriodBarTracker | None = None
 
         self.toolbar = ChartToolbar(self, self._unit)
         self.title, self.status, self.readout = self.toolbar.title, self.toolbar.status, self.toolbar.readout
         self._tf_group = self.toolbar.timeframes
         self._tf_group.idClicked.connect(self.set_timeframe)
+        self.toolbar.more_menu.triggered.connect(self._on_more_timeframe)
         self.plots = ChartPlots(self.series, self._up, self._down, visible_bars)
         self.graphics = self.plots.widget
         self.candles = self.plots.candle_item
         self.volume = self.plots.volume_item
+        self.study_layer = StudyLayer(self.plots)
+        self.studies_menu = StudiesMenu(self, self._current_studies)
+        self.studies_menu.sigStudiesChanged.connect(self._studies_chosen)
+        self.toolbar.studies.setMenu(self.studies_menu)
+        self.price_lines = PriceLines(self.plots, price_lines or PriceLineBook())
         self.plots.price.scene().sigMouseMoved.connect(self._on_price_mouse_moved)
         self.plots.volume.scene().sigMouseMoved.connect(self._on_volume_mouse_moved)
         self.plots.price.getViewBox().sigXRangeChanged.connect(self._maybe_load_older)
@@ -128,12 +148,18 @@ class ChartView(QWidget):
         """The stream type of the current timeframe, e.g. ``candle.15m``."""
         return f"candle.{self._unit}m"
 
+    @property
+    def live_type(self) -> str:
+        """What the live bar comes from: the candle stream, or the ticker for day/week/month."""
+        return "ticker" if self._unit in PERIOD_UNITS else self.candle_type
+
     def set_code(self, code: str) -> None:
         """Show another coin: one subscription update, then reload history."""
         if code == self._code:
             return
         self._code = code
         self.title.setText(f"{code}  {self._note}" if self._note else code)
+        self.price_lines.set_code(code)
         self._switch()
 
     def reload(self, note: str = "") -> None:
@@ -145,6 +171,54 @@ class ChartView(QWidget):
         if self._code is not None:
             self.title.setText(f"{self._code}  {note}" if note else self._code)
             self._switch()
+
+    def show_code(self, code: str) -> None:
+        """Pane API: the same as :meth:`set_code`."""
+        self.set_code(code)
+
+    def use_price_lines(self, book: PriceLineBook) -> None:
+        """Draw the lines of ``book`` (the window's shared, persisted book)."""
+        self.price_lines.book = book
+        self.price_lines.set_code(self._code)
+
+    # ---- studies -----------------------------------------------------------------------------
+    @property
+    def studies(self) -> list[StudySettings]:
+        """The studies shown, in order."""
+        return self.study_layer.studies
+
+    def set_studies(self, studies: Sequence[StudySettings]) -> None:
+        """Show exactly ``studies`` (kept across coin and timeframe switches)."""
+        self.study_layer.set_studies(studies)
+        self._refresh_readout()
+
+    def _current_studies(self) -> list[StudySettings]:
+        return self.study_layer.studies
+
+    def _on_more_timeframe(self, action: QAction) -> None:
+        self.set_timeframe(int(action.data()))
+
+    def _studies_chosen(self, studies: list[StudySettings]) -> None:
+        try:
+            self.set_studies(studies)
+        except UpbitMonitorError as exc:
+            self._report(f"studies not changed: {exc}")
+            return
+        self.sigStudiesChanged.emit(self.studies)
+
+    def pane_settings(self) -> dict[str, object]:
+        """What a workspace stores for a chart pane."""
+        return {"timeframe": self._unit, "studies": studies_to_list(self.studies)}
+
+    def apply_pane_settings(self, settings: dict[str, object]) -> None:
+        """Restore :meth:`pane_settings` output; damaged parts are reported and skipped."""
+        unit = settings.get("timeframe")
+        if isinstance(unit, int) and unit in TIMEFRAME_LABELS:
+            self.set_timeframe(unit)
+        studies, problems = studies_from_list(settings.get("studies", []))
+        for problem in problems:
+            self._report(problem)
+        self.set_studies(studies)
 
     def set_timeframe(self, unit: int) -> None:
         """Switch to ``unit``-minute candles (one of :attr:`TIMEFRAMES`)."""
@@ -168,6 +242,7 @@ class ChartView(QWidget):
         """Dark (default) or light chart surface."""
         self._theme = DARK if dark else LIGHT
         self.plots.apply_theme(self._theme)
+        self.study_layer.apply_theme(self._theme)
         self._refresh_readout()
 
     def set_candles(self, candles: Sequence[Candle]) -> None:
@@ -204,21 +279,37 @@ class ChartView(QWidget):
     # ---- live updates ------------------------------------------------------------------------
     def poll_live(self) -> None:
         """Timer tick: merge the manager's newest candle if its version moved (cheap otherwise)."""
+        self.price_lines.sync()
         if self._manager is None or self._code is None:
             return
-        version = self._manager.version(self.candle_type, self._code)
+        version = self._manager.version(self.live_type, self._code)
         if version == self._seen_version:
             return
         self._seen_version = version
+        if self._period is not None:
+            ticker = self._manager.latest_ticker(self._code)
+            if ticker is not None and ticker.code == self._code:
+                folded = self._period.on_ticker(ticker)
+                if folded is not None:
+                    self._apply_bar(Bar(*folded))
+            return
         candle = self._manager.latest_candle(self._code, self.candle_type)
         if candle is None or candle.code != self._code or candle.type != self.candle_type:
             return
         self._apply_live(candle)
 
     def _apply_live(self, candle: Candle) -> None:
+        self._apply_bar(bar_from_candle(candle))
+
+    def _apply_bar(self, bar: Bar) -> None:
         was_following = self.plots.is_following()
-        applied = self.series.apply(bar_from_candle(candle))
+        applied = self.series.apply(bar)
         self.plots.bar_applied(applied, was_following)
+        if applied.change is Change.INSERTED:
+            self.study_layer.reset(self.series.bars)
+        elif applied.change is not Change.IGNORED:
+            self.study_layer.apply(bar)
+        self.study_layer.refresh()
         if applied.change is not Change.IGNORED and self._hover_index is None:
             self._show_last_readout()
 
@@ -236,7 +327,7 @@ class ChartView(QWidget):
     def _subscribe(self) -> None:
         if self._manager is None or self._code is None:
             return
-        specs = [SubscriptionSpec(self.candle_type, (self._code,))]
+        specs = [SubscriptionSpec(self.live_type, (self._code,))]
         try:
             self._manager.want(self, specs)
         except UpbitMonitorError as exc:
@@ -342,6 +433,7 @@ class ChartView(QWidget):
             return
         older = [bar_from_candle(c) for c in result.candles]
         self.series.replace([*older, *self.series.bars])
+        self.study_layer.reset(self.series.bars)
         self.plots.extended()
         self.status.setText(f"{len(self.series)} bars")
         self.sigHistoryLoaded.emit(code, unit, len(self.series))
@@ -352,7 +444,14 @@ class ChartView(QWidget):
 
     # ---- view maintenance --------------------------------------------------------------------
     def _series_replaced(self) -> None:
+        self.study_layer.reset(self.series.bars)
+        self._period = None
+        if self._unit in PERIOD_UNITS:
+            last = self.series[-1] if len(self.series) else None
+            history = PeriodBar(*last) if last is not None else None
+            self._period = PeriodBarTracker(self._unit, history)
         self.plots.replaced()
+        self.study_layer.refresh()
         if self._hover_index is None or self._hover_index >= len(self.series):
             self._hover_index = None
             self._show_last_readout()
@@ -371,11 +470,13 @@ class ChartView(QWidget):
         if index is None:
             self.readout_plain = ""
             self.readout.setText(" ")
+            self.study_layer.update_legends(None)
             return
         bar = self.series[index]
         prev_close = self.series[index - 1].close if index > 0 else None
         self.readout_plain = readout_text(bar, prev_close)
         self.readout.setText(readout_html(bar, prev_close, self._up, self._down, self._theme.axis))
+        self.study_layer.update_legends(index)
 
     def _on_price_mouse_moved(self, pos: QPointF) -> None:
         self._mouse_moved(pos, in_volume=False)
@@ -391,9 +492,56 @@ class ChartView(QWidget):
             self.move_crosshair(*point)
 
     def _on_mouse_clicked(self, event: object) -> None:
-        # pyqtgraph's MouseClickEvent; a double-click returns to the newest bars (auto-scroll resumes).
+        # pyqtgraph's MouseClickEvent; a double-click returns to the newest bars (auto-scroll resumes),
+        # Ctrl+click draws a price line.
         if getattr(event, "double", lambda: False)():
             self.show_recent()
+            return
+        modifiers = getattr(event, "modifiers", lambda: Qt.KeyboardModifier.NoModifier)()
+        if modifiers & Qt.KeyboardModifier.ControlModifier:
+            price = self.price_lines.price_at(event.scenePos())  # type: ignore[attr-defined]
+            if price is not None:
+                self._add_line(price)
+
+    def _add_line(self, price: float) -> None:
+        if not self.price_lines.add(price):
+            self._report(f"price line not added: {self.price_lines.error}")
+
+    @property
+    def price_plot(self) -> pg.PlotItem:
+        """The candle plot (other features draw their own lines on it, e.g. alert levels)."""
+        return self.plots.price
+
+    def add_context_action(self, add: Callable[[QMenu, float], None]) -> None:
+        """``add(menu, price)`` puts entries into the context menu opened at ``price`` (e.g. alerts)."""
+        self._context_actions.append(add)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        """Price-line commands at the clicked price (non-blocking menu)."""
+        view = self.plots.price_view
+        price = self.price_lines.price_at(view.mapToScene(view.mapFromGlobal(event.globalPos())))
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if price is not None and self._code is not None:
+            menu.addAction(f"Add price line at {format_price(price)}").triggered.connect(
+                lambda: self._add_line(price)
+            )
+            y0, y1 = self.plots.price.getViewBox().viewRange()[1]
+            near = self.price_lines.nearest(price, (y1 - y0) * 0.02)
+            if near is not None:
+                menu.addAction("Remove this price line").triggered.connect(
+                    lambda: self.price_lines.remove(near)
+                )
+        if self._code is not None and self.price_lines.count():
+            clear = menu.addAction(f"Remove all price lines on {self._code}")
+            clear.triggered.connect(self.price_lines.clear)
+        if price is not None:
+            for add in self._context_actions:
+                add(menu, price)
+        menu.addSeparator()
+        menu.addMenu(self.studies_menu)
+        self.last_context_menu = menu
+        menu.popup(event.globalPos())
 
     def show_recent(self) -> None:
         """Scroll/zoom back to the newest bars; live updates then keep them in view."""

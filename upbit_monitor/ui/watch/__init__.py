@@ -1,0 +1,1 @@
+"""The watch grid pane: compact tiles of the favourite coins."""
