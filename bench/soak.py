@@ -215,12 +215,13 @@ def print_faults(hold_s: float) -> None:
                  f"({'a tmpfs' if r['real_tmpfs'] else 'a plain directory, ENOSPC injected'}) while "
                  "five faults hit, one after another; simulator in-process."))
     print()
-    print(table(["fault", "events received", "written", "waiting after", "lost", "writer saw",
-                 "reconnects", "writing again after (s)", "trades missed on the wire"],
+    print(table(["fault", "events received", "written", "queued at the end", "lost", "writer saw",
+                 "reconnects", "writing again after (s)", "trades backfilled", "trades still missing"],
                 [[x["fault"], f"{x['received']:,}", f"{x['written']:,}", x["waiting"], x["lost"],
-                  x["peak cause"], x["reconnects"], f"{x['recovered_s']:.2f}", f"{x['wire_gap_trades']:,}"]
+                  x["peak cause"], x["reconnects"], f"{x['recovered_s']:.2f}", f"{x['backfilled']:,}",
+                  f"{x['still_missing']:,}"]
                  for x in r["rows"]],
-                [False, True, True, True, True, False, True, True, True]))
+                [False, True, True, True, True, False, True, True, True, True]))
     print()
     print(f"Whole run: received {final.received:,}, written {final.written:,}, waiting {final.waiting:,}, "
           f"rejected {final.rejected:,}, dropped past the bound {final.dropped:,}; identity "
@@ -231,6 +232,10 @@ def print_faults(hold_s: float) -> None:
     ok = final.balanced and final.lost == 0 and final.waiting == 0 and bool(r["saved"])
     print(summary_line("Fault soak: events lost by the writer (drop, stall, restart, locked DB, full disk)",
                        f"{final.lost:,} of {final.received:,}", "0 (below the bound)", ok))
+    missing = sum(x["still_missing"] for x in r["rows"])
+    backfilled = sum(x["backfilled"] for x in r["rows"])
+    print(summary_line("Fault soak: trades missing after the outage backfill (drop, stall, restart)",
+                       f"{missing:,} ({backfilled:,} backfilled from REST)", "0", missing == 0))
 
 
 def main() -> None:

@@ -8,9 +8,10 @@ one (root), else ENOSPC is injected at the driver boundary for the disk-full fau
 Per fault the report gives what the writer received, wrote, kept waiting and lost, the cause the
 status showed, and how long writing took to recover; at the end the bookkeeping identity
 ``received == written + waiting + rejected + dropped`` and the documented bound (nothing dropped
-below it). Trades the exchange made while our socket was down never reach the writer at all; they
-are counted per fault from gaps in the simulator's trade numbering (see :func:`_trade_gaps`):
-that is what the backfill of issue 14 item 4 has to recover.
+below it). Trades the exchange made while our socket was down never reach the writer over the
+WebSocket: the outage backfill (features/backfill) fetches them from REST after the reconnect; the
+report gives how many it recovered and how many of the simulator's prints of the fault window are
+still missing from the database afterwards (see :func:`_missing`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import itertools
 import os
 import sqlite3
 import subprocess
@@ -54,17 +54,13 @@ def _fill(mount: Path) -> None:
             f.write(block)
 
 
-def _trade_gaps(db_path: Path) -> int:
-    """Trades the simulator made that never reached the database.
-
-    The simulator numbers every trade of every market ``time_ms * 10_000 + n`` with one counter n
-    (mod 10,000); with all markets' trades recorded, consecutive stored trades must have
-    consecutive n, so each skipped n is a trade that was lost on the way (outages are far shorter
-    than 10,000 trades).
-    """
+def _missing(sim: Any, db_path: Path, start_ms: int, end_ms: int) -> int:
+    """Trades the simulator printed in [start_ms, end_ms] (its live ring) that are not stored."""
     with contextlib.closing(sqlite3.connect(db_path)) as conn:
-        sids = [r[0] for r in conn.execute("SELECT sequential_id FROM trades ORDER BY sequential_id")]
-    return sum((b % 10_000 - a % 10_000 - 1) % 10_000 for a, b in itertools.pairwise(sids))
+        stored = {(c, sid) for c, sid in conn.execute(
+            "SELECT code, sequential_id FROM trades WHERE trade_timestamp >= ?", (start_ms,))}
+    return sum(1 for m in sim.model.markets for t in sim.model.recent_trades(m.code)
+               if start_ms <= t.timestamp_ms <= end_ms and (m.code, t.sequential_id) not in stored)
 
 
 async def fault_phase(hold_s: float = 6.0, rate: float = 800.0) -> dict[str, Any]:
@@ -72,6 +68,8 @@ async def fault_phase(hold_s: float = 6.0, rate: float = 800.0) -> dict[str, Any
     from sqlalchemy import event
 
     from upbit_monitor.config import Settings
+    from upbit_monitor.connection.rest import RestClient
+    from upbit_monitor.features.backfill import for_storage as backfill_for_storage
     from upbit_monitor.manager import GlobalWebSocketManager
     from upbit_monitor.protocol.subscriptions import SubscriptionSpec
     from upbit_monitor.sim.server import Simulator
@@ -98,6 +96,8 @@ async def fault_phase(hold_s: float = 6.0, rate: float = 800.0) -> dict[str, Any
                                                       backoff_steps_s=(0.2, 0.5, 1.0)))
                 await mgr.start()
                 unsubscribe = mgr.add_listener(writer.on_event, types=writer.types)
+                backfill = backfill_for_storage(mgr, RestClient(sim.rest_url), writer, db)
+                backfill.start()
                 codes = tuple(m.code for m in sim.model.markets)
                 krw = tuple(c for c in codes if c.startswith("KRW-"))[:N_MARKETS]
 
@@ -132,6 +132,9 @@ async def fault_phase(hold_s: float = 6.0, rate: float = 800.0) -> dict[str, Any
 
                 async def full() -> None:
                     if real_tmpfs:
+                        # An emptied WAL needs new space for every write (a used one is reused).
+                        with contextlib.closing(sqlite3.connect(db_path)) as conn:
+                            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                         await asyncio.to_thread(_fill, mount)
                     else:
                         enospc[0] = True
@@ -147,9 +150,10 @@ async def fault_phase(hold_s: float = 6.0, rate: float = 800.0) -> dict[str, Any
                 ]
                 for name, action in faults:
                     assert await writer.flush(30)
-                    gaps0 = await asyncio.to_thread(_trade_gaps, db_path)
+                    t0_ms = int(time.time() * 1000)
                     before = writer.status()
                     epoch0 = mgr.metrics()["upbit-public"].epoch
+                    reports0 = len(backfill.reports)
                     causes: set[str] = set()
                     task = asyncio.ensure_future(action())
                     while not task.done():
@@ -160,9 +164,13 @@ async def fault_phase(hold_s: float = 6.0, rate: float = 800.0) -> dict[str, Any
                     t_end = time.monotonic()
                     await until(lambda: not writer.status().retrying, 60, f"{name}: writing again")
                     recovered = time.monotonic() - t_end
+                    if mgr.metrics()["upbit-public"].epoch > epoch0:
+                        await until(lambda: len(backfill.reports) > reports0  # noqa: B023
+                                    and backfill.reports[-1].done, 60, f"{name}: backfill")
                     assert await writer.flush(60)
                     after = writer.status()
-                    gaps = await asyncio.to_thread(_trade_gaps, db_path) - gaps0
+                    # Up to 2 s ago: the newest trades may still be on their way.
+                    gaps = _missing(sim, db_path, t0_ms, int(time.time() * 1000) - 2000)
                     rows.append({
                         "fault": name,
                         "received": after.received - before.received,
@@ -172,8 +180,10 @@ async def fault_phase(hold_s: float = 6.0, rate: float = 800.0) -> dict[str, Any
                         "peak cause": ", ".join(sorted(causes)) or "-",
                         "reconnects": mgr.metrics()["upbit-public"].epoch - epoch0,
                         "recovered_s": recovered,
-                        "wire_gap_trades": gaps,
+                        "still_missing": gaps,
+                        "backfilled": sum(r.total_recovered for r in backfill.reports[reports0:]),
                     })
+                await backfill.close()
                 unsubscribe()
                 await mgr.shutdown()
                 saved = await writer.stop()
