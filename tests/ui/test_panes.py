@@ -147,3 +147,15 @@ def test_session_panes_and_price_lines_survive_a_restart(qtbot, tmp_path):
     assert (state.kind.value, state.code, state.link.mode) == ("chart", "KRW-ETH", LinkMode.PINNED)
     assert [line.price for line in win2.extras.book.lines("KRW-BTC")] == [123.0]
     assert win2.chart.studies == [SmaSettings(9)]
+
+
+def test_reset_layout_brings_back_closed_and_floating_built_in_docks(qtbot, tmp_path):
+    win, _src = _win(qtbot, tmp_path, chart=ChartView(FakeManager(), None))
+    win.show()
+    win.status_dock.close()
+    win.chart_dock.setFloating(True)
+    win.extras.host.add_pane("orderbook")
+    win.extras.workspaces.reset_layout()
+    _flush()
+    assert win.status_dock.isVisible() and not win.chart_dock.isFloating()
+    assert win.extras.host.frames == {}

@@ -185,6 +185,7 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._fit_to_screen()
+        self.extras.workspaces.capture_initial_layout()  # View > Reset layout goes back to this
         self._restore()
         self._apply_palette()
 
