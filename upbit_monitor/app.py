@@ -258,7 +258,8 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         domestic = install_domestic(window.coin_list, spread, lambda: source.venue, window.palette_)
         source.add_venue_listener(lambda _venue: domestic.headerDataChanged.emit(
             Qt.Orientation.Horizontal, domestic.column, domestic.column))
-        install_chart_panes(window, mgr, history, tracker, settings.repaint_hz)
+        # Extra chart panes read the venue the Markets dock shows, like the main chart (and its history).
+        install_chart_panes(window, source, history, tracker, settings.repaint_hz)
         # Every dock exists now (extra panes of the last session too): put them where the user left
         # them, unless a default workspace brought its own arrangement.
         if not window.extras.workspaces.restore_at_start():

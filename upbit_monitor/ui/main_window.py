@@ -283,10 +283,13 @@ class MainWindow(QMainWindow):
             self.coin_list.set_loader(loader)
         self.orderbook.set_venue_label(src.label)
         self.orderbook.reload()
-        reload = getattr(self.chart, "reload", None)
-        if callable(reload):
-            # Bithumb's WebSocket has no candle type: the live bar is built from its trades.
-            reload(f"{src.label} · live candles built from trades" if venue == "bithumb" else "")
+        # Every chart (the main one and extra chart panes) starts over on the new venue. Bithumb's
+        # WebSocket has no candle type: the live bar is built from its trades.
+        note = f"{src.label} · live candles built from trades" if venue == "bithumb" else ""
+        for chart in self.findChildren(QWidget, "ChartView"):
+            reload = getattr(chart, "reload", None)
+            if callable(reload):
+                reload(note)
         self._update_title()
         self.venue_changed.emit(venue)
 
