@@ -171,8 +171,8 @@ def summary_line(metric: str, value: str, target: str, met: bool | None) -> str:
 
 def sim_catalogue(seed: int, n_krw: int = 200) -> list[object]:
     """The market catalogue a simulator process with ``seed`` serves (the model is deterministic)."""
+    from upbit_monitor.models import MarketInfo
     from upbit_monitor.sim.market import MarketModel
-    from upbit_monitor.ui.coin_list.model import MarketInfo
 
     return [MarketInfo(m.code, m.korean_name, m.english_name, bool(m.warning))
             for m in MarketModel(seed, n_krw).markets]

@@ -35,6 +35,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from upbit_monitor.models import MarketInfo
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -48,7 +50,7 @@ from upbit_monitor.config import Settings
 from upbit_monitor.features.panes import LinkMode, PaneLink
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.ui.chart.view import ChartView
-from upbit_monitor.ui.coin_list.model import Col, MarketInfo
+from upbit_monitor.ui.coin_list.model import Col
 from upbit_monitor.ui.common.frame_clock import FrameClock
 from upbit_monitor.ui.main_window import MainWindow
 from upbit_monitor.ui.panes.window import install_chart_panes

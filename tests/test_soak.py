@@ -27,12 +27,12 @@ from upbit_monitor.exchanges.base import RateLimit
 from upbit_monitor.exchanges.upbit import UpbitConnector
 from upbit_monitor.features.panes import LinkMode, PaneLink
 from upbit_monitor.manager import GlobalWebSocketManager
+from upbit_monitor.models import MarketInfo
 from upbit_monitor.protocol.events import Event
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 from upbit_monitor.sim.server import Simulator
 from upbit_monitor.storage import DbContext, StreamWriter
 from upbit_monitor.ui.chart.view import ChartView
-from upbit_monitor.ui.coin_list.model import MarketInfo
 from upbit_monitor.ui.coin_list.view import CoinList
 from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.main_window import MainWindow

@@ -38,8 +38,8 @@ from upbit_monitor.features.history.loader import DbCandleStore, HistoryLoader
 from upbit_monitor.features.premium.domestic import DomesticSpread
 from upbit_monitor.features.venues.source import VenueSource
 from upbit_monitor.manager import GlobalWebSocketManager
+from upbit_monitor.models import MarketInfo
 from upbit_monitor.ui.chart.view import ChartView
-from upbit_monitor.ui.coin_list.model import MarketInfo
 from upbit_monitor.ui.common.gc_timer import GuiThreadGc
 from upbit_monitor.ui.common.theme import apply_theme
 from upbit_monitor.ui.main_window import MainWindow
@@ -170,8 +170,7 @@ def market_loader(rest: RestClient) -> Callable[[], Any]:
     """Async callable giving the market catalogue for the coin list."""
 
     async def load() -> list[MarketInfo]:
-        markets = await rest.market_all(is_details=True)
-        return [MarketInfo(m.market, m.korean_name, m.english_name, m.warning, m.cautions) for m in markets]
+        return await rest.market_all(is_details=True)
 
     return load
 

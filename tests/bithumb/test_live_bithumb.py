@@ -51,7 +51,7 @@ async def _ask(request: str, *, within: float = 5.0, url: str = BITHUMB_WS_PUBLI
 async def test_rest_market_list_tickers_orderbook_and_candles() -> None:
     client = RestClient(BITHUMB_REST, details_param=REST_DETAILS_PARAM)
     markets = await client.market_all()
-    assert any(m.market == "KRW-BTC" and m.korean_name for m in markets)
+    assert any(m.code == "KRW-BTC" and m.korean_name for m in markets)
     [ticker] = await client.tickers(["KRW-BTC"])
     assert ticker.trade_price > 0
     assert (await client.orderbook(["KRW-BTC"]))[0].orderbook_units

@@ -28,9 +28,9 @@ async def test_market_list_tickers_orderbook_minute_and_day_candles() -> None:
         async with BithumbSimulator(beside=upbit, spread=WanderingSpread(0.01, 0.0)) as sim:
             rest = RestClient(sim.rest_url, details_param=REST_DETAILS_PARAM)
             markets = await rest.market_all()
-            by_code = {m.market: m for m in markets}
+            by_code = {m.code: m for m in markets}
             assert by_code["KRW-BTC"].korean_name and by_code["KRW-BTC"].english_name == "Bitcoin"
-            warned = {m.market for m in markets if m.warning}
+            warned = {m.code for m in markets if m.warning}
             assert warned == {m.code for m in sim.model.markets if m.warning}
             [ticker] = await rest.tickers(["KRW-BTC"])
             assert ticker.trade_price == pytest.approx(upbit.model.price("KRW-BTC") * 1.01, rel=1e-4)

@@ -128,7 +128,7 @@ def test_parse_remaining_req():
 @pytest.mark.asyncio
 async def test_market_all_parses_names_and_warnings(upbit):
     markets = await _client(upbit).market_all()
-    assert [m.market for m in markets] == ["KRW-BTC", "KRW-XYZ"]
+    assert [m.code for m in markets] == ["KRW-BTC", "KRW-XYZ"]
     assert markets[0].korean_name == "비트코인" and not markets[0].warning
     assert markets[1].warning and markets[1].cautions == ("PRICE_FLUCTUATIONS",)
     assert upbit.requests[0][2] == {"is_details": "true"}
@@ -252,7 +252,7 @@ async def test_connection_refused_is_a_rest_error(upbit):
 async def test_real_upbit_quotation_api():
     client = RestClient()
     markets = await client.market_all()
-    assert any(m.market == "KRW-BTC" for m in markets)
+    assert any(m.code == "KRW-BTC" for m in markets)
     end = datetime.now(UTC)
     candles = await client.candles_range("KRW-BTC", 1, end - timedelta(minutes=250), end)
     assert 0 < len(candles) <= 250

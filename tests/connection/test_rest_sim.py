@@ -24,7 +24,7 @@ async def test_quotation_endpoints_against_the_simulator():
     async with Simulator(msg_rate=50) as sim:
         client = RestClient(sim.rest_url, timeout_s=5)
         markets = await client.market_all()
-        krw = [m.market for m in markets if m.quote == "KRW"]
+        krw = [m.code for m in markets if m.quote == "KRW"]
         assert "KRW-BTC" in krw and all(m.korean_name for m in markets)
         tickers = await client.tickers(krw[:3])
         assert [t.market for t in tickers] == krw[:3] and tickers[0].trade_price > 0

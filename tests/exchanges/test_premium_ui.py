@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow
 from tests.ui.fake_source import FakeSource, ticker
 from upbit_monitor.config import Settings
 from upbit_monitor.exchanges.quotes import make_quote
-from upbit_monitor.ui.coin_list.model import CODE_ROLE, SORT_ROLE, CoinListModel, Col, MarketInfo
+from upbit_monitor.models import MarketInfo
+from upbit_monitor.ui.coin_list.model import CODE_ROLE, SORT_ROLE, CoinListModel, Col
 from upbit_monitor.ui.coin_list.proxy import CoinFilterProxy
 from upbit_monitor.ui.coin_list.view import CoinList
 from upbit_monitor.ui.common.theme import Palette

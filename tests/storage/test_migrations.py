@@ -73,7 +73,7 @@ def test_upgrade_from_previous_revision_keeps_data(db_url: str) -> None:
         assert migrate.current_revision(engine) == migrate.head_revision()
         assert _tables(engine) == HEAD_TABLES
         markets = ctx.run(load_markets)
-        assert [(m.code, m.korean_name, m.caution) for m in markets] == [("KRW-BTC", "비트코인", {})]
+        assert [(m.code, m.korean_name, m.cautions) for m in markets] == [("KRW-BTC", "비트코인", ())]
         with engine.connect() as conn:
             assert conn.execute(sa.text("SELECT count(*) FROM candles")).scalar_one() == 5
             assert conn.execute(sa.text("SELECT updated_ms FROM markets")).scalar_one() == 0

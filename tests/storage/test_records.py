@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from upbit_monitor.models import MarketInfo
 from upbit_monitor.storage import (
     DbContext,
-    MarketInfo,
     get_order,
     get_setting,
     insert_trades,
@@ -82,9 +82,9 @@ def test_asset_snapshots_are_exact_and_idempotent(db: DbContext) -> None:
 
 def test_markets_and_settings_round_trip(db: DbContext) -> None:
     db.run(upsert_markets, [MarketInfo("KRW-BTC", "비트코인", "Bitcoin")])
-    db.run(upsert_markets, [MarketInfo("KRW-BTC", "비트코인", "Bitcoin", True, {"PRICE_FLUCTUATIONS": True})])
+    db.run(upsert_markets, [MarketInfo("KRW-BTC", "비트코인", "Bitcoin", True, ("PRICE_FLUCTUATIONS",))])
     assert db.run(load_markets) == [
-        MarketInfo("KRW-BTC", "비트코인", "Bitcoin", True, {"PRICE_FLUCTUATIONS": True})
+        MarketInfo("KRW-BTC", "비트코인", "Bitcoin", True, ("PRICE_FLUCTUATIONS",))
     ]
     assert db.run(get_setting, "favourites", []) == []
     db.run(set_setting, "favourites", ["KRW-BTC", "KRW-ETH"])

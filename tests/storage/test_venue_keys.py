@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from upbit_monitor.models import MarketInfo
 from upbit_monitor.storage import DbContext, create_db_engine, migrate
 from upbit_monitor.storage.candles import load_candles, missing_ranges, upsert_candles
-from upbit_monitor.storage.markets import MarketInfo, load_markets, upsert_markets
+from upbit_monitor.storage.markets import load_markets, upsert_markets
 from upbit_monitor.storage.records import (
     get_order,
     insert_trades,

@@ -7,7 +7,8 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt
 
 from tests.ui.fake_source import FakeSource, ticker
-from upbit_monitor.ui.coin_list.model import CODE_ROLE, CoinListModel, Col, MarketInfo
+from upbit_monitor.models import MarketInfo
+from upbit_monitor.ui.coin_list.model import CODE_ROLE, CoinListModel, Col
 from upbit_monitor.ui.coin_list.proxy import CoinFilterProxy
 from upbit_monitor.ui.coin_list.view import RESORT_S, CoinList
 from upbit_monitor.ui.common.frame_clock import FrameClock

@@ -5,7 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from tests.ui.fake_source import FakeMetrics, FakeSource, book, ticker, trade
-from upbit_monitor.ui.coin_list.model import CODE_ROLE, CoinListModel, Col, MarketInfo
+from upbit_monitor.models import MarketInfo
+from upbit_monitor.ui.coin_list.model import CODE_ROLE, CoinListModel, Col
 from upbit_monitor.ui.coin_list.proxy import CoinFilterProxy
 from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.orderbook.model import DEPTH_ROLE, FLASH_ROLE, ObCol, OrderbookModel

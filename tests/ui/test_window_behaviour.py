@@ -9,8 +9,9 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
 
 from tests.ui.fake_source import FakeMetrics, FakeSource, book, ticker, trade
+from upbit_monitor.models import MarketInfo
 from upbit_monitor.ui.coin_list import view as coin_list_module
-from upbit_monitor.ui.coin_list.model import CODE_ROLE, MarketInfo
+from upbit_monitor.ui.coin_list.model import CODE_ROLE
 from upbit_monitor.ui.coin_list.view import CoinList
 from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.main_window import MainWindow

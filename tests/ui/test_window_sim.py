@@ -23,9 +23,10 @@ from PySide6.QtTest import QTest
 
 from upbit_monitor.config import Settings
 from upbit_monitor.manager import GlobalWebSocketManager
+from upbit_monitor.models import MarketInfo
 from upbit_monitor.sim.server import Simulator
 from upbit_monitor.ui.chart.view import ChartView
-from upbit_monitor.ui.coin_list.model import Col, MarketInfo
+from upbit_monitor.ui.coin_list.model import Col
 from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.main_window import MainWindow
 from upbit_monitor.ui.orderbook.view import OrderbookView

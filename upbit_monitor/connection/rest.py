@@ -32,7 +32,6 @@ import orjson
 from upbit_monitor.config import UPBIT_REST
 from upbit_monitor.connection.proxy import proxy_for
 from upbit_monitor.connection.rest_models import (
-    MarketInfo,
     RestTicker,
     parse_candle,
     parse_market,
@@ -41,13 +40,13 @@ from upbit_monitor.connection.rest_models import (
     parse_trade_tick,
 )
 from upbit_monitor.errors import RestError
+from upbit_monitor.models import MarketInfo
 from upbit_monitor.protocol.events import AssetBalance, Candle, Orderbook, Trade
 
 __all__ = [
     "CANDLE_UNITS",
     "MINUTE_UNITS",
     "PERIOD_UNITS",
-    "MarketInfo",
     "RemainingReq",
     "RestClient",
     "RestTicker",

@@ -11,25 +11,11 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from upbit_monitor.errors import RestError
+from upbit_monitor.models import MarketInfo
 from upbit_monitor.protocol.events import Candle, Orderbook, OrderbookUnit, Ticker, Trade
 
 # ``stream_type`` stamped on events built from REST answers (the stream uses SNAPSHOT/REALTIME).
 REST_STREAM = "REST"
-
-
-class MarketInfo(NamedTuple):
-    """One element of ``/v1/market/all``; ``cautions`` lists the caution flags that are set."""
-
-    market: str
-    korean_name: str
-    english_name: str
-    warning: bool = False
-    cautions: tuple[str, ...] = ()
-
-    @property
-    def quote(self) -> str:
-        """The quote currency, e.g. ``KRW`` of ``KRW-BTC``."""
-        return self.market.partition("-")[0]
 
 
 class RestTicker(NamedTuple):
@@ -106,16 +92,7 @@ def parse_market(item: Mapping[str, Any]) -> MarketInfo:
     ``CAUTION`` instead of ``market_event.warning``; both are read.
     """
     try:
-        event = item.get("market_event") or {}
-        cautions = tuple(sorted(k for k, v in (event.get("caution") or {}).items() if v))
-        flat = str(item.get("market_warning") or "NONE").upper()
-        return MarketInfo(
-            market=str(item["market"]),
-            korean_name=str(item.get("korean_name", "")),
-            english_name=str(item.get("english_name", "")),
-            warning=bool(event.get("warning", False)) or flat not in ("NONE", ""),
-            cautions=cautions,
-        )
+        return MarketInfo.from_rest(item)
     except (KeyError, TypeError, AttributeError) as exc:
         raise _shape_error("market", item, exc) from exc
 

@@ -107,8 +107,11 @@ USDT_MARKET_BASES: tuple[str, ...] = ("BTC", "ETH", "XRP", "SOL", "DOGE", "ADA",
 
 
 @dataclass(frozen=True, slots=True)
-class MarketInfo:
-    """Static description of one market."""
+class SimMarket:
+    """The simulator's own facts about one market: its listing plus a start price and activity weight.
+
+    Not the app's :class:`~upbit_monitor.models.MarketInfo`: the simulator serves that shape over REST.
+    """
 
     code: str  # QUOTE-BASE, e.g. KRW-BTC
     korean_name: str
@@ -143,7 +146,7 @@ def _generated_coin(rng: random.Random, taken: set[str]) -> tuple[str, str, str,
     return symbol, english, korean, price
 
 
-def build_catalog(seed: int, n_krw: int = 200) -> tuple[MarketInfo, ...]:
+def build_catalog(seed: int, n_krw: int = 200) -> tuple[SimMarket, ...]:
     """All markets for ``seed``: ``n_krw`` KRW markets, then BTC and USDT markets."""
     rng = random.Random(f"catalog-{seed}")
     coins = list(KNOWN_COINS[:n_krw])
@@ -156,17 +159,17 @@ def build_catalog(seed: int, n_krw: int = 200) -> tuple[MarketInfo, ...]:
     names = {c[0]: (c[1], c[2]) for c in coins}
     btc_price = KNOWN_COINS[0][3]
     usdt_price = KNOWN_COINS[3][3]
-    markets: list[MarketInfo] = []
+    markets: list[SimMarket] = []
     for rank, (symbol, english, korean, price) in enumerate(coins, start=1):
         price *= 1 + rng.uniform(-0.05, 0.05)
         warning = rank > 20 and rng.random() < 0.03
-        markets.append(MarketInfo(f"KRW-{symbol}", korean, english, price, 1.0 / rank**1.1, warning))
+        markets.append(SimMarket(f"KRW-{symbol}", korean, english, price, 1.0 / rank**1.1, warning))
     for rank, symbol in enumerate(b for b in BTC_MARKET_BASES if b in krw_price):
         english, korean = names[symbol]
         price = krw_price[symbol] / btc_price
-        markets.append(MarketInfo(f"BTC-{symbol}", korean, english, price, 0.02 / (rank + 1)))
+        markets.append(SimMarket(f"BTC-{symbol}", korean, english, price, 0.02 / (rank + 1)))
     for rank, symbol in enumerate(b for b in USDT_MARKET_BASES if b in krw_price):
         english, korean = names[symbol]
         price = krw_price[symbol] / usdt_price
-        markets.append(MarketInfo(f"USDT-{symbol}", korean, english, price, 0.01 / (rank + 1)))
+        markets.append(SimMarket(f"USDT-{symbol}", korean, english, price, 0.01 / (rank + 1)))
     return tuple(markets)

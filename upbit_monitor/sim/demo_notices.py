@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 
 from upbit_monitor.sim.announcements import AnnouncementBoard
-from upbit_monitor.sim.catalog import MarketInfo, _generated_coin
+from upbit_monitor.sim.catalog import SimMarket, _generated_coin
 from upbit_monitor.sim.config import SimConfig
 from upbit_monitor.sim.market import MarketModel, TradeTick
 from upbit_monitor.sim.ticks import tick_for
@@ -97,11 +97,11 @@ class DemoNotices:
         fields = {"name": info.korean_name, "sym": info.base, "when": when}
         self.board.announce(title.format(**fields), category, body=body.format(**fields))
 
-    def announce_listing(self) -> MarketInfo:
+    def announce_listing(self) -> SimMarket:
         """Post a new-listing notice; the coin lists ``listing_delay_s`` later and pumps."""
         taken = {m.base for m in self.model.markets}
         symbol, english, korean, price = _generated_coin(self._rng, taken)
-        info = MarketInfo(f"KRW-{symbol}", korean, english, price, 0.4)
+        info = SimMarket(f"KRW-{symbol}", korean, english, price, 0.4)
         start = time.strftime("%H:%M", time.gmtime(time.time() + 9 * 3600 + self.config.listing_delay_s))
         self.board.announce(
             f"{korean}({symbol}) 신규 거래지원 안내 (KRW 마켓)", "trade",
@@ -109,7 +109,7 @@ class DemoNotices:
         self._later(self.config.listing_delay_s, lambda: self.list_and_pump(info))
         return info
 
-    def list_and_pump(self, info: MarketInfo) -> None:
+    def list_and_pump(self, info: SimMarket) -> None:
         """List ``info`` now and start its pump."""
         now_ms = int(time.time() * 1000)
         if self.model.has(info.code):

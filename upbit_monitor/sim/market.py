@@ -3,7 +3,7 @@
 Public API (used by the Upbit simulator here and by the Binance/Bybit simulators later)::
 
     model = MarketModel(seed=1, n_krw=200, now_ms=None)
-    model.markets                      # tuple[MarketInfo, ...]: code, korean_name, english_name, weight
+    model.markets                      # tuple[SimMarket, ...]: code, korean_name, english_name, weight
     model.codes(quote="KRW")           # ["KRW-BTC", ...] in activity order (quote=None: all)
     model.price(code)                  # last trade price, float, on the market's tick grid
     model.state(code)                  # MarketState: book, daily/24h statistics, last trade
@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 from upbit_monitor.sim.book import Book
 from upbit_monitor.sim.candles import ALL_UNITS, CandleSeries
-from upbit_monitor.sim.catalog import KNOWN_COINS, MarketInfo, build_catalog
+from upbit_monitor.sim.catalog import KNOWN_COINS, SimMarket, build_catalog
 from upbit_monitor.sim.history_base import SyntheticPast
 from upbit_monitor.sim.ticks import snap, tick_for
 
@@ -89,7 +89,7 @@ class MarketState:
         "ref_price",
     )
 
-    def __init__(self, info: MarketInfo, rng: random.Random, now_ms: int, total_weight: float) -> None:
+    def __init__(self, info: SimMarket, rng: random.Random, now_ms: int, total_weight: float) -> None:
         self.info = info
         self.quote_krw = _QUOTE_KRW.get(info.quote, 1.0)
         tick = tick_for(info.code, info.initial_price)
@@ -152,7 +152,7 @@ class MarketModel:
     def __init__(self, seed: int = 1, n_krw: int = 200, now_ms: int | None = None) -> None:
         now = int(time.time() * 1000) if now_ms is None else now_ms
         self.seed = seed
-        self.markets: tuple[MarketInfo, ...] = build_catalog(seed, n_krw)
+        self.markets: tuple[SimMarket, ...] = build_catalog(seed, n_krw)
         self._rng = random.Random(f"market-{seed}")
         total = sum(m.weight for m in self.markets)
         self._states = {m.code: MarketState(m, self._rng, now, total) for m in self.markets}
@@ -255,7 +255,7 @@ class MarketModel:
         return traded
 
     # -- listings ------------------------------------------------------------------------------
-    def list_market(self, info: MarketInfo, now_ms: int) -> MarketState:
+    def list_market(self, info: SimMarket, now_ms: int) -> MarketState:
         """Add a market at runtime (a new listing): it trades from now on and has no history before."""
         if info.code in self._states:
             raise ValueError(f"{info.code} is already listed")

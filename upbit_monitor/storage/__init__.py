@@ -32,7 +32,6 @@ from upbit_monitor.storage.engine import (
     spill_dir_for,
 )
 from upbit_monitor.storage.markets import (
-    MarketInfo,
     get_setting,
     load_markets,
     set_setting,
@@ -55,7 +54,6 @@ __all__ = [
     "ENV_DB_URL",
     "CandleRow",
     "DbContext",
-    "MarketInfo",
     "PoolStatus",
     "StreamWriter",
     "WriterStatus",

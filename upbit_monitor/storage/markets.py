@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Mapping
-from types import MappingProxyType
-from typing import NamedTuple
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from upbit_monitor.models import MarketInfo
 from upbit_monitor.storage.schema import DEFAULT_VENUE, Market, Setting
 from upbit_monitor.storage.upsert import dedupe, table, upsert
 
 JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
 
 
-class MarketInfo(NamedTuple):
-    """One market as the app uses it (``caution`` holds Upbit's market_event.caution flags)."""
-
-    code: str
-    korean_name: str = ""
-    english_name: str = ""
-    warning: bool = False
-    caution: Mapping[str, bool] = MappingProxyType({})  # read-only shared default
+def _cautions(stored: str | None) -> tuple[str, ...]:
+    """The stored ``{flag: bool}`` JSON as the sorted tuple of set flags."""
+    return tuple(sorted(k for k, v in json.loads(stored or "{}").items() if v))
 
 
 def _now_ms() -> int:
@@ -41,7 +35,7 @@ def upsert_markets(session: Session, markets: Iterable[MarketInfo], venue: str =
             "korean_name": m.korean_name,
             "english_name": m.english_name,
             "warning": m.warning,
-            "caution": json.dumps(dict(m.caution), sort_keys=True),
+            "caution": json.dumps(dict.fromkeys(m.cautions, True), sort_keys=True),
             "updated_ms": now,
         }
         for m in markets
@@ -53,7 +47,7 @@ def load_markets(session: Session, venue: str = DEFAULT_VENUE) -> list[MarketInf
     """Every stored market of *venue*, ordered by code."""
     stmt = select(Market).where(Market.venue == venue).order_by(Market.code)
     return [
-        MarketInfo(m.code, m.korean_name, m.english_name, m.warning, json.loads(m.caution or "{}"))
+        MarketInfo(m.code, m.korean_name, m.english_name, m.warning, _cautions(m.caution), venue)
         for m in session.scalars(stmt)
     ]
 

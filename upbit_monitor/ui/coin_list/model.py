@@ -9,8 +9,7 @@ and the view repaints those cells, not the whole list.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from enum import IntEnum
 from typing import Any
 
@@ -23,13 +22,13 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont
 
+from upbit_monitor.models import MarketInfo
 from upbit_monitor.protocol.events import Ticker
 from upbit_monitor.ui.common.formatting import (
     display_code,
     format_change_rate,
     format_price,
     format_traded_value,
-    quote_of,
 )
 from upbit_monitor.ui.common.source import MarketSource
 from upbit_monitor.ui.common.theme import Palette
@@ -82,42 +81,6 @@ HEADER_TIPS = {
     Col.VALUE: "Traded value over the last 24 hours",
     Col.WARN: "Upbit market warning / caution flags",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class MarketInfo:
-    """One market of ``/v1/market/all``."""
-
-    code: str
-    korean_name: str
-    english_name: str
-    warning: bool = False
-    cautions: tuple[str, ...] = ()
-
-    @property
-    def quote(self) -> str:
-        """Quote currency (``KRW``, ``BTC``, ``USDT``)."""
-        return quote_of(self.code)
-
-    @classmethod
-    def from_rest(cls, item: Mapping[str, Any]) -> MarketInfo:
-        """Build from one ``/v1/market/all?is_details=true`` element (tolerates the legacy field)."""
-        event = item.get("market_event") or {}
-        caution = event.get("caution") or {}
-        cautions = tuple(sorted(k for k, v in caution.items() if v))
-        warning = bool(event.get("warning")) or item.get("market_warning") == "CAUTION"
-        return cls(
-            code=str(item["market"]),
-            korean_name=str(item.get("korean_name") or item["market"]),
-            english_name=str(item.get("english_name") or ""),
-            warning=warning,
-            cautions=cautions,
-        )
-
-    @property
-    def flagged(self) -> bool:
-        """True when Upbit marks the market with a warning or any caution."""
-        return self.warning or bool(self.cautions)
 
 
 class CoinListModel(QAbstractTableModel):

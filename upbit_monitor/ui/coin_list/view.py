@@ -30,9 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from upbit_monitor.models import MarketInfo
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 from upbit_monitor.ui.coin_list.delegate import CoinListDelegate
-from upbit_monitor.ui.coin_list.model import CODE_ROLE, CoinListModel, Col, MarketInfo
+from upbit_monitor.ui.coin_list.model import CODE_ROLE, CoinListModel, Col
 from upbit_monitor.ui.coin_list.proxy import CoinFilterProxy
 from upbit_monitor.ui.common.frame_clock import LIST_MS, FrameClock
 from upbit_monitor.ui.common.source import MarketSource
