@@ -14,10 +14,10 @@ from upbit_monitor.config import Settings
 from upbit_monitor.features.premium.domestic import DomesticSpread
 from upbit_monitor.features.venues.source import VenueSource
 from upbit_monitor.manager import GlobalWebSocketManager
+from upbit_monitor.models import MarketInfo
 from upbit_monitor.sim.bithumb import BithumbSimulator, WanderingSpread
 from upbit_monitor.sim.server import Simulator
 from upbit_monitor.ui.chart.view import ChartView
-from upbit_monitor.ui.coin_list.model import MarketInfo
 from upbit_monitor.ui.main_window import MainWindow
 from upbit_monitor.ui.premium.domestic_column import install_domestic
 
