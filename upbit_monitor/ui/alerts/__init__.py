@@ -1,0 +1,1 @@
+"""Alerts UI: the Alerts dock (rules, trigger log), the rule dialog, the badge, chart lines."""
