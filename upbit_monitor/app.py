@@ -33,12 +33,14 @@ from upbit_monitor.config import Settings, settings_from_env
 from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.credentials import install_log_redaction
 from upbit_monitor.exchanges.bithumb import REST_DETAILS_PARAM
+from upbit_monitor.features.alerts.premium_input import CombinedPremium
 from upbit_monitor.features.backfill import for_storage as backfill_for_storage
 from upbit_monitor.features.history.loader import DbCandleStore, HistoryLoader
 from upbit_monitor.features.premium.domestic import DomesticSpread
 from upbit_monitor.features.venues.source import VenueSource
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.models import MarketInfo
+from upbit_monitor.ui.alerts.setup import start_alerts_ui
 from upbit_monitor.ui.chart.view import ChartView
 from upbit_monitor.ui.common.gc_timer import GuiThreadGc
 from upbit_monitor.ui.common.theme import apply_theme
@@ -257,6 +259,9 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         domestic = install_domestic(window.coin_list, spread, lambda: source.venue, window.palette_)
         source.add_venue_listener(lambda _venue: domestic.headerDataChanged.emit(
             Qt.Orientation.Horizontal, domestic.column, domestic.column))
+        # Alerts: engine + rules from the database, Alerts dock, badge, ladder/list/chart hooks.
+        await start_alerts_ui(window, mgr, stack, db=storage.db, premium=CombinedPremium(tracker, spread),
+                              venues=("upbit", "bithumb"))
         # Extra chart panes read the venue the Markets dock shows, like the main chart (and its history).
         install_chart_panes(window, source, history, tracker, settings.repaint_hz)
         # Every dock exists now (extra panes of the last session too): put them where the user left
