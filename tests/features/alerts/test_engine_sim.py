@@ -49,7 +49,8 @@ async def test_every_market_rule_kind_fires_once_on_scripted_moves() -> None:
         for r in rules:
             await engine.add_rule(r)
         # The rules' own registrations subscribe their coins: snapshots arrive without any view.
-        await wait_until(lambda: all(mgr.latest_ticker(x) for x in (a, b, c, e)) and mgr.latest_orderbook(g))
+        await wait_until(lambda: all(mgr.latest_ticker(x) for x in (a, b, c, e))
+                         and mgr.latest_orderbook(g), within=10)
         assert all(mgr.latest_ticker(x) is None for x in (d, f))  # trade-only rules want trades only
         t = now_ms()
         trade_at(sim, a, price[a] * 1.02, t)
@@ -69,7 +70,7 @@ async def test_every_market_rule_kind_fires_once_on_scripted_moves() -> None:
         trade_at(sim, f, price[f], t, volume=60_000_000 / price[f])
         set_book(sim, g, 50, 10, t)
         set_book(sim, g, 50, 10, t + 2500)
-        await wait_until(lambda: len(rec.sent) >= 7)
+        await wait_until(lambda: len(rec.sent) >= 7, within=10)
         assert _kinds(engine) == sorted(str(r.kind) for r in rules)
         by_kind = {tr.kind: tr for tr in engine.recent}
         assert by_kind["price"].market == a and by_kind["price"].value >= price[a] * 1.05
@@ -92,7 +93,7 @@ async def test_deleting_a_rule_releases_its_subscription() -> None:
         assert rule.id is not None
         n = len(subscription_requests(sim))
         await engine.remove_rule(rule.id)
-        await wait_until(lambda: len(subscription_requests(sim)) > n)
+        await wait_until(lambda: len(subscription_requests(sim)) > n, within=10)
         last = wire_set(subscription_requests(sim)[-1].text)
         assert code not in last.get("orderbook", []) and last["ticker"] == ["KRW-BTC"]
         assert engine.rules() == [keep]
@@ -108,7 +109,7 @@ async def test_scanner_watches_every_market_of_a_quote() -> None:
         engine, rec = _engine(mgr)
         engine.set_markets("upbit", codes)
         await engine.add_rule(AlertRule(K.MOVE, "KRW-*", {"pct": 4, "window_s": 300}, cooldown_s=0))
-        await wait_until(lambda: all(mgr.latest_ticker(x) for x in codes))
+        await wait_until(lambda: all(mgr.latest_ticker(x) for x in codes), within=10)
         t = now_ms()
         movers = codes[10], codes[30]
         for x in movers:
@@ -116,7 +117,7 @@ async def test_scanner_watches_every_market_of_a_quote() -> None:
             trade_at(sim, x, p, t)
             trade_at(sim, x, p * 1.05, t + 60_000)
         trade_at(sim, codes[3], sim.model.price(codes[3]) * 1.01, t + 60_000)  # +1 %: no
-        await wait_until(lambda: len(rec.sent) >= 2)
+        await wait_until(lambda: len(rec.sent) >= 2, within=10)
         assert sorted(tr.market for tr in engine.recent) == sorted(movers)
         await engine.aclose()
 
@@ -128,9 +129,9 @@ async def test_connection_down_for_n_seconds_fires_once_per_outage() -> None:
         await engine.add_rule(AlertRule(K.CONNECTION, "", {"down_s": 0.3}, cooldown_s=0))
         # Something must keep the connection wanted: a price rule on a coin.
         await engine.add_rule(AlertRule(K.PRICE, "KRW-BTC", {"level": 1e12}))
-        await wait_until(lambda: mgr.latest_ticker("KRW-BTC") is not None)
+        await wait_until(lambda: mgr.latest_ticker("KRW-BTC") is not None, within=10)
         await sim.restart(downtime_s=1.0)
-        await wait_until(lambda: rec.sent, within=5)
+        await wait_until(lambda: rec.sent, within=10)
         trig = engine.recent[0]
         assert trig.kind == "connection" and trig.value >= 0.3
         await wait_until(lambda: str(engine.connection_states().get("upbit-public")) == "connected",
@@ -152,13 +153,14 @@ async def test_disabled_rules_do_not_fire_and_restart_fresh_when_enabled() -> No
         assert rule.id is not None
         keep = await engine.add_rule(AlertRule(K.PRICE, "KRW-BTC", {"level": 1}))
         await engine.set_enabled(rule.id, False)
-        await wait_until(lambda: code not in wire_set(subscription_requests(sim)[-1].text).get("trade", []))
+        await wait_until(lambda: code not in wire_set(subscription_requests(sim)[-1].text).get("trade", []),
+                         within=10)
         trade_at(sim, code, p, volume=2_000_000 / p)  # nobody wants it now: not even sent
         await engine.set_enabled(rule.id, True)
         await wait_until(lambda: any(code in wire_set(r.text).get("trade", [])
                                      for r in subscription_requests(sim)[-1:]))
         trade_at(sim, code, p, volume=3_000_000 / p)
-        await wait_until(lambda: rec.sent)
+        await wait_until(lambda: rec.sent, within=10)
         assert len(engine.recent) == 1 and engine.recent[0].value >= 2_900_000
         edited = await engine.update_rule(dataclasses.replace(engine.rules()[0], note="big"))
         assert edited.note == "big" and engine.rules() == [edited, keep]
@@ -185,9 +187,9 @@ async def test_rules_are_per_venue_on_two_korean_venues() -> None:
                 await engine.add_rule(AlertRule(K.PRICE, code, level, venue="upbit"))
                 on_bithumb = await engine.add_rule(AlertRule(K.PRICE, code, level, venue="bithumb"))
                 await wait_until(lambda: mgr.latest_ticker(code) is not None
-                                 and mgr.latest_ticker(code, "bithumb") is not None, within=5)
+                                 and mgr.latest_ticker(code, "bithumb") is not None, within=10)
                 trade_at(upbit, code, p * 1.015)  # Upbit 1.015 p (below), Bithumb ~1.035 p (above)
-                await wait_until(lambda: rec.sent)
+                await wait_until(lambda: rec.sent, within=10)
                 assert [(t.venue, t.rule_id) for t in engine.recent] == [("bithumb", on_bithumb.id)]
                 await engine.aclose()
             finally:

@@ -33,7 +33,7 @@ class Source(FakeSource):
 
 
 @pytest.mark.asyncio
-async def test_price_alert_created_from_the_ladder_context_menu(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_price_alert_created_from_the_ladder_context_menu(qtbot, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     src = Source()
     src.put_ticker(ticker("KRW-BTC", 95_000_000))
     src.put_ticker(ticker("KRW-ETH", 4_500_000))
@@ -46,7 +46,14 @@ async def test_price_alert_created_from_the_ladder_context_menu(qtbot, tmp_path)
     win.orderbook.refresh()
     win.show()
     async with contextlib.AsyncExitStack() as stack:
+        monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
         ui = await start_alerts_ui(win, src, stack)
+        # No notification service here: said once, at start, in the status panel.
+        log = win.status_panel.notices
+        notices = [log.item(i).text().partition("  ")[2] for i in range(log.count())
+                   if "Desktop notifications" in log.item(i).text()]
+        assert notices == ["Desktop notifications unavailable (no D-Bus session bus); "
+                           "alerts show in the Alerts dock only"]
         assert ui.engine.rules() == [] and ui.badge.isHidden()
         assert isinstance(win.findChild(QDockWidget, "AlertsDock"), QDockWidget)
         table = win.orderbook.table
@@ -80,4 +87,8 @@ async def test_price_alert_created_from_the_ladder_context_menu(qtbot, tmp_path)
             "Alert on +5 % in 5 min…", "Alert on -5 % in 5 min…", "Price alert…"]
         ui.last_menu.close()
         menu.close()
+        # The chart's "Alert at this price" prefills the dialog the same way (below the last price).
+        chart_dialog = ui.chart_alert(94_000_000.0)
+        assert chart_dialog is not None and chart_dialog.param_widget("direction").currentText() == "below"
+        chart_dialog.reject()
     assert [r for r in src.registrations() if r.component_name == "_Owner"] == []  # released

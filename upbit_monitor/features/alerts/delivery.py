@@ -102,6 +102,10 @@ class Delivery:
                 cb(trig, n.name, now)
             return
 
+    def mark_unavailable(self, name: str, reason: str) -> None:
+        """Take notifier ``name`` out of use and say why (once); also used by a start-up probe."""
+        self._mark_unavailable(name, reason)
+
     def _mark_unavailable(self, name: str, reason: str) -> None:
         if name in self.unavailable:
             return

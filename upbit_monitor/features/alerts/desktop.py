@@ -39,15 +39,25 @@ class DesktopNotifierBackend:
         self.sound = sound
         self._notifier: Any = None
 
+    @staticmethod
+    def unavailable_reason() -> str | None:
+        """Why this desktop certainly cannot show notifications (checked without sending), or None."""
+        if sys.platform.startswith("linux") and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+            # dbus-fast would guess a socket path and fail slowly; say the real reason at once.
+            return "no D-Bus session bus"
+        try:
+            import desktop_notifier  # noqa: F401
+        except ImportError:  # optional at run time: the app works without it
+            return "desktop-notifier is not installed"
+        return None
+
     def _ensure(self) -> Any:
         if self._notifier is None:
-            if sys.platform.startswith("linux") and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
-                # dbus-fast would guess a socket path and fail slowly; say the real reason at once.
-                raise NotifierUnavailable("no D-Bus session bus")
-            try:
-                from desktop_notifier import DesktopNotifier
-            except ImportError as exc:  # optional at run time: the app works without it
-                raise NotifierUnavailable("desktop-notifier is not installed") from exc
+            reason = self.unavailable_reason()
+            if reason is not None:
+                raise NotifierUnavailable(reason)
+            from desktop_notifier import DesktopNotifier
+
             # desktop-notifier logs a warning with a traceback on every failed send; we report
             # failures ourselves, once, so keep its logger quiet.
             logging.getLogger("desktop_notifier").setLevel(logging.ERROR)

@@ -73,6 +73,7 @@ class AlertsUi:
         self.panel.unseen_changed.connect(self.badge.set_count)
         self.last_menu: QMenu | None = None
         self.lines: AlertLines | None = None
+        self._chart_price: float | None = None
         self._hook_view_menu()
         self._hook_ladder()
         self._hook_coin_list()
@@ -169,6 +170,28 @@ class AlertsUi:
         coin_changed = getattr(self.window, "coin_changed", None)
         if coin_changed is not None:
             coin_changed.connect(self.lines.set_code)
+        # "Alert at this price" in the price plot's own right-click menu; the price is where the
+        # right button went down (the scene reports the click before the menu opens).
+        vb = price_plot.getViewBox()
+        menu = getattr(vb, "menu", None)
+        if isinstance(menu, QMenu):
+            self.chart_action = menu.addAction("Alert at this price…")
+            self.chart_action.triggered.connect(lambda: self.chart_alert(self._chart_price))
+
+            def clicked(ev: Any) -> None:
+                if ev.button() == Qt.MouseButton.RightButton:
+                    self._chart_price = float(vb.mapSceneToView(ev.scenePos()).y())
+
+            price_plot.scene().sigMouseClicked.connect(clicked)
+
+    def chart_alert(self, price: float | None) -> RuleDialog | None:
+        """The chart's "Alert at this price": the dialog prefilled with ``price``."""
+        code = getattr(self.window, "code", None)
+        if not code or price is None or price <= 0:
+            return None
+        ticker = self.engine.source.latest_ticker(code)
+        direction = "above" if ticker is None or price >= ticker.trade_price else "below"
+        return self.open_dialog(AlertRule(RuleKind.PRICE, code, {"level": price, "direction": direction}))
 
     async def aclose(self) -> None:
         """Finish pending edits, stop following the engine, close it (before the manager)."""
@@ -190,9 +213,12 @@ async def start_alerts_ui(window: QMainWindow, mgr: Any, stack: contextlib.Async
             status.add_notice(text)
 
     desktop = DesktopNotifierBackend("upbit-monitor")
+    delivery = Delivery([desktop], on_notice=notice)
+    reason = desktop.unavailable_reason()
+    if reason is not None:  # say it at start, not at the first alert
+        delivery.mark_unavailable(desktop.name, reason)
     store = AlertStore(db) if db is not None else None
-    engine = AlertEngine(mgr, store=store, delivery=Delivery([desktop], on_notice=notice),
-                         premium=premium, venues=venues)
+    engine = AlertEngine(mgr, store=store, delivery=delivery, premium=premium, venues=venues)
     try:
         await engine.load()
     except StorageError as exc:
