@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QDockWidget
 from tests.manager.waiting import wait_until
 from tests.ui.fake_source import FakeSource, book, ticker
 from upbit_monitor.features.alerts import RuleKind
+from upbit_monitor.models import MarketInfo
 from upbit_monitor.ui.alerts.dialog import RuleDialog
 from upbit_monitor.ui.alerts.setup import start_alerts_ui
-from upbit_monitor.ui.coin_list.model import MarketInfo
 from upbit_monitor.ui.main_window import MainWindow
 from upbit_monitor.ui.orderbook.model import ObCol
 
