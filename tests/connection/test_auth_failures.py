@@ -21,6 +21,15 @@ class Comp:
         pass
 
 
+class Signed(UpbitConnector):
+    """A connection that (in the app's eyes) signs with the user's keys: the only kind auth may stop."""
+
+    private = True
+
+    def __init__(self, url: str) -> None:
+        super().__init__("signed-feed", url)
+
+
 class CannotSign(UpbitConnector):
     """A connector whose JWT signing fails (e.g. the keystore handed back an unusable secret)."""
 
@@ -38,15 +47,20 @@ async def test_auth_close_frame_is_a_key_problem_not_failed() -> None:
     async with running() as (sim, mgr):
         states: list[StateChange] = []
         mgr.add_state_listener(states.append)
-        mgr.register(comp := Comp(), [Spec("ticker", ("KRW-BTC",))])
-        await wait_until(lambda: mgr.latest_ticker("KRW-BTC") is not None)
+        await wait_until(lambda: mgr.connection().state is ConnState.CONNECTED)  # upbit-public
+        mgr.add_connection(Signed(sim.ws_url))
+        mgr.register(comp := Comp(), [Spec("ticker", ("KRW-BTC",))], connection="signed-feed")
+        conn = mgr.connection("signed-feed")
+        await wait_until(lambda: conn.state is ConnState.CONNECTED)
         # What the simulator (and Upbit's private endpoint) does on a bad JWT: close 1008 INVALID_AUTH.
         await sim.faults.close_all(1008, "INVALID_AUTH")
-        await wait_until(lambda: not mgr.connection().running)
-        assert [s.state for s in states][-1] is ConnState.KEY_PROBLEM
-        assert "INVALID_AUTH" in states[-1].reason
-        assert ConnState.FAILED not in {s.state for s in states}
-        assert len(sim.connections) == 1  # no reconnect with the same key
+        await wait_until(lambda: not conn.running)
+        mine = [s for s in states if s.connection == "signed-feed"]
+        assert mine[-1].state is ConnState.KEY_PROBLEM and "INVALID_AUTH" in mine[-1].reason
+        assert ConnState.FAILED not in {s.state for s in mine}
+        # The same close on the public connection (no credentials) is an ordinary reconnect.
+        await wait_until(lambda: mgr.connection().state is ConnState.CONNECTED, 5)
+        assert not any(s.state is ConnState.KEY_PROBLEM for s in states if s.connection == "upbit-public")
         del comp
 
 
@@ -75,4 +89,6 @@ def test_close_classification_and_key_problem_agree() -> None:
     for reason in ("INVALID_AUTH", "jwt verification failed", "Unauthorized", "authentication failed"):
         assert classify_close(1008, reason) is Disposition.FATAL
         assert UpbitConnector("x", "ws://127.0.0.1:1").is_auth_problem(reason)
+        assert Signed("ws://127.0.0.1:1").failure(Disposition.FATAL, reason) == (Disposition.FATAL, True)
+        assert UpbitConnector("x", "ws://127.0.0.1:1").failure(Disposition.FATAL, reason)[1] is False
     assert not mentions_auth("too many requests") and not mentions_auth("idle timeout")

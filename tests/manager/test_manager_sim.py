@@ -154,7 +154,13 @@ async def test_error_frame_surfaced_and_connection_kept() -> None:
 
 
 @pytest.mark.asyncio
-async def test_invalid_auth_frame_is_a_key_problem() -> None:
+async def test_auth_failures_never_stop_the_public_connection() -> None:
+    """An auth-worded error frame or close on the PUBLIC connection is an ordinary reconnect.
+
+    The public connection sends no credentials, so it can have no key problem; before the one auth rule
+    (protocol.policy.auth_rule) both of these left it stuck in key_problem for good. The private side
+    still stops with KEY_PROBLEM: tests/private (a 1008 INVALID_AUTH close) and the policy test below.
+    """
     async with running() as (sim, mgr):
         states: list[StateChange] = []
         mgr.add_state_listener(states.append)
@@ -162,10 +168,27 @@ async def test_invalid_auth_frame_is_a_key_problem() -> None:
         mgr.register(comp, [Spec("ticker", ("KRW-BTC",))])
         await settle(sim, 1)
         sim.faults.send_error("INVALID_AUTH", "인증 정보가 올바르지 않습니다.")
-        await wait_until(lambda: any(s.state is ConnState.KEY_PROBLEM for s in states))
-        assert mgr.metrics()["upbit-public"].state is ConnState.KEY_PROBLEM
-        assert "INVALID_AUTH" in states[-1].reason
-        await wait_until(lambda: not sim.open_connections())  # we closed the socket and gave up
+        # The frame is counted and the full set is resent on the same socket after a pause.
+        await wait_until(lambda: len(subscription_requests(sim)) >= 2, 5)
+        assert mgr.metrics()["upbit-public"].state is ConnState.CONNECTED
+        await sim.faults.close_all(1000, "Forbidden")
+        await wait_until(lambda: sum(s.state is ConnState.CONNECTED for s in states) >= 2, 5)
+        assert not any(s.state in (ConnState.KEY_PROBLEM, ConnState.FAILED) for s in states)
+        assert mgr.metrics()["upbit-public"].state is ConnState.CONNECTED
+
+
+def test_auth_rule_stops_only_private_connections() -> None:
+    from upbit_monitor.protocol.policy import Disposition, auth_rule, classify_close, classify_server_error
+
+    for disposition, reason in ((classify_server_error("INVALID_AUTH"), "INVALID_AUTH"),
+                                (classify_close(1000, "Forbidden"), "Forbidden"),
+                                (classify_close(1008, "jwt expired"), "jwt expired"),
+                                (Disposition.FATAL, "403")):
+        assert auth_rule(disposition, reason, private=True) == (Disposition.FATAL, True)
+        assert auth_rule(disposition, reason, private=False) == (Disposition.RETRY_SLOW, False)
+    # Not about auth: unchanged on both kinds.
+    assert auth_rule(Disposition.RETRY, "going away", private=True) == (Disposition.RETRY, False)
+    assert auth_rule(Disposition.FATAL, "bad url", private=False) == (Disposition.FATAL, False)
 
 
 @pytest.mark.asyncio

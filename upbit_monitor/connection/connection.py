@@ -230,10 +230,12 @@ class Connection:
                 try:
                     ws = await self._connect()
                 except HandshakeRejected as exc:
-                    disposition = self.connector.classify_handshake(exc.status)
+                    disposition, key_problem = self.connector.failure(
+                        self.connector.classify_handshake(exc.status), str(exc.status)
+                    )
                     hold = self.connector.handshake_hold(exc.status)
                     outcome = Outcome(disposition, str(exc) if hold is None else f"{exc}; {hold[1]}",
-                                      key_problem=exc.status in (401, 403),
+                                      key_problem=key_problem,
                                       delay_s=None if hold is None else hold[0])
                 except ConfigError as exc:
                     outcome = Outcome(Disposition.FATAL, str(exc))

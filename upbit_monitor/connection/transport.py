@@ -80,8 +80,8 @@ def close_outcome(connector: Connector, ws: ClientConnection, exc: ConnectionClo
     text = f"{'connection lost' if lost else 'closed by peer'}: code {code}"
     if reason:
         text += f" {reason!r}"
-    disposition = connector.classify_close(code, reason)
-    # A FATAL close about credentials (Upbit: 1008 "INVALID_AUTH") is a key problem, exactly like
-    # an INVALID_AUTH error frame or a 401 handshake: the UI asks for a new key, not "failed".
-    key_problem = disposition is Disposition.FATAL and connector.is_auth_problem(reason)
+    # A FATAL close about credentials (Upbit: 1008 "INVALID_AUTH") is a key problem on a private
+    # connection, exactly like an INVALID_AUTH error frame or a 401 handshake; on a public one it is an
+    # ordinary (slow) reconnect (protocol.policy.auth_rule).
+    disposition, key_problem = connector.failure(connector.classify_close(code, reason), reason)
     return Outcome(disposition, text, code=code, key_problem=key_problem)

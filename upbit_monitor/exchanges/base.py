@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from upbit_monitor.protocol.policy import Disposition
+from upbit_monitor.protocol.policy import Disposition, auth_rule
 from upbit_monitor.protocol.subscriptions import MergedSubscriptions
 
 
@@ -96,7 +96,11 @@ class Connector(abc.ABC):
         clear_by_reconnect: True if the exchange cannot express "subscribe to nothing" on a live
             socket (Upbit: every request replaces the set and an empty request is an error); the
             connection then recycles the socket when the merged set becomes empty.
+        private: True if the connection signs with the user's keys: the only kind an auth failure
+            may stop (:func:`upbit_monitor.protocol.policy.auth_rule`).
     """
+
+    private: bool = False
 
     name: str
     url: str
@@ -156,6 +160,10 @@ class Connector(abc.ABC):
     def classify_server_error(self, name: str) -> Disposition:
         """What to do after an error frame (IGNORE = report it, keep the connection)."""
         return Disposition.IGNORE
+
+    def failure(self, disposition: Disposition, reason: str) -> tuple[Disposition, bool]:
+        """Apply the auth rule to a classified close / error frame / handshake: (disposition, key_problem)."""
+        return auth_rule(disposition, reason, private=self.private)
 
     def is_auth_problem(self, reason: str) -> bool:
         """True if a FATAL close reason or error name is about our credentials.

@@ -186,6 +186,8 @@ class BithumbConnector(UpbitConnector):
 class BithumbPrivateConnector(BithumbConnector):
     """Bithumb's private v2 endpoint: ``myOrder`` (v2 names, normalised) and ``myAsset``."""
 
+    private = True
+
     def __init__(
         self,
         url: str,

@@ -76,6 +76,8 @@ PRIVATE_CREDENTIALS = CredentialsProvider()
 class UpbitPrivateConnector(UpbitConnector):
     """Upbit's private endpoint. Subscriptions: ``myOrder`` (no codes = all markets) and ``myAsset``."""
 
+    private = True
+
     def __init__(
         self,
         url: str,

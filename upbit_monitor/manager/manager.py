@@ -373,10 +373,9 @@ class GlobalWebSocketManager:
         if conn is None:
             return
         conn.stats.note_error(time.monotonic(), f"server error {name}: {message}")
-        disposition = conn.connector.classify_server_error(name)
+        disposition, key_problem = conn.connector.failure(conn.connector.classify_server_error(name), name)
         if disposition is Disposition.FATAL:
-            conn.fail(f"server error {name}: {message}",
-                      key_problem=conn.connector.is_auth_problem(name))
+            conn.fail(f"server error {name}: {message}", key_problem=key_problem)
         elif disposition is Disposition.RETRY_SLOW:
             # A throttling error FRAME means the socket is fine but a request was refused: resend
             # the full set after a pause instead of dropping the connection for retry_slow_s.
