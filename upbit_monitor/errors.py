@@ -14,7 +14,7 @@ are mapped at the layer boundary with ``raise ... from exc`` so their types neve
     │   ├── LocalProtocolError      we were about to send something invalid (request building)
     │   │   └── RequestError        a subscription request failed validation
     │   └── RemoteProtocolError     the peer sent something we cannot decode
-    │       └── ParseError          a frame is not valid JSON / not UTF-8
+    │       └── ParseError          a frame is not valid JSON / not UTF-8, or a value broke a rule
     ├── ConnectionFailure           connection layer: handshake refused, closed, timed out
     │   ├── HandshakeRejected       the upgrade got an HTTP error status (.status)
     │   ├── AuthError               the exchange rejected our credentials (fatal, no retry)
@@ -70,14 +70,16 @@ class RemoteProtocolError(ProtocolError):
 
 
 class ParseError(RemoteProtocolError):
-    """A received frame is not valid UTF-8 JSON.
+    """A received frame was rejected: not valid UTF-8 JSON, or a value broke a rule.
 
-    The raw frame is kept (truncated) in :attr:`sample` for diagnostics.
+    The raw frame is kept (truncated) in :attr:`sample` for diagnostics; :attr:`reason` is a short,
+    bounded key for counting (``"ticker.trade_price: wrong type"``, ``"frame: malformed JSON"``).
     """
 
-    def __init__(self, message: str, sample: bytes = b"") -> None:
+    def __init__(self, message: str, sample: bytes = b"", *, reason: str = "") -> None:
         super().__init__(message)
         self.sample = sample[:200]
+        self.reason = reason or "frame: rejected"
 
 
 class ConnectionFailure(UpbitMonitorError):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import jwt
+import msgspec
 import pytest
+from msgspec.structs import replace
 
 from upbit_monitor.config import Settings
 from upbit_monitor.errors import HandshakeRejected
@@ -70,7 +72,7 @@ def _trade(code: str, ts: int, price: float, volume: float, seq: int) -> Trade:
 
 
 def _frame(t: Trade) -> bytes:
-    return json.dumps({k: v for k, v in t._asdict().items() if k != "epoch"}).encode()
+    return json.dumps({k: v for k, v in msgspec.structs.asdict(t).items() if k != "epoch"}).encode()
 
 
 def test_candles_are_built_from_trades_and_candle_only_trades_are_not_passed_on() -> None:
@@ -113,7 +115,7 @@ def test_rest_reconcile_adopts_the_rest_bar_and_keeps_newer_live_trades() -> Non
     later = c.parse(_frame(_trade("KRW-ETH", t0 + 50_000, 102.0, 1.0, 3)), 1)[0]
     assert later.candle_acc_trade_volume == 12.0 and later.opening_price == 90.0
     # A REST bar older than the live one changes nothing.
-    old = rest._replace(candle_date_time_utc="2025-12-04T16:59:00")
+    old = replace(rest, candle_date_time_utc="2025-12-04T16:59:00")
     assert c.reconcile(old) is None
 
 

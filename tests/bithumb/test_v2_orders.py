@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from msgspec.structs import replace
 
 from upbit_monitor.errors import ParseError
 from upbit_monitor.exchanges.bithumb import BithumbPrivateConnector
@@ -98,7 +99,7 @@ def test_bad_v2_orders_raise_parse_error(over: dict[str, object]) -> None:
 def test_round_trip_through_the_simulators_encoding() -> None:
     o = normalize_my_order(wait_order(state="trade", trade_id="t", trade_price=Decimal("1"),
                                       trade_quantity=Decimal("2")))
-    assert normalize_my_order(to_v2(o))._replace(trades_count=0) == o._replace(trades_count=0)
+    assert replace(normalize_my_order(to_v2(o)), trades_count=0) == replace(o, trades_count=0)
 
 
 def _frame(obj: dict[str, object]) -> bytes:
@@ -116,8 +117,8 @@ def test_connector_normalises_frames_counts_fills_and_passes_my_asset() -> None:
     [done] = c.parse(_frame(wait_order(state="done")), 2)
     assert isinstance(done, MyOrder) and done.trades_count == 2
     asset = {"type": "myAsset", "asset_uuid": "a", "assets": [
-        {"currency": "KRW", "balance": "1000.5", "locked": "0"}], "asset_timestamp": 1,
-        "timestamp": 1, "stream_type": "REALTIME"}
+        {"currency": "KRW", "balance": "1000.5", "locked": "0"}], "asset_timestamp": 1_764_806_400_000,
+        "timestamp": 1_764_806_400_000, "stream_type": "REALTIME"}
     [ev] = c.parse(_frame(asset), 2)
     assert isinstance(ev, MyAsset) and ev.assets[0].balance == Decimal("1000.5")
     [bad] = c.parse(_frame(wait_order(side="?")), 2)

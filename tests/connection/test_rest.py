@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 import pytest_asyncio
+from msgspec.structs import replace
 
 from tests.ui.chart_support import demo_candles
 from upbit_monitor.connection.rest import RestClient, parse_remaining_req
@@ -152,7 +153,7 @@ async def test_candles_minutes_oldest_first_with_encoded_to(upbit):
 async def test_candles_range_pages_back_with_exclusive_to(upbit):
     start = END - timedelta(minutes=430)
     candles = await _client(upbit).candles_range("KRW-BTC", 1, start, END)
-    assert candles == [c._replace(stream_type="REST") for c in upbit.candles[-430:]]
+    assert candles == [replace(c, stream_type="REST") for c in upbit.candles[-430:]]
     calls = _candle_calls(upbit)
     assert [q["count"] for q in calls] == ["200", "200", "200"]
     # each page ends right before the oldest candle of the previous one

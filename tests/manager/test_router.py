@@ -5,6 +5,7 @@ import logging
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 
 from tests.manager.factories import server_error, ticker, trade, unknown
 from upbit_monitor.manager.pool import DataPool
@@ -104,6 +105,6 @@ def test_all_markets_spec_gets_every_code() -> None:
     router = Router(DataPool())
     got: list[Any] = []
     router.set_subscribers(CONN, [(Subscriber(got.append), [SubscriptionSpec("myOrder")])])
-    order_like = ticker("KRW-ETH")._replace(type="myOrder")
+    order_like = replace(ticker("KRW-ETH"), type="myOrder")
     router.dispatch(CONN, [order_like, ticker("KRW-BTC")], 1)
     assert got == [order_like]

@@ -20,6 +20,9 @@ from upbit_monitor.protocol.auth import Credentials
 from upbit_monitor.ui.private.embed import install_private_ui, start_private_ui
 from upbit_monitor.ui.private.panels import MyAssetsPanel, MyOrdersPanel
 
+# Wire timestamps must be real times: the parser rejects anything before 2017.
+T1, T2, T3 = 1_700_000_001_000, 1_700_000_002_000, 1_700_000_003_000
+
 
 def _push(sim, key: str, event) -> None:
     """Send a private event to every session subscribed to it, through the simulator's own encoder."""
@@ -66,9 +69,9 @@ async def test_fills_and_balances_reach_the_panels() -> None:
             await wait_until(lambda: index.get(("myOrder", "*")) and index.get(("myAsset", "*")))
             await wait_until(lambda: assets.snapshots_loaded >= 1)  # REST balances first, then the stream
             now = int(time.time() * 1000) + 1000
-            _push(sim, "myOrder", my_order("o-1", "wait", price="142000000", volume="0.01", timestamp=1000))
+            _push(sim, "myOrder", my_order("o-1", "wait", price="142000000", volume="0.01", timestamp=T1))
             fill = my_order("o-1", "trade", price="141990000", volume="0.004", executed="0.004",
-                            remaining="0.006", trade_uuid="t-1", timestamp=2000, trade_timestamp=2000)
+                            remaining="0.006", trade_uuid="t-1", timestamp=T2, trade_timestamp=T2)
             _push(sim, "myOrder", fill)
             _push(sim, "myAsset", my_asset(("KRW", "1000000", "568000"), ("BTC", "0.004", "0"), ts=now))
             await wait_until(
@@ -88,7 +91,7 @@ async def test_fills_and_balances_reach_the_panels() -> None:
             assert "KRW-BTC" in mgr.subscriptions("upbit-public").codes_for("ticker")
             assert "Total ≈" in assets.total_label.text()
             # Order done: no longer open.
-            _push(sim, "myOrder", my_order("o-1", "done", executed="0.01", remaining="0", timestamp=3000))
+            _push(sim, "myOrder", my_order("o-1", "done", executed="0.01", remaining="0", timestamp=T3))
             await wait_until(lambda: orders.orders_model.row_of("o-1").state is OrderState.FILLED)
             assert orders.orders_model.open_count() == 0
         finally:

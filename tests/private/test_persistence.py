@@ -11,6 +11,9 @@ from tests.private.helpers import my_asset, my_order
 from upbit_monitor.storage import DbContext, StreamWriter, get_order, latest_balances, order_history
 from upbit_monitor.storage.schema import AssetSnapshot, MyOrderRecord, MyOrderState
 
+# Wire timestamps must be real times: the parser rejects anything before 2017.
+T1, T2, T3 = 1_700_000_001_000, 1_700_000_002_000, 1_700_000_003_000
+
 
 def _count(db: DbContext, model: type) -> int:
     return db.run(lambda s: s.execute(select(func.count()).select_from(model)).scalar_one())
@@ -23,10 +26,10 @@ async def test_private_events_are_idempotent(tmp_path) -> None:
     writer = StreamWriter(db, interval=0.05)
     await writer.start()
     try:
-        placed = my_order("o-1", "wait", timestamp=1000)
+        placed = my_order("o-1", "wait", timestamp=T1)
         fill = my_order("o-1", "trade", price="49990000", volume="0.04", executed="0.04",
-                        remaining="0.06", trade_uuid="t-1", timestamp=2000, trade_timestamp=2000)
-        balances = my_asset(("KRW", "1000000", "0"), ("BTC", "0.04", "0"), asset_uuid="a-1", ts=2000)
+                        remaining="0.06", trade_uuid="t-1", timestamp=T2, trade_timestamp=T2)
+        balances = my_asset(("KRW", "1000000", "0"), ("BTC", "0.04", "0"), asset_uuid="a-1", ts=T2)
         for event in (placed, placed, fill, fill, balances, balances):
             writer.on_event(event)
         assert await writer.flush()
@@ -70,10 +73,10 @@ async def test_private_stream_persisted_end_to_end_without_secret(tmp_path) -> N
             index = sim.feed.index
             await wait_until(lambda: index.get(("myOrder", "*")) and index.get(("myAsset", "*")))
             events = [
-                ("myOrder", my_order("o-9", "wait", timestamp=1000)),
+                ("myOrder", my_order("o-9", "wait", timestamp=T1)),
                 ("myOrder", my_order("o-9", "trade", executed="0.1", remaining="0", trade_uuid="t-9",
-                                     timestamp=2000, trade_timestamp=2000)),
-                ("myAsset", my_asset(("KRW", "5", "0"), ("BTC", "0.1", "0"), asset_uuid="a-9", ts=2000)),
+                                     timestamp=T2, trade_timestamp=T2)),
+                ("myAsset", my_asset(("KRW", "5", "0"), ("BTC", "0.1", "0"), asset_uuid="a-9", ts=T2)),
             ]
             for _round in range(2):
                 for key, event in events:

@@ -9,9 +9,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from upbit_monitor.protocol.events import (
+    Announcement,
     AssetBalance,
     Candle,
+    DelistingDate,
     Event,
+    Indicator,
+    IndicatorSignal,
+    IndicatorSpec,
     MyAsset,
     MyOrder,
     Orderbook,
@@ -146,6 +151,38 @@ STATUS_UP = StatusUp("status", "UP")
 ERROR_FRAME = '{"error":{"name":"NO_CODES","message":"codes 필드가 없습니다."}}'.encode()
 SERVER_ERROR = ServerError("error", "NO_CODES", "codes 필드가 없습니다.")
 
+DELISTING = DelistingDate(2026, 3, 31)
+
+# protocol-2026.md field lists (values invented).
+ANNOUNCEMENT_SIMPLE = (
+    '{"ty":"announcement","uid":"5c2d0d0e-6a49-4b8e-9a51-1a2b3c4d5e6f","cat":"trade",'
+    '"et":"CREATED","tt":"[거래] 신규 디지털 자산 상장 안내","bd":null,'
+    '"url":"https://upbit.com/service_center/notice?id=5000","lat":"2026-09-01T10:00:00+09:00",'
+    '"flat":"2026-09-01T10:00:00+09:00","tms":1756688400000,"st":"REALTIME"}'
+).encode()
+
+ANNOUNCEMENT = Announcement(
+    "announcement", "5c2d0d0e-6a49-4b8e-9a51-1a2b3c4d5e6f", "trade", "CREATED",
+    "[거래] 신규 디지털 자산 상장 안내", None, "https://upbit.com/service_center/notice?id=5000",
+    "2026-09-01T10:00:00+09:00", "2026-09-01T10:00:00+09:00", 1756688400000, "REALTIME",
+)  # fmt: skip
+
+INDICATOR_DEFAULT = (
+    b'{"type":"indicator","code":"KRW-BTC","timeframe":"15m",'
+    b'"indicator":{"type":"rsi","params":{"period":14}},"values":{"rsi":"71.23"},'
+    b'"timestamp":1756688400000,"stream_type":"REALTIME"}'
+)
+
+INDICATOR = Indicator(
+    "indicator", "KRW-BTC", "15m", IndicatorSpec("rsi", {"period": 14}), {"rsi": Decimal("71.23")},
+    1756688400000, "REALTIME",
+)  # fmt: skip
+
+INDICATOR_SIGNAL = IndicatorSignal(
+    "indicator_signal", "KRW-ETH", "1d", IndicatorSpec("macd", {"fast": 12, "slow": 26, "signal": 9}),
+    "golden_cross", {"macd": Decimal("-1200.5"), "signal": Decimal("-1300")}, 1756688400000, "REALTIME",
+)  # fmt: skip
+
 ALL_EVENTS: dict[str, Event] = {
     "ticker": TICKER,
     "trade": TRADE,
@@ -156,6 +193,9 @@ ALL_EVENTS: dict[str, Event] = {
     "list_subscriptions": SUBSCRIPTION_LIST,
     "status": STATUS_UP,
     "error": SERVER_ERROR,
+    "announcement": ANNOUNCEMENT,
+    "indicator": INDICATOR,
+    "indicator_signal": INDICATOR_SIGNAL,
 }
 
 LITERAL_FRAMES: dict[str, tuple[bytes, Event]] = {
@@ -169,6 +209,8 @@ LITERAL_FRAMES: dict[str, tuple[bytes, Event]] = {
     "list-simple": (LIST_SUBSCRIPTIONS_SIMPLE, SUBSCRIPTION_LIST),
     "status": (STATUS_UP_FRAME, STATUS_UP),
     "error": (ERROR_FRAME, SERVER_ERROR),
+    "announcement-simple": (ANNOUNCEMENT_SIMPLE, ANNOUNCEMENT),
+    "indicator-default": (INDICATOR_DEFAULT, INDICATOR),
 }
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import orjson
 import pytest
+from msgspec.structs import replace
 
 from tests.protocol import samples
 from upbit_monitor.errors import LocalProtocolError
@@ -25,10 +26,14 @@ from upbit_monitor.protocol.encoder import encode, encode_frame
         (events.MyAsset, keys.MY_ASSET),
         (events.AssetBalance, keys.ASSET_BALANCE),
         (events.SubscriptionEntry, keys.SUBSCRIPTION_ENTRY),
+        (events.Announcement, keys.ANNOUNCEMENT),
+        (events.Indicator, keys.INDICATOR),
+        (events.IndicatorSignal, keys.INDICATOR_SIGNAL),
+        (events.IndicatorSpec, keys.INDICATOR_SPEC),
     ],
 )
 def test_key_tables_follow_event_field_order(cls: type, table: keys.KeyTable) -> None:
-    fields = [f for f in cls._fields if f != "epoch"]  # type: ignore[attr-defined]
+    fields = [f for f in cls.__struct_fields__ if f != "epoch"]  # type: ignore[attr-defined]
     assert fields == [d for d, _ in table]
     assert len({s for _, s in table}) == len(table)  # SIMPLE keys unique within a message
 
@@ -50,12 +55,12 @@ def test_encode_keys_per_format() -> None:
         {"ap": 5101000, "bp": 5100000, "as": 1.5, "bs": 4.25},
         {"ap": 5102000, "bp": 5099000, "as": 11.0, "bs": 16.0},
     ]
-    assert "epoch" not in encode(samples.TICKER._replace(epoch=7))
+    assert "epoch" not in encode(replace(samples.TICKER, epoch=7))
 
 
 def test_legacy_ticker_fields_only_when_set() -> None:
     assert "ts" not in encode(samples.TICKER, "SIMPLE")
-    wire = encode(samples.TICKER._replace(trade_status="ACTIVE"), "SIMPLE")
+    wire = encode(replace(samples.TICKER, trade_status="ACTIVE"), "SIMPLE")
     assert wire["ts"] == "ACTIVE"
     assert encode(samples.TICKER, "SIMPLE")["dd"] is None  # present-but-null stays
 
@@ -84,7 +89,7 @@ def test_decimals_exact_and_plain() -> None:
         lambda: encode_frame([], "DEFAULT"),
         lambda: encode_frame(samples.TICKER, "json"),
         lambda: encode_frame(
-            samples.MY_ASSET._replace(assets=(events.AssetBalance("KRW", Decimal("NaN"), Decimal(0)),))
+            replace(samples.MY_ASSET, assets=(events.AssetBalance("KRW", Decimal("NaN"), Decimal(0)),))
         ),
     ],
 )

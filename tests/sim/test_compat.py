@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from tests.sim.conftest import client, kind, recv_obj, recv_until
-from upbit_monitor.protocol.events import Orderbook, Ticker, Trade, UnknownMessage
+from upbit_monitor.protocol.events import Orderbook, Ticker, Trade, UnknownMessage, event_class
 from upbit_monitor.protocol.parser import Parser
 from upbit_monitor.protocol.requests import build_list_subscriptions, build_request
 from upbit_monitor.protocol.subscriptions import SubscriptionSet, SubscriptionSpec
@@ -69,7 +69,7 @@ async def test_our_request_builder_and_parser_round_trip(sim: Simulator) -> None
         for _ in range(300):
             for event in parser.parse(await ws.recv()):
                 assert not isinstance(event, UnknownMessage), event
-                seen.add(type(event))
+                seen.add(event_class(event))  # decoded events are wire subclasses
                 if isinstance(event, Orderbook):
                     assert len(event.orderbook_units) == 15
         assert {Ticker, Trade, Orderbook} <= seen

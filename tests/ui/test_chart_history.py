@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from msgspec.structs import replace
 
 from tests.ui.chart_support import FakeRest, FakeStore, demo_candles
 from upbit_monitor.features.history.loader import HistoryLoader
@@ -117,8 +118,8 @@ async def test_real_sqlite_database_round_trip(tmp_path):
         assert rest.calls == [(END - timedelta(minutes=1), END)]
         assert second.from_db == 300
         # values survive the database round trip (stream_type marks the source)
-        assert [c._replace(stream_type="", timestamp=0) for c in second.candles] == [
-            c._replace(stream_type="", timestamp=0) for c in candles[-300:]
+        assert [replace(c, stream_type="", timestamp=0) for c in second.candles] == [
+            replace(c, stream_type="", timestamp=0) for c in candles[-300:]
         ]
         # a gap without trades inside fetched coverage is not refetched from a real DB either
         eth = demo_candles("KRW-ETH", count=200, end=END, price=4_000_000)

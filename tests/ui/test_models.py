@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from msgspec.structs import replace
 from PySide6.QtCore import Qt
 
 from tests.ui.fake_source import FakeMetrics, FakeSource, book, ticker, trade
@@ -124,8 +125,8 @@ def test_orderbook_model_ladder_layout_depth_and_flash(qtmodeltester):
     assert -1 < m.imbalance() < 1
     # A size change at an unchanged price flashes, then expires.
     units = list(b.orderbook_units)
-    units[0] = units[0]._replace(bid_size=9.0)
-    m.set_book(b._replace(orderbook_units=tuple(units)), now=101.0)
+    units[0] = replace(units[0], bid_size=9.0)
+    m.set_book(replace(b, orderbook_units=tuple(units)), now=101.0)
     assert m.data(m.index(15, ObCol.BID_SIZE), FLASH_ROLE) is True
     assert m.data(m.index(16, ObCol.BID_SIZE), FLASH_ROLE) is False
     assert m.expire_flashes(now=105.0)

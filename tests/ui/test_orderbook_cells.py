@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from msgspec.structs import replace
 from PySide6.QtCore import QModelIndex
 
 from tests.ui.fake_source import book
@@ -26,8 +27,8 @@ def _record(m: OrderbookModel) -> list[tuple[int, int, int, int]]:
 
 def _with(b: Orderbook, i: int, **fields: float) -> Orderbook:
     units = list(b.orderbook_units)
-    units[i] = units[i]._replace(**fields)
-    return b._replace(orderbook_units=tuple(units))
+    units[i] = replace(units[i], **fields)
+    return replace(b, orderbook_units=tuple(units))
 
 
 def test_size_change_signals_one_cell_and_a_new_maximum_only_the_size_columns() -> None:

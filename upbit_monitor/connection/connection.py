@@ -363,6 +363,7 @@ class Connection:
                     events = parse(data, epoch)
                 except ParseError as exc:
                     stats.parse_errors += 1
+                    stats.parse_errors_by_reason[exc.reason] += 1
                     stats.note_error(now, f"parse error: {exc}")
                     continue
                 if carries_data(events):

@@ -7,7 +7,7 @@ that stops sending data but still answers ``PING`` is alive and stale at the sam
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 
 
@@ -64,6 +64,8 @@ class ConnStats:
     msgs_total: int = 0
     bytes_total: int = 0
     parse_errors: int = 0
+    # ParseError.reason -> count: bounded keys like "ticker.trade_price: wrong type".
+    parse_errors_by_reason: Counter[str] = field(default_factory=Counter)
     errors: int = 0  # failed connects, abnormal closes, stale detections, parse errors, internal
     reconnects: int = 0
     requests_sent: int = 0

@@ -28,6 +28,8 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
+from msgspec.structs import replace
+
 from upbit_monitor.config import Settings
 from upbit_monitor.errors import HandshakeRejected, ParseError
 from upbit_monitor.exchanges.base import RateLimit
@@ -167,8 +169,8 @@ class BithumbConnector(UpbitConnector):
             return events
         out: list[Event] = []
         for ev in events:
-            if type(ev) is Trade and ev.code in wants:
-                out.extend(c._replace(epoch=epoch) for c in self.candles.add(ev, wants[ev.code]))
+            if isinstance(ev, Trade) and ev.code in wants:
+                out.extend(replace(c, epoch=epoch) for c in self.candles.add(ev, wants[ev.code]))
                 if ev.code not in self._trade_codes:
                     continue  # the trade was subscribed only to build candles
             out.append(ev)
@@ -242,7 +244,7 @@ class BithumbPrivateConnector(BithumbConnector):
         except ParseError as exc:
             raw = json.dumps(obj, default=str).encode()[:500]
             return UnknownMessage("unknown", str(exc), raw, epoch)
-        return order._replace(trades_count=self._count_fill(order))
+        return replace(order, trades_count=self._count_fill(order))
 
     def _count_fill(self, order: MyOrder) -> int:
         fills = self._fills.setdefault(order.uuid, set())

@@ -81,6 +81,9 @@ class ConnectionMetrics:
     last_server_error: tuple[str, str] | None  # (name, message)
     unknown_messages: int
     parse_errors: int = 0
+    # Rejected frames per ParseError reason ("ticker.trade_price: wrong type": count); the status
+    # panel shows it so a misbehaving server is visible, not silent.
+    parse_errors_by_reason: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     server_errors: int = 0
     callback_errors: int = 0
     last_error: str = ""
@@ -148,6 +151,7 @@ def snapshot(conn: Connection, route: RouteStats, now: float) -> ConnectionMetri
         last_server_error=route.last_server_error,
         unknown_messages=route.unknown_messages,
         parse_errors=st.parse_errors,
+        parse_errors_by_reason=MappingProxyType(dict(st.parse_errors_by_reason)),
         server_errors=route.server_errors,
         callback_errors=route.callback_errors,
         last_error=st.last_error,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from upbit_monitor.protocol.events import Candle, Orderbook, Ticker, Trade
+from upbit_monitor.protocol.events import Candle, Orderbook, Ticker, Trade, event_class
 
 DEFAULT_TRADE_RING = 500
 
@@ -52,7 +52,13 @@ class DataPool:
     def store(self, event: object) -> bool:
         """Store one event if it is market data; returns True if the pool changed."""
         fn = self._store.get(type(event))
-        return fn(event) if fn is not None else False
+        if fn is None:
+            # Decoded events are per-key-style subclasses of the public classes: learn each once.
+            fn = self._store.get(event_class(event))
+            if fn is None:
+                return False
+            self._store[type(event)] = fn
+        return fn(event)
 
     def _bump(self, type_: str, code: str) -> None:
         key = (type_, code)

@@ -15,22 +15,20 @@ from decimal import Decimal
 from typing import Any, cast
 
 import orjson
+from msgspec.structs import astuple
 
 from upbit_monitor.errors import LocalProtocolError
 from upbit_monitor.protocol import keys
 from upbit_monitor.protocol.events import (
-    Candle,
+    DelistingDate,
     Event,
-    MyAsset,
-    MyOrder,
-    Orderbook,
     ServerError,
     StatusUp,
     SubscriptionList,
-    Ticker,
-    Trade,
     UnknownMessage,
+    event_class,
 )
+from upbit_monitor.protocol.wire import UPBIT_WIRE_TYPES, WireType
 
 Wire = dict[str, object]
 
@@ -38,16 +36,32 @@ Wire = dict[str, object]
 _DROP_IF_NONE = frozenset({"trade_status", "market_state_for_ios", "ts", "msfi"})
 
 
-def _names(table: keys.KeyTable, simple: bool) -> tuple[str, ...]:
-    return tuple(s if simple else d for d, s in table)
+def _value(value: object) -> object:
+    if isinstance(value, DelistingDate):
+        return {"year": value.year, "month": value.month, "day": value.day}
+    return value
 
 
-def _flat(table: keys.KeyTable) -> Callable[[Any, bool], Wire]:
-    names = (_names(table, False), _names(table, True))
+def _struct(wt: WireType) -> Callable[[Any, bool], Wire]:
+    names = (wt.keys(False), wt.keys(True))
+    fields = [d for d, _ in wt.table]
+    nested = [(i, name, _struct(wt.nested[name])) for i, name in enumerate(fields) if name in wt.nested]
+
+    strings = fields.index("values") if "values" in fields else None
 
     def enc(event: Any, simple: bool) -> Wire:
         # zip stops at the shorter side, which drops the trailing ``epoch`` field.
-        out: Wire = dict(zip(names[simple], event, strict=False))
+        values = list(astuple(event))
+        for i, _, unit_enc in nested:
+            inner = values[i]
+            values[i] = (
+                [unit_enc(u, simple) for u in inner] if isinstance(inner, tuple) else unit_enc(inner, simple)
+            )
+        out: Wire = dict(zip(names[simple], map(_value, values), strict=False))
+        if strings is not None:
+            # Indicator values are decimal *strings* on the wire (protocol-2026.md).
+            key = names[simple][strings]
+            out[key] = {k: format(v, "f") for k, v in cast(dict[str, Decimal], out[key]).items()}
         for k in _DROP_IF_NONE.intersection(out):
             if out[k] is None:
                 del out[k]
@@ -56,25 +70,9 @@ def _flat(table: keys.KeyTable) -> Callable[[Any, bool], Wire]:
     return enc
 
 
-def _nested(table: keys.KeyTable, field: str, unit_table: keys.KeyTable) -> Callable[[Any, bool], Wire]:
-    names = (_names(table, False), _names(table, True))
-    unit_names = (_names(unit_table, False), _names(unit_table, True))
-    nested_key = (field, dict(table)[field])
-
-    def enc(event: Any, simple: bool) -> Wire:
-        out: Wire = dict(zip(names[simple], event, strict=False))
-        un = unit_names[simple]
-        key = nested_key[simple]
-        units = cast(Sequence[tuple[object, ...]], out[key])
-        out[key] = [dict(zip(un, unit, strict=True)) for unit in units]
-        return out
-
-    return enc
-
-
 def _subscription_list(event: Any, simple: bool) -> Wire:
-    m, r, t = _names(keys.LIST_SUBSCRIPTIONS, simple)
-    ty, cds, lv = _names(keys.SUBSCRIPTION_ENTRY, simple)
+    m, r, t = (s if simple else d for d, s in keys.LIST_SUBSCRIPTIONS)
+    ty, cds, lv = (s if simple else d for d, s in keys.SUBSCRIPTION_ENTRY)
     entries: list[Wire] = []
     for entry in event.result:
         obj: Wire = {ty: entry.type, cds: list(entry.codes)}
@@ -96,12 +94,7 @@ def _error(event: Any, simple: bool) -> Wire:
 
 
 _ENCODERS: dict[type, Callable[[Any, bool], Wire]] = {
-    Ticker: _flat(keys.TICKER),
-    Trade: _flat(keys.TRADE),
-    Candle: _flat(keys.CANDLE),
-    MyOrder: _flat(keys.MY_ORDER),
-    Orderbook: _nested(keys.ORDERBOOK, "orderbook_units", keys.ORDERBOOK_UNIT),
-    MyAsset: _nested(keys.MY_ASSET, "assets", keys.ASSET_BALANCE),
+    **{wt.cls: _struct(wt) for wt in UPBIT_WIRE_TYPES},
     SubscriptionList: _subscription_list,
     StatusUp: _status,
     ServerError: _error,
@@ -120,7 +113,7 @@ def encode(event: Event, fmt: str = "DEFAULT") -> Wire:
     """
     if fmt not in keys.FORMATS:
         raise LocalProtocolError(f"unknown format {fmt!r}")
-    enc = _ENCODERS.get(type(event))
+    enc = _ENCODERS.get(event_class(event))
     if enc is None:
         what = "UnknownMessage" if isinstance(event, UnknownMessage) else type(event).__name__
         raise LocalProtocolError(f"{what} has no wire form")
@@ -159,10 +152,10 @@ def encode_frame(events: Sequence[Event] | Event, fmt: str = "DEFAULT") -> bytes
     Raises:
         LocalProtocolError: unknown format, no events, or several events in a non-list format.
     """
-    if isinstance(events, tuple) and hasattr(events, "_fields"):
-        seq: Sequence[Event] = [cast(Event, events)]  # a single NamedTuple event
+    if not isinstance(events, Sequence):
+        seq: Sequence[Event] = [events]  # a single event
     else:
-        seq = cast(Sequence[Event], events)
+        seq = events
     if fmt not in keys.FORMATS:
         raise LocalProtocolError(f"unknown format {fmt!r}")
     if fmt in keys.LIST_FORMATS:

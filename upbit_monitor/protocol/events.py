@@ -1,23 +1,36 @@
 """Typed, immutable events decoded from Upbit WebSocket frames.
 
-Events are ``NamedTuple`` classes rather than frozen dataclasses: construction is a single
-``tuple.__new__`` call, which keeps parsing of a 35-field ticker within a few microseconds
-(frozen dataclasses pay one ``object.__setattr__`` per field). They are just as immutable and typed.
+Events are frozen ``msgspec.Struct`` classes (``gc=False``: they only hold immutable values, so they
+cannot form reference cycles and the cyclic GC need not track millions of them). The parser decodes
+wire bytes straight into them, checking types and ranges on the way (see :mod:`.wire`); building one
+by hand costs about as much as building a NamedTuple did. Construction by position still works in
+the old field order, so ``Ticker("ticker", code, ...)`` reads as before; there is no tuple unpacking
+or indexing: use the field names, ``msgspec.structs.replace`` and ``msgspec.structs.asdict``.
 
 Field names are the DEFAULT-format names of upbit-protocol.md section 3 (snake_case). Every event
 carries ``type`` first (the wire ``type``; candles keep their full ``candle.1m`` form) and ``epoch``
-last: the connection epoch the manager stamps while parsing, so events from before a reconnect can be
-recognised and dropped.
+last: the connection epoch the parser stamps, so events from before a reconnect can be recognised
+and dropped.
 
-Numbers are kept as the JSON numbers orjson returns (``int`` or ``float``). Prices on KRW markets are
-integers or short decimals that floats represent exactly; private balances, which can exceed double
-precision, are decoded as :class:`~decimal.Decimal` (see ``MyAsset``/``MyOrder``).
+The annotations carry the validation rules the decoder enforces (``Annotated[..., Meta(...)]``):
+prices > 0, sizes and amounts >= 0, millisecond timestamps not before 2017 (and, checked after
+decoding against an injectable clock, not more than a day ahead). A JSON integer is accepted where a
+float is expected (Upbit sends ``0`` and ``10000``). Private money fields are exact ``Decimal``.
+
+The parser decodes SIMPLE and DEFAULT frames into subclasses generated from these classes (one per
+key style and wire tag). They compare equal to the classes here and pass ``isinstance``; code that
+dispatches on the exact class must use :func:`event_class`.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Annotated, Any, ClassVar
+
+import msgspec
+from msgspec import Meta
+from msgspec.structs import astuple
 
 # ``stream_type`` values.
 SNAPSHOT = "SNAPSHOT"
@@ -36,110 +49,184 @@ CANDLE_TYPES: tuple[str, ...] = (
 )
 PUBLIC_TYPES: tuple[str, ...] = ("ticker", "trade", "orderbook", *CANDLE_TYPES)
 PRIVATE_TYPES: tuple[str, ...] = ("myOrder", "myAsset")
+INFO_TYPES: tuple[str, ...] = ("indicator", "indicator_signal")
+"""Types of the ``/websocket/v1/info`` endpoint (protocol-2026.md)."""
+
+MIN_TIMESTAMP_MS = 1_483_228_800_000
+"""2017-01-01T00:00:00Z: Upbit opened in October 2017; anything older is a broken clock or value."""
+MIN_CANDLE_TIME = "2017-01-01T00:00:00"
+MAX_FUTURE_MS = 86_400_000
+"""How far ahead of the local clock a timestamp may be (a day: generous for skewed clocks)."""
+
+Code = Annotated[str, Meta(min_length=1, max_length=40)]
+Price = Annotated[float, Meta(gt=0)]
+"""A trade or quote price: strictly positive."""
+Size = Annotated[float, Meta(ge=0)]
+"""A volume, an amount, an absolute change or rate: zero or more."""
+BookPrice = Annotated[float, Meta(ge=0)]
+"""An orderbook level price: 0 means "no level on this side" (upbit-protocol.md §3.3)."""
+Level = Annotated[float, Meta(ge=0)]
+"""Orderbook price aggregation unit (0 = the native tick)."""
+TimestampMs = Annotated[int, Meta(ge=MIN_TIMESTAMP_MS)]
+Count = Annotated[int, Meta(ge=0)]
+CandleTime = Annotated[str, Meta(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$")]
+"""``yyyy-MM-ddTHH:mm:ss``; the range (2017 to a day ahead) is checked after decoding."""
 
 
-class Ticker(NamedTuple):
+class _Event(msgspec.Struct, frozen=True, gc=False):
+    """Value equality across the generated wire subclasses (SIMPLE vs DEFAULT decode classes).
+
+    msgspec compares only identical classes; a ticker decoded from SIMPLE keys must still equal the
+    same ticker built by hand. Only tests and rare bookkeeping compare events, never the hot path.
+    """
+
+    event_root: ClassVar[type]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "event_root" not in cls.__dict__ and not getattr(cls, "_wire", False):
+            cls.event_root = cls
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _Event) and self.event_root is other.event_root:
+            return astuple(self) == astuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.event_root, astuple(self)))
+
+
+def event_class(event: object) -> type:
+    """The public class of an event (``Ticker`` for a ticker decoded from SIMPLE keys)."""
+    return getattr(event, "event_root", type(event))
+
+
+class DelistingDate(_Event, frozen=True, gc=False):
+    """Ticker ``delisting_date`` as the official SDK sends it: ``{year, month, day}``."""
+
+    year: Annotated[int, Meta(ge=2000, le=9999)]
+    month: Annotated[int, Meta(ge=1, le=12)]
+    day: Annotated[int, Meta(ge=1, le=31)]
+
+
+class Ticker(_Event, frozen=True, gc=False):
     """``ticker``: current price and 24 h statistics of one market."""
 
     type: str
-    code: str
-    opening_price: float
-    high_price: float
-    low_price: float
-    trade_price: float
-    prev_closing_price: float
+    code: Code
+    opening_price: Price
+    high_price: Price
+    low_price: Price
+    trade_price: Price
+    prev_closing_price: Price
     change: str  # RISE / EVEN / FALL
-    change_price: float
+    change_price: Size
     signed_change_price: float
-    change_rate: float
+    change_rate: Size
     signed_change_rate: float
-    trade_volume: float
-    acc_trade_volume: float
-    acc_trade_volume_24h: float
-    acc_trade_price: float
-    acc_trade_price_24h: float
+    trade_volume: Size
+    acc_trade_volume: Size
+    acc_trade_volume_24h: Size
+    acc_trade_price: Size
+    acc_trade_price_24h: Size
     trade_date: str  # yyyyMMdd (UTC)
     trade_time: str  # HHmmss (UTC)
-    trade_timestamp: int
+    trade_timestamp: TimestampMs
     ask_bid: str  # ASK / BID
-    acc_ask_volume: float
-    acc_bid_volume: float
-    highest_52_week_price: float
+    acc_ask_volume: Size
+    acc_bid_volume: Size
+    highest_52_week_price: Price
     highest_52_week_date: str
-    lowest_52_week_price: float
+    lowest_52_week_price: Price
     lowest_52_week_date: str
     market_state: str  # PREVIEW / ACTIVE / DELISTED
-    is_trading_suspended: bool
-    delisting_date: str | None
-    market_warning: str  # NONE / CAUTION (deprecated by Upbit, still sent)
-    timestamp: int
+    # Legacy (optional on the wire): the SDK's ticker no longer lists it.
+    is_trading_suspended: bool | None
+    # An object {year, month, day} (SDK), an older date string, or null; optional on the wire.
+    delisting_date: DelistingDate | str | None
+    market_warning: str | None  # NONE / CAUTION; legacy, optional on the wire
+    timestamp: TimestampMs
     stream_type: str
-    trade_status: str | None = None  # legacy, usually null
-    market_state_for_ios: str | None = None  # legacy, usually null
+    trade_status: str | None = None  # legacy, usually absent
+    market_state_for_ios: str | None = None  # legacy, usually absent
     epoch: int = 0
 
+    @property
+    def delisting_day(self) -> _dt.date | None:
+        """``delisting_date`` as a date, whichever wire form it came in (None if absent/unreadable)."""
+        value = self.delisting_date
+        try:
+            if isinstance(value, DelistingDate):
+                return _dt.date(value.year, value.month, value.day)
+            if isinstance(value, str):
+                return _dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+        return None
 
-class Trade(NamedTuple):
+
+class Trade(_Event, frozen=True, gc=False):
     """``trade``: one fill. ``sequential_id`` is unique but does not guarantee order."""
 
     type: str
-    code: str
-    trade_price: float
-    trade_volume: float
+    code: Code
+    trade_price: Price
+    trade_volume: Size
     ask_bid: str  # ASK = sell-initiated, BID = buy-initiated
-    prev_closing_price: float
+    prev_closing_price: Price
     change: str
-    change_price: float
+    change_price: Size
     trade_date: str  # yyyy-MM-dd (UTC) - differs from the ticker's yyyyMMdd
     trade_time: str  # HH:mm:ss (UTC)
-    trade_timestamp: int
-    timestamp: int
-    sequential_id: int
-    best_ask_price: float
-    best_ask_size: float
-    best_bid_price: float
-    best_bid_size: float
+    trade_timestamp: TimestampMs
+    timestamp: TimestampMs
+    sequential_id: Count
+    # Added by Upbit on 2024-11-27: optional on the wire (older servers, Bithumb); 0 = empty side.
+    best_ask_price: BookPrice | None
+    best_ask_size: Size | None
+    best_bid_price: BookPrice | None
+    best_bid_size: Size | None
     stream_type: str
     epoch: int = 0
 
 
-class OrderbookUnit(NamedTuple):
+class OrderbookUnit(_Event, frozen=True, gc=False):
     """One level of the ladder: ask level i paired with bid level i (price 0 = empty side)."""
 
-    ask_price: float
-    bid_price: float
-    ask_size: float
-    bid_size: float
+    ask_price: BookPrice
+    bid_price: BookPrice
+    ask_size: Size
+    bid_size: Size
 
 
-class Orderbook(NamedTuple):
+class Orderbook(_Event, frozen=True, gc=False):
     """``orderbook``: a full top-N snapshot (never a delta); index 0 is the best level."""
 
     type: str
-    code: str
-    total_ask_size: float
-    total_bid_size: float
+    code: Code
+    total_ask_size: Size
+    total_bid_size: Size
     orderbook_units: tuple[OrderbookUnit, ...]
-    timestamp: int
-    level: float
+    timestamp: TimestampMs
+    level: Level  # aggregation unit; a string ("10000") or a number on the wire, always a float here
     stream_type: str
     epoch: int = 0
 
 
-class Candle(NamedTuple):
+class Candle(_Event, frozen=True, gc=False):
     """``candle.*``: the in-progress (or just finished) candle; the last message per start wins."""
 
     type: str  # e.g. "candle.1m"
-    code: str
-    candle_date_time_utc: str  # yyyy-MM-ddTHH:mm:ss, candle start
-    candle_date_time_kst: str
-    opening_price: float
-    high_price: float
-    low_price: float
-    trade_price: float
-    candle_acc_trade_volume: float
-    candle_acc_trade_price: float
-    timestamp: int
+    code: Code
+    candle_date_time_utc: CandleTime  # candle start
+    candle_date_time_kst: CandleTime
+    opening_price: Price
+    high_price: Price
+    low_price: Price
+    trade_price: Price
+    candle_acc_trade_volume: Size
+    candle_acc_trade_price: Size
+    timestamp: TimestampMs
     stream_type: str
     epoch: int = 0
 
@@ -149,11 +236,14 @@ class Candle(NamedTuple):
         return self.type.partition(".")[2]
 
 
-class MyOrder(NamedTuple):
-    """``myOrder`` (private): an order state change or fill of the account."""
+class MyOrder(_Event, frozen=True, gc=False):
+    """``myOrder`` (private): an order state change or fill of the account.
+
+    Money fields are exact; the decoder rejects negative or non-finite amounts.
+    """
 
     type: str
-    code: str
+    code: Code
     uuid: str
     ask_bid: str
     order_type: str  # limit / price / market / best
@@ -164,7 +254,7 @@ class MyOrder(NamedTuple):
     volume: Decimal | None
     remaining_volume: Decimal | None
     executed_volume: Decimal | None
-    trades_count: int
+    trades_count: Count
     reserved_fee: Decimal | None
     remaining_fee: Decimal | None
     paid_fee: Decimal | None
@@ -177,34 +267,97 @@ class MyOrder(NamedTuple):
     smp_type: str | None
     prevented_volume: Decimal | None
     prevented_locked: Decimal | None
-    trade_timestamp: int | None
-    order_timestamp: int | None
-    timestamp: int
+    trade_timestamp: TimestampMs | None
+    order_timestamp: TimestampMs | None
+    timestamp: TimestampMs
     stream_type: str
     epoch: int = 0
 
 
-class AssetBalance(NamedTuple):
+class AssetBalance(_Event, frozen=True, gc=False):
     """One currency of a ``myAsset`` message."""
 
-    currency: str
+    currency: Annotated[str, Meta(min_length=1)]
     balance: Decimal
     locked: Decimal
 
 
-class MyAsset(NamedTuple):
+class MyAsset(_Event, frozen=True, gc=False):
     """``myAsset`` (private): balances after a change."""
 
     type: str
     asset_uuid: str
     assets: tuple[AssetBalance, ...]
-    asset_timestamp: int
-    timestamp: int
+    asset_timestamp: TimestampMs
+    timestamp: TimestampMs
     stream_type: str
     epoch: int = 0
 
 
-class SubscriptionEntry(NamedTuple):
+class Announcement(_Event, frozen=True, gc=False):
+    """``announcement`` (private endpoint, since 2026-08-31): a notice was created or updated.
+
+    ``body`` may be null when it is large or was not requested (``include_body``); the two listing
+    times are the server's strings, kept as sent.
+    """
+
+    type: str
+    uuid: str
+    category: str
+    event_type: str  # CREATED / UPDATED
+    title: str
+    body: str | None
+    url: str | None
+    listed_at: str | None
+    first_listed_at: str | None
+    timestamp: TimestampMs
+    stream_type: str
+    epoch: int = 0
+
+
+class IndicatorSpec(_Event, frozen=True, gc=False):
+    """Which indicator a value or signal belongs to: ``{"type": "rsi", "params": {"period": 14}}``."""
+
+    type: str  # volume / rsi / moving_average / ma_crossover / bollinger_bands / macd
+    params: dict[str, int | float | str] = {}
+
+
+class Indicator(_Event, frozen=True, gc=False):
+    """``indicator`` (``/websocket/v1/info``): indicator values at a candle close.
+
+    Values are decimal strings on the wire (protocol-2026.md) and exact ``Decimal`` here, keyed by
+    the value's name (``rsi``, ``upper``, ``signal`` ...).
+    """
+
+    type: str
+    code: Code
+    timeframe: str  # 5m / 15m / 60m / 240m / 1d
+    indicator: IndicatorSpec
+    values: dict[str, Decimal]
+    timestamp: TimestampMs
+    stream_type: str
+    epoch: int = 0
+
+
+class IndicatorSignal(_Event, frozen=True, gc=False):
+    """``indicator_signal`` (``/websocket/v1/info``): an indicator condition became true.
+
+    ``trigger`` names the condition (overbought, oversold, golden_cross, dead_cross, ...); ``values``
+    are the indicator values when it fired, exact like :class:`Indicator`'s.
+    """
+
+    type: str
+    code: Code
+    timeframe: str
+    indicator: IndicatorSpec
+    trigger: str
+    values: dict[str, Decimal]
+    timestamp: TimestampMs
+    stream_type: str
+    epoch: int = 0
+
+
+class SubscriptionEntry(_Event, frozen=True, gc=False):
     """One entry of a LIST_SUBSCRIPTIONS reply."""
 
     type: str
@@ -212,7 +365,7 @@ class SubscriptionEntry(NamedTuple):
     level: float | None
 
 
-class SubscriptionList(NamedTuple):
+class SubscriptionList(_Event, frozen=True, gc=False):
     """Reply to ``{"method": "LIST_SUBSCRIPTIONS"}``: what the server thinks we subscribe to."""
 
     type: str  # always "LIST_SUBSCRIPTIONS"
@@ -221,7 +374,7 @@ class SubscriptionList(NamedTuple):
     epoch: int = 0
 
 
-class StatusUp(NamedTuple):
+class StatusUp(_Event, frozen=True, gc=False):
     """``{"status": "UP"}``: the reply to a text ``PING``."""
 
     type: str  # always "status"
@@ -229,7 +382,7 @@ class StatusUp(NamedTuple):
     epoch: int = 0
 
 
-class ServerError(NamedTuple):
+class ServerError(_Event, frozen=True, gc=False):
     """``{"error": {"name": ..., "message": ...}}``: the server rejected a request."""
 
     type: str  # always "error"
@@ -238,8 +391,8 @@ class ServerError(NamedTuple):
     epoch: int = 0
 
 
-class UnknownMessage(NamedTuple):
-    """Valid JSON that is not a known message: unknown type, wrong shape, missing key fields.
+class UnknownMessage(_Event, frozen=True, gc=False):
+    """Valid JSON of a type we do not know (or a shape without any type).
 
     Never raised, always returned, so a new Upbit message type cannot break the client; the caller
     counts these. ``raw`` holds at most 500 bytes of the offending object for diagnostics.
@@ -258,12 +411,15 @@ Event = (
     | Candle
     | MyOrder
     | MyAsset
+    | Announcement
+    | Indicator
+    | IndicatorSignal
     | SubscriptionList
     | StatusUp
     | ServerError
     | UnknownMessage
 )
-"""Everything :func:`upbit_monitor.protocol.parser.parse` can return."""
+"""Everything :meth:`upbit_monitor.protocol.parser.Parser.parse` can return."""
 
 MarketEvent = Ticker | Trade | Orderbook | Candle
 """Public market-data events: the ones routed by ``(type, code)``."""

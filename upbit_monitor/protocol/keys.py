@@ -152,6 +152,49 @@ ASSET_BALANCE: Final[KeyTable] = (
     ("locked", "l"),
 )
 
+# 2026 types (protocol-2026.md). The SIMPLE names of ``announcement`` are documented; for the
+# ``indicator`` types the document names ind, tf, p, v and tr, the rest follow Upbit's usual
+# abbreviations (UNCONFIRMED: the simulator uses these same tables).
+ANNOUNCEMENT: Final[KeyTable] = (
+    ("type", "ty"),
+    ("uuid", "uid"),
+    ("category", "cat"),
+    ("event_type", "et"),
+    ("title", "tt"),
+    ("body", "bd"),
+    ("url", "url"),
+    ("listed_at", "lat"),
+    ("first_listed_at", "flat"),
+    ("timestamp", "tms"),
+    ("stream_type", "st"),
+)
+
+INDICATOR_SPEC: Final[KeyTable] = (
+    ("type", "ty"),
+    ("params", "p"),
+)
+
+INDICATOR: Final[KeyTable] = (
+    ("type", "ty"),
+    ("code", "cd"),
+    ("timeframe", "tf"),
+    ("indicator", "ind"),
+    ("values", "v"),
+    ("timestamp", "tms"),
+    ("stream_type", "st"),
+)
+
+INDICATOR_SIGNAL: Final[KeyTable] = (
+    ("type", "ty"),
+    ("code", "cd"),
+    ("timeframe", "tf"),
+    ("indicator", "ind"),
+    ("trigger", "tr"),
+    ("values", "v"),
+    ("timestamp", "tms"),
+    ("stream_type", "st"),
+)
+
 LIST_SUBSCRIPTIONS: Final[KeyTable] = (
     ("method", "mthd"),
     ("result", "rslt"),

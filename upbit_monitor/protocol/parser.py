@@ -1,42 +1,48 @@
-"""Frames to typed events: DEFAULT, SIMPLE, JSON_LIST and SIMPLE_LIST, bytes or str, via orjson.
+"""Frames to typed, validated events: DEFAULT, SIMPLE, JSON_LIST and SIMPLE_LIST, bytes or str.
 
 Upbit sends binary frames of UTF-8 JSON (upbit-protocol.md §4); one object per frame, or a JSON
-array of one or more objects in the ``*_LIST`` formats (§2.3). Each object is classified on its
-own: ``type`` means DEFAULT keys, ``ty`` SIMPLE keys (§3), so mixed frames are fine too.
+array of one or more objects in the ``*_LIST`` formats (§2.3). ``type`` means DEFAULT keys, ``ty``
+SIMPLE keys (§3).
 
 Contract:
 
-* Malformed JSON, invalid UTF-8 or a non-bytes/str argument raise :class:`ParseError` and nothing
-  else.
-* Valid JSON that is not a known message (unknown type, missing ``type``/``code``, a nested list
-  that is not a list of objects) becomes an :class:`UnknownMessage` result and bumps
-  :attr:`Parser.unknown_messages`; a new Upbit message type cannot break the client.
-* Unknown extra fields are counted in :attr:`Parser.unknown_fields` (key ``"<type>.<field>"``) and
-  otherwise ignored; known fields the server left out are ``None`` (or the field default) and are
-  counted in :attr:`Parser.missing_fields`.
-* Values of known fields are passed through as orjson decodes them (no per-field type checks:
-  that would double the cost for a peer we trust on types); only key fields and nesting are checked.
+* Every value that reaches an event has the annotated type and range (:mod:`.events`): numbers are
+  numbers (a whole number is fine for a float), prices > 0, sizes >= 0, timestamps from 2017 up to a
+  day ahead of the local clock (``clock`` is injectable), required fields present, private amounts
+  exact finite non-negative ``Decimal``. A frame with any violation raises :class:`ParseError` whose
+  ``reason`` names the type, field and rule (``"ticker.trade_price: wrong type"``); the whole frame is
+  dropped, and the caller counts the reason and carries on. Nothing else is ever raised.
+* Valid JSON of an unknown ``type`` (or with no type at all) becomes an :class:`UnknownMessage` and
+  bumps :attr:`Parser.unknown_messages`: a new Upbit message type cannot break the client.
+* Unknown extra fields are ignored and counted in :attr:`Parser.unknown_fields`
+  (``"<type>.<field>"``).
 
-Speed: the hot path (ticker, trade, orderbook, candle) costs one ``len`` comparison, one
-``operator.itemgetter`` call (C) and one ``tuple.__new__`` per object; only frames whose key count
-differs from the expected one take the slow path that names unknown and missing fields. Private
-messages (myOrder, myAsset) are rare and need exact decimals, which orjson cannot give: their frame
-is decoded a second time with ``json.loads(parse_float=Decimal)``.
+Speed: the hot path is one msgspec decode of the whole frame into a tagged union of the key style
+seen last (SIMPLE or DEFAULT), which checks types and ``Meta`` ranges in C, then a short Python pass
+per event (clock window, epoch stamp). Frames that fail it (another key style, unknown fields or types,
+untyped control messages, invalid values) take the slow path: orjson decodes the frame to find out
+what it is, each object is decoded alone with unknown fields allowed, and failures are named.
 """
 
 from __future__ import annotations
 
-import json
+import re
+import time
 from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Union
 
+import msgspec
 import orjson
 
 from upbit_monitor.errors import ParseError
 from upbit_monitor.protocol import keys
 from upbit_monitor.protocol.events import (
     CANDLE_TYPES,
+    MAX_FUTURE_MS,
+    MIN_CANDLE_TIME,
     Event,
     ServerError,
     StatusUp,
@@ -44,35 +50,66 @@ from upbit_monitor.protocol.events import (
     SubscriptionList,
     UnknownMessage,
 )
-from upbit_monitor.protocol.parser_specs import (
-    DEFAULT_SPECS,
-    SIMPLE_SPECS,
-    MessageSpec,
-    to_decimal,
-)
+from upbit_monitor.protocol.wire import UPBIT_WIRE_TYPES, WireType, decode_class
 
-_loads = orjson.loads
-_JSONDecodeError = orjson.JSONDecodeError
-_new = tuple.__new__
 _RAW_LIMIT = 500
+_force = msgspec.structs.force_setattr
+_DecodeError = msgspec.DecodeError
+Check = Callable[[Any, int], "str | None"]
+CLOCK_EVERY = 256
+_TIME_FIELDS = ("timestamp", "trade_timestamp", "order_timestamp", "asset_timestamp")
 
 
 class Parser:
-    """Stateful parser: same results as :func:`parse`, plus counters of what it did not understand.
+    """Stateful parser: typed events plus counters of what it did not understand or rejected.
+
+    Args:
+        wire_types: the venue's message types (Upbit's by default). A venue whose wire differs for a
+            type passes its own :class:`~upbit_monitor.protocol.wire.WireType` for that tag.
+        clock: wall clock in seconds (``time.time``); timestamps more than a day after it are
+            rejected.
 
     Attributes:
         unknown_messages: how many objects became :class:`UnknownMessage`.
-        unknown_fields: ``Counter`` of ``"<type>.<field>"`` for fields not in upbit-protocol.md §3.
-        missing_fields: ``Counter`` of ``"<type>.<field>"`` for documented fields the server omitted.
+        unknown_fields: ``Counter`` of ``"<type>.<field>"`` for fields not in the key tables.
+        rejected: ``Counter`` of :attr:`ParseError.reason` for every frame this parser rejected.
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self, wire_types: Sequence[WireType] = UPBIT_WIRE_TYPES, *, clock: Callable[[], float] = time.time
+    ) -> None:
         self.unknown_messages = 0
         self.unknown_fields: Counter[str] = Counter()
-        self.missing_fields: Counter[str] = Counter()
-        # The last frame re-decoded for exact decimals, so a list frame holding several private
-        # objects is decoded once, not once per object. Holding the reference keeps ``is`` valid.
-        self._exact: tuple[bytes | str, Any] | None = None
+        self.rejected: Counter[str] = Counter()
+        self._clock = clock
+        self._by_tag: dict[str, WireType] = {tag: wt for wt in wire_types for tag in wt.tags}
+        self._known_keys = {
+            simple: {wt.name: frozenset(wt.keys(simple)) for wt in wire_types} for simple in (False, True)
+        }
+        self._checks: dict[type, tuple[str, Check | None, bool]] = {}
+        self._lenient: dict[tuple[bool, str], type] = {}
+        unions: dict[bool, Callable[[bytes | str], Any]] = {}
+        for wt in wire_types:
+            if wt.tags and not _required_int(wt, "timestamp"):
+                raise ValueError(f"{wt.name}: a message type needs a required integer timestamp")
+        for simple in (False, True):
+            classes: list[type] = []
+            for tag, wt in self._by_tag.items():
+                strict = decode_class(wt, simple, tag, strict=True)
+                lenient = decode_class(wt, simple, tag, strict=False)
+                self._lenient[(simple, tag)] = lenient
+                check = _make_check(wt, self)
+                trade_ts = _required_int(wt, "trade_timestamp")
+                self._checks[strict] = self._checks[lenient] = (tag, check, trade_ts)
+                classes.append(strict)
+            one = Union[tuple(classes)]  # type: ignore[valid-type]  # noqa: UP007
+            unions[simple] = msgspec.json.Decoder(Union[one, list[one]]).decode  # type: ignore[valid-type]  # noqa: UP007
+        self._unions = unions
+        self._fast = unions[True]  # Upbit connections ask for SIMPLE; learned per frame below
+        self._budget = 0
+        self._hi_ms = 0
+        self._iso_second = -1
+        self._iso_limit = ""
 
     def parse(self, data: bytes | str, epoch: int = 0) -> list[Event]:
         """Parse one WebSocket frame into events (several for a multi-object list frame).
@@ -89,165 +126,121 @@ class Parser:
             epoch: connection epoch stamped on every event (see ``events`` module docstring).
 
         Raises:
-            ParseError: the payload is not valid UTF-8 JSON.
+            ParseError: malformed JSON, or a value breaks a rule (``reason`` says which).
         """
         try:
-            obj = _loads(data)
-        except _JSONDecodeError as exc:
-            raise ParseError(f"malformed frame: {exc}", _sample(data)) from None
-        except TypeError:
-            raise ParseError(f"frame must be bytes or str, not {type(data).__name__}") from None
-        if type(obj) is dict:
-            return [self._object(obj, data, -1, epoch)]
-        if type(obj) is list:
-            return [self._object(o, data, i, epoch) for i, o in enumerate(obj)]
-        return [self._unknown("top level is not an object or array", obj, epoch)]
+            decoded = self._fast(data)
+        except (_DecodeError, TypeError, UnicodeError):
+            return self._slow(data, epoch)
+        events: list[Any] = decoded if type(decoded) is list else [decoded]
+        self._budget -= 1
+        if self._budget <= 0:
+            self._refresh_limit()
+        hi = self._hi_ms
+        checks = self._checks
+        try:
+            for ev in events:
+                tag, check, trade_ts = checks[type(ev)]
+                # Inline for the hot types: a function call per event would cost more than the decode
+                # saves. ``type`` is compared because a hostile frame could send our own "~type" key.
+                if ev.type != tag or ev.timestamp > hi or (trade_ts and ev.trade_timestamp > hi):
+                    self._post(ev, data)  # names the problem (after re-reading the clock) and raises
+                if check is not None:
+                    problem = check(ev, hi)
+                    if problem is not None:
+                        self._reject_event(ev, problem, data)
+                _force(ev, "epoch", epoch)
+        except (TypeError, ValueError, AttributeError, ArithmeticError) as exc:  # never-crash contract
+            raise self._error(f"post-decode check failed: {exc!r}", "frame: unexpected value", data) from None
+        return events
 
-    # -- one object ------------------------------------------------------------------------------
+    def _refresh_limit(self) -> None:
+        """Read the clock: the newest timestamp accepted is a day after it.
 
-    def _object(self, obj: Any, data: bytes | str, index: int, epoch: int) -> Event:
-        """Dispatch one decoded object; ``index`` is its position in a list frame (-1: bare object).
-
-        Sample (SIMPLE ticker object, the bulk of the stream; 33 keys, legacy ts/msfi absent)::
-
-            {"ty":"ticker","cd":"KRW-BTC","op":141200000,"hp":142900000,"lp":140800000,
-             "tp":142350000,"pcp":141200000,"c":"RISE","cp":1150000,"scp":1150000,
-             "cr":0.0081444759,"scr":0.0081444759,"tv":0.0031,"atv":1523.1,"atv24h":3311.7,
-             "atp":216601000000.5,"atp24h":470200000000.1,"tdt":"20250704","ttm":"051400",
-             "ttms":1751606040365,"ab":"BID","aav":760.2,"abv":762.9,"h52wp":163325000,
-             "h52wdt":"2025-01-20","l52wp":72100000,"l52wdt":"2024-08-05","ms":"ACTIVE",
-             "its":false,"dd":null,"mw":"NONE","tms":1751606040403,"st":"REALTIME"}
+        Read at most once per :data:`CLOCK_EVERY` frames on the hot path (a system clock read costs a
+        fifth of a ticker decode on small VMs, and a day's limit does not care about seconds), and
+        always again before a frame is rejected for being in the future.
         """
+        self._budget = CLOCK_EVERY
+        self._hi_ms = int(self._clock() * 1000) + MAX_FUTURE_MS
+
+    def _post(self, ev: Any, data: bytes | str) -> None:
+        """All post-decode rules of one event with a fresh clock; raises on the first broken one."""
+        self._refresh_limit()
+        tag, check, _ = self._checks[type(ev)]
+        if ev.type != tag:
+            self._reject_event(ev, "type: not the wire type", data)
+        hi = self._hi_ms
+        for name in _TIME_FIELDS:
+            t = getattr(ev, name, None)
+            if t is not None and t > hi:
+                self._reject_event(ev, f"{name}: in the future", data)
+        if check is not None:
+            problem = check(ev, hi)
+            if problem is not None:
+                self._reject_event(ev, problem, data)
+
+    # -- slow path ---------------------------------------------------------------------------------
+
+    def _slow(self, data: bytes | str, epoch: int) -> list[Event]:
+        """Find out what the frame is, object by object; name what is wrong with it."""
+        if not isinstance(data, bytes | bytearray | memoryview | str):
+            raise self._error(
+                f"frame must be bytes or str, not {type(data).__name__}", "frame: not bytes or str", b""
+            )
+        try:
+            doc = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise self._error(f"malformed frame: {exc}", "frame: malformed JSON", data) from None
+        if type(doc) is dict:
+            return [self._object(doc, data, data, epoch)]
+        if type(doc) is not list:
+            return [self._unknown("top level is not an object or array", doc, epoch)]
+        try:
+            raws = msgspec.json.decode(data, type=list[msgspec.Raw])
+        except (_DecodeError, UnicodeError) as exc:  # orjson and msgspec disagree: reject, stay up
+            raise self._error(f"malformed frame: {exc}", "frame: malformed JSON", data) from None
+        return [self._object(obj, raw, data, epoch) for obj, raw in zip(doc, raws, strict=True)]
+
+    def _object(self, obj: Any, raw: Any, data: bytes | str, epoch: int) -> Event:
+        """One object of a frame; ``raw`` is its own JSON text (decoded again, exactly, by msgspec)."""
         if type(obj) is not dict:
             return self._unknown("list element is not an object", obj, epoch)
+        simple = "type" not in obj
+        tag = obj.get("ty") if simple else obj["type"]
+        if tag is None:
+            return self._untyped(obj, epoch)
+        wt = self._by_tag.get(tag) if type(tag) is str else None
+        if wt is None:
+            return self._unknown(f"unknown type {tag!r}", obj, epoch)
+        self._count_unknown_fields(wt, obj, simple)
         try:
-            t = obj.get("type")
-            if t is not None:
-                spec = DEFAULT_SPECS.get(t) if type(t) is str else None
-            else:
-                t = obj.get("ty")
-                if t is None:
-                    return self._untyped(obj, epoch)
-                spec = SIMPLE_SPECS.get(t) if type(t) is str else None
-            if spec is None:
-                return self._unknown(f"unknown type {t!r}", obj, epoch)
-            if spec.private:
-                return self._private(spec, obj, data, index, epoch)
-            # Hot path: exact key count, every key present (itemgetter raises KeyError otherwise).
-            n = len(obj)
-            if n == spec.n_all:
-                values = spec.get_all(obj)
-            elif n == spec.n_required:
-                values = spec.get_required(obj) + spec.optional_defaults
-            else:
-                return self._slow(spec, obj, epoch)
-            if type(values[1]) is not str:  # code
-                return self._unknown("code is not a string", obj, epoch)
-            nested = spec.nested
-            if nested is not None:
-                i, unit = nested
-                units = values[i]
-                # One C-level pass checks every unit has exactly the expected key count; map()
-                # keeps the per-unit work in C (itemgetter, then tuple.__new__ via partial).
-                if type(units) is not list or sum(map(len, units)) != unit.n_all * len(units):
-                    return self._slow(spec, obj, epoch)
-                values = (*values[:i], tuple(map(unit.make, map(unit.get_all, units))), *values[i + 1 :])
-            spec.budget -= 1
-            if spec.budget <= 0:
-                spec.learn_keys(obj)
-            return _new(spec.cls, (*values, epoch))
-        except (KeyError, TypeError, AttributeError):
-            # A key missing despite the right count (renamed field), a non-dict unit, ...
-            try:
-                return self._slow_guarded(obj, epoch)
-            except Exception as exc:  # the never-crash contract
-                return self._unknown(f"unparseable: {exc!r}", obj, epoch)
-        except Exception as exc:  # the never-crash contract
-            return self._unknown(f"unparseable: {exc!r}", obj, epoch)
+            ev: Any = msgspec.json.decode(raw, type=self._lenient[(simple, tag)])
+        except msgspec.ValidationError as exc:
+            raise self._error(str(exc), _reason(wt, simple, str(exc)), data) from None
+        except (_DecodeError, UnicodeError, ValueError) as exc:
+            raise self._error(f"malformed frame: {exc}", "frame: malformed JSON", data) from None
+        self.parse_checked(ev, data, epoch)
+        self._fast = self._unions[simple]  # the next frame most likely has the same key style
+        return ev  # type: ignore[no-any-return]
 
-    def _slow_guarded(self, obj: dict[str, Any], epoch: int) -> Event:
-        """Re-dispatch after the hot path tripped, e.g. on a renamed field at the same key count::
+    def parse_checked(self, ev: Any, data: bytes | str, epoch: int) -> None:
+        """Apply the post-decode rules (clock window, exact amounts) and stamp the epoch."""
+        self._post(ev, data)
+        _force(ev, "epoch", epoch)
 
-            {"type":"candle.1m","code":"KRW-BTC","candle_date_time_utc":"2025-07-01T12:01:00",
-             "candle_date_time_kst":"2025-07-01T21:01:00","opening_price":145831000,
-             "high_price":145900000,"low_price":145752000,"close_price":145759000, ...}
-        """
-        t = obj.get("type", obj.get("ty"))
-        spec = (DEFAULT_SPECS if "type" in obj else SIMPLE_SPECS).get(t) if type(t) is str else None
-        if spec is None:
-            return self._unknown("malformed message", obj, epoch)
-        return self._slow(spec, obj, epoch)
-
-    def _slow(self, spec: MessageSpec, obj: dict[str, Any], epoch: int, decimal: bool = False) -> Event:
-        """Field by field: counts unknown and missing fields, checks key fields and nesting.
-
-        Sample (DEFAULT orderbook with a field Upbit might add one day, ``spread``)::
-
-            {"type":"orderbook","code":"KRW-ETH","total_ask_size":12.5,"total_bid_size":20.25,
-             "orderbook_units":[{"ask_price":5101000,"bid_price":5100000,"ask_size":1.5,
-             "bid_size":4.25}],"timestamp":1751606867762,"level":0,"stream_type":"REALTIME",
-             "spread":1000}
-        """
-        for k in obj.keys() - spec.key_set:
-            self.unknown_fields[f"{spec.type_name}.{k}"] += 1
-        values: list[Any] = []
-        for key, default, required in spec.fields:
-            if key in obj:
-                value = obj[key]
-            elif required:
-                return self._unknown(f"missing key field {key!r}", obj, epoch)
-            else:
-                if key not in spec.optional_keys:
-                    self.missing_fields[f"{spec.type_name}.{key}"] += 1
-                value = default
-            values.append(value)
-        if spec.has_code and type(values[1]) is not str:
-            return self._unknown("code is not a string", obj, epoch)
-        if spec.nested is not None:
-            i, unit = spec.nested
-            units = values[i]
-            if type(units) is not list or any(type(u) is not dict for u in units):
-                return self._unknown(f"{spec.nested_name} is not a list of objects", obj, epoch)
-            built: list[tuple[Any, ...]] = []
-            for u in units:
-                for k in u.keys() - unit.key_set:
-                    self.unknown_fields[f"{spec.type_name}.{spec.nested_name}.{k}"] += 1
-                if not unit.key_set <= u.keys():
-                    return self._unknown(f"incomplete {spec.nested_name} entry", obj, epoch)
-                row = unit.get_all(u)
-                if decimal:
-                    mask = unit.decimal_mask
-                    row = tuple(to_decimal(v) if d else v for v, d in zip(row, mask, strict=True))
-                built.append(_new(unit.cls, row))
-            values[i] = tuple(built)
-        if decimal:
-            values = [to_decimal(v) if d else v for v, d in zip(values, spec.decimal_mask, strict=True)]
-        return _new(spec.cls, (*values, epoch))
-
-    def _private(
-        self, spec: MessageSpec, obj: dict[str, Any], data: bytes | str, index: int, epoch: int
-    ) -> Event:
-        """myOrder / myAsset with exact ``Decimal`` amounts.
-
-        Sample (DEFAULT myAsset; a balance beyond double precision)::
-
-            {"type":"myAsset","asset_uuid":"e635f223-1609-4969-8fb6-4376937baad6",
-             "assets":[{"currency":"KRW","balance":1386929.37231066771348207123,"locked":0}],
-             "asset_timestamp":1710146517259,"timestamp":1710146517267,"stream_type":"REALTIME"}
-        """
-        cached = self._exact
-        if cached is not None and cached[0] is data:
-            doc = cached[1]
-        else:
-            doc = _decimal_document(data)
-            self._exact = (data, doc)
-        exact = _pick(doc, index)
-        if exact is not None:
-            obj = exact
-        try:
-            return self._slow(spec, obj, epoch, decimal=True)
-        except (ArithmeticError, TypeError, ValueError) as exc:
-            return self._unknown(f"bad number in {spec.type_name}: {exc}", obj, epoch)
+    def _count_unknown_fields(self, wt: WireType, obj: dict[str, Any], simple: bool) -> None:
+        known = self._known_keys[simple][wt.name]
+        for k in obj.keys() - known:
+            self.unknown_fields[f"{wt.name}.{k}"] += 1
+        for name, unit in wt.nested.items():
+            value = obj.get(dict(wt.table)[name] if simple else name)
+            items = value if type(value) is list else [value]
+            unit_keys = frozenset(unit.keys(simple))
+            for item in items:
+                if type(item) is dict:
+                    for k in item.keys() - unit_keys:
+                        self.unknown_fields[f"{wt.name}.{name}.{k}"] += 1
 
     def _untyped(self, obj: dict[str, Any], epoch: int) -> Event:
         """Messages without ``type``: status, error, LIST_SUBSCRIPTIONS reply.
@@ -298,11 +291,13 @@ class Parser:
                 return self._unknown("malformed LIST_SUBSCRIPTIONS entry", obj, epoch)
             if level is not None and type(level) not in (int, float):
                 return self._unknown("LIST_SUBSCRIPTIONS level is not a number", obj, epoch)
-            entries.append(SubscriptionEntry(type_, tuple(codes), level))
+            entries.append(SubscriptionEntry(type_, tuple(codes), None if level is None else float(level)))
         ticket = obj.get(ticket_key)
         # Docs type the ticket as Long in one table and String in another; we keep a string.
         ticket = None if ticket is None else str(ticket)
         return SubscriptionList("LIST_SUBSCRIPTIONS", tuple(entries), ticket, epoch)
+
+    # -- outcomes ----------------------------------------------------------------------------------
 
     def _unknown(self, reason: str, obj: object, epoch: int) -> UnknownMessage:
         self.unknown_messages += 1
@@ -312,6 +307,149 @@ class Parser:
             raw = repr(obj).encode()[:_RAW_LIMIT]
         return UnknownMessage("unknown", reason, raw, epoch)
 
+    def _error(self, message: str, reason: str, data: object) -> ParseError:
+        self.rejected[reason] += 1
+        return ParseError(message, _sample(data), reason=reason)
+
+    def _reject_event(self, ev: Any, problem: str, data: bytes | str) -> None:
+        name = self._by_tag[self._checks[type(ev)][0]].name
+        reason = f"{name}.{problem}"
+        raise self._error(f"{reason} ({type(ev).__name__} rejected)", reason, data)
+
+    def candle_time_limit(self, hi_ms: int) -> str:
+        """``hi_ms`` as ``yyyy-MM-ddTHH:mm:ss`` (UTC), cached per second: candle start times compare
+        as strings against it."""
+        second = hi_ms // 1000
+        if second != self._iso_second:
+            self._iso_second = second
+            self._iso_limit = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        return self._iso_limit
+
+
+# -- post-decode checks (what msgspec's Meta cannot express) -------------------------------------
+
+
+def _make_check(wt: WireType, parser: Parser) -> Check | None:
+    """The checks of one wire type after msgspec validated it: clock window and exact amounts."""
+    names = {f.name: f for f in msgspec.structs.fields(wt.cls)}
+    times = tuple(n for n in ("timestamp", "trade_timestamp", "order_timestamp", "asset_timestamp")
+                  if n in names)  # fmt: skip
+    decimals = tuple(n for n, f in names.items() if "Decimal" in repr(f.type) and n != "values")
+    nested_decimals = {
+        name: fields
+        for name, unit in wt.nested.items()
+        if (fields := tuple(f.name for f in msgspec.structs.fields(unit.cls) if "Decimal" in repr(f.type)))
+    }
+    candle = "candle_date_time_utc" in names
+    level = "level" in wt.wire_annotations
+    values = "values" in names
+
+    # ``timestamp`` (and a required ``trade_timestamp``) are checked inline by the hot loop.
+    inline = ("timestamp", "trade_timestamp") if _required_int(wt, "trade_timestamp") else ("timestamp",)
+    times = tuple(n for n in times if n not in inline)
+    if not (times or candle or level or decimals or nested_decimals or values):
+        return None
+
+    def check(ev: Any, hi: int) -> str | None:
+        for time_field in times:
+            t = getattr(ev, time_field)
+            if t is not None and t > hi:
+                return f"{time_field}: in the future"
+        if level:
+            problem = _normalise_level(ev)
+            if problem is not None:
+                return problem
+        if candle:
+            start = ev.candle_date_time_utc
+            if start < MIN_CANDLE_TIME:
+                return "candle_date_time_utc: before 2017"
+            if start > parser.candle_time_limit(hi):
+                return "candle_date_time_utc: in the future"
+        for name in decimals:
+            if not _amount_ok(getattr(ev, name)):
+                return f"{name}: out of range"
+        for name, fields in nested_decimals.items():
+            for unit in getattr(ev, name):
+                for f in fields:
+                    if not _amount_ok(getattr(unit, f)):
+                        return f"{name}.{f}: out of range"
+        if values:
+            for v in ev.values.values():
+                if not v.is_finite():
+                    return "values: not a finite number"
+        return None
+
+    return check
+
+
+def _required_int(wt: WireType, name: str) -> bool:
+    """True if ``name`` is a field of ``wt`` that is never None (safe to compare inline)."""
+    for f in msgspec.structs.fields(wt.cls):
+        if f.name == name:
+            return name not in wt.optional and "None" not in repr(f.type)
+    return False
+
+
+def _amount_ok(value: Decimal | None) -> bool:
+    return value is None or (value.is_finite() and value >= 0)
+
+
+def _normalise_level(ev: Any) -> str | None:
+    level = ev.level
+    if type(level) is str:
+        try:
+            number = float(level)
+        except ValueError:
+            return "level: wrong type"
+        if not 0 <= number < float("inf"):
+            return "level: out of range"
+        _force(ev, "level", number)
+    elif type(level) is int:
+        _force(ev, "level", float(level))
+    return None
+
+
+# -- rejection reasons ---------------------------------------------------------------------------
+
+_MISSING = re.compile(r"^Object missing required field `([^`]*)`(?: - at `([^`]*)`)?$")
+_AT = re.compile(r" - at `([^`]*)`$")
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def _reason(wt: WireType, simple: bool, message: str) -> str:
+    """A short, bounded reason from a msgspec message: ``"<type>.<field path>: <rule>"``."""
+    missing = _MISSING.match(message)
+    if missing is not None:
+        path = f"{missing.group(2) or '$'}.{missing.group(1)}"
+        kind = "missing"
+    else:
+        at = _AT.search(message)
+        path = at.group(1) if at is not None else "$"
+        if ", got `" in message:
+            kind = "wrong type"
+        elif "matching regex" in message:
+            kind = "bad format"
+        elif message.startswith("Invalid value"):
+            kind = "invalid value"
+        else:
+            kind = "out of range"
+    return f"{wt.name}{_field_path(wt, path)}: {kind}"
+
+
+def _field_path(wt: WireType, path: str) -> str:
+    """``$[0].obu[3].ap`` -> ``.orderbook_units.ask_price`` (DEFAULT names, indices dropped)."""
+    parts = [p for p in _INDEX.sub("", path).removeprefix("$").split(".") if p]
+    out: list[str] = []
+    current: WireType | None = wt
+    for part in parts:
+        if current is None:
+            out.append("?")  # deeper than our tables (e.g. inside a params object): keep it bounded
+            break
+        name = current.field_of(part)
+        out.append(name if name in {d for d, _ in current.table} else "?")
+        current = current.nested.get(name)
+    return "".join(f".{p}" for p in out)
+
 
 def _sample(data: object) -> bytes:
     if isinstance(data, bytes | bytearray | memoryview):
@@ -319,22 +457,6 @@ def _sample(data: object) -> bytes:
     if isinstance(data, str):
         return data[:200].encode("utf-8", "replace")
     return b""
-
-
-def _decimal_document(data: bytes | str) -> Any:
-    """Re-decode the frame with ``Decimal`` floats (``None`` if the stdlib cannot)."""
-    try:
-        text = data if isinstance(data, str) else bytes(data).decode("utf-8")
-        return json.loads(text, parse_float=Decimal)
-    except (ValueError, RecursionError, TypeError):
-        return None  # orjson accepted it, so this is a pathological frame: keep orjson's values
-
-
-def _pick(doc: Any, index: int) -> dict[str, Any] | None:
-    """The object at ``index`` of a re-decoded frame (-1: the frame is the object)."""
-    if index >= 0:
-        doc = doc[index] if type(doc) is list and index < len(doc) else None
-    return doc if type(doc) is dict else None
 
 
 _DEFAULT_PARSER = Parser()
@@ -350,7 +472,7 @@ def parse(data: bytes | str, epoch: int = 0) -> list[Event]:
          "tms":1751606867762,"lv":0,"st":"REALTIME"}
 
     Raises:
-        ParseError: the payload is not valid UTF-8 JSON.
+        ParseError: malformed JSON or a value that breaks a rule.
     """
     return _DEFAULT_PARSER.parse(data, epoch)
 

@@ -29,6 +29,8 @@ import zlib
 from collections.abc import Callable
 from typing import Any, Final
 
+from msgspec.structs import replace
+
 from upbit_monitor.protocol.events import Event, Orderbook, OrderbookUnit, Ticker, Trade
 from upbit_monitor.sim.config import SimConfig
 from upbit_monitor.sim.rest import HttpError, RestServer
@@ -107,19 +109,19 @@ def spread_transform(spread: WanderingSpread) -> Callable[[Event], Event]:
             change = moved["trade_price"] - moved["prev_closing_price"]
             prev = moved["prev_closing_price"]
             rate = round(change / prev, 10) if prev else 0.0
-            return event._replace(**moved, change_price=abs(change), signed_change_price=change,
+            return replace(event, **moved, change_price=abs(change), signed_change_price=change,
                                   change_rate=abs(rate), signed_change_rate=rate)
         if isinstance(event, Trade):
             f = spread.factor(event.code)
             fields: dict[str, Any] = {k: _scale(event.code, getattr(event, k), f) for k in _TRADE_PRICES}
-            return event._replace(**fields,
+            return replace(event, **fields,
                                   change_price=abs(fields["trade_price"] - fields["prev_closing_price"]))
         if isinstance(event, Orderbook):
             f = spread.factor(event.code)
             code = event.code
             units = tuple(OrderbookUnit(_scale(code, u.ask_price, f), _scale(code, u.bid_price, f),
                                         u.ask_size, u.bid_size) for u in event.orderbook_units)
-            return event._replace(orderbook_units=units)
+            return replace(event, orderbook_units=units)
         return event
 
     return transform

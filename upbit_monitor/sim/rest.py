@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import msgspec
 import orjson
 
 from upbit_monitor.sim import rest_candles
@@ -379,7 +380,7 @@ class RestServer:
                 "market": code, "timestamp": now_ms,
                 "total_ask_size": round(sum(u.ask_size for u in units), 8),
                 "total_bid_size": round(sum(u.bid_size for u in units), 8),
-                "orderbook_units": [u._asdict() for u in units],
+                "orderbook_units": [msgspec.structs.asdict(u) for u in units],
                 "level": int(level) if level == int(level) else level,
             })
         return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from msgspec.structs import replace
 
 from tests.features.alerts.events import T0, fill, tick
 from tests.features.alerts.fakes import FakeSource
@@ -113,7 +114,7 @@ async def test_trigger_listeners_are_isolated_and_snapshot_trades_ignored() -> N
     engine.add_trigger_listener(bad)
     remove = engine.add_trigger_listener(got.append)
     await engine.add_rule(AlertRule(K.WHALE, "KRW-BTC", {"krw": 1000}, cooldown_s=0))
-    src.push(fill(100, 20, T0)._replace(stream_type=SNAPSHOT))  # an old trade replayed on subscribe
+    src.push(replace(fill(100, 20, T0), stream_type=SNAPSHOT))  # an old trade replayed on subscribe
     src.push(fill(100, 20, T0 + 1))
     assert len(got) == 1 and engine.errors == 1
     remove()
