@@ -302,6 +302,7 @@ class GlobalWebSocketManager:
         pairs = frozenset((e.type, code) for e in merged.entries for code in e.codes)
         old = self._wanted_pairs.get(connection, frozenset())
         self._wanted_pairs[connection] = pairs
+        self._router.set_wanted(connection, pairs)
         venue = self.venue_of(connection)
         pool = self.pool(venue)
         unstored = pool.unstored

@@ -85,6 +85,8 @@ class ConnectionMetrics:
     # panel shows it so a misbehaving server is visible, not silent.
     parse_errors_by_reason: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     server_errors: int = 0
+    # Market events of pairs nobody subscribed to (routed, not stored in the pool).
+    unexpected_events: int = 0
     callback_errors: int = 0
     last_error: str = ""
     url: str = ""
@@ -153,6 +155,7 @@ def snapshot(conn: Connection, route: RouteStats, now: float) -> ConnectionMetri
         parse_errors=st.parse_errors,
         parse_errors_by_reason=MappingProxyType(dict(st.parse_errors_by_reason)),
         server_errors=route.server_errors,
+        unexpected_events=route.unexpected,
         callback_errors=route.callback_errors,
         last_error=st.last_error,
         url=conn.connector.url,

@@ -18,12 +18,16 @@ from typing import Any
 
 from upbit_monitor.connection.stats import CONTROL_TYPES
 from upbit_monitor.manager.pool import DataPool
+from upbit_monitor.protocol.events import CANDLE_TYPES
 from upbit_monitor.protocol.subscriptions import ALL_MARKETS, SubscriptionSpec
 
 logger = logging.getLogger(__name__)
 
 EventCallback = Callable[[Any], None]
 RouteKey = tuple[str, str]
+
+POOLED_TYPES = frozenset({"ticker", "trade", "orderbook", *CANDLE_TYPES})
+"""Event types the data pool keeps (the only ones checked against the subscribed pairs)."""
 
 # Log the first few failures of one subscriber with a traceback, then only every Nth: a subscriber
 # failing at 1,000 msgs/s must not turn the log into the bottleneck.
@@ -71,6 +75,9 @@ class RouteStats:
     callback_errors: int = 0
     unknown_messages: int = 0
     server_errors: int = 0
+    # Market events for a (type, code) pair the connection does not subscribe to: routed, never
+    # stored (a misbehaving server must not grow the pool; 200,000 such tickers once added 381 MB).
+    unexpected: int = 0
     last_server_error: tuple[str, str] | None = None
     last_seen: dict[RouteKey, float] = field(default_factory=dict)
 
@@ -118,6 +125,10 @@ class Router:
         self._stats: dict[str, RouteStats] = {}
         self._index: dict[str, dict[RouteKey, tuple[Subscriber, ...]]] = {}
         self._wildcard: dict[str, bool] = {}
+        # Connection -> the (type, code) pairs it subscribes to (set by the manager with every
+        # request). Market events of other pairs are not stored. No entry: store everything (a
+        # router used without a manager, e.g. in a benchmark).
+        self._wanted: dict[str, frozenset[RouteKey]] = {}
         self._listeners_all: tuple[Subscriber, ...] = ()
         self._listeners_by_type: dict[str, tuple[Subscriber, ...]] = {}
 
@@ -154,6 +165,10 @@ class Router:
                         subs.append(sub)
         self._index[connection] = {k: tuple(v) for k, v in index.items()}
         self._wildcard[connection] = any(code == ALL_MARKETS for _, code in index)
+
+    def set_wanted(self, connection: str, pairs: frozenset[RouteKey]) -> None:
+        """The (type, code) pairs ``connection`` subscribes to; only their market data is stored."""
+        self._wanted[connection] = pairs
 
     def add_listener(
         self,
@@ -198,6 +213,7 @@ class Router:
         last_seen = st.last_seen
         by_type = self._listeners_by_type
         unstored = pool.unstored
+        wanted = self._wanted.get(connection)
         venue = self._venue_of(connection) if self._venue_of is not None else ""
         delivered = 0
         for ev in events:
@@ -214,7 +230,9 @@ class Router:
                     self._on_server_error(connection, ev)
             elif t == "unknown":
                 st.unknown_messages += 1
-            if not unstored or (t, code) not in unstored:
+            if wanted is not None and t in POOLED_TYPES and (t, code) not in wanted:
+                st.unexpected += 1  # nobody subscribed to this pair: routed, never stored
+            elif not unstored or (t, code) not in unstored:
                 store(ev)
                 if t not in CONTROL_TYPES:  # ('error', ''), ('status', ''): not streams
                     last_seen[(t, code)] = now
@@ -248,6 +266,7 @@ class Router:
     def forget(self, connection: str) -> None:
         """Drop the index of a removed connection (its stats stay readable)."""
         self._index.pop(connection, None)
+        self._wanted.pop(connection, None)
         self._wildcard.pop(connection, None)
 
     def index_of(self, connection: str) -> Mapping[RouteKey, tuple[Subscriber, ...]]:
