@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from msgspec.structs import replace
 
 from upbit_monitor.storage import DbContext, StreamWriter, load_candles, load_trades
 from upbit_monitor.storage.writer_status import WriterStatus
@@ -45,13 +46,13 @@ async def test_bad_records_are_skipped_one_by_one_and_the_batch_goes_on(db: DbCo
         for m in range(40):
             writer.on_event(make_candle(minute=m))
         # The crash: a candle whose time is null (parse_utc raised TypeError in the thread).
-        writer.on_event(make_candle(minute=40)._replace(candle_date_time_utc=None))  # type: ignore[arg-type]
+        writer.on_event(replace(make_candle(minute=40), candle_date_time_utc=None))  # type: ignore[arg-type]
         # The fuzzer's crash: a dict where the market code belongs (unhashable in dedupe).
-        writer.on_event(make_candle(minute=41)._replace(code={"x": 1}))  # type: ignore[arg-type]
+        writer.on_event(replace(make_candle(minute=41), code={"x": 1}))  # type: ignore[arg-type]
         for seq in range(1, 21):
             writer.on_event(make_trade(seq))
         # A value the database driver refuses: the whole batch fails, then record by record.
-        writer.on_event(make_trade(21)._replace(trade_price={"p": 1}))  # type: ignore[arg-type]
+        writer.on_event(replace(make_trade(21), trade_price={"p": 1}))  # type: ignore[arg-type]
         for seq in range(22, 32):
             writer.on_event(make_trade(seq))
         assert await writer.flush(wait_s=30)

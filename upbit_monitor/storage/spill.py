@@ -27,10 +27,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import msgspec
 import orjson
+from msgspec.structs import astuple
 
 from upbit_monitor.errors import StorageError
-from upbit_monitor.protocol.events import AssetBalance, Candle, Event, MyAsset, MyOrder, Trade
+from upbit_monitor.protocol.events import AssetBalance, Candle, Event, MyAsset, MyOrder, Trade, event_class
 from upbit_monitor.storage.paths import PRIVATE_FILE_MODE, private_dir
 
 Entry = tuple[str, Event]  # (venue, event), as the writer queues them
@@ -57,6 +59,8 @@ def _enc(value: Any) -> Any:
         return {"$d": str(value)}
     if isinstance(value, tuple):
         return [_enc(v) for v in value]
+    if isinstance(value, msgspec.Struct):  # a nested event struct (AssetBalance): its fields in order
+        return [_enc(v) for v in astuple(value)]
     return value
 
 
@@ -69,7 +73,8 @@ def _dec(value: Any) -> Any:
 def encode_event(entry: Entry) -> bytes:
     """One spill line: ``["Candle", "upbit", field, ...]``. TypeError for unserialisable data."""
     venue, event = entry
-    return orjson.dumps([type(event).__name__, venue, *(_enc(v) for v in event)]) + b"\n"
+    kind = event_class(event).__name__  # decoded events are wire subclasses of the public class
+    return orjson.dumps([kind, venue, *(_enc(v) for v in astuple(event))]) + b"\n"
 
 
 def decode_event(line: bytes) -> Entry:
