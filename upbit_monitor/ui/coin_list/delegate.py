@@ -22,6 +22,7 @@ from PySide6.QtGui import QFont, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from upbit_monitor.ui.coin_list.model import N_COLS, CoinListModel, Col
+from upbit_monitor.ui.common.display_guard import guarded, nothing
 from upbit_monitor.ui.common.theme import Palette
 
 Index = QModelIndex | QPersistentModelIndex
@@ -63,6 +64,7 @@ class CoinListDelegate(QStyledItemDelegate):
         hint = super().sizeHint(option, index)
         return QSize(hint.width(), max(hint.height(), self.ROW_HEIGHT))
 
+    @guarded("coin_list.paint", nothing)
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         """Selection background, then the cell's own drawing."""
         # Walk down the proxy chain (other features may stack proxies, e.g. extra columns) to the

@@ -24,6 +24,7 @@ from PySide6.QtGui import QColor, QFont
 
 from upbit_monitor.models import MarketInfo
 from upbit_monitor.protocol.events import Ticker
+from upbit_monitor.ui.common.display_guard import PLACEHOLDER, display_text, guarded
 from upbit_monitor.ui.common.formatting import (
     display_code,
     format_change_rate,
@@ -179,6 +180,10 @@ class CoinListModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(row, first), self.index(row, last))
         return n
 
+    def _placeholder_face(self, m: MarketInfo, t: Ticker) -> tuple[str, str, str, QColor]:
+        return PLACEHOLDER, PLACEHOLDER, PLACEHOLDER, self._palette.muted
+
+    @guarded("coin_list.face", _placeholder_face)
     def _face(self, m: MarketInfo, t: Ticker) -> tuple[str, str, str, QColor]:
         """What a ticker shows in the live columns: the change detector of :meth:`refresh`."""
         return (
@@ -246,6 +251,7 @@ class CoinListModel(QAbstractTableModel):
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
 
+    @guarded("coin_list.data", display_text)
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell contents per role (display text, colours, numeric sort keys, search text)."""
         if not index.isValid() or not 0 <= index.row() < len(self._markets):
@@ -285,6 +291,10 @@ class CoinListModel(QAbstractTableModel):
             return f"{m.code} {display_code(m.code)} {m.korean_name} {m.english_name}".casefold()
         return None
 
+    def _placeholder_cell(self, row: int, col: int) -> tuple[str, QColor | None, int, bool]:
+        return PLACEHOLDER, None, _ALIGN[col], False
+
+    @guarded("coin_list.cell", _placeholder_cell)
     def cell(self, row: int, col: int) -> tuple[str, QColor | None, int, bool]:
         """``(text, colour, alignment, bold)`` of a cell: the delegate's fast path (no roles)."""
         m = self._markets[row]
@@ -329,6 +339,7 @@ class CoinListModel(QAbstractTableModel):
             (m.code in favs, self._sort_key(m, tickers.get(m.code), col), m.code) for m in self._markets
         ]
 
+    @guarded("coin_list.sort_key", lambda *_a, **_k: float("-inf"))
     def _sort_key(self, m: MarketInfo, t: Ticker | None, col: int) -> Any:
         if col == Col.FAV:
             return int(m.code in self._favourites)

@@ -14,6 +14,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
+from upbit_monitor.ui.common.display_guard import guarded, nothing
 from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.orderbook.model import ObCol, OrderbookModel
 
@@ -47,6 +48,7 @@ class DepthBarDelegate(QStyledItemDelegate):
             t.setAlpha(t.alpha() // 4)
         self._bars, self._tints, self._flash = bars, tints, self._palette.flash
 
+    @guarded("orderbook.paint", nothing)
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         """Side tint, depth bar, text, then the flash outline."""
         col = index.column()

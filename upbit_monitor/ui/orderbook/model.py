@@ -16,6 +16,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
 from upbit_monitor.protocol.events import Orderbook
+from upbit_monitor.ui.common.display_guard import PLACEHOLDER, display_text, guarded
 from upbit_monitor.ui.common.formatting import format_change_rate, format_price, format_size_compact, quote_of
 from upbit_monitor.ui.common.table_model import FixedColumnsModel
 from upbit_monitor.ui.common.theme import Palette
@@ -120,6 +121,16 @@ class OrderbookModel(FixedColumnsModel):
         self._max_size = 0.0
         self._emit_all()
 
+    def _adopt_after_fault(self, book: Orderbook, now: float | None = None) -> None:
+        """A snapshot whose values broke the diffing: show it whole, cells guard their own text."""
+        self._book = book
+        self._quote = book.code.partition("-")[0] if isinstance(book.code, str) else "KRW"
+        self._last_sizes = {}
+        self._flash_until.clear()
+        self._max_size = 0.0
+        self._emit_all()
+
+    @guarded("orderbook.set_book", _adopt_after_fault)
     def set_book(self, book: Orderbook, now: float | None = None) -> None:
         """Show a new snapshot; sizes that changed at an unchanged price flash briefly."""
         now = time.monotonic() if now is None else now
@@ -163,6 +174,7 @@ class OrderbookModel(FixedColumnsModel):
             cells.update((r, _own_col(r, self._depth)) for r in range(2 * self._depth))
         self._emit_cells(rows, cells)
 
+    @guarded("orderbook.flashes", lambda *_a, **_k: False)
     def expire_flashes(self, now: float | None = None) -> bool:
         """Drop finished flashes; True (and a repaint of those cells) when any ended."""
         now = time.monotonic() if now is None else now
@@ -193,6 +205,10 @@ class OrderbookModel(FixedColumnsModel):
                     start = r
                 prev = r
 
+    def _no_max(self) -> None:
+        self._max_size = 0.0  # no depth bars rather than a crash
+
+    @guarded("orderbook.max_size", _no_max)
     def _recompute_max(self) -> None:
         m = 0.0
         if self._book is not None:
@@ -229,6 +245,11 @@ class OrderbookModel(FixedColumnsModel):
         """Fixed ``2*depth`` rows."""
         return 0 if parent.isValid() else 2 * self._depth
 
+    def _placeholder_cell(self, row: int, col: int) -> Cell:
+        side = "ask" if row < self._depth else "bid"
+        return Cell(PLACEHOLDER, None, _ALIGN[col], False, None, False, side)
+
+    @guarded("orderbook.cell", _placeholder_cell)
     def cell(self, row: int, col: int) -> Cell:
         """Everything needed to paint one cell, computed once (the delegate's fast path)."""
         side = "ask" if row < self._depth else "bid"
@@ -249,6 +270,7 @@ class OrderbookModel(FixedColumnsModel):
         flash = (side, price) in self._flash_until
         return Cell(format_size_compact(size), None, _ALIGN[col], False, frac, flash, side)
 
+    @guarded("orderbook.data", display_text)
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text, colours, depth fraction and flash state (views paint via :meth:`cell`)."""
         if not index.isValid() or not 0 <= index.row() < self.rowCount():

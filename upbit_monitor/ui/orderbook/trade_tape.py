@@ -14,6 +14,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from upbit_monitor.protocol.events import Trade
+from upbit_monitor.ui.common.display_guard import display_text, guarded
 from upbit_monitor.ui.common.formatting import format_price, format_size, format_time_kst, quote_of
 from upbit_monitor.ui.common.table_model import FixedColumnsModel
 from upbit_monitor.ui.common.theme import Palette
@@ -78,6 +79,11 @@ class TradeTapeModel(FixedColumnsModel):
             self._trades = []
             self.endRemoveRows()
 
+    def _reset_after_fault(self, newest_first: Sequence[Trade]) -> int:
+        self.clear()  # rows whose keys cannot be compared: start the tape afresh
+        return 0
+
+    @guarded("trade_tape.set_trades", _reset_after_fault)
     def set_trades(self, newest_first: Sequence[Trade]) -> int:
         """Merge a newest-first list from the pool; returns how many rows were inserted."""
         incoming = list(newest_first[: self._limit])
@@ -110,6 +116,7 @@ class TradeTapeModel(FixedColumnsModel):
         """Number of fills shown."""
         return 0 if parent.isValid() else len(self._trades)
 
+    @guarded("trade_tape.data", display_text)
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text and the side colour (buy-initiated = up colour, sell-initiated = down)."""
         if not index.isValid() or not 0 <= index.row() < len(self._trades):

@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from upbit_monitor.protocol.events import Ticker
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
+from upbit_monitor.ui.common.display_guard import PLACEHOLDER, guarded, nothing
 from upbit_monitor.ui.common.formatting import (
     display_code,
     format_change_rate,
@@ -251,18 +253,7 @@ class OrderbookView(QWidget):
             self._tk_version = tv
             t = self._source.latest_ticker(code)
             if t is not None:
-                self.model.set_prev_close(t.prev_closing_price)
-                colour = self._palette.change_colour(t.signed_change_rate).name()
-                self.price_label.setText(format_price(t.trade_price, quote_of(code)))
-                self.change_label.setText(
-                    f"{format_change_rate(t.signed_change_rate)}  "
-                    f"{format_price(t.signed_change_price, quote_of(code))}"
-                )
-                if colour != self._label_colour:
-                    # setStyleSheet re-polishes the widget: only when the colour really changes.
-                    self._label_colour = colour
-                    self.price_label.setStyleSheet(f"color: {colour};")
-                    self.change_label.setStyleSheet(f"color: {colour};")
+                self._show_ticker(t, code)
         ov = self._source.version("orderbook", code)
         if ov != self._ob_version and (self._stale_ob is None or ov > self._stale_ob):
             self._ob_version = ov
@@ -288,6 +279,25 @@ class OrderbookView(QWidget):
                     self.model.set_prev_close(trades[0].prev_closing_price)
                 self.tape_model.set_trades(trades)
 
+    def _ticker_fault(self, t: Ticker, code: str) -> None:
+        self.price_label.setText(PLACEHOLDER)
+        self.change_label.setText(PLACEHOLDER)
+
+    @guarded("orderbook.ticker", _ticker_fault)
+    def _show_ticker(self, t: Ticker, code: str) -> None:
+        self.model.set_prev_close(t.prev_closing_price)
+        colour = self._palette.change_colour(t.signed_change_rate).name()
+        self.price_label.setText(format_price(t.trade_price, quote_of(code)))
+        self.change_label.setText(
+            f"{format_change_rate(t.signed_change_rate)}  "
+            f"{format_price(t.signed_change_price, quote_of(code))}"
+        )
+        if colour != self._label_colour:
+            # setStyleSheet re-polishes the widget: only when the colour really changes.
+            self._label_colour = colour
+            self.price_label.setStyleSheet(f"color: {colour};")
+            self.change_label.setStyleSheet(f"color: {colour};")
+
     def centre_on_spread(self) -> None:
         """Scroll the ladder so the best ask / best bid boundary is in the middle."""
         self.table.scrollTo(self.model.index(self.model.depth, ObCol.PRICE),
@@ -309,6 +319,7 @@ class OrderbookView(QWidget):
         text = f"{name}  {display_code(self._code)}" if name else display_code(self._code)
         self.title.setText(f"{self._venue_label} · {text}" if self._venue_label else text)
 
+    @guarded("orderbook.summary", nothing)
     def _update_summary(self) -> None:
         code = self._code or ""
         quote = quote_of(code)

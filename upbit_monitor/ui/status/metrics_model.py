@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from upbit_monitor.ui.common.display_guard import display_text, guarded
 from upbit_monitor.ui.common.formatting import format_bytes_rate, format_duration
 from upbit_monitor.ui.common.theme import health_colour
 
@@ -44,6 +45,8 @@ TITLES: dict[str, str] = {
     "last_server_error": "Error frame",
     "unknown_messages": "Unknown",
     "parse_errors": "Parse errors",
+    "parse_errors_by_reason": "Rejected",
+    "unexpected_events": "Unexpected",
     "server_errors": "Server errors",
     "callback_errors": "Callback err.",
     "last_error": "Last error",
@@ -123,6 +126,13 @@ def format_metric(name: str, value: Any, now_wall: float | None = None) -> str:
             return "-"
         (type_, code), age = max(value.items(), key=lambda kv: kv[1])
         return f"{type_} {code} {format_duration(float(age))} ({len(value)} streams)"
+    if name == "parse_errors_by_reason" and isinstance(value, Mapping):
+        # The commonest reason first: "ticker.trade_price: wrong type ×9 (+2 more)".
+        if not value:
+            return "-"
+        reason, count = max(value.items(), key=lambda kv: kv[1])
+        more = f" (+{len(value) - 1} more)" if len(value) > 1 else ""
+        return f"{reason} ×{count:,}{more}"
     if name == "health" and isinstance(value, int | float):
         return f"{value * 100:.0f}%"
     if name == "bytes_total" and isinstance(value, int | float):
@@ -216,6 +226,7 @@ class MetricsModel(QAbstractTableModel):
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
+    @guarded("status.metrics", display_text)
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Formatted metric, with state/health colours and full text as tooltip."""
         if not index.isValid() or not 0 <= index.row() < len(self._fields):
