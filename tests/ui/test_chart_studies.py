@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from msgspec.structs import replace
 from PySide6.QtGui import QContextMenuEvent
 
 from tests.ui.chart_support import FakeManager, demo_candles, make_candle
@@ -70,7 +71,7 @@ def test_incremental_chart_values_equal_a_batch_computation(qtbot):
     candles = demo_candles(count=120, end=END)
     view.set_candles(candles[:60])
     for c in candles[60:]:
-        mgr.push(c._replace(trade_price=c.opening_price))  # an early version of the candle
+        mgr.push(replace(c, trade_price=c.opening_price))  # an early version of the candle
         view.poll_live()
         mgr.push(c)
         view.poll_live()
