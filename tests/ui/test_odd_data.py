@@ -13,8 +13,9 @@ from typing import Any
 from msgspec.structs import replace
 
 from tests.ui.fake_source import FakeMetrics, FakeSource, book, ticker, trade
+from upbit_monitor.models import MarketInfo
 from upbit_monitor.protocol.events import OrderbookUnit
-from upbit_monitor.ui.coin_list.model import Col, MarketInfo
+from upbit_monitor.ui.coin_list.model import Col
 from upbit_monitor.ui.coin_list.view import CoinList
 from upbit_monitor.ui.common.display_guard import DISPLAY_FAULTS, PLACEHOLDER
 from upbit_monitor.ui.common.frame_clock import FrameClock
