@@ -41,6 +41,9 @@ class AnnouncementFeed:
         self.last_store_error = ""
         self._listeners: list[Listener] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        # Saves run one at a time, in arrival order (asyncio.Lock wakes waiters FIFO): a CREATED and its
+        # UPDATED on two worker threads raced get-then-insert into a UNIQUE violation.
+        self._save_lock = asyncio.Lock()
         self._started = False
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -118,7 +121,8 @@ class AnnouncementFeed:
 
         async def write() -> None:
             try:
-                await store.save(notice)
+                async with self._save_lock:
+                    await store.save(notice)
             except Exception as exc:  # counted and shown, the live list goes on
                 self._store_failed(exc)
 
