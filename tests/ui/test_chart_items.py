@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.ui.chart_support import demo_candles, make_candle
-from upbit_monitor.ui.chart.axes import format_price, format_volume, kst_ticks
+from upbit_monitor.ui.chart.axes import format_volume, kst_ticks
 from upbit_monitor.ui.chart.series import Bar, BarSeries, Change, bar_from_candle
 from upbit_monitor.ui.chart.view import ChartView
+from upbit_monitor.ui.common.formatting import format_price
 
 T0 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
@@ -48,7 +49,7 @@ def test_formats():
     assert format_price(145_831_000) == "145,831,000"
     assert format_price(523.5) == "523.5"
     assert format_price(12.34) == "12.34"
-    assert format_price(0.00012345) == "0.00012345"
+    assert format_price(0.00012345, "BTC") == "0.00012345"
     assert format_volume(1234.5) == "1.23K"
     assert format_volume(0.01234) == "0.0123"
 

@@ -209,6 +209,21 @@ def test_crosshair_readout(qtbot):
     assert view.readout_plain.strip() == ""
 
 
+def test_usdt_chart_labels_prices_like_the_usdt_ladder(qtbot):
+    # One formatter for every view: a USDT market keeps its cents on the axis, the price tags and
+    # the readout (the chart once rounded 1,234.56 USDT to 1,235 like a KRW price).
+    view = _view(qtbot, FakeManager())
+    view.set_code("USDT-BTC")
+    view.set_candles([make_candle("USDT-BTC", 1, END, 1234.5, 1240.25, 1230.0, 1234.56, 2.0)])
+    view.move_crosshair(END.timestamp() + 10, 1235.5)
+    assert "C 1,234.56" in view.readout_plain
+    assert view.plots.cross_tag.text == "1,235.50"
+    assert view.plots.last_tag.text == "1,234.56"
+    assert view.plots.price_axis.tickStrings([1230.0, 1240.0], 1.0, 10.0) == ["1,230.00", "1,240.00"]
+    view.set_code("KRW-BTC")
+    assert view.plots.price_axis.tickStrings([1230.0], 1.0, 10.0) == ["1,230"]
+
+
 def test_mouse_move_moves_crosshair(qtbot):
     view = _view(qtbot)
     view.set_candles(demo_candles(count=60, end=END))

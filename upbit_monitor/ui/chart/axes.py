@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pyqtgraph as pg
 
+from upbit_monitor.ui.common.formatting import format_price
+
 KST = timezone(timedelta(hours=9), "KST")
 _KST_OFFSET_S = 9 * 3600
 # Candidate tick spacings in seconds, finest first.
@@ -21,24 +23,6 @@ _STEPS = (
     3600, 2 * 3600, 3 * 3600, 4 * 3600, 6 * 3600, 12 * 3600,
     86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400, 91 * 86400, 182 * 86400, 365 * 86400,
 )  # fmt: skip
-
-
-def format_price(price: float) -> str:
-    """Price with the precision Upbit quotes at that magnitude (KRW tick sizes)."""
-    a = abs(price)
-    if a >= 1000:
-        return f"{price:,.0f}"
-    if a >= 100:
-        return f"{price:,.1f}"
-    if a >= 10:
-        return f"{price:.2f}"
-    if a >= 1:
-        return f"{price:.3f}"
-    if a == 0:
-        return "0"
-    # BTC/USDT-quoted and sub-won coins: ~5 significant digits, at most 8 decimals (satoshi).
-    digits = min(8, max(4, 4 - math.floor(math.log10(a))))
-    return f"{price:.{digits}f}".rstrip("0").rstrip(".")
 
 
 def format_volume(volume: float) -> str:
@@ -101,17 +85,22 @@ class KstTimeAxis(pg.AxisItem):  # type: ignore[misc]
 
 
 class PriceAxis(pg.AxisItem):  # type: ignore[misc]
-    """Price axis with Upbit-style precision and thousands separators (no 1e8 scaling)."""
+    """Price axis with the market's precision and thousands separators (no 1e8 scaling).
+
+    ``quote`` is the shown market's quote currency: labels use the same formatter as the ladder and
+    the coin list, so a USDT or BTC chart reads like that market's orderbook.
+    """
 
     def __init__(self, orientation: str = "right", **kwargs: object) -> None:
         super().__init__(orientation=orientation, **kwargs)
         self.enableAutoSIPrefix(False)
+        self.quote = "KRW"
 
     def tickStrings(
         self, values: Sequence[float], scale: float, spacing: float
     ) -> list[str]:
         """Formatted prices."""
-        return [format_price(v) for v in values]
+        return [format_price(v, self.quote) for v in values]
 
 
 class VolumeAxis(pg.AxisItem):  # type: ignore[misc]

@@ -12,11 +12,12 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from upbit_monitor.ui.chart.axes import KstTimeAxis, PriceAxis, VolumeAxis, format_price
+from upbit_monitor.ui.chart.axes import KstTimeAxis, PriceAxis, VolumeAxis
 from upbit_monitor.ui.chart.items import CandleItem, VolumeItem
 from upbit_monitor.ui.chart.series import Applied, BarSeries, Change
 from upbit_monitor.ui.chart.tags import AxisTag
 from upbit_monitor.ui.chart.theme import ChartTheme
+from upbit_monitor.ui.common.formatting import format_price
 
 # Width of both right axes: equal widths keep the two x axes aligned bar for bar.
 AXIS_WIDTH = 84
@@ -37,7 +38,8 @@ class ChartPlots:
         self.volume_view = pg.GraphicsLayoutWidget()
         self.price_view.ci.setContentsMargins(2, 2, 2, 1)  # 1 px: room for the pane separator
         self.volume_view.ci.setContentsMargins(2, 0, 2, 2)
-        price_axes = {"right": PriceAxis(), "bottom": KstTimeAxis()}
+        self.price_axis = PriceAxis()
+        price_axes = {"right": self.price_axis, "bottom": KstTimeAxis()}
         volume_axes = {"right": VolumeAxis(), "bottom": KstTimeAxis()}
         self.price = self.price_view.addPlot(row=0, col=0, axisItems=price_axes)
         self.volume = self.volume_view.addPlot(row=0, col=0, axisItems=volume_axes)
@@ -140,6 +142,19 @@ class ChartPlots:
         self.fit_y()
         self.update_last_line()
 
+    @property
+    def quote(self) -> str:
+        """Quote currency of the shown market: axis labels and price tags use its precision."""
+        return str(self.price_axis.quote)
+
+    def set_quote(self, quote: str) -> None:
+        """Show prices with ``quote``'s precision (the axis relabels on its next paint)."""
+        if quote != self.price_axis.quote:
+            self.price_axis.quote = quote
+            self.price_axis.picture = None  # pyqtgraph caches the drawn labels
+            self.price_axis.update()
+            self.update_last_line()
+
     def set_colors(self, up: QColor, down: QColor) -> None:
         """New up/down colours for candles, volume and the last-price line."""
         self._up, self._down = QColor(up), QColor(down)
@@ -209,7 +224,7 @@ class ChartPlots:
         self.last_line.setVisible(True)
         self.last_line.setPen(pg.mkPen(color, width=1, style=Qt.PenStyle.DotLine))
         self.last_line.setPos(bar.close)
-        self.last_tag.set(bar.close, format_price(bar.close), color, QColor("#ffffff"))
+        self.last_tag.set(bar.close, format_price(bar.close, self.quote), color, QColor("#ffffff"))
 
     def show_crosshair(self, visible: bool) -> None:
         """Show or hide the crosshair lines."""
@@ -231,7 +246,7 @@ class ChartPlots:
             theme = self._theme
             fill = QColor(theme.crosshair_tag if theme else "#3a404c")
             text = QColor(theme.text if theme else "#ffffff")
-            self.cross_tag.set(y, format_price(y), fill, text)
+            self.cross_tag.set(y, format_price(y, self.quote), fill, text)
 
     def scene_to_data(self, pos: QPointF, in_volume: bool = False) -> tuple[float, float | None] | None:
         """Map a position in the price (or volume) view's scene to (x, price or None); None outside."""

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from PySide6.QtGui import QColor
 
-from upbit_monitor.ui.chart.axes import format_kst, format_price, format_volume
+from upbit_monitor.ui.chart.axes import format_kst, format_volume
 from upbit_monitor.ui.chart.series import Bar
+from upbit_monitor.ui.common.formatting import format_price
 
 # Korean convention: red for a rise, blue for a fall (the window palette's dark-theme colours,
 # so the chart matches the coin list and orderbook).
@@ -49,14 +50,14 @@ LIGHT = ChartTheme(
 )
 
 
-def readout_text(bar: Bar, prev_close: float | None) -> str:
+def readout_text(bar: Bar, prev_close: float | None, quote: str = "KRW") -> str:
     """One line of OHLCV for the crosshair: time (KST), O/H/L/C, change vs previous close, volume."""
     parts = [
         format_kst(bar.t, short=True),
-        f"O {format_price(bar.open)}",
-        f"H {format_price(bar.high)}",
-        f"L {format_price(bar.low)}",
-        f"C {format_price(bar.close)}",
+        f"O {format_price(bar.open, quote)}",
+        f"H {format_price(bar.high, quote)}",
+        f"L {format_price(bar.low, quote)}",
+        f"C {format_price(bar.close, quote)}",
     ]
     base = prev_close if prev_close else bar.open
     if base:
@@ -65,7 +66,9 @@ def readout_text(bar: Bar, prev_close: float | None) -> str:
     return "  ".join(parts)
 
 
-def readout_html(bar: Bar, prev_close: float | None, up: QColor, down: QColor, muted: str) -> str:
+def readout_html(
+    bar: Bar, prev_close: float | None, up: QColor, down: QColor, muted: str, quote: str = "KRW"
+) -> str:
     """The readout as rich text: labels muted, prices in the bar's colour, change by its sign.
 
     Each field is held together with non-breaking spaces and fields are separated by a breakable
@@ -80,10 +83,10 @@ def readout_html(bar: Bar, prev_close: float | None, up: QColor, down: QColor, m
     when = format_kst(bar.t, short=True).replace(" ", "&nbsp;")
     parts = [
         f'<span style="color:{muted}">{when}</span>',
-        field("O", format_price(bar.open), price_colour),
-        field("H", format_price(bar.high), price_colour),
-        field("L", format_price(bar.low), price_colour),
-        field("C", format_price(bar.close), price_colour),
+        field("O", format_price(bar.open, quote), price_colour),
+        field("H", format_price(bar.high, quote), price_colour),
+        field("L", format_price(bar.low, quote), price_colour),
+        field("C", format_price(bar.close, quote), price_colour),
     ]
     base = prev_close if prev_close else bar.open
     if base:

@@ -40,6 +40,7 @@ from upbit_monitor.ui.chart.studies import StudyLayer
 from upbit_monitor.ui.chart.study_menu import StudiesMenu
 from upbit_monitor.ui.chart.theme import DARK, DEFAULT_DOWN, DEFAULT_UP, LIGHT, readout_html, readout_text
 from upbit_monitor.ui.chart.toolbar import TIMEFRAME_LABELS, ChartToolbar
+from upbit_monitor.ui.common.formatting import quote_of
 from upbit_monitor.ui.common.frame_clock import CHART_MS, FrameClock
 
 if TYPE_CHECKING:  # the UI never needs the storage stack imported just for a type
@@ -158,6 +159,7 @@ class ChartView(QWidget):
         if code == self._code:
             return
         self._code = code
+        self.plots.set_quote(quote_of(code))
         self.title.setText(f"{code}  {self._note}" if self._note else code)
         self.price_lines.set_code(code)
         self._switch()
@@ -262,7 +264,7 @@ class ChartView(QWidget):
         if index is None:
             return ""
         prev_close = self.series[index - 1].close if index > 0 else None
-        return readout_text(self.series[index], prev_close)
+        return readout_text(self.series[index], prev_close, self.plots.quote)
 
     def move_crosshair(self, x: float, y: float | None) -> None:
         """Put the crosshair at data coordinates (the mouse handler uses it; tests may too)."""
@@ -474,8 +476,9 @@ class ChartView(QWidget):
             return
         bar = self.series[index]
         prev_close = self.series[index - 1].close if index > 0 else None
-        self.readout_plain = readout_text(bar, prev_close)
-        self.readout.setText(readout_html(bar, prev_close, self._up, self._down, self._theme.axis))
+        quote = self.plots.quote
+        self.readout_plain = readout_text(bar, prev_close, quote)
+        self.readout.setText(readout_html(bar, prev_close, self._up, self._down, self._theme.axis, quote))
         self.study_layer.update_legends(index)
 
     def _on_price_mouse_moved(self, pos: QPointF) -> None:
