@@ -11,15 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import (
-    QIdentityProxyModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QStyledItemDelegate
 
 from upbit_monitor.features.premium.tracker import (
@@ -31,6 +23,7 @@ from upbit_monitor.features.premium.tracker import (
     PremiumTracker,
 )
 from upbit_monitor.ui.coin_list.model import CODE_ROLE, FAVOURITE_ROLE, SORT_ROLE, Col
+from upbit_monitor.ui.common.appended_columns import AppendedColumns, Index
 from upbit_monitor.ui.common.formatting import format_price
 from upbit_monitor.ui.common.theme import Palette
 
@@ -46,15 +39,13 @@ __all__ = [
     "install_premium",
 ]
 
-Index = QModelIndex | QPersistentModelIndex
-
 
 def format_premium(value: float | None) -> str:
     """A premium fraction as signed percent: ``0.0253`` -> ``"+2.53%"``; None -> ``"-"``."""
     return "-" if value is None else f"{value * 100:+.2f}%"
 
 
-class PremiumColumns(QIdentityProxyModel):
+class PremiumColumns(AppendedColumns):
     """Appends "<venue> ₩" (foreign price in KRW) and "Premium" columns to a coin list model.
 
     The source model must provide ``CODE_ROLE`` on column 0 (the coin list model does). The extra
@@ -76,20 +67,9 @@ class PremiumColumns(QIdentityProxyModel):
         self._palette = palette
         self._available = False
         self._seen_version = -1
-        self._repaints = 0
         # The list dock is narrow: the foreign price in KRW is opt-in (View menu); the premium
         # tooltip shows it anyway.
         self.krw_price_visible = False
-        self._timer = QTimer(self)
-        self._timer.setInterval(500)
-        self._timer.timeout.connect(self.refresh)
-        self._timer.start()
-
-    @property
-    def first_extra(self) -> int:
-        """Index of the first appended column (the foreign KRW price)."""
-        src = self.sourceModel()
-        return src.columnCount() if src is not None else 0
 
     def set_krw_price_visible(self, on: bool) -> None:
         """Show or hide the "<venue> ₩" column (it still hides while no quote is fresh)."""
@@ -102,13 +82,6 @@ class PremiumColumns(QIdentityProxyModel):
         if not self._available:
             return True
         return col == self.first_extra and not self.krw_price_visible
-
-    @property
-    def key_version(self) -> tuple[object, int] | None:
-        """Changes whenever a sort key may have changed (the coin list proxy caches keys by it)."""
-        src = self.sourceModel()
-        base = getattr(src, "key_version", None)
-        return None if base is None else (base, self._repaints)
 
     def sort_keys(self, col: int) -> list[tuple[bool, Any, str]]:
         """``(favourite, key, code)`` per row for one column: the coin list proxy's fast path."""
@@ -139,38 +112,6 @@ class PremiumColumns(QIdentityProxyModel):
         """Whether the primary venue had fresh quotes at the last refresh."""
         return self._available
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        """Source columns plus the two premium columns."""
-        return 0 if parent.isValid() else self.first_extra + self.EXTRA
-
-    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
-        """Identity for source columns; own indexes for the appended ones."""
-        if parent.isValid() or not 0 <= row < self.rowCount() or not 0 <= column < self.columnCount():
-            return QModelIndex()
-        if column >= self.first_extra:
-            return self.createIndex(row, column)
-        return super().index(row, column, parent)
-
-    def parent(self, child: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
-        """A flat table: no parents."""
-        return QModelIndex()
-
-    def sibling(self, row: int, column: int, idx: Index) -> QModelIndex:
-        """Siblings through :meth:`index` (the base maps through the source, which lacks our columns)."""
-        return self.index(row, column)
-
-    def mapToSource(self, proxy_index: Index) -> QModelIndex:
-        """Appended columns have no source cell."""
-        if proxy_index.isValid() and proxy_index.column() >= self.first_extra:
-            return QModelIndex()
-        return super().mapToSource(proxy_index)
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        """Appended cells are selectable like the rest of the row."""
-        if index.isValid() and index.column() >= self.first_extra:
-            return Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
-        return super().flags(index)
-
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
@@ -194,9 +135,7 @@ class PremiumColumns(QIdentityProxyModel):
         extra = index.column() - self.first_extra
         if extra < 0:
             return super().data(index, role)
-        src = self.sourceModel()
-        row_head = src.index(index.row(), 0)
-        code = src.data(row_head, CODE_ROLE)
+        row_head, code = self.row_code(index, CODE_ROLE)
         value = self.tracker.premium(code) if isinstance(code, str) else None
         if role == Qt.ItemDataRole.DisplayRole:
             if value is None:
@@ -216,7 +155,7 @@ class PremiumColumns(QIdentityProxyModel):
             return self._palette.change_colour(value.premium) if extra == 1 else self._palette.muted
         if role == Qt.ItemDataRole.ToolTipRole:
             return self.tooltip(code) if isinstance(code, str) else None
-        return src.data(row_head, role)  # code, favourite, search...: the row's own values
+        return self.sourceModel().data(row_head, role)  # code, favourite, search...: the row's own values
 
     def tooltip(self, code: str) -> str:
         """Every venue's premium for ``code`` with the inputs it was computed from."""
@@ -245,10 +184,7 @@ class PremiumColumns(QIdentityProxyModel):
             return
         self._seen_version = self.tracker.version
         self._repaints += 1
-        rows = self.rowCount()
-        if rows:
-            first = self.first_extra
-            self.dataChanged.emit(self.index(0, first), self.index(rows - 1, first + self.EXTRA - 1))
+        self.emit_extra_changed()
 
 
 def install_premium(

@@ -12,18 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QStyledItemDelegate
 
 from upbit_monitor.features.premium.domestic import DomesticSpread
 from upbit_monitor.features.venues.source import LABELS
 from upbit_monitor.ui.coin_list.model import CODE_ROLE, SORT_ROLE, Col
+from upbit_monitor.ui.common.appended_columns import AppendedColumns, Index
 from upbit_monitor.ui.common.theme import Palette
 
-Index = QModelIndex | QPersistentModelIndex
 
-
-class DomesticColumn(QIdentityProxyModel):
+class DomesticColumn(AppendedColumns):
     """One appended "<other venue> %" column (see the module docstring)."""
 
     def __init__(self, spread: DomesticSpread, venue: Callable[[], str], palette: Palette | None = None,
@@ -34,17 +33,11 @@ class DomesticColumn(QIdentityProxyModel):
         self._palette = palette
         self.available = False
         self._seen = -1
-        self._repaints = 0
-        self._timer = QTimer(self)
-        self._timer.setInterval(500)
-        self._timer.timeout.connect(self.refresh)
-        self._timer.start()
 
     @property
     def column(self) -> int:
         """Index of the appended column."""
-        src = self.sourceModel()
-        return src.columnCount() if src is not None else 0
+        return self.first_extra
 
     def other_label(self) -> str:
         """The venue the column compares with."""
@@ -54,12 +47,6 @@ class DomesticColumn(QIdentityProxyModel):
     def value(self, code: str) -> float | None:
         """The spread of ``code`` seen from the shown venue (percent), None while stale."""
         return self.spread.spread(code, self._venue())
-
-    @property
-    def key_version(self) -> tuple[object, int] | None:
-        """Changes whenever a sort key may have changed (the list proxy caches keys by it)."""
-        base = getattr(self.sourceModel(), "key_version", None)
-        return None if base is None else (base, self._repaints)
 
     def sort_keys(self, col: int) -> list[tuple[bool, Any, str]]:
         """``(favourite, key, code)`` per row: the list proxy's fast sort path."""
@@ -72,38 +59,6 @@ class DomesticColumn(QIdentityProxyModel):
             value = self.value(code)
             out.append((fav, float("-inf") if value is None else value, code))
         return out
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        """Source columns plus one."""
-        return 0 if parent.isValid() else self.column + 1
-
-    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
-        """Identity for source columns; an own index for the appended one."""
-        if parent.isValid() or not 0 <= row < self.rowCount() or not 0 <= column < self.columnCount():
-            return QModelIndex()
-        if column == self.column:
-            return self.createIndex(row, column)
-        return super().index(row, column, parent)
-
-    def parent(self, child: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
-        """A flat table."""
-        return QModelIndex()
-
-    def sibling(self, row: int, column: int, idx: Index) -> QModelIndex:
-        """Siblings through :meth:`index`."""
-        return self.index(row, column)
-
-    def mapToSource(self, proxy_index: Index) -> QModelIndex:
-        """The appended column has no source cell."""
-        if proxy_index.isValid() and proxy_index.column() == self.column:
-            return QModelIndex()
-        return super().mapToSource(proxy_index)
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        """Selectable like the rest of the row."""
-        if index.isValid() and index.column() == self.column:
-            return Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
-        return super().flags(index)
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -121,9 +76,7 @@ class DomesticColumn(QIdentityProxyModel):
         """Spread cells; other columns pass through."""
         if not index.isValid() or index.column() != self.column:
             return super().data(index, role)
-        src = self.sourceModel()
-        head = src.index(index.row(), 0)
-        code = src.data(head, CODE_ROLE)
+        head, code = self.row_code(index, CODE_ROLE)
         value = self.value(code) if isinstance(code, str) else None
         if role == Qt.ItemDataRole.DisplayRole:
             return "-" if value is None else f"{value:+.2f}%"
@@ -133,7 +86,7 @@ class DomesticColumn(QIdentityProxyModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:
             return None if self._palette is None or value is None else self._palette.change_colour(value)
-        return src.data(head, role)
+        return self.sourceModel().data(head, role)
 
     def refresh(self) -> None:
         """Timer tick: repaint the column when prices arrived; track whether it can be shown."""
@@ -142,9 +95,7 @@ class DomesticColumn(QIdentityProxyModel):
             return
         self._seen = self.spread.version
         self._repaints += 1
-        rows = self.rowCount()
-        if rows:
-            self.dataChanged.emit(self.index(0, self.column), self.index(rows - 1, self.column))
+        self.emit_extra_changed()
 
 
 def install_domestic(coin_list: Any, spread: DomesticSpread, venue: Callable[[], str],
