@@ -1,4 +1,4 @@
-"""A read-only table model base with fixed column titles, shared by the ladder and the trade tape.
+"""A read-only table model base with fixed column titles: the ladder, the trade tape, my orders/fills/assets.
 
 Subclasses set :attr:`HEADERS` (one title per column, in column order) and implement ``rowCount``
 and ``data``. ``columnCount`` reads a plain tuple length because Qt calls it very often.
@@ -17,6 +17,9 @@ class FixedColumnsModel(QAbstractTableModel):
     """Read-only cells under fixed horizontal header titles."""
 
     HEADERS: ClassVar[tuple[str, ...]] = ()
+    # The ladder and tape are read, not picked from; rows of the private tables can be selected (and
+    # copied) like any Qt table's.
+    SELECTABLE: ClassVar[bool] = False
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
         """Number of titles in :attr:`HEADERS` (0 under a valid parent: this is a flat table)."""
@@ -35,5 +38,7 @@ class FixedColumnsModel(QAbstractTableModel):
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        """Read-only cells."""
+        """Read-only cells (selectable ones when :attr:`SELECTABLE`)."""
+        if self.SELECTABLE:
+            return super().flags(index)
         return Qt.ItemFlag.ItemIsEnabled if index.isValid() else Qt.ItemFlag.NoItemFlags

@@ -13,12 +13,12 @@ from collections.abc import Callable, Sequence
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 
 from upbit_monitor.protocol.events import AssetBalance, MyAsset
 from upbit_monitor.ui.common.formatting import format_price, format_size
+from upbit_monitor.ui.common.table_model import FixedColumnsModel, Index
 
-Index = QModelIndex | QPersistentModelIndex
 PriceLookup = Callable[[str], float | None]
 """``price_of(currency) -> KRW price or None`` (``KRW`` itself is 1)."""
 
@@ -38,8 +38,11 @@ class AssetCol(IntEnum):
 ASSET_HEADERS = ("Currency", "Balance", "Locked", "Price (KRW)", "Value (KRW)")
 
 
-class MyAssetsModel(QAbstractTableModel):
+class MyAssetsModel(FixedColumnsModel):
     """Balances per currency, valued in KRW from live prices; sorted by value, largest first."""
+
+    HEADERS = ASSET_HEADERS
+    SELECTABLE = True
 
     def __init__(self, price_of: PriceLookup | None = None, parent: Any = None) -> None:
         super().__init__(parent)
@@ -140,16 +143,6 @@ class MyAssetsModel(QAbstractTableModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         """Number of currencies held."""
         return 0 if parent.isValid() else len(self._order)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """Number of columns."""
-        return 0 if parent.isValid() else len(ASSET_HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        """Column titles."""
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return ASSET_HEADERS[section] if 0 <= section < len(ASSET_HEADERS) else None
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text and alignment."""

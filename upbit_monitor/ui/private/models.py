@@ -18,11 +18,12 @@ from decimal import Decimal
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 
 from upbit_monitor.exchanges.order_state import OrderState, map_upbit_state
 from upbit_monitor.protocol.events import MyOrder
 from upbit_monitor.ui.common.formatting import format_price, format_size, format_time_kst, quote_of
+from upbit_monitor.ui.common.table_model import FixedColumnsModel, Index
 from upbit_monitor.ui.private.assets_model import ASSET_HEADERS, AssetCol, MyAssetsModel, PriceLookup
 
 __all__ = [
@@ -38,7 +39,6 @@ __all__ = [
     "PriceLookup",
 ]
 
-Index = QModelIndex | QPersistentModelIndex
 
 _ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _SIDE = {"BID": "Buy", "ASK": "Sell"}
@@ -106,8 +106,11 @@ class OrderRow:
         return (0 if self.state.is_open else 1, -self.event.timestamp)
 
 
-class MyOrdersModel(QAbstractTableModel):
+class MyOrdersModel(FixedColumnsModel):
     """Open orders and recently closed ones, one row per order uuid (newest message wins)."""
+
+    HEADERS = ORDER_HEADERS
+    SELECTABLE = True
 
     def __init__(self, max_closed: int = 100, parent: Any = None) -> None:
         super().__init__(parent)
@@ -168,16 +171,6 @@ class MyOrdersModel(QAbstractTableModel):
         """Number of orders shown."""
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """Number of columns."""
-        return 0 if parent.isValid() else len(ORDER_HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        """Column titles."""
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return ORDER_HEADERS[section] if 0 <= section < len(ORDER_HEADERS) else None
-        return None
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text and alignment."""
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -224,10 +217,11 @@ class FillRow:
         return self.event.trade_timestamp or self.event.timestamp
 
 
-class MyFillsModel(QAbstractTableModel):
+class MyFillsModel(FixedColumnsModel):
     """Recent fills, newest first, deduplicated by ``trade_uuid`` (a resent fill is one row)."""
 
     HEADERS = ("Time", "Market", "Side", "Type", "Price", "Volume", "Funds")
+    SELECTABLE = True
 
     def __init__(self, max_rows: int = 200, parent: Any = None) -> None:
         super().__init__(parent)
@@ -272,16 +266,6 @@ class MyFillsModel(QAbstractTableModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         """Number of fills shown."""
         return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """Number of columns."""
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        """Column titles."""
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text and alignment."""
