@@ -18,8 +18,8 @@ from PySide6.QtCore import QPointF
 
 from upbit_monitor.errors import StudySettingsError
 from upbit_monitor.features.studies import PriceLineBook
-from upbit_monitor.ui.chart.axes import format_price
 from upbit_monitor.ui.chart.plots import ChartPlots
+from upbit_monitor.ui.common.formatting import format_price
 
 _USER_COLOR = "#f0b429"
 
@@ -59,7 +59,7 @@ class PriceLines:
                 pos=line.price, angle=0, movable=True,
                 pen=pg.mkPen(_USER_COLOR, width=1.2),
                 hoverPen=pg.mkPen(_USER_COLOR, width=2.5),
-                label=format_price(line.price),
+                label=format_price(line.price, self.plots.quote),
                 labelOpts={"position": 0.04, "color": _USER_COLOR, "anchors": [(0, 1), (0, 1)]},
             )
             item.setZValue(20)

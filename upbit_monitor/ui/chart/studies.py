@@ -43,9 +43,10 @@ from PySide6.QtWidgets import (
 
 from upbit_monitor.features.studies import StudyEngine, StudySettings
 from upbit_monitor.features.studies.calculators import BarLike
-from upbit_monitor.ui.chart.axes import format_price, format_volume
+from upbit_monitor.ui.chart.axes import format_volume
 from upbit_monitor.ui.chart.plots import AXIS_WIDTH, ChartPlots
 from upbit_monitor.ui.chart.theme import ChartTheme
+from upbit_monitor.ui.common.formatting import format_price
 
 PALETTE = ("#f0b429", "#3ecf8e", "#c678dd", "#56b6c2", "#ff8c42", "#9fd356", "#e86ff0")
 """Line colours, assigned to studies in order (readable on both chart themes)."""
@@ -383,7 +384,7 @@ class StudyLayer:
         for drawn in self._drawn:
             shown: list[str] = []
             if i >= 0:
-                fmt = _formatter(drawn.study.pane)
+                fmt = _formatter(drawn.study.pane, self.plots.quote)
                 values = self.engine.values_at(drawn.study, i)
                 shown = [fmt(v) for k, v in values.items() if k != "volume" and not np.isnan(v)]
             text = " ".join([drawn.study.label(), "/".join(shown)]).strip()
@@ -410,9 +411,9 @@ class StudyLayer:
             pane.apply_theme(theme)
 
 
-def _formatter(pane: str) -> Callable[[float], str]:
+def _formatter(pane: str, quote: str) -> Callable[[float], str]:
     if pane == "price":
-        return format_price
+        return lambda value: format_price(value, quote)
     if pane == "volume":
         return format_volume
     return _plain

@@ -31,7 +31,6 @@ from upbit_monitor.features.studies import PriceLineBook, StudySettings, studies
 from upbit_monitor.features.studies.periods import PERIOD_UNITS, PeriodBar, PeriodBarTracker
 from upbit_monitor.protocol.events import Candle
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
-from upbit_monitor.ui.chart.axes import format_price
 from upbit_monitor.ui.chart.lines import PriceLines
 from upbit_monitor.ui.chart.plots import ChartPlots
 from upbit_monitor.ui.chart.series import Bar, BarSeries, Change, bar_from_candle
@@ -40,7 +39,7 @@ from upbit_monitor.ui.chart.studies import StudyLayer
 from upbit_monitor.ui.chart.study_menu import StudiesMenu
 from upbit_monitor.ui.chart.theme import DARK, DEFAULT_DOWN, DEFAULT_UP, LIGHT, readout_html, readout_text
 from upbit_monitor.ui.chart.toolbar import TIMEFRAME_LABELS, ChartToolbar
-from upbit_monitor.ui.common.formatting import quote_of
+from upbit_monitor.ui.common.formatting import format_price, quote_of
 from upbit_monitor.ui.common.frame_clock import CHART_MS, FrameClock
 
 if TYPE_CHECKING:  # the UI never needs the storage stack imported just for a type
@@ -526,7 +525,7 @@ class ChartView(QWidget):
         menu = QMenu(self)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         if price is not None and self._code is not None:
-            menu.addAction(f"Add price line at {format_price(price)}").triggered.connect(
+            menu.addAction(f"Add price line at {format_price(price, self.plots.quote)}").triggered.connect(
                 lambda: self._add_line(price)
             )
             y0, y1 = self.plots.price.getViewBox().viewRange()[1]
