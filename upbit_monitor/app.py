@@ -34,6 +34,7 @@ from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.credentials import install_log_redaction
 from upbit_monitor.exchanges.bithumb import REST_DETAILS_PARAM
 from upbit_monitor.features.alerts.premium_input import CombinedPremium
+from upbit_monitor.features.announcements.store import AnnouncementStore
 from upbit_monitor.features.backfill import for_storage as backfill_for_storage
 from upbit_monitor.features.history.loader import DbCandleStore, HistoryLoader
 from upbit_monitor.features.premium.domestic import DomesticSpread
@@ -41,6 +42,7 @@ from upbit_monitor.features.venues.source import VenueSource
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.models import MarketInfo
 from upbit_monitor.ui.alerts.setup import start_alerts_ui
+from upbit_monitor.ui.announcements.setup import start_announcements_ui
 from upbit_monitor.ui.chart.view import ChartView
 from upbit_monitor.ui.common.gc_timer import GuiThreadGc
 from upbit_monitor.ui.common.theme import apply_theme
@@ -189,7 +191,9 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
 
             # demo_orders_every_s: the simulated account trades now and then, so the private
             # docks (My orders / My assets) show live data in the demo too.
-            sim = await stack.enter_async_context(Simulator(msg_rate=args.sim_rate, demo_orders_every_s=4.0))
+            # demo_announcements_every_s: synthetic notices, some of them new listings that then pump.
+            sim = await stack.enter_async_context(Simulator(msg_rate=args.sim_rate, demo_orders_every_s=4.0,
+                                                            demo_announcements_every_s=45.0))
             settings = settings.with_overrides(
                 ws_public_url=sim.ws_url, ws_private_url=sim.ws_private_url, rest_url=sim.rest_url, demo=True
             )
@@ -249,7 +253,10 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         elif db_notice:
             window.status_panel.set_db_notice(db_notice)  # e.g. "demo database ..." before the URL
         # Private feeds (My orders / My assets docks, Account > API keys…); public-only without keys.
-        await start_private_ui(window, mgr, stack, demo_keys=demo_keys)
+        private_ui = await start_private_ui(window, mgr, stack, demo_keys=demo_keys)
+        # Upbit's notices (private endpoint): the Announcements dock, stored when the database is up.
+        notices = AnnouncementStore(storage.db) if storage.db is not None else None
+        await start_announcements_ui(window, mgr, private_ui.feed, stack, store=notices)
         # Kimchi premium: Binance/Bybit connections, CoinList columns and the Premium dock.
         # Domestic spread (Upbit vs Bithumb): a coin list column seen from the venue the Markets dock
         # shows, and the premium chart's Bithumb line (Upbit over Bithumb).

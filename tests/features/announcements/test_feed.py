@@ -65,7 +65,7 @@ async def test_subscribes_on_the_private_connection_with_myasset() -> None:
         sink = Sink()
         h.feed.attach(sink, PRIVATE_SPECS, sink.on_event)
         await h.wait_state(PrivateState.CONNECTED)
-        feed = AnnouncementFeed(mgr)
+        feed = AnnouncementFeed(mgr, private=h.feed)
         await feed.start()
         req = await sim.wait_for_request(lambda r: r.parsed is not None and "announcement" in r.text,
                                          timeout_s=5)

@@ -27,9 +27,13 @@ Listener = Callable[[Notice, bool], None]
 class AnnouncementFeed:
     """Notices of one venue, newest first, with an unread count."""
 
-    def __init__(self, manager: Any, *, store: AnnouncementStore | None = None, venue: str = "upbit",
-                 connection: str = PRIVATE, include_body: bool = True, limit: int = 500) -> None:
+    def __init__(self, manager: Any, *, private: Any = None, store: AnnouncementStore | None = None,
+                 venue: str = "upbit", connection: str = PRIVATE, include_body: bool = True,
+                 limit: int = 500) -> None:
         self.manager = manager
+        # The PrivateFeed (``attach``/``detach``): it registers us whenever usable keys exist and
+        # creates the private connection; without one, the manager is asked directly.
+        self.private = private
         self.store = store
         self.venue = venue
         self.connection = connection
@@ -56,13 +60,19 @@ class AnnouncementFeed:
             except Exception as exc:  # storage is optional; say so and go on live
                 self._store_failed(exc)
         spec = SubscriptionSpec("announcement", include_body=self.include_body)
-        self.manager.want(self, [spec], connection=self.connection, callback=self.on_event)
+        if self.private is not None:
+            self.private.attach(self, [spec], self.on_event)
+        else:
+            self.manager.want(self, [spec], connection=self.connection, callback=self.on_event)
         self._started = True
 
     async def stop(self) -> None:
         """Unsubscribe and wait for pending writes."""
         if self._started:
-            self.manager.unregister(self)
+            if self.private is not None:
+                self.private.detach(self)
+            else:
+                self.manager.unregister(self)
             self._started = False
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
