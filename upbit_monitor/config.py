@@ -14,6 +14,7 @@ from upbit_monitor.errors import ConfigError
 
 UPBIT_WS_PUBLIC = "wss://api.upbit.com/websocket/v1"
 UPBIT_WS_PRIVATE = "wss://api.upbit.com/websocket/v1/private"
+UPBIT_WS_INFO = "wss://api.upbit.com/websocket/v1/info"
 UPBIT_REST = "https://api.upbit.com"
 BITHUMB_WS_PUBLIC = "wss://ws-api.bithumb.com/websocket/v1"
 BITHUMB_WS_PRIVATE = "wss://ws-api.bithumb.com/websocket/v2/private"
@@ -26,6 +27,7 @@ class Settings:
 
     ws_public_url: str = UPBIT_WS_PUBLIC
     ws_private_url: str = UPBIT_WS_PRIVATE
+    ws_info_url: str = UPBIT_WS_INFO  # server indicators (JWT, like private)
     rest_url: str = UPBIT_REST
     # Extra exchanges (kimchi premium); empty string disables a venue.
     binance_ws_url: str = "wss://stream.binance.com:9443/stream"
@@ -96,6 +98,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         ws_public_url=env.get("UPBIT_MONITOR_WS_URL", base.ws_public_url),
         ws_private_url=env.get("UPBIT_MONITOR_WS_PRIVATE_URL", base.ws_private_url),
+        ws_info_url=env.get("UPBIT_MONITOR_WS_INFO_URL", base.ws_info_url),
         rest_url=env.get("UPBIT_MONITOR_REST_URL", base.rest_url),
         bithumb_ws_url=env.get("UPBIT_MONITOR_BITHUMB_WS_URL", base.bithumb_ws_url),
         bithumb_ws_private_url=env.get("UPBIT_MONITOR_BITHUMB_WS_PRIVATE_URL",

@@ -32,6 +32,7 @@ _OPTIONAL_MODULES = (
     "upbit_monitor.exchanges.binance",
     "upbit_monitor.exchanges.bybit",
     "upbit_monitor.exchanges.upbit_private",
+    "upbit_monitor.exchanges.upbit_info",
 )
 _loaded_optional = False
 

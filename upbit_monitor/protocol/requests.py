@@ -55,6 +55,10 @@ def type_object(entry: TypeSubscription) -> dict[str, object]:
         if entry.include_body:
             obj["include_body"] = True
         return obj
+    if entry.timeframe is not None:
+        # indicator / indicator_signal: REALTIME only, no snapshot flags.
+        return {"type": entry.type, "codes": list(entry.codes), "timeframe": entry.timeframe,
+                "indicators": [d.wire() for d in entry.indicators]}
     # myAsset must not carry codes (WRONG_FORMAT); myOrder without codes means all markets.
     if entry.codes or entry.type not in ("myAsset", "myOrder"):
         obj["codes"] = entry.wire_codes()

@@ -38,7 +38,42 @@ ANNOUNCEMENT_CATEGORIES: tuple[str, ...] = (
     "trading", "airdrop", "feature", "disclosure",
 )
 PRIVATE_STREAM_TYPES: tuple[str, ...] = (*PRIVATE_TYPES, ANNOUNCEMENT)
-KNOWN_TYPES: tuple[str, ...] = (*PUBLIC_TYPES, *PRIVATE_STREAM_TYPES)
+# Server-computed indicators on /websocket/v1/info (protocol-2026.md): codes + one timeframe + a list of
+# indicator definitions per type object.
+INFO_TYPES: tuple[str, ...] = ("indicator", "indicator_signal")
+INDICATOR_TIMEFRAMES: tuple[str, ...] = ("5m", "15m", "60m", "240m", "1d")
+INDICATOR_KINDS: tuple[str, ...] = (
+    "volume", "rsi", "moving_average", "ma_crossover", "bollinger_bands", "macd")
+KNOWN_TYPES: tuple[str, ...] = (*PUBLIC_TYPES, *PRIVATE_STREAM_TYPES, *INFO_TYPES)
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorDef:
+    """One ``indicators[]`` entry: kind, params (and for indicator_signal the trigger + event params).
+
+    Params are kept as sorted ``(name, value)`` pairs so definitions are hashable and merge; the
+    server checks the value sets (INVALID_PARAM otherwise).
+    """
+
+    kind: str
+    params: tuple[tuple[str, int | float | str], ...]
+    trigger: str | None = None
+    event_params: tuple[tuple[str, int | float | str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in INDICATOR_KINDS:
+            raise RequestError(f"unknown indicator {self.kind!r}; expected one of {INDICATOR_KINDS}")
+        object.__setattr__(self, "params", tuple(sorted(self.params)))
+        object.__setattr__(self, "event_params", tuple(sorted(self.event_params)))
+
+    def wire(self) -> dict[str, object]:
+        """The request object, e.g. ``{"type":"rsi","params":{"period":14}}``."""
+        out: dict[str, object] = {"type": self.kind, "params": dict(self.params)}
+        if self.trigger is not None:
+            out["trigger"] = self.trigger
+            if self.event_params:
+                out["event_params"] = dict(self.event_params)
+        return out
 ORDERBOOK_DEPTHS: frozenset[int] = frozenset({1, 5, 15, 30})
 ALL_MARKETS = ""
 """The pseudo-code under which ``myOrder`` for all markets and ``myAsset`` are counted."""
@@ -67,6 +102,9 @@ class SubscriptionSpec:
     # announcement only: category filter (None = every category) and whether bodies are sent.
     categories: tuple[str, ...] | None = None
     include_body: bool = False
+    # indicator / indicator_signal only: the candle timeframe and the indicator definitions.
+    timeframe: str | None = None
+    indicators: tuple[IndicatorDef, ...] = ()
 
     def __post_init__(self) -> None:
         if self.type not in _TYPE_ORDER:
@@ -84,6 +122,15 @@ class SubscriptionSpec:
             raise RequestError(f"{self.type} takes no codes")
         if (self.categories is not None or self.include_body) and self.type != ANNOUNCEMENT:
             raise RequestError("categories and include_body apply only to announcement")
+        if self.type in INFO_TYPES:
+            if self.timeframe not in INDICATOR_TIMEFRAMES or not self.indicators or not codes:
+                raise RequestError(f"{self.type} needs codes, a timeframe in {INDICATOR_TIMEFRAMES} and "
+                                   "at least one indicator")
+            if any(not c.startswith("KRW-") for c in codes):
+                raise RequestError("server indicators exist for KRW markets only")
+            object.__setattr__(self, "indicators", tuple(sorted(set(self.indicators), key=repr)))
+        elif self.timeframe is not None or self.indicators:
+            raise RequestError("timeframe and indicators apply only to indicator types")
         if self.categories is not None:
             cats = tuple(sorted(set(self.categories)))
             unknown = [c for c in cats if c not in ANNOUNCEMENT_CATEGORIES]
@@ -118,6 +165,8 @@ class TypeSubscription:
     only_realtime: bool = False
     categories: tuple[str, ...] | None = None  # announcement: None = all
     include_body: bool = False
+    timeframe: str | None = None  # indicator types
+    indicators: tuple[IndicatorDef, ...] = ()
 
     def depth_of(self, code: str) -> int | None:
         """The explicit depth requested for ``code``, or ``None`` for the server default."""
@@ -168,11 +217,11 @@ def _level_key(level: float | None) -> float | None:
 
 def merge_specs(specs: Iterable[SubscriptionSpec]) -> MergedSubscriptions:
     """Merge specs from any number of owners into one :class:`MergedSubscriptions`."""
-    groups: dict[tuple[str, float | None], list[SubscriptionSpec]] = {}
+    groups: dict[tuple[str, float | None, str | None], list[SubscriptionSpec]] = {}
     for spec in specs:
-        groups.setdefault((spec.type, _level_key(spec.level)), []).append(spec)
+        groups.setdefault((spec.type, _level_key(spec.level), spec.timeframe), []).append(spec)
     entries: list[TypeSubscription] = []
-    for (type_, level), group in groups.items():
+    for (type_, level, timeframe), group in groups.items():
         codes: set[str] = set()
         all_markets = False
         depth: dict[str, int | None] = {}
@@ -206,9 +255,13 @@ def merge_specs(specs: Iterable[SubscriptionSpec]) -> MergedSubscriptions:
                 only_realtime=all(s.only_realtime for s in group),
                 categories=categories,
                 include_body=any(s.include_body for s in group),
+                timeframe=timeframe,
+                # One object per (type, timeframe): every code gets every wanted indicator.
+                indicators=tuple(sorted({d for s in group for d in s.indicators}, key=repr)),
             )
         )
-    entries.sort(key=lambda e: (_TYPE_ORDER[e.type], e.level is not None, e.level or 0.0))
+    entries.sort(key=lambda e: (_TYPE_ORDER[e.type], e.level is not None, e.level or 0.0,
+                                INDICATOR_TIMEFRAMES.index(e.timeframe) if e.timeframe else 0))
     return MergedSubscriptions(tuple(entries))
 
 
