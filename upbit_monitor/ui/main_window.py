@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from upbit_monitor.features.venues.source import LABELS, VenueSource
@@ -27,8 +27,10 @@ from upbit_monitor.ui.common.source import IntrospectableSource
 from upbit_monitor.ui.common.theme import Palette, apply_theme, health_colour
 from upbit_monitor.ui.orderbook.view import OrderbookView
 from upbit_monitor.ui.panes.window import WindowPanes
-from upbit_monitor.ui.status.metrics_model import state_text
+from upbit_monitor.ui.status.health import health_summary
 from upbit_monitor.ui.status.panel import DbStatus, StatusPanel
+from upbit_monitor.ui.window_layout import apply_default_layout, fit_to_screen
+from upbit_monitor.ui.window_state import int_setting, restore_window_state, save_window_state
 
 DEFAULT_COIN = "KRW-BTC"
 NOTICE_MS = 8000
@@ -39,35 +41,6 @@ def _model_call(ref: weakref.ReferenceType[Any], name: str, default: Any, *args:
     model = ref()
     return getattr(model, name)(*args) if model is not None else default
 
-
-def _int(value: object, default: int) -> int:
-    """QSettings values are untyped: coerce, falling back to a default on garbage."""
-    if isinstance(value, int | float | str):
-        try:
-            return int(value)
-        except ValueError:
-            return default
-    return default
-
-
-class ChartLike(Protocol):
-    """What the window needs of the chart widget (``ui.chart.ChartView`` satisfies it)."""
-
-    @property
-    def unit(self) -> int:
-        """Timeframe in minutes."""
-
-    def set_code(self, code: str) -> None:
-        """Show another coin."""
-
-    def set_timeframe(self, unit: int) -> None:
-        """Switch the timeframe (minutes)."""
-
-    def set_colors(self, up: Any, down: Any) -> None:
-        """Up/down candle colours."""
-
-    def set_dark(self, dark: bool) -> None:
-        """Dark or light chart theme."""
 
 
 class MainWindow(QMainWindow):
@@ -109,7 +82,7 @@ class MainWindow(QMainWindow):
         self.orderbook = OrderbookView(
             source,
             self.palette_,
-            depth=_int(self._store.value("orderbook/depth", 15, type=int), 15),
+            depth=int_setting(self._store.value("orderbook/depth", 15, type=int), 15),
             repaint_hz=repaint_hz,
             parent=self,
         )
@@ -184,21 +157,12 @@ class MainWindow(QMainWindow):
         self.extras.host.anchor = self.chart_dock
 
         self._build_menus()
-        self._fit_to_screen()
+        fit_to_screen(self)
         self.extras.workspaces.capture_initial_layout()  # View > Reset layout goes back to this
-        self._restore()
+        self._needs_default_layout = not restore_window_state(self, self._store)
         self._apply_palette()
 
     # -- construction helpers -------------------------------------------------------------
-    def _fit_to_screen(self) -> None:
-        # 1600x1000 is the designed size; on a smaller screen start at most ~95% of it.
-        screen = QGuiApplication.primaryScreen()
-        if screen is None:
-            self.resize(1600, 1000)
-            return
-        avail = screen.availableGeometry()
-        self.resize(min(1600, int(avail.width() * 0.96)), min(1000, int(avail.height() * 0.92)))
-
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
@@ -334,37 +298,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, NOTICE_MS)
 
     def _update_health(self, *_: object) -> None:
-        model = self.status_panel.metrics_model
-        names = model.connection_names()
-        if not names:
-            self.health_dot.set_colour(health_colour(None))
-            self.health_label.setText("no connection")
-            return
-        worst: float | None = None
-        up, total_rate, lines, problems = 0, 0.0, [], []
-        for n in names:
-            h = model.value(n, "health")
-            if isinstance(h, int | float):
-                worst = float(h) if worst is None else min(worst, float(h))
-            st = state_text(model.value(n, "state") or "?")
-            rate = model.value(n, "msgs_per_s")
-            rate_f = float(rate) if isinstance(rate, int | float) else 0.0
-            total_rate += rate_f
-            if st in ("connected", "open"):
-                up += 1
-            else:
-                problems.append(f"{n} {st}")
-            health = f", health {h * 100:.0f}%" if isinstance(h, int | float) else ""
-            lines.append(f"{n}: {st}, {rate_f:,.0f} msg/s{health}")
-        # One short line (the details are in the tooltip and the Status dock).
-        summary = f"{up}/{len(names)} connected · {total_rate:,.0f} msg/s"
-        if problems:
-            summary += " · " + ", ".join(problems[:2])
+        worst, summary, tip = health_summary(self.status_panel.metrics_model)
         self.health_label.setText(summary)
         self.health_dot.set_colour(health_colour(worst))
-        tip = "\n".join(lines) + "\nHealth " + ("?" if worst is None else f"{worst * 100:.0f}%")
-        self.health_dot.setToolTip(tip)
-        self.health_label.setToolTip(tip)
+        if tip:  # with no connection the last tooltip stays, as before
+            self.health_dot.setToolTip(tip)
+            self.health_label.setToolTip(tip)
 
     # -- appearance -----------------------------------------------------------------------
     def set_light(self, light: bool) -> None:
@@ -404,31 +343,6 @@ class MainWindow(QMainWindow):
         self.extras.palette_changed(self.palette_)
 
     # -- persistence ----------------------------------------------------------------------
-    def _restore(self) -> None:
-        s = self._store
-        geo = s.value("window/geometry")
-        if isinstance(geo, QByteArray | bytes):
-            self.restoreGeometry(geo)
-        state = s.value("window/state")
-        if isinstance(state, QByteArray | bytes):
-            self.restoreState(state)
-        else:
-            # Dock sizes only stick once the window is laid out: apply them on first show.
-            self._needs_default_layout = True
-        favs = s.value("coins/favourites", [])
-        # QSettings returns a bare string for a one-element list and None/"" for an empty one.
-        fav_list = [favs] if isinstance(favs, str) and favs else favs if isinstance(favs, list) else []
-        self.coin_list.model.set_favourites(str(f) for f in fav_list)
-        self.coin_list.restore_header_state(s.value("coins/header"))
-        quote = str(s.value("coins/quote", "KRW"))
-        self.coin_list.set_quote(quote)
-        if self.chart is not None:
-            unit = _int(s.value("chart/timeframe", 1, type=int), 1)
-            self.chart.set_timeframe(unit)  # type: ignore[attr-defined]
-        split = s.value("orderbook/splitter")
-        if isinstance(split, QByteArray | bytes):
-            self.orderbook.splitter.restoreState(split)
-
     def restore_dock_layout(self) -> bool:
         """Re-apply the saved dock layout; call once every feature has added its docks.
 
@@ -450,72 +364,14 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self, self._default_layout)
 
     def _default_layout(self) -> None:
-        docks = [self.coin_dock] + ([self.chart_dock] if self.chart_dock is not None else [])
-        # Designed for 1600 px: list 600, chart 580, the ladder in between. Narrower windows give
-        # up list and chart width first: the ladder's numbers must stay readable.
-        w = self.width()
-        list_w = 600 if w >= 1600 else max(420, int(w * 0.34))
-        chart_w = 580 if w >= 1600 else max(500, int(w * 0.36))
-        sizes = [list_w] + ([chart_w] if self.chart_dock is not None else [])
-        self.resizeDocks(docks, sizes, Qt.Orientation.Horizontal)
-        self.resizeDocks([self.status_dock], [int(240 * self.height() / 1000.0)], Qt.Orientation.Vertical)
-        if self.chart_dock is not None:
-            # Docks stacked under the chart (e.g. Premium) get ~40%: candles need the height.
-            area = self.dockWidgetArea(self.chart_dock)
-            below = [
-                d
-                for d in self.findChildren(QDockWidget)
-                if d is not self.chart_dock
-                and self.dockWidgetArea(d) == area
-                and d.isVisible()
-                and not d.isFloating()
-                and self.chart_dock not in self.tabifiedDockWidgets(d)
-            ]
-            if below:
-                column = max(1, self.chart_dock.height() + sum(d.height() for d in below))
-                rest = max(1, int(column * 0.38) // len(below))
-                vertical = Qt.Orientation.Vertical
-                heights = [int(column * 0.62)] + [rest] * len(below)
-                self.resizeDocks([self.chart_dock, *below], heights, vertical)
-        # Other features may dock beside the status panel (e.g. My orders): status keeps ~70%
-        # (its metrics table has a column per connection and must show "connected" unclipped).
-        bottom: list[QDockWidget] = []
-        for d in self.findChildren(QDockWidget):
-            if (
-                d is not self.status_dock
-                and self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea
-                and d.isVisible()
-                and not d.isFloating()
-                # one entry per tab group (My orders + My assets share a place)
-                and not any(o in self.tabifiedDockWidgets(d) for o in (self.status_dock, *bottom))
-            ):
-                bottom.append(d)
-        if bottom:
-            width = max(1, self.width() - sizes[0])
-            share = int(width * 0.7)
-            rest = max(1, (width - share) // len(bottom))
-            horizontal = Qt.Orientation.Horizontal
-            self.resizeDocks([self.status_dock, *bottom], [share] + [rest] * len(bottom), horizontal)
+        apply_default_layout(self, self.coin_dock, self.chart_dock, self.status_dock)
 
     def _save_favourites(self) -> None:
         self._store.setValue("coins/favourites", sorted(self.coin_list.model.favourites()))
 
     def save_state(self) -> None:
         """Persist geometry, dock layout, coin, timeframe, favourites and view options."""
-        s = self._store
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
-        s.setValue("coins/favourites", sorted(self.coin_list.model.favourites()))
-        s.setValue("coins/header", QByteArray(self.coin_list.header_state()))
-        s.setValue("coins/quote", self.coin_list.proxy.quote)
-        s.setValue("orderbook/depth", self.orderbook.model.depth)
-        s.setValue("orderbook/splitter", QByteArray(self.orderbook.splitter_state()))
-        if self._code is not None:
-            s.setValue("coin/last", self._code)
-        if self.chart is not None:
-            s.setValue("chart/timeframe", int(self.chart.unit))  # type: ignore[attr-defined]
-        self.extras.save()
-        s.sync()
+        save_window_state(self, self._store)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Save state, tell the composition root, and close (no confirmation dialog)."""

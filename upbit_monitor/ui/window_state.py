@@ -1,0 +1,72 @@
+"""What the main window remembers between runs (QSettings): geometry, dock layout, coin list, chart, ladder.
+
+Kept apart from the window's wiring so the list of saved keys and their restore rules sit in one place.
+QSettings values are untyped (an INI file may hold anything), so every read coerces and falls back.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, QSettings
+
+if TYPE_CHECKING:
+    from upbit_monitor.ui.main_window import MainWindow
+
+
+def int_setting(value: object, default: int) -> int:
+    """QSettings values are untyped: coerce, falling back to a default on garbage."""
+    if isinstance(value, int | float | str):
+        try:
+            return int(value)
+        except ValueError:
+            return default
+    return default
+
+
+def restore_window_state(window: MainWindow, store: QSettings) -> bool:
+    """Restore what ``save_window_state`` saved; False when there is no saved dock layout.
+
+    Dock sizes only stick once the window is laid out, so without a saved layout the caller applies
+    the default one on first show.
+    """
+    s = store
+    geo = s.value("window/geometry")
+    if isinstance(geo, QByteArray | bytes):
+        window.restoreGeometry(geo)
+    state = s.value("window/state")
+    has_layout = isinstance(state, QByteArray | bytes)
+    if has_layout:
+        window.restoreState(state)
+    favs = s.value("coins/favourites", [])
+    # QSettings returns a bare string for a one-element list and None/"" for an empty one.
+    fav_list = [favs] if isinstance(favs, str) and favs else favs if isinstance(favs, list) else []
+    window.coin_list.model.set_favourites(str(f) for f in fav_list)
+    window.coin_list.restore_header_state(s.value("coins/header"))
+    quote = str(s.value("coins/quote", "KRW"))
+    window.coin_list.set_quote(quote)
+    if window.chart is not None:
+        unit = int_setting(s.value("chart/timeframe", 1, type=int), 1)
+        window.chart.set_timeframe(unit)  # type: ignore[attr-defined]
+    split = s.value("orderbook/splitter")
+    if isinstance(split, QByteArray | bytes):
+        window.orderbook.splitter.restoreState(split)
+    return has_layout
+
+
+def save_window_state(window: MainWindow, store: QSettings) -> None:
+    """Persist geometry, dock layout, coin, timeframe, favourites and view options."""
+    s = store
+    s.setValue("window/geometry", window.saveGeometry())
+    s.setValue("window/state", window.saveState())
+    s.setValue("coins/favourites", sorted(window.coin_list.model.favourites()))
+    s.setValue("coins/header", QByteArray(window.coin_list.header_state()))
+    s.setValue("coins/quote", window.coin_list.proxy.quote)
+    s.setValue("orderbook/depth", window.orderbook.model.depth)
+    s.setValue("orderbook/splitter", QByteArray(window.orderbook.splitter_state()))
+    if window.code is not None:
+        s.setValue("coin/last", window.code)
+    if window.chart is not None:
+        s.setValue("chart/timeframe", int(window.chart.unit))  # type: ignore[attr-defined]
+    window.extras.save()
+    s.sync()
