@@ -11,6 +11,10 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta, timezone
 
+# Market-code helpers live with MarketInfo; re-exported for the views that format by quote.
+from upbit_monitor.models import base_of as base_of
+from upbit_monitor.models import quote_of as quote_of
+
 KST = timezone(timedelta(hours=9), "KST")
 
 # (lower bound, decimals) for KRW prices, from Upbit's tick-size table: a price shown with more
@@ -25,16 +29,6 @@ _KRW_DECIMALS: tuple[tuple[float, int], ...] = (
     (0.001, 6),
     (0.0001, 7),
 )
-
-
-def quote_of(code: str) -> str:
-    """The quote currency of a market code (``"KRW-BTC"`` -> ``"KRW"``)."""
-    return code.partition("-")[0]
-
-
-def base_of(code: str) -> str:
-    """The base currency of a market code (``"KRW-BTC"`` -> ``"BTC"``)."""
-    return code.partition("-")[2]
 
 
 def display_code(code: str) -> str:
