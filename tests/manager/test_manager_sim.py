@@ -178,17 +178,20 @@ async def test_auth_failures_never_stop_the_public_connection() -> None:
 
 
 def test_auth_rule_stops_only_private_connections() -> None:
+    from upbit_monitor.exchanges.base import mentions_auth
     from upbit_monitor.protocol.policy import Disposition, auth_rule, classify_close, classify_server_error
 
     for disposition, reason in ((classify_server_error("INVALID_AUTH"), "INVALID_AUTH"),
                                 (classify_close(1000, "Forbidden"), "Forbidden"),
                                 (classify_close(1008, "jwt expired"), "jwt expired"),
                                 (Disposition.FATAL, "403")):
-        assert auth_rule(disposition, reason, private=True) == (Disposition.FATAL, True)
-        assert auth_rule(disposition, reason, private=False) == (Disposition.RETRY_SLOW, False)
+        auth = mentions_auth(reason)
+        assert auth_rule(disposition, auth=auth, private=True) == (Disposition.FATAL, True)
+        assert auth_rule(disposition, auth=auth, private=False) == (Disposition.RETRY_SLOW, False)
     # Not about auth: unchanged on both kinds.
-    assert auth_rule(Disposition.RETRY, "going away", private=True) == (Disposition.RETRY, False)
-    assert auth_rule(Disposition.FATAL, "bad url", private=False) == (Disposition.FATAL, False)
+    going_away, bad_url = mentions_auth("going away"), mentions_auth("bad url")
+    assert auth_rule(Disposition.RETRY, auth=going_away, private=True) == (Disposition.RETRY, False)
+    assert auth_rule(Disposition.FATAL, auth=bad_url, private=False) == (Disposition.FATAL, False)
 
 
 @pytest.mark.asyncio

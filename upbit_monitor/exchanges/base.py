@@ -163,7 +163,7 @@ class Connector(abc.ABC):
 
     def failure(self, disposition: Disposition, reason: str) -> tuple[Disposition, bool]:
         """Apply the auth rule to a classified close / error frame / handshake: (disposition, key_problem)."""
-        return auth_rule(disposition, reason, private=self.private)
+        return auth_rule(disposition, auth=self.is_auth_problem(reason), private=self.private)
 
     def is_auth_problem(self, reason: str) -> bool:
         """True if a FATAL close reason or error name is about our credentials.

@@ -109,16 +109,17 @@ def classify_close(code: int | None, reason: str = "") -> Disposition:
     return Disposition.RETRY
 
 
-def auth_rule(disposition: Disposition, reason: str, *, private: bool) -> tuple[Disposition, bool]:
+def auth_rule(disposition: Disposition, *, auth: bool, private: bool) -> tuple[Disposition, bool]:
     """The ONE rule for auth failures, applied to closes, error frames and refused handshakes alike.
 
-    Returns the disposition to act on and whether it is a key problem. Only a connection that signs
+    ``auth`` says whether the close reason / error name / status is about credentials (the connector
+    decides: ``Connector.is_auth_problem``). Returns the disposition to act on and whether it is a key
+    problem. Only a connection that signs
     with the user's keys (``private``) can have a key problem; it stops (KEY_PROBLEM) until the user
     fixes the key. A public connection sends no credentials, so an auth-worded close ("Forbidden"), an
     ``INVALID_AUTH`` frame or a 401/403 there is the server's glitch or a block: it reconnects (slowly)
     instead of staying stuck in key_problem for good, which is what happened before this rule.
     """
-    auth = reason.strip().upper() in ("INVALID_AUTH", "401", "403") or _mentions(reason, _AUTH_WORDS)
     if not auth or disposition is not Disposition.FATAL:
         return disposition, False
     if private:
