@@ -35,15 +35,25 @@ def test_order_lifecycle_keeps_order_price_and_volume(qtmodeltester) -> None:
     qtmodeltester.check(m)
 
 
-def test_open_orders_sort_first_and_closed_are_capped() -> None:
+def test_orders_are_in_time_order_and_closed_are_capped() -> None:
     m = MyOrdersModel(max_closed=2)
     m.apply(my_order("open-old", "wait", timestamp=1))
     for i in range(4):
         m.apply(my_order(f"c{i}", "cancel", timestamp=10 + i))
     m.apply(my_order("open-new", "wait", timestamp=100))
     uuids = [m._rows[r].event.uuid for r in range(m.rowCount())]
-    assert uuids == ["open-new", "open-old", "c3", "c2"]
+    # Newest first by the shown Time, open or not; only the oldest closed rows are dropped.
+    assert uuids == ["open-new", "c3", "c2", "open-old"]
     assert m.row_of("c0") is None
+    times = [_text(m, r, OrderCol.TIME) for r in range(m.rowCount())]
+    assert times == sorted(times, reverse=True)
+    # A later message (a fill of the old order) does not move its row: the Time column stays ordered.
+    m.apply(my_order("open-old", "trade", executed="0.05", remaining="0.05", trade_uuid="t", timestamp=200))
+    assert [m._rows[r].event.uuid for r in range(m.rowCount())][-1] == "open-old"
+    # Open orders are bold (visible when the State column is off-screen), closed ones are not.
+    assert m.data(m.index(0, OrderCol.MARKET), Qt.ItemDataRole.FontRole).bold()
+    assert m.data(m.index(1, OrderCol.MARKET), Qt.ItemDataRole.FontRole) is None
+    assert _text(m, 0, OrderCol.MARKET) == "BTC/KRW"  # the app's one market-name form
 
 
 def test_fills_dedupe_and_order(qtmodeltester) -> None:

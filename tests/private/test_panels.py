@@ -205,7 +205,7 @@ async def test_dialog_test_connection_and_secret_hygiene() -> None:
             assert dialog.secret_edit.text() == "" and "stored" in dialog.secret_edit.placeholderText()
             assert dialog.access_edit.text() == ACCESS
             assert dialog.secret_edit.echoMode() is QLineEdit.EchoMode.Password
-            assert dialog.access_edit.echoMode() is QLineEdit.EchoMode.PasswordEchoOnEdit
+            assert dialog.access_edit.echoMode() is QLineEdit.EchoMode.Normal  # an identifier: shown
             dialog.test_button.click()  # empty secret field = test the stored one
             await dialog.wait_idle()
             assert dialog.result_label.text().startswith("✓ Keys accepted")

@@ -30,6 +30,7 @@ from upbit_monitor.ui.panes.window import WindowPanes
 from upbit_monitor.ui.status.health import health_summary
 from upbit_monitor.ui.status.panel import DbStatus, StatusPanel
 from upbit_monitor.ui.window_layout import apply_default_layout, fit_to_screen
+from upbit_monitor.ui.window_menus import ChartMenu, build_file_menu, build_market_menu
 from upbit_monitor.ui.window_state import int_setting, restore_window_state, save_window_state
 
 DEFAULT_COIN = "KRW-BTC"
@@ -176,6 +177,7 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_menus(self) -> None:
+        self.quit_action = build_file_menu(self)
         view = self.menuBar().addMenu("&View")
         self.light_action = self._toggle(view, "Light theme", not self.palette_.dark, self.set_light)
         self.korean_colours_action = self._toggle(
@@ -193,11 +195,12 @@ class MainWindow(QMainWindow):
         for dock in (self.coin_dock, self.chart_dock, self.status_dock):
             if dock is not None:
                 view.addAction(dock.toggleViewAction())
-        view.addSeparator()
-        search = QAction("Search markets", self)
-        search.triggered.connect(self.coin_list.focus_search)
-        view.addAction(search)
         self.extras.fill_view_menu(view)
+        self.next_coin_action, self.previous_coin_action = build_market_menu(self, self.coin_list)
+        self.chart_menu: ChartMenu | None = None
+        if self.chart is not None and hasattr(self.chart, "set_timeframe"):
+            self.chart_menu = ChartMenu(self, self.chart)  # type: ignore[arg-type]
+            self.chart.sigTimeframeChanged.connect(self.chart_menu.show_unit)  # type: ignore[attr-defined]
 
     def _toggle(self, menu: Any, text: str, checked: bool, slot: Callable[[bool], None]) -> QAction:
         act = QAction(text, self)

@@ -280,6 +280,22 @@ class CoinList(QWidget):
             self._selected = code
             self.coin_selected.emit(code)
 
+    def step(self, delta: int) -> None:
+        """Select the coin ``delta`` rows below (negative: above) the selected one, as listed now.
+
+        The list's own order and filter decide ("next" is the row under it on screen); without a
+        listed selection it starts from the top. It stops at the ends instead of wrapping, so holding
+        the key does not jump from the last coin to the first.
+        """
+        rows = self.proxy.rowCount()
+        if not rows:
+            return
+        row = self.proxy.row_of(self._selected) if self._selected is not None else -1
+        target = 0 if row < 0 else min(max(row + delta, 0), rows - 1)
+        code = self.proxy.index(target, Col.NAME).data(CODE_ROLE)
+        if isinstance(code, str) and code != self._selected:
+            self.select(code)
+
     def toggle_current_favourite(self) -> None:
         """Star/unstar the current row (Space key)."""
         code = self.table.currentIndex().data(CODE_ROLE)

@@ -74,7 +74,9 @@ class ApiKeysDialog(QDialog):
 
         self.access_edit = QLineEdit()
         self.access_edit.setObjectName("accessKeyEdit")
-        self.access_edit.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
+        # The access key is an identifier (Upbit shows it in its key list), not a secret: shown in clear
+        # so the user can check which key is in use. Only the secret is masked.
+        self.access_edit.setEchoMode(QLineEdit.EchoMode.Normal)
         self.access_edit.setPlaceholderText("Access key")
         self.secret_edit = QLineEdit()
         self.secret_edit.setObjectName("secretKeyEdit")

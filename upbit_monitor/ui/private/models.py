@@ -16,13 +16,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import IntEnum
+from functools import cache
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QFont
 
 from upbit_monitor.exchanges.order_state import OrderState, map_upbit_state
 from upbit_monitor.protocol.events import MyOrder
-from upbit_monitor.ui.common.formatting import format_price, format_size, format_time_kst, quote_of
+from upbit_monitor.ui.common.formatting import (
+    display_code,
+    format_price,
+    format_size,
+    format_time_kst,
+    quote_of,
+)
 from upbit_monitor.ui.common.table_model import FixedColumnsModel, Index
 from upbit_monitor.ui.private.assets_model import ASSET_HEADERS, AssetCol, MyAssetsModel, PriceLookup
 
@@ -43,6 +51,14 @@ __all__ = [
 _ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _SIDE = {"BID": "Buy", "ASK": "Sell"}
 _ORDER_TYPE = {"limit": "Limit", "price": "Market buy", "market": "Market sell", "best": "Best"}
+
+
+@cache
+def _bold() -> QFont:
+    """Made on first use: a QFont needs the QGuiApplication to exist."""
+    font = QFont()
+    font.setBold(True)
+    return font
 
 
 def _f(value: Decimal | float | None) -> float | None:
@@ -101,9 +117,14 @@ class OrderRow:
         self.remaining = event.remaining_volume if event.remaining_volume is not None else self.remaining
         self.state = self._map(event)
 
-    def sort_key(self) -> tuple[int, int]:
-        """Open orders first, then newest first."""
-        return (0 if self.state.is_open else 1, -self.event.timestamp)
+    def sort_key(self) -> tuple[int, str]:
+        """Newest first by the time the Time column shows (when the order was placed).
+
+        Not "open first" nor by the latest message: both put an older row above a newer one, which
+        reads as out of order wherever the State column is scrolled off (a narrow dock). Open rows
+        are bold instead. The uuid breaks ties so equal times keep one order.
+        """
+        return (-self.first_seen, self.event.uuid)
 
 
 class MyOrdersModel(FixedColumnsModel):
@@ -181,13 +202,15 @@ class MyOrdersModel(FixedColumnsModel):
             return _ALIGN_RIGHT if col in _NUMERIC_ORDER_COLS else None
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{row.event.uuid}\nUpbit state: {row.event.state}"
+        if role == Qt.ItemDataRole.FontRole:
+            return _bold() if row.state.is_open else None  # open orders stand out without a State column
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         e = row.event
         if col is OrderCol.TIME:
             return format_time_kst(row.first_seen)
         if col is OrderCol.MARKET:
-            return e.code
+            return display_code(e.code)
         if col is OrderCol.SIDE:
             return _SIDE.get(e.ask_bid, e.ask_bid)
         if col is OrderCol.TYPE:
@@ -280,7 +303,7 @@ class MyFillsModel(FixedColumnsModel):
         quote = quote_of(e.code)
         values = (
             format_time_kst(self._rows[index.row()].time),
-            e.code,
+            display_code(e.code),
             _SIDE.get(e.ask_bid, e.ask_bid),
             _ORDER_TYPE.get(e.order_type, e.order_type),
             format_price(_f(e.price), quote),
