@@ -78,12 +78,11 @@ def test_keyboard_search_navigate_select_and_star(qtbot, store):
     qtbot.keyClick(cl.search, Qt.Key.Key_Escape)
     cl.search.clear()
     assert _codes(cl)[0] == "KRW-ETH"  # the star pins it above the bigger BTC
-    # Arrow keys move; Enter selects.
+    # Arrow keys choose the row they move to: the highlight is always the coin on screen.
     cl.table.setCurrentIndex(cl.proxy.index(0, 1))
-    qtbot.keyClick(cl.table, Qt.Key.Key_Down)
     with qtbot.waitSignal(cl.coin_selected) as sig:
-        qtbot.keyClick(cl.table, Qt.Key.Key_Return)
-    assert sig.args == [cl.table.currentIndex().data(CODE_ROLE)] == ["KRW-BTC"]
+        qtbot.keyClick(cl.table, Qt.Key.Key_Down)
+    assert sig.args == [cl.table.currentIndex().data(CODE_ROLE)] == ["KRW-BTC"] == [win.code]
     # One component per view: the coin list holds ONE ticker spec for every KRW code.
     ticker_specs = [s for s in src.subscriptions().entries if s.type == "ticker"]
     assert len(ticker_specs) == 1 and set(ticker_specs[0].codes) == {"KRW-BTC", "KRW-ETH", "KRW-XRP"}

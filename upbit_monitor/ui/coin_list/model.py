@@ -42,6 +42,7 @@ ENGLISH_ROLE = int(Qt.ItemDataRole.UserRole) + 3
 FAVOURITE_ROLE = int(Qt.ItemDataRole.UserRole) + 4
 WARNING_ROLE = int(Qt.ItemDataRole.UserRole) + 5
 SEARCH_ROLE = int(Qt.ItemDataRole.UserRole) + 6
+NAMES_ROLE = int(Qt.ItemDataRole.UserRole) + 7  # (base code, Korean name, English name), casefolded
 
 
 class Col(IntEnum):
@@ -289,6 +290,8 @@ class CoinListModel(QAbstractTableModel):
             return m.flagged
         if role == SEARCH_ROLE:
             return f"{m.code} {display_code(m.code)} {m.korean_name} {m.english_name}".casefold()
+        if role == NAMES_ROLE:
+            return (m.base.casefold(), m.korean_name.casefold(), m.english_name.casefold())
         return None
 
     def _placeholder_cell(self, row: int, col: int) -> tuple[str, QColor | None, int, bool]:

@@ -7,10 +7,28 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
-from upbit_monitor.ui.coin_list.model import CODE_ROLE, SEARCH_ROLE, SORT_ROLE, Col
+from upbit_monitor.ui.coin_list.model import CODE_ROLE, NAMES_ROLE, SEARCH_ROLE, SORT_ROLE, Col
 from upbit_monitor.ui.common.formatting import quote_of
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+def match_rank(needle: str, names: object) -> int:
+    """How well a market matches a search (lower = better): ranks order the rows while searching.
+
+    0: the code or a whole name ("eth" -> ETH, not 이더리움클래식 / Ethereum Classic / Tether);
+    1: the code starts with it; 2: a name or a word of the English name does; 3: it is inside.
+    """
+    if not isinstance(names, tuple) or len(names) != 3:
+        return 3
+    base, korean, english = names
+    if needle in (base, korean, english):
+        return 0
+    if base.startswith(needle):
+        return 1
+    if korean.startswith(needle) or any(w.startswith(needle) for w in english.split()):
+        return 2
+    return 3
 
 
 class CoinFilterProxy(QSortFilterProxyModel):
@@ -24,6 +42,7 @@ class CoinFilterProxy(QSortFilterProxyModel):
         super().__init__(parent)
         self._quote = "KRW"
         self._needle = ""
+        self._ranks: dict[str, int] = {}  # match rank per code while searching (filterAcceptsRow)
         self._keys: list[tuple[bool, Any, str]] | None = None
         self._keys_at: tuple[object, int] = (None, -1)
         self._ascending = True
@@ -60,6 +79,7 @@ class CoinFilterProxy(QSortFilterProxyModel):
         if needle != self._needle:
             self.beginFilterChange()
             self._needle = needle
+            self._ranks = {}
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
             self.resort_if_needed()
 
@@ -73,7 +93,10 @@ class CoinFilterProxy(QSortFilterProxyModel):
         if not self._needle:
             return True
         hay = model.data(idx, SEARCH_ROLE)
-        return isinstance(hay, str) and self._needle in hay
+        if not (isinstance(hay, str) and self._needle in hay):
+            return False
+        self._ranks[code] = match_rank(self._needle, model.data(idx, NAMES_ROLE))
+        return True
 
     def _keys_for(self, col: int) -> list[tuple[bool, Any, str]]:
         model = self.sourceModel()
@@ -120,6 +143,12 @@ class CoinFilterProxy(QSortFilterProxyModel):
         lf, a, ca = left
         rf, b, cb = right
         ascending = self._ascending
+        if self._ranks:
+            # While searching the best match leads in either order (Qt reverses the comparison for
+            # a descending sort, so the better side flips with it), even above favourites.
+            ra, rb = self._ranks.get(ca, 3), self._ranks.get(cb, 3)
+            if ra != rb:
+                return ra < rb if ascending else ra > rb
         if lf != rf:
             # Qt reverses the comparison for a descending sort, so the pinned side flips with it.
             return lf if ascending else rf

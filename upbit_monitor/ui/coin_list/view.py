@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +34,7 @@ from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 from upbit_monitor.ui.coin_list.delegate import CoinListDelegate
 from upbit_monitor.ui.coin_list.model import CODE_ROLE, CoinListModel, Col
 from upbit_monitor.ui.coin_list.proxy import CoinFilterProxy
+from upbit_monitor.ui.coin_list.table import CoinTable
 from upbit_monitor.ui.common.frame_clock import LIST_MS, FrameClock
 from upbit_monitor.ui.common.source import MarketSource
 from upbit_monitor.ui.common.theme import Palette
@@ -98,8 +98,7 @@ class CoinList(QWidget):
             quotes.addWidget(b)
         self._quote_group.buttonClicked.connect(lambda b: self.set_quote(b.text()))
 
-        self.table = QTableView(self)
-        self.table.setObjectName("CoinTable")
+        self.table = CoinTable(self)
         self.table.setModel(self.proxy)
         self.table.setItemDelegate(CoinListDelegate(palette, self.model, self.proxy, self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -127,7 +126,8 @@ class CoinList(QWidget):
         self.table.setColumnHidden(Col.WARN, True)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
-        self.table.clicked.connect(self._on_table_clicked)
+        self.table.chosen.connect(self._choose)
+        self.table.star_clicked.connect(self._toggle_star)
         self.table.activated.connect(self._on_table_activated)
         self.table.installEventFilter(self)
         # The name column takes whatever width the others leave, but never less than NAME_MIN
@@ -160,6 +160,13 @@ class CoinList(QWidget):
 
         self._selected: str | None = None
         self._scroll_pending = False
+        # Keep the selected row in view through re-sorts and resizes until the user scrolls the list
+        # himself (actionTriggered fires for wheel, drag and arrow clicks, never for scrollTo).
+        self._follow = False
+        self.table.verticalScrollBar().actionTriggered.connect(self._user_scrolled)
+        # The dock settles its height after the first scroll (and rows come and go with the filter):
+        # the scroll range changes then, after the resize event, so follow it rather than the resize.
+        self.table.verticalScrollBar().rangeChanged.connect(lambda *_: self._keep_selected_in_view())
         # A list of ~200 rows re-sorted on every change: 10 Hz reads as live and costs far less
         # than the ladder's frame rate.
         FrameClock.shared().add(
@@ -247,6 +254,7 @@ class CoinList(QWidget):
     def select(self, code: str, *, emit: bool = True) -> None:
         """Select a coin programmatically (e.g. the last coin at start)."""
         self._selected = code
+        self._follow = True
         self._select_row(code)
         # Rows re-sort while the first tickers arrive: re-centre once they are in.
         self._scroll_pending = True
@@ -260,22 +268,25 @@ class CoinList(QWidget):
             self.table.setCurrentIndex(idx)
             self.table.scrollTo(idx, QAbstractItemView.ScrollHint.EnsureVisible)
 
-    def _on_table_clicked(self, index: QModelIndex) -> None:
-        code = index.data(CODE_ROLE)
-        if not isinstance(code, str):
-            return
-        if index.column() == Col.FAV:
-            self.model.toggle_favourite(code)
-            self.proxy.invalidate()  # favourites re-pin whatever the sort column
-            return
-        self._choose(code)
+    def _toggle_star(self, code: str) -> None:
+        self.model.toggle_favourite(code)
+        self.proxy.invalidate()  # favourites re-pin whatever the sort column
 
     def _on_table_activated(self, index: QModelIndex) -> None:
         code = index.data(CODE_ROLE)
         if isinstance(code, str):
             self._choose(code)
 
+    def _user_scrolled(self, _action: int) -> None:
+        self._follow = False
+
+    def _keep_selected_in_view(self) -> None:
+        current = self.table.currentIndex()
+        if self._follow and current.isValid():
+            self.table.scrollTo(current, QAbstractItemView.ScrollHint.EnsureVisible)
+
     def _choose(self, code: str) -> None:
+        self._follow = True  # the chosen row is on screen: keep it there
         if code != self._selected:
             self._selected = code
             self.coin_selected.emit(code)
@@ -300,8 +311,7 @@ class CoinList(QWidget):
         """Star/unstar the current row (Space key)."""
         code = self.table.currentIndex().data(CODE_ROLE)
         if isinstance(code, str):
-            self.model.toggle_favourite(code)
-            self.proxy.invalidate()
+            self._toggle_star(code)
 
     def _header_menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
@@ -349,10 +359,14 @@ class CoinList(QWidget):
                     return True
                 if key in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
                     self.table.setFocus()
-                    if self.proxy.rowCount() and not self.table.currentIndex().isValid():
-                        self.table.setCurrentIndex(self.proxy.index(0, Col.NAME))
-                    if key != Qt.Key.Key_Down and self.table.currentIndex().isValid():
-                        self._on_table_activated(self.table.currentIndex())
+                    # While searching, the top row is the best match (the proxy ranks exact code and
+                    # name matches first), whatever row was highlighted before the filter.
+                    current = self.table.currentIndex()
+                    if self.proxy.rowCount() and (self.proxy.search_text or not current.isValid()):
+                        current = self.proxy.index(0, Col.NAME)
+                        self.table.setCurrentIndex(current)
+                    if current.isValid():
+                        self._on_table_activated(current)
                     return True
             elif watched is self.table and key == Qt.Key.Key_Space:
                 self.toggle_current_favourite()
@@ -369,11 +383,10 @@ class CoinList(QWidget):
         now = time.monotonic()
         if now >= self._next_sort and self.proxy.resort_if_needed():
             self._next_sort = now + RESORT_S
+            self._keep_selected_in_view()
         if self._scroll_pending and self.model.ticker_count() >= 0.9 * max(1, len(self.shown_codes())):
             self._scroll_pending = False
-            current = self.table.currentIndex()
-            if current.isValid():
-                self.table.scrollTo(current, QAbstractItemView.ScrollHint.EnsureVisible)
+            self._keep_selected_in_view()
 
     def header_state(self) -> bytes:
         """Column widths and sort order, for QSettings."""

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 RESOURCES = Path(__file__).resolve().parents[3] / "resources"
 STYLES = RESOURCES / "styles"
+ICONS = STYLES / "icons"
 
 
 @dataclass(slots=True)
@@ -85,10 +86,14 @@ def health_colour(health: float | None) -> QColor:
 
 
 def style_sheet(dark: bool) -> str:
-    """The QSS text of the dark or light theme ('' if the file is missing: Qt's default look)."""
+    """The QSS text of the dark or light theme ('' if the file is missing: Qt's default look).
+
+    A QSS ``url()`` is resolved against the working directory, so the sheets name their icons
+    ``@ICONS@/...`` and get the absolute folder here (the app may be started from anywhere).
+    """
     path = STYLES / ("dark.qss" if dark else "light.qss")
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8").replace("@ICONS@", ICONS.as_posix())
     except OSError:
         return ""
 
