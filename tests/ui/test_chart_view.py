@@ -266,7 +266,7 @@ async def test_widget_deleted_during_history_load_is_harmless(qtbot):
 
     view = ChartView(FakeManager(), Slow())
     view.set_code("KRW-BTC")
-    task = view._history_task
+    task = view.history_pager.task
     shiboken6.delete(view)
     gate.set_result(None)
     await asyncio.wait({task})

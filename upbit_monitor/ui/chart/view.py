@@ -1,28 +1,25 @@
 """ChartView: candles + volume of the selected coin, history from DB/REST, live from the stream.
 
 Data flow. History comes from :class:`~upbit_monitor.features.history.loader.HistoryLoader`
-(database first, REST
-for gaps) in an asyncio task. Live data is *pulled*: a QTimer at ``repaint_hz`` asks the manager for
+(database first, REST for gaps), loaded and paged by :class:`HistoryPager` in asyncio tasks. Live
+data is *pulled*: the shared frame clock at ``repaint_hz`` asks the manager for
 ``version("candle.Nm", code)`` and only when it moved reads ``latest_candle``; so the chart's cost is
 bounded by the frame rate, never by the message rate. A live candle changes one bar, and the items
 re-render only that bar's cached picture (see ``chart_items``).
 
-Subscriptions. The view registers itself once (``mgr.register``) and replaces its one spec on every
-coin or timeframe switch (``mgr.update``). Unregistration is the manager's weakref/``destroyed`` path;
+Subscriptions. ``mgr.want`` registers the view the first time and replaces its one spec on every
+coin or timeframe switch. Unregistration is the manager's weakref/``destroyed`` path;
 the view keeps no bookkeeping for it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
-import shiboken6
-from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QAction, QColor, QContextMenuEvent
 from PySide6.QtWidgets import QMenu, QVBoxLayout, QWidget
 
@@ -31,19 +28,22 @@ from upbit_monitor.features.studies import PriceLineBook, StudySettings, studies
 from upbit_monitor.features.studies.periods import PERIOD_UNITS, PeriodBar, PeriodBarTracker
 from upbit_monitor.protocol.events import Candle
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
+from upbit_monitor.ui.chart.history_pager import HistoryPager
 from upbit_monitor.ui.chart.lines import PriceLines
 from upbit_monitor.ui.chart.plots import ChartPlots
+from upbit_monitor.ui.chart.pointer import ChartPointer
+from upbit_monitor.ui.chart.readout import ChartReadout
 from upbit_monitor.ui.chart.series import Bar, BarSeries, Change, bar_from_candle
 from upbit_monitor.ui.chart.source import ChartSource
 from upbit_monitor.ui.chart.studies import StudyLayer
 from upbit_monitor.ui.chart.study_menu import StudiesMenu
-from upbit_monitor.ui.chart.theme import DARK, DEFAULT_DOWN, DEFAULT_UP, LIGHT, readout_html, readout_text
+from upbit_monitor.ui.chart.theme import DARK, DEFAULT_DOWN, DEFAULT_UP, LIGHT
 from upbit_monitor.ui.chart.toolbar import TIMEFRAME_LABELS, ChartToolbar
-from upbit_monitor.ui.common.formatting import format_price, quote_of
+from upbit_monitor.ui.common.formatting import quote_of
 from upbit_monitor.ui.common.frame_clock import CHART_MS, FrameClock
 
 if TYPE_CHECKING:  # the UI never needs the storage stack imported just for a type
-    from upbit_monitor.features.history.loader import HistoryLoader, HistoryResult
+    from upbit_monitor.features.history.loader import HistoryLoader
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,6 @@ class ChartView(QWidget):
     """
 
     TIMEFRAMES: tuple[int, ...] = tuple(TIMEFRAME_LABELS)
-    OLDER_BATCH = 200  # candle slots fetched when the user scrolls past the oldest bar
-    MAX_BARS = 5000  # bounds memory and the cost of a full cache rebuild
     sigTimeframeChanged = Signal(int)
     sigHistoryLoaded = Signal(str, int, int)
     sigError = Signal(str)
@@ -80,24 +78,15 @@ class ChartView(QWidget):
         super().__init__(parent)
         self.setObjectName("ChartView")
         self._manager = manager
-        self._history = history
-        self._window = window
         self._visible_bars = visible_bars
         self._code: str | None = None
         self._note = ""  # the venue's words after the code in the title
         self._unit = 1
         self._seen_version = -1
-        self._generation = 0
-        self._history_task: asyncio.Task[None] | None = None
-        self._older_task: asyncio.Task[None] | None = None
-        self._older_exhausted = False
-        self._hover_index: int | None = None
         self._up, self._down = QColor(DEFAULT_UP), QColor(DEFAULT_DOWN)
         self._theme = DARK
-        self.readout_plain = ""  # the readout without markup (tests, copy)
-        self.last_context_menu: QMenu | None = None
-        self._context_actions: list[Callable[[QMenu, float], None]] = []
         self.series = BarSeries(60)
+        self.history_pager = HistoryPager(self, history, window)
         # Day+ timeframes have no candle stream: their newest bar is folded from the ticker.
         self._period: PeriodBarTracker | None = None
 
@@ -111,15 +100,15 @@ class ChartView(QWidget):
         self.candles = self.plots.candle_item
         self.volume = self.plots.volume_item
         self.study_layer = StudyLayer(self.plots)
+        self.readout_line = ChartReadout(
+            self.readout, self.series, self.plots, self.study_layer, self._up, self._down
+        )
         self.studies_menu = StudiesMenu(self, self._current_studies)
         self.studies_menu.sigStudiesChanged.connect(self._studies_chosen)
         self.toolbar.studies.setMenu(self.studies_menu)
         self.price_lines = PriceLines(self.plots, price_lines or PriceLineBook())
-        self.plots.price.scene().sigMouseMoved.connect(self._on_price_mouse_moved)
-        self.plots.volume.scene().sigMouseMoved.connect(self._on_volume_mouse_moved)
-        self.plots.price.getViewBox().sigXRangeChanged.connect(self._maybe_load_older)
-        for scene in (self.plots.price.scene(), self.plots.volume.scene()):
-            scene.sigMouseClicked.connect(self._on_mouse_clicked)
+        self.plots.price.getViewBox().sigXRangeChanged.connect(self.history_pager.maybe_load_older)
+        self.pointer = ChartPointer(self)
         self.graphics.setToolTip("wheel: zoom time · drag: pan · double-click: back to the newest bars")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -191,7 +180,7 @@ class ChartView(QWidget):
     def set_studies(self, studies: Sequence[StudySettings]) -> None:
         """Show exactly ``studies`` (kept across coin and timeframe switches)."""
         self.study_layer.set_studies(studies)
-        self._refresh_readout()
+        self.readout_line.refresh()
 
     def _current_studies(self) -> list[StudySettings]:
         return self.study_layer.studies
@@ -203,7 +192,7 @@ class ChartView(QWidget):
         try:
             self.set_studies(studies)
         except UpbitMonitorError as exc:
-            self._report(f"studies not changed: {exc}")
+            self.report(f"studies not changed: {exc}")
             return
         self.sigStudiesChanged.emit(self.studies)
 
@@ -218,7 +207,7 @@ class ChartView(QWidget):
             self.set_timeframe(unit)
         studies, problems = studies_from_list(settings.get("studies", []))
         for problem in problems:
-            self._report(problem)
+            self.report(problem)
         self.set_studies(studies)
 
     def set_timeframe(self, unit: int) -> None:
@@ -237,14 +226,14 @@ class ChartView(QWidget):
         """Colours of rising and falling bars (default red up / blue down)."""
         self._up, self._down = QColor(up), QColor(down)
         self.plots.set_colors(self._up, self._down)
-        self._refresh_readout()
+        self.readout_line.set_style(self._up, self._down, self._theme)
 
     def set_dark(self, dark: bool) -> None:
         """Dark (default) or light chart surface."""
         self._theme = DARK if dark else LIGHT
         self.plots.apply_theme(self._theme)
         self.study_layer.apply_theme(self._theme)
-        self._refresh_readout()
+        self.readout_line.set_style(self._up, self._down, self._theme)
 
     def set_candles(self, candles: Sequence[Candle]) -> None:
         """Replace the series with ``candles`` (demo data, tests; history uses the same path)."""
@@ -253,29 +242,26 @@ class ChartView(QWidget):
 
     async def history_done(self) -> None:
         """Wait until the current history loads (window and older bars) finished, however they ended."""
-        tasks = {t for t in (self._history_task, self._older_task) if t is not None and not t.done()}
-        if tasks:
-            await asyncio.wait(tasks)
+        await self.history_pager.done()
+
+    @property
+    def readout_plain(self) -> str:
+        """The readout without markup (tests, copy)."""
+        return self.readout_line.plain
 
     def readout_for(self, x: float) -> str:
         """The readout text for the bar at ``x`` (epoch seconds); the crosshair uses it."""
-        index = self.series.nearest(x)
-        if index is None:
-            return ""
-        prev_close = self.series[index - 1].close if index > 0 else None
-        return readout_text(self.series[index], prev_close, self.plots.quote)
+        return self.readout_line.text_for(x)
 
     def move_crosshair(self, x: float, y: float | None) -> None:
         """Put the crosshair at data coordinates (the mouse handler uses it; tests may too)."""
         self.plots.place_crosshair(x, y)
-        self._hover_index = self.series.nearest(x)
-        self._set_readout(self._hover_index)
+        self.readout_line.hover(x)
 
     def hide_crosshair(self) -> None:
         """Hide the crosshair; the readout returns to the newest bar."""
         self.plots.show_crosshair(False)
-        self._hover_index = None
-        self._show_last_readout()
+        self.readout_line.leave()
 
     # ---- live updates ------------------------------------------------------------------------
     def poll_live(self) -> None:
@@ -311,19 +297,18 @@ class ChartView(QWidget):
         elif applied.change is not Change.IGNORED:
             self.study_layer.apply(bar)
         self.study_layer.refresh()
-        if applied.change is not Change.IGNORED and self._hover_index is None:
-            self._show_last_readout()
+        if applied.change is not Change.IGNORED:
+            self.readout_line.bar_changed()
 
-    # ---- switching and history ---------------------------------------------------------------
+    # ---- switching ----------------------------------------------------------------------------
     def _switch(self) -> None:
         """Coin or timeframe changed: clear, resubscribe, reload history."""
         self.series.replace(())
         self._series_replaced()
         self.plots.set_placeholder(f"waiting for {self._code} candles…" if self._code else "select a coin")
         self._seen_version = -1
-        self._older_exhausted = False
         self._subscribe()
-        self._start_history()
+        self.history_pager.start(self._code, self._unit)
 
     def _subscribe(self) -> None:
         if self._manager is None or self._code is None:
@@ -332,114 +317,24 @@ class ChartView(QWidget):
         try:
             self._manager.want(self, specs)
         except UpbitMonitorError as exc:
-            self._report(f"chart subscription failed: {exc}")
+            self.report(f"chart subscription failed: {exc}")
 
-    def _start_history(self) -> None:
-        self._generation += 1
-        if self._history_task is not None and not self._history_task.done():
-            self._history_task.cancel()
-        self._history_task = None
-        if self._history is None or self._code is None:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self._report("chart history needs a running event loop")
-            return
-        self.status.setText("loading…")
-        self.plots.set_placeholder(f"loading {self._code} {TIMEFRAME_LABELS[self._unit]}…")
-        self._history_task = loop.create_task(
-            self._load_history(self._generation, self._code, self._unit)
-        )
-
-    async def _load_history(self, generation: int, code: str, unit: int) -> None:
-        assert self._history is not None
-        try:
-            result = await self._history.load(code, unit, self._window)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # the chart must survive any loader failure
-            log.exception("chart history failed for %s %dm", code, unit)
-            if shiboken6.isValid(self) and generation == self._generation:
-                self.status.setText("history unavailable")
-                self.plots.set_placeholder("history unavailable: waiting for live candles")
-                self._report(f"chart history failed: {exc}")
-            return
-        if not shiboken6.isValid(self) or generation != self._generation:
-            return  # the user switched again meanwhile, or the widget is gone
-        self._history_loaded(result)
-
-    def _history_loaded(self, result: HistoryResult) -> None:
-        self.plots.set_placeholder("no candles yet" if not result.rest_error else "history unavailable")
-        self.series.replace(bar_from_candle(c) for c in result.candles)
+    def set_bars(self, bars: Iterable[Bar]) -> None:
+        """Replace the series with ``bars`` (a loaded history window) and merge any live bar."""
+        self.series.replace(bars)
         self._series_replaced()
-        # A live candle may have arrived while loading: merge it on the next tick.
+        # A live candle may have arrived while loading: merge it now.
         self._seen_version = -1
         self.poll_live()
-        parts = [f"DB {result.from_db} + REST {result.fetched}"]
-        if result.rest_error:
-            parts.append("REST failed")
-            self._report(f"chart REST history: {result.rest_error}")
-        if result.db_error:
-            parts.append("DB failed")
-            self._report(f"chart database: {result.db_error}")
-        self.status.setText(" · ".join(parts))
-        self.status.setToolTip("\n".join(e for e in (result.rest_error, result.db_error) if e))
-        self.sigHistoryLoaded.emit(result.code, result.unit, len(self.series))
 
-    def _maybe_load_older(self, *_: object) -> None:
-        """The user scrolled to the oldest bar: fetch the ``OLDER_BATCH`` slots before it."""
-        busy = any(t is not None and not t.done() for t in (self._history_task, self._older_task))
-        if (
-            busy
-            or self._older_exhausted
-            or self._history is None
-            or self._code is None
-            or not len(self.series)
-            or len(self.series) >= self.MAX_BARS
-        ):
-            return
-        oldest = self.series[0].t
-        if self.plots.x_range()[0] > oldest + 5 * self.series.unit_s:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        end = datetime.fromtimestamp(oldest, UTC)
-        self.status.setText("loading older…")
-        self._older_task = loop.create_task(self._load_older(self._generation, self._code, self._unit, end))
-
-    async def _load_older(self, generation: int, code: str, unit: int, end: datetime) -> None:
-        assert self._history is not None
-        try:
-            result = await self._history.load_before(code, unit, end, self.OLDER_BATCH)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # never let a history failure break the chart
-            log.exception("chart: older history failed for %s %dm", code, unit)
-            result = None
-            error = str(exc)
-        if not shiboken6.isValid(self) or generation != self._generation:
-            return
-        if result is None or result.rest_error:
-            # Stop asking until the next switch: scrolling must not hammer a failing server.
-            self._older_exhausted = True
-            self._report(f"chart older history: {error if result is None else result.rest_error}")
-            self.status.setText("older history unavailable")
-            return
-        if not result.candles:
-            self._older_exhausted = True  # nothing older (or a long stretch without trades)
-            self.status.setText(f"{len(self.series)} bars · start of history")
-            return
-        older = [bar_from_candle(c) for c in result.candles]
+    def prepend_bars(self, older: Sequence[Bar]) -> None:
+        """Put ``older`` (an older history page) before the bars shown; the view keeps its place."""
         self.series.replace([*older, *self.series.bars])
         self.study_layer.reset(self.series.bars)
         self.plots.extended()
-        self.status.setText(f"{len(self.series)} bars")
-        self.sigHistoryLoaded.emit(code, unit, len(self.series))
 
-    def _report(self, message: str) -> None:
+    def report(self, message: str) -> None:
+        """Log ``message`` and emit it on ``sigError`` (the chart keeps going)."""
         log.warning("%s", message)
         self.sigError.emit(message)
 
@@ -453,97 +348,25 @@ class ChartView(QWidget):
             self._period = PeriodBarTracker(self._unit, history)
         self.plots.replaced()
         self.study_layer.refresh()
-        if self._hover_index is None or self._hover_index >= len(self.series):
-            self._hover_index = None
-            self._show_last_readout()
-
-    def _show_last_readout(self) -> None:
-        self._set_readout(len(self.series) - 1 if len(self.series) else None)
-
-    def _refresh_readout(self) -> None:
-        if self._hover_index is not None and self._hover_index < len(self.series):
-            self._set_readout(self._hover_index)
-        else:
-            self._show_last_readout()
-
-    def _set_readout(self, index: int | None) -> None:
-        """Plain text kept in :attr:`readout_plain`; the label shows it coloured (values by direction)."""
-        if index is None:
-            self.readout_plain = ""
-            self.readout.setText(" ")
-            self.study_layer.update_legends(None)
-            return
-        bar = self.series[index]
-        prev_close = self.series[index - 1].close if index > 0 else None
-        quote = self.plots.quote
-        self.readout_plain = readout_text(bar, prev_close, quote)
-        self.readout.setText(readout_html(bar, prev_close, self._up, self._down, self._theme.axis, quote))
-        self.study_layer.update_legends(index)
-
-    def _on_price_mouse_moved(self, pos: QPointF) -> None:
-        self._mouse_moved(pos, in_volume=False)
-
-    def _on_volume_mouse_moved(self, pos: QPointF) -> None:
-        self._mouse_moved(pos, in_volume=True)
-
-    def _mouse_moved(self, pos: QPointF, in_volume: bool) -> None:
-        point = self.plots.scene_to_data(pos, in_volume)
-        if point is None:
-            self.hide_crosshair()
-        else:
-            self.move_crosshair(*point)
-
-    def _on_mouse_clicked(self, event: object) -> None:
-        # pyqtgraph's MouseClickEvent; a double-click returns to the newest bars (auto-scroll resumes),
-        # Ctrl+click draws a price line.
-        if getattr(event, "double", lambda: False)():
-            self.show_recent()
-            return
-        modifiers = getattr(event, "modifiers", lambda: Qt.KeyboardModifier.NoModifier)()
-        if modifiers & Qt.KeyboardModifier.ControlModifier:
-            price = self.price_lines.price_at(event.scenePos())  # type: ignore[attr-defined]
-            if price is not None:
-                self._add_line(price)
-
-    def _add_line(self, price: float) -> None:
-        if not self.price_lines.add(price):
-            self._report(f"price line not added: {self.price_lines.error}")
+        self.readout_line.series_replaced()
 
     @property
     def price_plot(self) -> pg.PlotItem:
         """The candle plot (other features draw their own lines on it, e.g. alert levels)."""
         return self.plots.price
 
+    @property
+    def last_context_menu(self) -> QMenu | None:
+        """The newest context menu (tests inspect its entries)."""
+        return self.pointer.last_menu
+
     def add_context_action(self, add: Callable[[QMenu, float], None]) -> None:
         """``add(menu, price)`` puts entries into the context menu opened at ``price`` (e.g. alerts)."""
-        self._context_actions.append(add)
+        self.pointer.add_context_action(add)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         """Price-line commands at the clicked price (non-blocking menu)."""
-        view = self.plots.price_view
-        price = self.price_lines.price_at(view.mapToScene(view.mapFromGlobal(event.globalPos())))
-        menu = QMenu(self)
-        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        if price is not None and self._code is not None:
-            menu.addAction(f"Add price line at {format_price(price, self.plots.quote)}").triggered.connect(
-                lambda: self._add_line(price)
-            )
-            y0, y1 = self.plots.price.getViewBox().viewRange()[1]
-            near = self.price_lines.nearest(price, (y1 - y0) * 0.02)
-            if near is not None:
-                menu.addAction("Remove this price line").triggered.connect(
-                    lambda: self.price_lines.remove(near)
-                )
-        if self._code is not None and self.price_lines.count():
-            clear = menu.addAction(f"Remove all price lines on {self._code}")
-            clear.triggered.connect(self.price_lines.clear)
-        if price is not None:
-            for add in self._context_actions:
-                add(menu, price)
-        menu.addSeparator()
-        menu.addMenu(self.studies_menu)
-        self.last_context_menu = menu
-        menu.popup(event.globalPos())
+        self.pointer.open_menu(event.globalPos())
 
     def show_recent(self) -> None:
         """Scroll/zoom back to the newest bars; live updates then keep them in view."""
