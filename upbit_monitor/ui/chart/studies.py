@@ -15,129 +15,32 @@ the Bollinger fill are split the same way.
 Legends (study names and values) are QLabels above each pane, not scene items: updating one on
 every tick must not dirty the plots. Sub-panes sit between the price plot and the volume plot
 (which carries the time labels), x-linked to the price plot with the same right-axis width, so
-every pane lines up bar for bar.
+every pane lines up bar for bar. The panes and each study's items are built in ``study_panes``.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from html import escape
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QPen, QPolygonF
-from PySide6.QtWidgets import (
-    QBoxLayout,
-    QGraphicsItem,
-    QGraphicsLineItem,
-    QGraphicsPolygonItem,
-    QGraphicsRectItem,
-    QLabel,
-    QSizePolicy,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QPointF, QRectF, QTimer
+from PySide6.QtGui import QPolygonF
+from PySide6.QtWidgets import QBoxLayout
 
 from upbit_monitor.features.studies import StudyEngine, StudySettings
 from upbit_monitor.features.studies.calculators import BarLike
 from upbit_monitor.ui.chart.axes import format_volume
-from upbit_monitor.ui.chart.plots import AXIS_WIDTH, ChartPlots
+from upbit_monitor.ui.chart.plots import ChartPlots
+from upbit_monitor.ui.chart.study_panes import PALETTE, SUB_PANES, Drawn, SubPane, add_items, legend_label
 from upbit_monitor.ui.chart.theme import ChartTheme
 from upbit_monitor.ui.common.formatting import format_price
 
-PALETTE = ("#f0b429", "#3ecf8e", "#c678dd", "#56b6c2", "#ff8c42", "#9fd356", "#e86ff0")
-"""Line colours, assigned to studies in order (readable on both chart themes)."""
-SUB_PANES = ("rsi", "macd")
-_SUB_PANE_MIN, _SUB_PANE_MAX = 56, 150
-_RSI_LEVELS = (30.0, 70.0)  # the usual oversold / overbought guides
-_SIGNAL_COLOR = "#ff8c42"
+__all__ = ["PALETTE", "SUB_PANES", "StudyLayer", "SubPane"]
+
 LEGEND_MS = 250
-
-
-@dataclass(slots=True)
-class _Line:
-    hist: pg.PlotDataItem
-    tail: QGraphicsLineItem  # one segment: setLine costs microseconds, a curve's setData a millisecond
-
-
-@dataclass(slots=True)
-class _Drawn:
-    """The items of one study."""
-
-    study: StudySettings
-    color: str
-    plot: pg.PlotItem
-    lines: dict[str, _Line] = field(default_factory=dict)
-    bars: pg.BarGraphItem | None = None
-    tail_bar: QGraphicsRectItem | None = None
-    fill: pg.FillBetweenItem | None = None
-    tail_fill: QGraphicsPolygonItem | None = None
-
-    def items(self) -> list[QGraphicsItem]:
-        out: list[QGraphicsItem] = [x for line in self.lines.values() for x in (line.hist, line.tail)]
-        return out + [x for x in (self.bars, self.tail_bar, self.fill, self.tail_fill) if x is not None]
-
-
-def _legend_label(parent: QWidget | None = None) -> QLabel:
-    label = QLabel("", parent)
-    label.setObjectName("StudyLegend")
-    label.setTextFormat(Qt.TextFormat.RichText)
-    label.setContentsMargins(8, 0, 8, 0)
-    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-    label.setVisible(False)
-    return label
-
-
-class SubPane:
-    """One indicator pane (legend row + plot) between the price and the volume plots."""
-
-    def __init__(self, name: str, plots: ChartPlots) -> None:
-        self.name = name
-        self.container = QWidget()
-        self.container.setObjectName(f"StudyPane-{name}")
-        layout = QVBoxLayout(self.container)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        self.title = _legend_label(self.container)
-        self.title.setVisible(True)
-        self.view = pg.GraphicsLayoutWidget()
-        self.view.ci.setContentsMargins(2, 1, 2, 1)
-        layout.addWidget(self.title)
-        layout.addWidget(self.view, 1)
-        self.container.setMinimumHeight(_SUB_PANE_MIN)
-        self.container.setMaximumHeight(_SUB_PANE_MAX)
-        self.plot = self.view.addPlot(row=0, col=0)
-        self.plot.hideAxis("left")
-        self.plot.hideAxis("bottom")
-        self.plot.showAxis("right")
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        self.plot.setMouseEnabled(x=True, y=False)
-        self.plot.enableAutoRange(x=False, y=False)
-        self.plot.getAxis("right").setWidth(AXIS_WIDTH)
-        self.plot.setXLink(plots.price)
-        self.guides: list[pg.InfiniteLine] = []
-        levels = (*_RSI_LEVELS,) if name == "rsi" else (0.0,)
-        if name == "rsi":
-            self.plot.setYRange(0, 100, padding=0)
-            self.plot.getAxis("right").setTicks([[(v, f"{v:.0f}") for v in (*_RSI_LEVELS, 50.0)]])
-        for level in levels:
-            line = pg.InfiniteLine(pos=level, angle=0, movable=False)
-            self.guides.append(line)
-            self.plot.addItem(line, ignoreBounds=True)
-
-    def apply_theme(self, theme: ChartTheme) -> None:
-        self.view.setBackground(theme.background)
-        self.container.setStyleSheet(f"background: {theme.background};")
-        self.plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
-        axis = self.plot.getAxis("right")
-        axis.setPen(pg.mkPen(theme.axis))
-        axis.setTextPen(pg.mkPen(theme.text))
-        for line in self.guides:
-            line.setPen(pg.mkPen(theme.axis, width=1, style=Qt.PenStyle.DashLine))
 
 
 class StudyLayer:
@@ -146,14 +49,14 @@ class StudyLayer:
     def __init__(self, plots: ChartPlots) -> None:
         self.plots = plots
         self.engine = StudyEngine()
-        self._drawn: list[_Drawn] = []
+        self._drawn: list[Drawn] = []
         self.panes: dict[str, SubPane] = {}
         self._theme: ChartTheme | None = None
         self._hist_key: tuple[int, float, float, int] | None = None
         self._structure = 0  # bumps when items are rebuilt: history must be redrawn
         self.refresh_count = 0  # history redraws (tests, bench)
         self.tail_count = 0  # tail-only updates (tests, bench)
-        self.legend = _legend_label()
+        self.legend = legend_label()
         layout = self._layout()
         layout.insertWidget(0, self.legend)
         self.legend_text: dict[str, str] = {}  # pane -> plain legend text (tests, copy)
@@ -199,8 +102,8 @@ class StudyLayer:
                 self.panes[name] = pane
                 layout.insertWidget(layout.indexOf(self.plots.volume_view), pane.container, 1)
         for i, study in enumerate(self.engine.studies):
-            drawn = _Drawn(study, PALETTE[i % len(PALETTE)], self._plot_for(study))
-            self._add_items(drawn)
+            drawn = Drawn(study, PALETTE[i % len(PALETTE)], self._plot_for(study))
+            add_items(drawn)
             self._drawn.append(drawn)
         self.legend.setVisible(any(d.study.pane in ("price", "volume") for d in self._drawn))
         self._structure += 1
@@ -213,39 +116,6 @@ class StudyLayer:
         if study.pane == "volume":
             return self.plots.volume
         return self.panes[study.pane].plot
-
-    def _add_items(self, drawn: _Drawn) -> None:
-        plot, color = drawn.plot, QColor(drawn.color)
-        overlay = drawn.study.pane == "price"
-        for name in drawn.study.lines:
-            if name == "volume":
-                continue  # the volume bars are the chart's own VolumeItem
-            if name == "histogram":
-                brush = _alpha(color, 110)
-                drawn.bars = pg.BarGraphItem(x=[], height=[], width=1.0, brush=brush, pen=None)
-                drawn.tail_bar = QGraphicsRectItem()
-                drawn.tail_bar.setBrush(brush)
-                drawn.tail_bar.setPen(QPen(Qt.PenStyle.NoPen))
-                plot.addItem(drawn.bars)
-                plot.addItem(drawn.tail_bar, ignoreBounds=True)
-                continue
-            pen = pg.mkPen(QColor(_SIGNAL_COLOR) if name == "signal" else color,
-                           width=1.0 if name in ("upper", "lower") else 1.4)  # cosmetic: pixels
-            line = _Line(pg.PlotDataItem(pen=pen, connect="finite"), QGraphicsLineItem())
-            line.tail.setPen(pen)
-            line.tail.setVisible(False)
-            for item in (line.hist, line.tail):
-                item.setZValue(5)
-                plot.addItem(item, ignoreBounds=overlay or item is line.tail)
-            drawn.lines[name] = line
-        if "upper" in drawn.lines and "lower" in drawn.lines:
-            up, low = drawn.lines["upper"], drawn.lines["lower"]
-            drawn.fill = pg.FillBetweenItem(up.hist, low.hist, brush=_alpha(color, 22))
-            drawn.tail_fill = QGraphicsPolygonItem()
-            drawn.tail_fill.setBrush(_alpha(color, 22))
-            drawn.tail_fill.setPen(QPen(Qt.PenStyle.NoPen))
-            plot.addItem(drawn.fill)
-            plot.addItem(drawn.tail_fill, ignoreBounds=True)
 
     # ---- data --------------------------------------------------------------------------------
     def reset(self, bars: Sequence[BarLike]) -> None:
@@ -417,12 +287,6 @@ def _formatter(pane: str, quote: str) -> Callable[[float], str]:
     if pane == "volume":
         return format_volume
     return _plain
-
-
-def _alpha(color: QColor, alpha: int) -> QColor:
-    out = QColor(color)
-    out.setAlpha(alpha)
-    return out
 
 
 def _plain(value: float) -> str:
