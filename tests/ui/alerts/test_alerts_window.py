@@ -75,7 +75,7 @@ async def test_price_alert_created_from_the_ladder_context_menu(qtbot, tmp_path,
         assert (rule.kind, rule.market, rule.num("level"), rule.text("direction")) == (
             RuleKind.PRICE, "KRW-BTC", price, "above")
         assert ui.panel.rules_model.rowCount() == 1
-        assert any(r.component_name == "_Owner" for r in src.registrations())  # its own wants
+        assert any(r.component_name == "AlertOwner" for r in src.registrations())  # its own wants
         assert ui.lines is None  # no chart in this window
         # The coin list's menu offers the surge/plunge alerts for the row under the mouse.
         cl = win.coin_list.table
@@ -91,4 +91,4 @@ async def test_price_alert_created_from_the_ladder_context_menu(qtbot, tmp_path,
         chart_dialog = ui.chart_alert(94_000_000.0)
         assert chart_dialog is not None and chart_dialog.param_widget("direction").currentText() == "below"
         chart_dialog.reject()
-    assert [r for r in src.registrations() if r.component_name == "_Owner"] == []  # released
+    assert [r for r in src.registrations() if r.component_name == "AlertOwner"] == []  # released

@@ -10,9 +10,11 @@ Per venue the engine registers two components with the manager:
 * a **wants** owner (no callback) holding the explicit codes of wildcard types (the scanner's
   markets): rules for coins no view shows thereby subscribe them; deleting the rule releases them.
 
-Dispatch is one dict lookup per event plus one evaluator call per matching rule (see
-``evaluators.py`` for the O(1) window state). Announcements (listing rules) come through
-``add_listener(types={"announcement"})``, connection-down rules through the state listener.
+Dispatch is one dict lookup per event plus one evaluator call per matching rule (the tables and
+owners are in ``routing.py``; see ``evaluators.py`` for the O(1) window state). Triggers go through
+:class:`~upbit_monitor.features.alerts.trigger_log.TriggerLog` (shown, delivered, stored).
+Announcements (listing rules) come through ``add_listener(types={"announcement"})``, connection-down
+rules through the state listener.
 """
 
 from __future__ import annotations
@@ -23,15 +25,14 @@ import logging
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
-from upbit_monitor.connection.state import ConnState, StateChange
+from upbit_monitor.connection.state import ConnState
 from upbit_monitor.errors import AlertRuleError
 from upbit_monitor.features.alerts.delivery import Delivery
 from upbit_monitor.features.alerts.evaluators import (
     SIMPLE,
-    STREAM,
     Evaluator,
     Hit,
     Move,
@@ -39,101 +40,19 @@ from upbit_monitor.features.alerts.evaluators import (
     PremiumInput,
     Whale,
 )
+from upbit_monitor.features.alerts.routing import AlertOwner, AlertSource, Wild, build_tables, venue_specs
 from upbit_monitor.features.alerts.rules import AlertRule, RuleKind, describe, validate_rule
 from upbit_monitor.features.alerts.special import ConnectionWatch, ListingMatcher
 from upbit_monitor.features.alerts.store import AlertStore
+from upbit_monitor.features.alerts.trigger_log import TriggerLog
 from upbit_monitor.features.alerts.triggers import Trigger
 from upbit_monitor.features.alerts.windows import WindowExtremes
-from upbit_monitor.protocol.events import Ticker
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 
 log = logging.getLogger(__name__)
 
 ANNOUNCEMENT = "announcement"
 QUOTE = "quote"  # foreign venues' PriceQuote events (exchanges/quotes.py)
-RECENT_TRIGGERS = 500
-
-
-class AlertSource(Protocol):
-    """What the engine needs of the manager (the real one satisfies it structurally)."""
-
-    def register(self, component: object, specs: Sequence[SubscriptionSpec], *, connection: str = ...,
-                 callback: Callable[[Any], None] | None = ...) -> None:
-        """Register a component (held weakly) with its specs and optional callback."""
-
-    def update(self, component: object, specs: Sequence[SubscriptionSpec]) -> None:
-        """Replace a component's specs."""
-
-    def unregister(self, component: object) -> None:
-        """Forget a component."""
-
-    def add_listener(self, callback: Callable[[Any], None], *,
-                     types: Collection[str] | None = ...) -> Callable[[], None]:
-        """Receive every event of ``types``; returns an unsubscribe function."""
-
-    def add_state_listener(self, cb: Callable[[StateChange], None]) -> Callable[[], None]:
-        """Receive connection state changes; returns an unsubscribe function."""
-
-    def latest_ticker(self, code: str) -> Ticker | None:
-        """Newest ticker of ``code``."""
-
-
-class _Owner:
-    """A registration owner (the manager keys registrations by component).
-
-    The listener owner evaluates events itself, with the venue's index tables set by the engine:
-    the hot path is one router call and dict lookups, no further indirection.
-    """
-
-    def __init__(self, engine: AlertEngine, venue: str, role: str) -> None:
-        self.engine = engine
-        self.venue = venue
-        self.role = role
-        self.registered = False
-        self.index: dict[tuple[str, str], tuple[Evaluator, ...]] = {}
-        self.wild: dict[tuple[str, str], tuple[_Wild, ...]] = {}
-        # (type, code) -> the coin's own evaluators plus those of every QUOTE-* rule, filled on the
-        # coin's first event: then each event costs one lookup whatever mix of rules applies.
-        self.merged: dict[tuple[str, str], tuple[Evaluator, ...]] = {}
-        self.fire = engine._fire
-
-    def set_tables(self, index: dict[tuple[str, str], tuple[Evaluator, ...]],
-                   wild: dict[tuple[str, str], tuple[_Wild, ...]]) -> None:
-        self.index, self.wild, self.merged = index, wild, {}
-
-    def _merge(self, key: tuple[str, str]) -> tuple[Evaluator, ...]:
-        code = key[1]
-        evs = self.index.get(key, ())
-        for w in self.wild.get((key[0], code.partition("-")[0]), ()):
-            e = w.by_code.get(code)
-            if e is None:
-                e = w.by_code[code] = w.factory(code)
-            evs += (e,)
-        self.merged[key] = evs
-        return evs
-
-    def on_event(self, ev: Any) -> None:
-        key = (ev.type, ev.code)
-        evs = self.merged.get(key)
-        if evs is None:
-            evs = self._merge(key)
-        for e in evs:
-            hit = e.feed(ev)
-            if hit is not None:
-                self.fire(e.rule, e.code, hit)
-
-    def __repr__(self) -> str:
-        return f"AlertEngine[{self.venue}:{self.role}]"
-
-
-class _Wild:
-    """A ``QUOTE-*`` rule: one evaluator per coin of the quote, created on the coin's first event."""
-
-    __slots__ = ("by_code", "factory")
-
-    def __init__(self, factory: Callable[[str], Evaluator]) -> None:
-        self.factory = factory
-        self.by_code: dict[str, Evaluator] = {}
 
 
 class AlertEngine:
@@ -165,22 +84,18 @@ class AlertEngine:
         self._rules: dict[int, AlertRule] = {}
         self._last_fired: dict[int, int] = {}
         self._next_local_id = -1  # ids of rules kept in memory only (no store): negative
-        self._evals: dict[int, list[Evaluator] | _Wild] = {}
-        self._index: dict[str, dict[tuple[str, str], tuple[Evaluator, ...]]] = {}
-        self._wild: dict[str, dict[tuple[str, str], tuple[_Wild, ...]]] = {}
-        self._owners = {v: (_Owner(self, v, "listen"), _Owner(self, v, "wants")) for v in self.venues}
+        self._evals: dict[int, list[Evaluator] | Wild] = {}
+        self._tables = build_tables({}, {}, self.venues, self._make)
+        self._owners = {
+            v: (AlertOwner(v, "listen", self._fire), AlertOwner(v, "wants", self._fire)) for v in self.venues
+        }
         self._markets: dict[str, frozenset[str]] = {}
-        self._premium_by_quote: dict[str, tuple[Premium, ...]] = {}  # "binance:BTCUSDT" -> rules
         # Windows shared by the move rules of one coin and span; gone with the last rule using it.
         self._windows: weakref.WeakValueDictionary[tuple[str, str, int], WindowExtremes] = (
             weakref.WeakValueDictionary())
-        self.recent: deque[Trigger] = deque(maxlen=RECENT_TRIGGERS)
-        self.unseen = 0  # triggers since the UI last called mark_seen() (the status-bar badge)
-        self.errors = 0
-        self._memory_ids = 0
-        self._listeners: tuple[Callable[[Trigger], None], ...] = ()
+        self.triggers = TriggerLog(self._loop, store, delivery)
+        self._rule_errors = 0
         self._rule_listeners: tuple[Callable[[], None], ...] = ()
-        self._tasks: set[asyncio.Task[Any]] = set()
         self._listing = ListingMatcher()
         self._connections = ConnectionWatch(self._loop, self._fire_special)
         self._unlisten: list[Callable[[], None]] = [
@@ -225,12 +140,7 @@ class AlertEngine:
             AlertRuleError: an impossible value (nothing is stored).
             StorageError: the database refused (nothing is activated).
         """
-        rule = self.validate(rule)
-        if self.store is not None:
-            rule = rule.with_id(await self.store.add_rule(rule))
-        else:
-            rule = rule.with_id(self._next_local_id)
-            self._next_local_id -= 1
+        rule = await self._stored(self.validate(rule))
         assert rule.id is not None
         self._rules[rule.id] = rule
         self._rebuild()
@@ -243,20 +153,20 @@ class AlertEngine:
             AlertRuleError: the first impossible rule (then none is stored).
         """
         checked = [self.validate(r) for r in rules]
-        out: list[AlertRule] = []
-        for rule in checked:
-            if self.store is not None:
-                rule = rule.with_id(await self.store.add_rule(rule))
-            else:
-                rule = rule.with_id(self._next_local_id)
-                self._next_local_id -= 1
-            assert rule.id is not None
-            out.append(rule)
+        out = [await self._stored(rule) for rule in checked]
         for rule in out:
             assert rule.id is not None
             self._rules[rule.id] = rule
         self._rebuild()  # once, not per rule: the index and the registrations are rebuilt whole
         return out
+
+    async def _stored(self, rule: AlertRule) -> AlertRule:
+        """``rule`` with its id: the database's, or a negative one when rules live in memory only."""
+        if self.store is not None:
+            return rule.with_id(await self.store.add_rule(rule))
+        local_id = self._next_local_id
+        self._next_local_id -= 1
+        return rule.with_id(local_id)
 
     async def update_rule(self, rule: AlertRule) -> AlertRule:
         """Replace a rule's settings (its state restarts; its cooldown is kept).
@@ -317,52 +227,20 @@ class AlertEngine:
 
     # ------------------------------------------------------------------ index and subscriptions
     def _rebuild(self) -> None:
-        index: dict[str, dict[tuple[str, str], list[Evaluator]]] = {v: {} for v in self.venues}
-        wild: dict[str, dict[tuple[str, str], list[_Wild]]] = {v: {} for v in self.venues}
-        listing: list[AlertRule] = []
-        conns: list[AlertRule] = []
-        for rule_id in list(self._evals):
-            if rule_id not in self._rules or not self._rules[rule_id].enabled:
-                del self._evals[rule_id]  # disabled rules start afresh when enabled again
-        for rule_id, rule in self._rules.items():
-            if not rule.enabled:
-                continue
-            if rule.kind is RuleKind.LISTING:
-                listing.append(rule)
-                continue
-            if rule.kind is RuleKind.CONNECTION:
-                conns.append(rule)
-                continue
-            stream = STREAM[rule.kind]
-            state = self._evals.get(rule_id)
-            if state is None:
-                state = self._evals[rule_id] = self._make(rule)
-            if isinstance(state, _Wild):
-                wild[rule.venue].setdefault((stream, rule.quote), []).append(state)
-            else:
-                index[rule.venue].setdefault((stream, rule.market), []).extend(state)
-        self._index = {v: {k: tuple(e) for k, e in idx.items()} for v, idx in index.items()}
-        self._wild = {v: {k: tuple(w) for k, w in idx.items()} for v, idx in wild.items()}
+        self._tables = tables = build_tables(self._rules, self._evals, self.venues, self._make)
         for venue, (listen, _) in self._owners.items():
-            listen.set_tables(self._index[venue], self._wild[venue])
-        premium: dict[str, list[Premium]] = {}
-        for state in self._evals.values():
-            if isinstance(state, list):
-                for e in state:
-                    if isinstance(e, Premium):
-                        premium.setdefault(f"{e.against}:{e.code.partition('-')[2]}USDT", []).append(e)
-        self._premium_by_quote = {k: tuple(v) for k, v in premium.items()}
-        self._listing.set_rules(listing, self._last_fired)
-        self._connections.set_rules(conns, self._last_fired)
+            listen.set_tables(tables.index[venue], tables.wild[venue])
+        self._listing.set_rules(tables.listing, self._last_fired)
+        self._connections.set_rules(tables.connections, self._last_fired)
         self._register()
         for cb in self._rule_listeners:
             try:
                 cb()
             except Exception:
-                self.errors += 1
+                self._rule_errors += 1
                 log.exception("rule listener raised")
 
-    def _make(self, rule: AlertRule) -> list[Evaluator] | _Wild:
+    def _make(self, rule: AlertRule) -> list[Evaluator] | Wild:
         last = self._last_fired.get(rule.id) if rule.id is not None else None
 
         def one(code: str) -> Evaluator:
@@ -380,7 +258,7 @@ class AlertEngine:
             return SIMPLE[rule.kind](rule, code, last)
 
         if rule.wildcard:
-            return _Wild(one)
+            return Wild(one)
         return [one(rule.market)]
 
     def _krw_rate(self, quote: str) -> float | None:
@@ -391,26 +269,15 @@ class AlertEngine:
         if self._closed:
             return
         for venue, (listen, wants) in self._owners.items():
-            index, wild = self._index.get(venue, {}), self._wild.get(venue, {})
-            by_type: dict[str, set[str]] = {}
-            for stream, code in index:
-                by_type.setdefault(stream, set()).add(code)
-            wild_types = {stream for stream, _ in wild}
-            listen_specs = [SubscriptionSpec(t) for t in sorted(wild_types)]
-            listen_specs += [SubscriptionSpec(t, tuple(sorted(c))) for t, c in sorted(by_type.items())
-                             if t not in wild_types]
-            wanted = dict(by_type)
-            quotes = {q for _, q in wild}
-            scanned = [c for c in sorted(self._markets.get(venue, ())) if c.partition("-")[0] in quotes]
-            for t in wild_types:
-                wanted[t] = wanted.get(t, set()) | set(scanned)
-            want_specs = [SubscriptionSpec(t, tuple(sorted(wanted[t]))) for t in sorted(wild_types)
-                          if wanted.get(t)]
+            tables = self._tables
+            listen_specs, want_specs = venue_specs(
+                tables.index.get(venue, {}), tables.wild.get(venue, {}), self._markets.get(venue, ())
+            )
             connection = f"{venue}-public"
             self._set(listen, connection, listen_specs, callback=listen.on_event)
             self._set(wants, connection, want_specs)
 
-    def _set(self, owner: _Owner, connection: str, specs: list[SubscriptionSpec],
+    def _set(self, owner: AlertOwner, connection: str, specs: list[SubscriptionSpec],
              callback: Callable[[Any], None] | None = None) -> None:
         if owner.registered:
             self.source.update(owner, specs)
@@ -428,7 +295,7 @@ class AlertEngine:
             self._fire(rule, market, hit)
 
     def _on_quote(self, ev: Any) -> None:
-        evs = self._premium_by_quote.get(ev.code)
+        evs = self._tables.premium_by_quote.get(ev.code)
         if evs is not None:
             for e in evs:
                 hit = e.feed(ev)  # reads the premium from the input; the quote gives the time
@@ -443,44 +310,12 @@ class AlertEngine:
                        f"{describe(rule)}: {hit.detail}", time.perf_counter())
         if rule.id is not None:
             self._last_fired[rule.id] = max(hit.t_ms, self._last_fired.get(rule.id, hit.t_ms))
-        if self.store is None:
-            self._memory_ids += 1
-            trig = trig._replace(id=self._memory_ids)
-        self.recent.appendleft(trig)
-        self.unseen += 1
-        for cb in self._listeners:
-            try:
-                cb(trig)
-            except Exception:
-                self.errors += 1
-                log.exception("trigger listener raised")
-        if self.delivery is not None:
-            self.delivery.deliver(trig)
-        if self.store is not None and rule.id is not None and rule.id >= 0:
-            self._spawn(self._persist(trig))
-
-    async def _persist(self, trig: Trigger) -> None:
-        assert self.store is not None
-        try:
-            await self.store.record_trigger(trig)
-        except Exception:  # the trigger was shown; losing its history row must not break alerts
-            self.errors += 1
-            log.exception("could not store an alert trigger")
-
-    def _spawn(self, coro: Any) -> None:
-        task = self._loop.create_task(coro, name="upbit-monitor:alert-store")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.triggers.record(trig, persist=rule.id is not None and rule.id >= 0)
 
     # ------------------------------------------------------------------ triggers out
     def add_trigger_listener(self, cb: Callable[[Trigger], None]) -> Callable[[], None]:
         """``cb(trigger)`` on every trigger (the Alerts dock, the status-bar badge)."""
-        self._listeners = (*self._listeners, cb)
-
-        def remove() -> None:
-            self._listeners = tuple(x for x in self._listeners if x is not cb)
-
-        return remove
+        return self.triggers.add_listener(cb)
 
     def add_rule_listener(self, cb: Callable[[], None]) -> Callable[[], None]:
         """``cb()`` after any rule was added, changed or deleted (rules table, chart lines)."""
@@ -491,25 +326,33 @@ class AlertEngine:
 
         return remove
 
+    @property
+    def recent(self) -> deque[Trigger]:
+        """The newest triggers, newest first (bounded)."""
+        return self.triggers.recent
+
+    @property
+    def unseen(self) -> int:
+        """Triggers since the UI last called :meth:`mark_seen` (the status-bar badge)."""
+        return self.triggers.unseen
+
+    @property
+    def errors(self) -> int:
+        """Listener and storage failures so far (each was logged)."""
+        return self._rule_errors + self.triggers.errors
+
     def mark_seen(self) -> None:
         """The user looked at the log: the badge count restarts."""
-        self.unseen = 0
+        self.triggers.unseen = 0
 
     async def history(self, limit: int = 50, before_id: int | None = None, *,
                       market: str | None = None, rule_id: int | None = None) -> list[Trigger]:
         """A page of the trigger history, newest first (from the database when there is one)."""
-        if self.store is not None:
-            await self.flush()
-            return await self.store.history(limit, before_id, market=market, rule_id=rule_id)
-        items = [t for t in self.recent
-                 if (market is None or t.market == market) and (rule_id is None or t.rule_id == rule_id)
-                 and (before_id is None or (t.id or 0) < before_id)]
-        return items[:limit]
+        return await self.triggers.history(limit, before_id, market=market, rule_id=rule_id)
 
     async def flush(self) -> None:
         """Wait until every trigger so far is stored."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.triggers.flush()
 
     async def aclose(self) -> None:
         """Stop listening, release every subscription, finish pending writes and deliveries."""
@@ -524,9 +367,7 @@ class AlertEngine:
                 if owner.registered:
                     self.source.unregister(owner)
                     owner.registered = False
-        await self.flush()
-        if self.delivery is not None:
-            await self.delivery.aclose()
+        await self.triggers.aclose()
 
     @property
     def active_count(self) -> int:
