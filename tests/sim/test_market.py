@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from upbit_monitor.protocol.ticks import krw_tick, snap, tick_for
 from upbit_monitor.sim.builders import ticker_event
 from upbit_monitor.sim.catalog import build_catalog
 from upbit_monitor.sim.market import BOOK, TRADE, MarketModel, TradeTick
-from upbit_monitor.sim.ticks import krw_tick, snap, tick_for
 
 NOW = 1_751_371_200_000  # 2025-07-01T12:00:00Z
 

@@ -47,7 +47,7 @@ def test_series_nearest_and_extent():
 
 def test_formats():
     assert format_price(145_831_000) == "145,831,000"
-    assert format_price(523.5) == "523.5"
+    assert format_price(523.0) == "523"  # tick 1 from 100 KRW up (Upbit, 2025-07-31)
     assert format_price(12.34) == "12.34"
     assert format_price(0.00012345, "BTC") == "0.00012345"
     assert format_volume(1234.5) == "1.23K"

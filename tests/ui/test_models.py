@@ -28,7 +28,7 @@ def _coin_model(src: FakeSource) -> CoinListModel:
     m.set_markets(MARKETS)
     src.put_ticker(ticker("KRW-BTC", 95_000_000, 0.012, 3.2e11))
     src.put_ticker(ticker("KRW-ETH", 4_500_000, -0.02, 1.1e11))
-    src.put_ticker(ticker("KRW-XRP", 812.3, 0.05, 9.9e11))
+    src.put_ticker(ticker("KRW-XRP", 812.0, 0.05, 9.9e11))
     m.refresh(src)
     return m
 
@@ -50,7 +50,7 @@ def test_coin_list_model_passes_tester_and_formats(qtmodeltester):
     eth = m.codes().index("KRW-ETH")
     assert m.data(m.index(eth, Col.CHANGE), Qt.ItemDataRole.ForegroundRole) == pal.down
     xrp = m.codes().index("KRW-XRP")
-    assert m.data(m.index(xrp, Col.PRICE)) == "812.3"
+    assert m.data(m.index(xrp, Col.PRICE)) == "812"
     assert m.data(m.index(xrp, Col.WARN)) == "유의"
     m.korean_units = False
     assert m.data(m.index(row, Col.VALUE)) == "320.00B"

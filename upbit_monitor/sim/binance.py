@@ -38,8 +38,8 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from upbit_monitor.errors import ConfigError
+from upbit_monitor.protocol.ticks import snap, usdt_tick
 from upbit_monitor.sim.market import MarketModel
-from upbit_monitor.sim.ticks import snap, usdt_tick
 
 log = logging.getLogger(__name__)
 

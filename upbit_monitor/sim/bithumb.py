@@ -32,10 +32,10 @@ from typing import Any, Final
 from msgspec.structs import replace
 
 from upbit_monitor.protocol.events import Event, Orderbook, OrderbookUnit, Ticker, Trade
+from upbit_monitor.protocol.ticks import snap, tick_for
 from upbit_monitor.sim.config import SimConfig
 from upbit_monitor.sim.rest import HttpError, RestServer
 from upbit_monitor.sim.server import Simulator
-from upbit_monitor.sim.ticks import snap, tick_for
 
 BITHUMB_ACCESS_KEY: Final = "sim-bithumb-access-key-000000"
 BITHUMB_SECRET_KEY: Final = "sim-bithumb-secret-key-" + "0" * 41

@@ -13,7 +13,7 @@ import random
 import zlib
 
 from upbit_monitor.protocol.events import OrderbookUnit
-from upbit_monitor.sim.ticks import decimals, snap, tick_down, tick_for, tick_up
+from upbit_monitor.protocol.ticks import decimals, snap, tick_down, tick_for, tick_up
 
 DEPTH = 30
 VALID_DEPTHS = (1, 5, 15, 30)

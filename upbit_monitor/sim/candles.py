@@ -16,8 +16,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import NamedTuple
 
+from upbit_monitor.protocol.ticks import snap, tick_for
 from upbit_monitor.sim.history_base import SyntheticPast
-from upbit_monitor.sim.ticks import snap, tick_for
 
 # candle type -> interval in seconds
 CANDLE_UNITS: dict[str, int] = {

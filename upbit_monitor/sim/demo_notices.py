@@ -14,11 +14,11 @@ import random
 import time
 from collections.abc import Callable
 
+from upbit_monitor.protocol.ticks import tick_for
 from upbit_monitor.sim.announcements import AnnouncementBoard
 from upbit_monitor.sim.catalog import SimMarket, _generated_coin
 from upbit_monitor.sim.config import SimConfig
 from upbit_monitor.sim.market import MarketModel, TradeTick
-from upbit_monitor.sim.ticks import tick_for
 
 _ROUTINE: tuple[tuple[str, str, str], ...] = (
     ("wallet", "{name}({sym}) 입출금 일시 중단 안내", "{name}({sym}) 업그레이드로 입출금이 일시 중단됩니다."),

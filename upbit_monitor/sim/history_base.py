@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from upbit_monitor.sim.ticks import decimals, snap, tick_for
+from upbit_monitor.protocol.ticks import decimals, snap, tick_for
 
 PARENT_MS = 4 * 3_600_000
 MINUTE_MS = 60_000

@@ -30,11 +30,11 @@ from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import NamedTuple
 
+from upbit_monitor.protocol.ticks import snap, tick_for
 from upbit_monitor.sim.book import Book
 from upbit_monitor.sim.candles import ALL_UNITS, CandleSeries
 from upbit_monitor.sim.catalog import KNOWN_COINS, SimMarket, build_catalog
 from upbit_monitor.sim.history_base import SyntheticPast
-from upbit_monitor.sim.ticks import snap, tick_for
 
 TRADE = 1
 BOOK = 2

@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import msgspec
 import orjson
 
+from upbit_monitor.protocol.ticks import tick_for
 from upbit_monitor.sim import rest_candles
 from upbit_monitor.sim.account import Account
 from upbit_monitor.sim.builders import KST_OFFSET_MS, ticker_event
@@ -33,7 +34,6 @@ from upbit_monitor.sim.candles import REST_MINUTE_UNITS, CandleBar
 from upbit_monitor.sim.config import SimConfig
 from upbit_monitor.sim.jwt_check import JwtVerifier
 from upbit_monitor.sim.market import MarketModel
-from upbit_monitor.sim.ticks import tick_for
 
 MAX_COUNT = 200
 _REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",

@@ -1,8 +1,10 @@
 """Number and time formatting the way Upbit traders read it.
 
 Pure functions (no Qt) so they are trivially testable. Prices follow the precision of Upbit's KRW
-tick-size table (integers from 1,000 KRW up, more decimals for cheap coins); BTC-quoted markets
-show 8 decimals (satoshi), USDT-quoted markets 3. Traded value uses Korean units (만/억/조) or
+tick-size table (protocol/ticks.py, the simulator's grid too: integers from 100 KRW up, more
+decimals for cheap coins); BTC-quoted markets show 8 decimals (satoshi), USDT-quoted markets 3.
+Differences of prices (a day's change, a spread) take the decimals of the price they belong to,
+so "+700" on a 95,000,000 KRW coin never reads "700.0". Traded value uses Korean units (만/억/조) or
 English ones (K/M/B) depending on the user's choice.
 """
 
@@ -14,22 +16,10 @@ from datetime import UTC, datetime, timedelta, timezone
 # Market-code helpers live with MarketInfo; re-exported for the views that format by quote.
 from upbit_monitor.models import base_of as base_of
 from upbit_monitor.models import quote_of as quote_of
+from upbit_monitor.protocol.ticks import decimals as tick_decimals
+from upbit_monitor.protocol.ticks import krw_tick
 
 KST = timezone(timedelta(hours=9), "KST")
-
-# (lower bound, decimals) for KRW prices, from Upbit's tick-size table: a price shown with more
-# decimals than its tick would only print trailing zeros.
-_KRW_DECIMALS: tuple[tuple[float, int], ...] = (
-    (1000.0, 0),
-    (100.0, 1),
-    (10.0, 2),
-    (1.0, 3),
-    (0.1, 4),
-    (0.01, 5),
-    (0.001, 6),
-    (0.0001, 7),
-)
-
 
 def display_code(code: str) -> str:
     """Upbit's ``BASE/QUOTE`` display form (``"KRW-BTC"`` -> ``"BTC/KRW"``)."""
@@ -37,17 +27,13 @@ def display_code(code: str) -> str:
     return f"{base}/{quote}" if base else code
 
 
-def price_decimals(price: float, quote: str = "KRW") -> int:
-    """How many decimals a price of this size shows on this quote market."""
+def price_decimals(price: float, quote: str = "KRW", code: str = "") -> int:
+    """How many decimals a price of this size shows on this quote market (its tick's decimals)."""
     if quote == "BTC":
         return 8
     if quote == "USDT":
-        return 3 if price < 1000 else 2
-    p = abs(price)
-    for bound, decimals in _KRW_DECIMALS:
-        if p >= bound:
-            return decimals
-    return 8
+        return 3 if abs(price) < 1000 else 2
+    return tick_decimals(krw_tick(abs(price), code))
 
 
 def format_price(price: float | None, quote: str = "KRW") -> str:
@@ -55,6 +41,30 @@ def format_price(price: float | None, quote: str = "KRW") -> str:
     if price is None or math.isnan(price):
         return "-"
     return f"{price:,.{price_decimals(price, quote)}f}"
+
+
+def format_price_delta(delta: float | None, reference: float | None, quote: str = "KRW") -> str:
+    """A signed price difference with the decimals of ``reference`` (the price it belongs to).
+
+    ``(700.0, 95_000_000)`` -> ``"+700"``, ``(-0.012, 12.34)`` -> ``"-0.01"``. Two prices on one
+    tick grid differ by a multiple of the tick, so the reference's decimals lose nothing; a
+    difference that prints as zero carries no sign ("+0" would read as a move).
+    """
+    if delta is None or math.isnan(delta):
+        return "-"
+    ref = delta if reference is None or math.isnan(reference) else reference
+    text = f"{abs(delta):,.{price_decimals(ref, quote)}f}"
+    if text.strip("0.,") == "":
+        return text  # rounds to zero: no sign ("+0" and "-0" both read as a move)
+    return f"{'+' if delta > 0 else '-'}{text}"
+
+
+def format_spread(spread: float | None, reference: float | None, quote: str = "KRW") -> str:
+    """An unsigned gap between two prices (the spread) with the decimals of ``reference``."""
+    if spread is None or math.isnan(spread):
+        return "-"
+    ref = spread if reference is None or math.isnan(reference) else reference
+    return f"{abs(spread):,.{price_decimals(ref, quote)}f}"
 
 
 def format_change_rate(rate: float | None) -> str:

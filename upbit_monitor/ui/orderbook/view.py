@@ -12,14 +12,11 @@ import time
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QSizePolicy,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -31,7 +28,9 @@ from upbit_monitor.ui.common.formatting import (
     display_code,
     format_change_rate,
     format_price,
+    format_price_delta,
     format_size_compact,
+    format_spread,
     quote_of,
 )
 from upbit_monitor.ui.common.frame_clock import LADDER_MS, FrameClock
@@ -39,7 +38,8 @@ from upbit_monitor.ui.common.gauge import ImbalanceGauge
 from upbit_monitor.ui.common.source import MarketSource
 from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.orderbook.delegate import DepthBarDelegate
-from upbit_monitor.ui.orderbook.model import ObCol, OrderbookModel
+from upbit_monitor.ui.orderbook.ladder import LadderTable
+from upbit_monitor.ui.orderbook.model import OrderbookModel
 from upbit_monitor.ui.orderbook.trade_tape import TradeTapeModel, TradeTapeView
 
 FAST_POLL_S = 2.0  # longest fast-poll phase after a coin switch
@@ -103,25 +103,8 @@ class OrderbookView(QWidget):
         head.addLayout(name_row)
         head.addLayout(price_row)
 
-        self.table = QTableView(self)
-        self.table.setObjectName("OrderbookTable")
-        self.table.setModel(self.model)
+        self.table = LadderTable(self.model, self)
         self.table.setItemDelegate(DepthBarDelegate(palette, self.model, self.table))
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(20)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        h = self.table.horizontalHeader()
-        h.setHighlightSections(False)
-        h.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        # Prices must never elide; the size columns share what is left.
-        h.setSectionResizeMode(ObCol.PRICE, QHeaderView.ResizeMode.Fixed)
-        h.setSectionResizeMode(ObCol.CHANGE, QHeaderView.ResizeMode.Fixed)
-        self.table.setColumnWidth(ObCol.PRICE, 108)
-        self.table.setColumnWidth(ObCol.CHANGE, 58)
         self.table.viewport().installEventFilter(self)
 
         self.spread_label = QLabel("Spread -", self)
@@ -262,10 +245,13 @@ class OrderbookView(QWidget):
                 first = self.model.code != book.code
                 self.model.set_book(book, now)
                 self._update_summary()
+                self.table.fit_columns()
                 if first:
                     self._stale_ob = None
                     self._fast.stop()
-                    self.centre_on_spread()
+                    self.table.follow_spread()
+                else:
+                    self.table.centre()
         else:
             self.model.expire_flashes(now)
         if self._fast.isActive() and now > self._fast_until:
@@ -290,7 +276,7 @@ class OrderbookView(QWidget):
         self.price_label.setText(format_price(t.trade_price, quote_of(code)))
         self.change_label.setText(
             f"{format_change_rate(t.signed_change_rate)}  "
-            f"{format_price(t.signed_change_price, quote_of(code))}"
+            f"{format_price_delta(t.signed_change_price, t.trade_price, quote_of(code))}"
         )
         if colour != self._label_colour:
             # setStyleSheet re-polishes the widget: only when the colour really changes.
@@ -299,9 +285,8 @@ class OrderbookView(QWidget):
             self.change_label.setStyleSheet(f"color: {colour};")
 
     def centre_on_spread(self) -> None:
-        """Scroll the ladder so the best ask / best bid boundary is in the middle."""
-        self.table.scrollTo(self.model.index(self.model.depth, ObCol.PRICE),
-                            QAbstractItemView.ScrollHint.PositionAtCenter)
+        """Scroll the ladder back to the spread and follow it again."""
+        self.table.follow_spread()
 
     def refresh_colours(self) -> None:
         """Recolour the title price and the tape after a colour-scheme switch."""
@@ -330,7 +315,7 @@ class OrderbookView(QWidget):
         else:
             spread, mid = sm
             pct = spread / mid * 100 if mid else 0.0
-            self.spread_label.setText(f"Spread {format_price(spread, quote)} ({pct:.3f}%)")
+            self.spread_label.setText(f"Spread {format_spread(spread, mid, quote)} ({pct:.3f}%)")
             self.mid_label.setText(f"Mid {format_price(mid, quote)}")
         ask, bid = self.model.totals()
         self.total_ask.setText(f"Ask {format_size_compact(ask)}")
@@ -339,9 +324,6 @@ class OrderbookView(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Report the first paint of a new coin's ladder (latency measurement, tests)."""
-        if event.type() == QEvent.Type.Resize:
-            # The ladder is taller than the viewport: keep the spread in the middle when it resizes.
-            QTimer.singleShot(0, self, self.centre_on_spread)
         if (
             event.type() == QEvent.Type.Paint
             and self._awaiting_paint is not None

@@ -1,5 +1,8 @@
 """Order price units (tick sizes) per quote market.
 
+Pure facts of the exchange, shared by the simulator (which quotes on this grid) and the views
+(which print prices with the decimals of this grid: one table, so the two never disagree).
+
 KRW: Upbit's table as of 2025-07-31 for prices >= 100 KRW (docs.upbit.com "원화 마켓 주문 가격 단위");
 below 100 KRW the 2024 table. KRW-USDT/KRW-USDC use 0.5 in the 1,000-10,000 band (changelog
 2025-03-21). BTC markets: one unit of 0.00000001 BTC. USDT markets: about 5 significant digits

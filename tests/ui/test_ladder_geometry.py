@@ -1,0 +1,117 @@
+"""The ladder keeps the spread at the viewport's vertical centre at every depth and height,
+until the user scrolls away (then a visible re-centre button and a key bring it back)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QAbstractSlider, QApplication
+
+from tests.ui.fake_source import FakeSource, book
+from upbit_monitor.ui.common.theme import Palette
+from upbit_monitor.ui.orderbook.model import ObCol
+from upbit_monitor.ui.orderbook.view import OrderbookView
+
+
+def _view(qtbot, height: int, depth: int) -> tuple[OrderbookView, FakeSource]:
+    src = FakeSource()
+    view = OrderbookView(src, Palette(), depth=depth)
+    qtbot.addWidget(view)
+    view.resize(420, height)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_code("KRW-BTC")
+    src.put_book(book("KRW-BTC", 95_000_000, depth=30))
+    view.refresh()
+    return view, src
+
+
+def _spread_offset(view: OrderbookView) -> tuple[int, int]:
+    """(spread y - viewport centre, one row height), in viewport pixels."""
+    t = view.table
+    y = t.verticalHeader().sectionViewportPosition(view.model.depth)
+    return y - t.viewport().height() // 2, t.verticalHeader().sectionSize(view.model.depth)
+
+
+@pytest.mark.parametrize("depth", [15, 30])
+@pytest.mark.parametrize("height", [300, 520, 700, 1000, 1400])
+def test_spread_is_at_the_vertical_centre(qtbot, depth: int, height: int) -> None:
+    view, src = _view(qtbot, height, depth)
+    off, row = _spread_offset(view)
+    assert abs(off) <= row, (off, row)
+    # ... and stays there through later snapshots and a resize (dock drag).
+    src.put_book(book("KRW-BTC", 95_001_000, depth=30))
+    view.refresh()
+    view.resize(420, height + 137)
+    qtbot.waitUntil(lambda: abs(_spread_offset(view)[0]) <= _spread_offset(view)[1])
+
+
+def test_rows_fill_a_tall_viewport_symmetrically(qtbot) -> None:
+    view, _ = _view(qtbot, 1400, 15)
+    t = view.table
+    rows = [t.rowHeight(r) for r in range(view.model.rowCount())]
+    assert min(rows) >= 20 and sum(rows) <= t.viewport().height()
+    assert t.viewport().height() - sum(rows) < 2  # no band left empty under the ladder
+    assert t.verticalScrollBar().maximum() == 0
+
+
+def test_depth_switch_recentres(qtbot) -> None:
+    view, _ = _view(qtbot, 600, 15)
+    view.set_depth(30)
+    off, row = _spread_offset(view)
+    assert abs(off) <= row
+    view.set_depth(15)
+    off, row = _spread_offset(view)
+    assert abs(off) <= row
+
+
+def test_user_scroll_pins_the_view_until_recentred(qtbot) -> None:
+    view, src = _view(qtbot, 400, 30)
+    t = view.table
+    button = t.recentre_button
+    assert t.following and not button.isVisibleTo(view)
+    bar = t.verticalScrollBar()
+    vp = t.viewport()
+    for _ in range(3):  # the mouse wheel, upwards
+        QApplication.sendEvent(vp, QWheelEvent(
+            QPointF(50, 50), QPointF(vp.mapToGlobal(QPoint(50, 50))), QPoint(0, 0), QPoint(0, 120),
+            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False))
+    assert not t.following and button.isVisibleTo(view)
+    where = bar.value()
+    src.put_book(book("KRW-BTC", 95_002_000, depth=30))
+    view.refresh()
+    assert bar.value() == where  # a new snapshot does not yank the view back
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert t.following and not button.isVisibleTo(view)
+    off, row = _spread_offset(view)
+    assert abs(off) <= row
+    # The key does the same.
+    bar.triggerAction(QAbstractSlider.SliderAction.SliderToMinimum)
+    assert not t.following
+    t.recentre_shortcut.activated.emit()
+    assert t.following and abs(_spread_offset(view)[0]) <= row
+
+
+def test_coin_switch_follows_the_spread_again(qtbot) -> None:
+    view, src = _view(qtbot, 400, 30)
+    view.table.verticalScrollBar().triggerAction(QAbstractSlider.SliderAction.SliderToMinimum)
+    view.set_code("KRW-ETH")
+    src.put_book(book("KRW-ETH", 4_600_000, depth=30))
+    view.refresh()
+    assert view.table.following
+    off, row = _spread_offset(view)
+    assert abs(off) <= row
+
+
+def test_price_and_percent_columns_fit_their_widest_text(qtbot) -> None:
+    view, _ = _view(qtbot, 500, 15)
+    view.model.set_prev_close(60_000_000)  # +58 %: wider than an ordinary day's change
+    view.table.fit_columns()
+    fm = view.table.fontMetrics()
+    for col in (ObCol.PRICE, ObCol.CHANGE):
+        for r in (0, view.model.rowCount() - 1):
+            text = view.model.cell(r, col).text
+            assert text and not text.endswith("…")
+            # The delegate insets text by 5 px on each side; bold prices are wider.
+            assert view.table.columnWidth(col) - 10 >= fm.horizontalAdvance(text), (col, text)
