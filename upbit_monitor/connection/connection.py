@@ -14,7 +14,8 @@ every exchange:
   connector's rate limit (the request is built after waiting, so the latest set always wins);
 * keepalive: protocol pings (websockets) plus the connector's text ping on quiet streams;
 * a staleness watchdog: no message (not even a ping answer) for ``stale_after_s`` while
-  subscribed = dead -> reconnect; frames with data are timed apart for the health score;
+  subscribed = dead -> reconnect; frames with data are timed apart for the health score
+  (the reader, sender and watchdog of one socket are :class:`~upbit_monitor.connection.session.Session`);
 * counters for the metrics snapshot.
 
 websockets exceptions are mapped to :mod:`upbit_monitor.errors` here and in
@@ -28,24 +29,23 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import ConnectionClosed, WebSocketException
 
 from upbit_monitor.connection.proxy import proxy_for
 from upbit_monitor.connection.ratelimit import RateLimiter
+from upbit_monitor.connection.session import EventSink, Session
 from upbit_monitor.connection.state import ConnState, StateChange
-from upbit_monitor.connection.stats import ConnStats, carries_data
-from upbit_monitor.connection.transport import Outcome, close_outcome, open_socket
+from upbit_monitor.connection.stats import ConnStats
+from upbit_monitor.connection.transport import Outcome, open_socket
 from upbit_monitor.errors import (
     AuthError,
     ConfigError,
     ConnectionFailure,
     HandshakeRejected,
     KeyFormatError,
-    ParseError,
 )
 from upbit_monitor.exchanges.base import Connector
 from upbit_monitor.protocol.policy import Disposition, backoff
@@ -53,8 +53,6 @@ from upbit_monitor.protocol.subscriptions import MergedSubscriptions
 
 logger = logging.getLogger(__name__)
 
-EventSink = Callable[[str, Sequence[Any], int], None]
-"""``sink(connection_name, events, current_epoch)``, called on the loop for every frame."""
 StateSink = Callable[[StateChange], None]
 
 
@@ -101,16 +99,13 @@ class Connection:
         self.stats = ConnStats()
         self.limiter = RateLimiter(connector.rate_limit, clock)
         self._desired = MergedSubscriptions()
-        self._sent: MergedSubscriptions | None = None  # what the current socket is subscribed to
-        self._ws: ClientConnection | None = None
+        self._live: Session | None = None  # the connected socket, if any
         self._task: asyncio.Task[None] | None = None
         self._session_tasks: list[asyncio.Task[Any]] = []
         self._session_end: asyncio.Future[Outcome] | None = None
         self._request = asyncio.Event()
         self._wake = asyncio.Event()
         self._closing = False
-        self._last_rx = 0.0
-        self._last_text_ping = 0.0
 
     # ----------------------------------------------------------------- public API
     @property
@@ -121,7 +116,7 @@ class Connection:
     @property
     def sent(self) -> MergedSubscriptions | None:
         """The set the live socket is subscribed to (None: not connected or nothing sent yet)."""
-        return self._sent
+        return None if self._live is None else self._live.sent
 
     @property
     def running(self) -> bool:
@@ -152,8 +147,9 @@ class Connection:
         ``hold_s`` so the retry cannot be refused for the same reason.
         """
         self.limiter.hold(hold_s)
-        if self._sent is not None:
-            self._sent = None  # unknown what the server kept: resend everything
+        live = self._live
+        if live is not None and live.sent is not None:
+            live.sent = None  # unknown what the server kept: resend everything
             self._request.set()
 
     def reconnect(self, reason: str = "requested", *, slow: bool = False) -> None:
@@ -283,22 +279,29 @@ class Connection:
         loop = asyncio.get_running_loop()
         self.epoch += 1
         epoch = self.epoch
-        self._ws = ws
-        self._sent = None  # a fresh socket is subscribed to nothing
-        now = self._clock()
-        self._last_rx = now
-        self._last_text_ping = now
+        live = self._live = Session(
+            ws,
+            name=self.name,
+            connector=self.connector,
+            epoch=epoch,
+            stats=self.stats,
+            limiter=self.limiter,
+            clock=self._clock,
+            sink=self._sink,
+            desired=lambda: self._desired,
+            request=self._request,
+            stale_after_s=self.stale_after_s,
+        )
         self.stats.connected_since = time.time()
-        self.stats.connected_since_mono = now
+        self.stats.connected_since_mono = self._clock()
         self._session_end = loop.create_future()
         if self._closing or self._fatal_pending is not None:
             # close()/fail() arrived while we were connecting: end this session at once.
             self._end_session(self._fatal_pending or Outcome(Disposition.FATAL, "closed", clean=True))
-        got_data = [False]
         self._session_tasks = [
-            loop.create_task(self._reader(ws, epoch, got_data), name=f"upbit-monitor:{self.name}:reader"),
-            loop.create_task(self._sender(ws), name=f"upbit-monitor:{self.name}:sender"),
-            loop.create_task(self._watchdog(ws), name=f"upbit-monitor:{self.name}:watchdog"),
+            loop.create_task(live.reader(), name=f"upbit-monitor:{self.name}:reader"),
+            loop.create_task(live.sender(), name=f"upbit-monitor:{self.name}:sender"),
+            loop.create_task(live.watchdog(), name=f"upbit-monitor:{self.name}:watchdog"),
         ]
         for task in self._session_tasks:
             task.add_done_callback(self._session_task_done)
@@ -309,14 +312,13 @@ class Connection:
         finally:
             await self._stop_session_tasks()
             self._session_end = None
-            self._sent = None
-            self._ws = None
+            self._live = None
             self.stats.connected_since = None
             self.stats.connected_since_mono = None
             # Bounded by close_timeout; the socket may already be closed.
             with contextlib.suppress(Exception):
                 await ws.close()
-        return outcome, got_data[0]
+        return outcome, live.got_data
 
     def _session_task_done(self, task: asyncio.Task[Any]) -> None:
         if task.cancelled():
@@ -336,120 +338,3 @@ class Connection:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-
-    def _close_outcome(self, ws: ClientConnection, exc: ConnectionClosed | None) -> Outcome:
-        outcome = close_outcome(self.connector, ws, exc)
-        self.stats.last_close_code = outcome.code
-        self.stats.last_close_reason = ws.close_reason or ""
-        return outcome
-
-    async def _reader(self, ws: ClientConnection, epoch: int, got_data: list[bool]) -> Outcome:
-        parse = self.connector.parse
-        sink = self._sink
-        stats = self.stats
-        window = stats.window
-        clock = self._clock
-        name = self.name
-        try:
-            async for data in ws:
-                now = clock()
-                self._last_rx = now
-                nbytes = len(data)
-                stats.msgs_total += 1
-                stats.bytes_total += nbytes
-                stats.last_message_at = now
-                window.add(nbytes, now)
-                try:
-                    events = parse(data, epoch)
-                except ParseError as exc:
-                    stats.parse_errors += 1
-                    stats.parse_errors_by_reason[exc.reason] += 1
-                    stats.note_error(now, f"parse error: {exc}")
-                    continue
-                if carries_data(events):
-                    stats.last_data_at = now  # a PING answer proves liveness, not fresh data
-                got_data[0] = True
-                try:
-                    sink(name, events, self.epoch)
-                except Exception:
-                    stats.note_error(now, "event sink raised")
-                    logger.exception("%s: event sink raised; frame dropped", name)
-        except ConnectionClosed as exc:
-            return self._close_outcome(ws, exc)
-        return self._close_outcome(ws, None)
-
-    async def _wait_budget(self) -> None:
-        delay = self.limiter.delay()
-        while delay > 0:
-            await asyncio.sleep(delay)
-            delay = self.limiter.delay()
-
-    async def _send(self, ws: ClientConnection, text: str) -> None:
-        self.limiter.record()
-        try:
-            await ws.send(text)
-        except ConnectionClosed:
-            raise  # the reader sees the same close and reports it
-        except WebSocketException as exc:
-            raise ConnectionFailure(f"send failed: {exc}") from exc
-
-    async def _sender(self, ws: ClientConnection) -> Outcome | None:
-        connector = self.connector
-        while True:
-            await self._request.wait()
-            self._request.clear()
-            while self._desired != self._sent:
-                await self._wait_budget()
-                desired = self._desired  # read after waiting: the latest set wins
-                if desired == self._sent:
-                    break
-                if desired.is_empty and connector.clear_by_reconnect:
-                    if self._sent is not None and not self._sent.is_empty:
-                        # Nothing can unsubscribe everything on this exchange: use a fresh socket.
-                        return Outcome(
-                            Disposition.RETRY, "subscription set emptied", delay_s=0.0, expected=True
-                        )
-                    self._sent = desired
-                    break
-                messages = connector.build_requests(self._sent, desired)
-                for i, text in enumerate(messages):
-                    if i:
-                        await self._wait_budget()
-                    try:
-                        await self._send(ws, text)
-                    except ConnectionClosed:
-                        return None
-                    self.stats.requests_sent += 1
-                    self.stats.last_request = text
-                self._sent = desired
-
-    async def _watchdog(self, ws: ClientConnection) -> Outcome | None:
-        stale = self.stale_after_s
-        keepalive = self.connector.keepalive
-        # The text ping must come well before the stream is declared dead, or it cannot save it.
-        ping_after = min(keepalive.text_ping_after_s, stale / 2)
-        tick = min(1.0, stale / 5, ping_after / 2)
-        while True:
-            await asyncio.sleep(tick)
-            now = self._clock()
-            subscribed = self._sent is not None and not self._sent.is_empty
-            if not subscribed:
-                self._last_rx = now  # nothing is expected: silence is not staleness
-                continue
-            idle = now - self._last_rx
-            if idle >= stale:
-                self.stats.last_close_reason = f"stale: no message for {idle:.1f} s"
-                return Outcome(Disposition.RETRY, f"stale: no message for {idle:.1f} s")
-            if (
-                keepalive.text_ping is not None
-                # text_ping_always (Bybit): a heartbeat the server expects even on a busy stream.
-                and (keepalive.text_ping_always or idle >= ping_after)
-                and now - self._last_text_ping >= ping_after
-                and self.limiter.delay() == 0
-            ):
-                self._last_text_ping = now
-                try:
-                    await self._send(ws, keepalive.text_ping)
-                except ConnectionClosed:
-                    return None
-                self.stats.text_pings_sent += 1
