@@ -74,6 +74,7 @@ async def test_venue_switch_moves_every_view_to_bithumb_and_back(tmp_path: Path)
             spread = DomesticSpread(mgr)
             column = install_domestic(window.coin_list, spread, lambda: source.venue, window.palette_)
             try:
+                window.resize(1600, 1000)  # the designed size: the list has room for the spread column
                 window.show()
                 window.coin_list.start_loading()
                 await until(lambda: window.orderbook.model.book is not None

@@ -6,6 +6,7 @@ QSettings values are untyped (an INI file may hold anything), so every read coer
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -22,6 +23,15 @@ def int_setting(value: object, default: int) -> int:
         except ValueError:
             return default
     return default
+
+
+def _json_dict(raw: object) -> dict[str, object]:
+    """A JSON object from the settings file, or {} for anything else (a hand-edited file)."""
+    try:
+        value = json.loads(str(raw)) if raw else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def restore_window_state(window: MainWindow, store: QSettings) -> bool:
@@ -42,7 +52,9 @@ def restore_window_state(window: MainWindow, store: QSettings) -> bool:
     # QSettings returns a bare string for a one-element list and None/"" for an empty one.
     fav_list = [favs] if isinstance(favs, str) and favs else favs if isinstance(favs, list) else []
     window.coin_list.model.set_favourites(str(f) for f in fav_list)
-    window.coin_list.restore_header_state(s.value("coins/header"))
+    columns = window.coin_list.columns
+    columns.restore(_json_dict(s.value("coins/columns")))
+    columns.restore_sort(s.value("coins/sort", "value desc"))
     quote = str(s.value("coins/quote", "KRW"))
     window.coin_list.set_quote(quote)
     if window.chart is not None:
@@ -60,7 +72,10 @@ def save_window_state(window: MainWindow, store: QSettings) -> None:
     s.setValue("window/geometry", window.saveGeometry())
     s.setValue("window/state", window.saveState())
     s.setValue("coins/favourites", sorted(window.coin_list.model.favourites()))
-    s.setValue("coins/header", QByteArray(window.coin_list.header_state()))
+    # Columns by key, not the header's saveState: see ui/coin_list/columns.py.
+    s.setValue("coins/columns", json.dumps(window.coin_list.columns.prefs()))
+    s.setValue("coins/sort", window.coin_list.columns.sort_state())
+    s.remove("coins/header")  # the old positional header state; never read again
     s.setValue("coins/quote", window.coin_list.proxy.quote)
     s.setValue("orderbook/depth", window.orderbook.model.depth)
     s.setValue("orderbook/splitter", QByteArray(window.orderbook.splitter_state()))

@@ -30,6 +30,7 @@ from upbit_monitor.ui.common.formatting import (
     format_change_rate,
     format_price,
     format_traded_value,
+    quote_of,
 )
 from upbit_monitor.ui.common.source import MarketSource
 from upbit_monitor.ui.common.theme import Palette
@@ -57,6 +58,8 @@ class Col(IntEnum):
     WARN = 6
 
 
+# Where a column's text sits in a row's face tuple (see refresh()).
+_FACE_INDEX: dict[int, int] = {Col.PRICE: 0, Col.CHANGE: 1, Col.VALUE: 2}
 N_COLS = len(Col)  # a constant: len() of an Enum is a slow call, and Qt asks columnCount() a lot
 
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -193,6 +196,14 @@ class CoinListModel(QAbstractTableModel):
             format_traded_value(t.acc_trade_price_24h, m.quote, self.korean_units),
             self._palette.change_colour(t.signed_change_rate),
         )
+
+    def widest(self, col: int, quote: str) -> str:
+        """The longest text column PRICE, CHANGE or VALUE shows now on ``quote`` markets."""
+        i = _FACE_INDEX.get(col)
+        if i is None:
+            return ""
+        texts = [str(face[i]) for code, face in self._faces.items() if quote_of(code) == quote]
+        return max(texts, key=len, default="")
 
     def repaint_all(self) -> None:
         """Re-emit every cell (after a colour-scheme or unit switch)."""

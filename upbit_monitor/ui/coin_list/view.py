@@ -12,7 +12,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -23,7 +22,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -31,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from upbit_monitor.models import MarketInfo
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
+from upbit_monitor.ui.coin_list.columns import ColumnFit, builtin_specs
 from upbit_monitor.ui.coin_list.delegate import CoinListDelegate
 from upbit_monitor.ui.coin_list.model import CODE_ROLE, CoinListModel, Col
 from upbit_monitor.ui.coin_list.proxy import CoinFilterProxy
@@ -50,6 +49,8 @@ LIST_HZ = 10.0
 # jumping around more than twice a second are unreadable anyway. Values still update at LIST_HZ.
 RESORT_S = 0.5
 NAME_MIN = 120
+MIN_WIDTH = 330
+FIT_S = 1.0  # seconds between two column-width checks (one text measure per column)
 
 
 class CoinList(QWidget):
@@ -116,14 +117,16 @@ class CoinList(QWidget):
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for col, width in ((Col.FAV, 24), (Col.NAME, 128), (Col.CODE, 84), (Col.PRICE, 108),
-                           (Col.CHANGE, 68), (Col.VALUE, 88), (Col.WARN, 46)):
-            self.table.setColumnWidth(col, width)
         header.setMinimumSectionSize(24)
-        # The code shows under the name and the warning badge beside it, so their own columns
-        # (sortable) are optional, off by default: the header's context menu shows them.
-        self.table.setColumnHidden(Col.CODE, True)
-        self.table.setColumnHidden(Col.WARN, True)
+        # Shown, hidden and sized by ColumnFit: the user's choice, the data, then the room. The code
+        # shows under the name and the warning badge beside it, so their own columns (sortable) are
+        # optional, off by default: the header's context menu shows them.
+        self.columns = ColumnFit(self.table, self)
+        self.columns.reserve = {Col.NAME: NAME_MIN}
+        for spec in builtin_specs(self.model, lambda: self.proxy.quote):
+            self.columns.add(spec)
+        self.columns.prefs_changed.connect(self._fit_name_column)
+        self._next_fit = 0.0
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
         self.table.chosen.connect(self._choose)
@@ -145,7 +148,8 @@ class CoinList(QWidget):
         top = QHBoxLayout()
         top.addLayout(quotes)
         top.addWidget(self.search, 1)
-        self.setMinimumWidth(420)
+        # Star, name and price always fit; the other columns hide when narrower (ColumnFit).
+        self.setMinimumWidth(MIN_WIDTH)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
@@ -242,6 +246,7 @@ class CoinList(QWidget):
         if quote == self.proxy.quote:
             return
         self.proxy.set_quote(quote)
+        self.fit_columns()  # other quote, other texts (BTC prices have 8 decimals)
         if self.model.rowCount():
             self._subscribe()
 
@@ -314,19 +319,11 @@ class CoinList(QWidget):
             self._toggle_star(code)
 
     def _header_menu(self, pos: QPoint) -> None:
-        menu = QMenu(self)
-        model = self.proxy
-        for col in Col:
-            if col in (Col.NAME,):
-                continue
-            act = menu.addAction(str(model.headerData(col, Qt.Orientation.Horizontal)))
-            act.setCheckable(True)
-            act.setChecked(not self.table.isColumnHidden(col))
-            act.toggled.connect(lambda on, c=col: self._show_column(c, on))
-        menu.popup(self.table.horizontalHeader().mapToGlobal(pos))
+        self.columns.header_menu(self).popup(self.table.horizontalHeader().mapToGlobal(pos))
 
-    def _show_column(self, col: int, on: bool) -> None:
-        self.table.setColumnHidden(col, not on)
+    def fit_columns(self) -> None:
+        """Re-decide shown columns and widths now (a feature column's data came or went)."""
+        self.columns.fit()
         self._fit_name_column()
 
     def focus_search(self) -> None:
@@ -349,7 +346,7 @@ class CoinList(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Search box: Esc clears, Down/Enter jump to the list. Table: Space toggles the star."""
         if event.type() == QEvent.Type.Resize and watched is self.table.viewport():
-            self._fit_name_column()
+            self.fit_columns()
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             key = event.key()
             if watched is self.search:
@@ -387,12 +384,8 @@ class CoinList(QWidget):
         if self._scroll_pending and self.model.ticker_count() >= 0.9 * max(1, len(self.shown_codes())):
             self._scroll_pending = False
             self._keep_selected_in_view()
-
-    def header_state(self) -> bytes:
-        """Column widths and sort order, for QSettings."""
-        return bytes(self.table.horizontalHeader().saveState().data())
-
-    def restore_header_state(self, state: Any) -> None:
-        """Restore what :meth:`header_state` returned."""
-        if state:
-            self.table.horizontalHeader().restoreState(state)
+        if now >= self._next_fit:
+            # Texts grow (a price gains a digit, a change passes 10 %): widen before they clip.
+            self._next_fit = now + FIT_S
+            if self.columns.fit():
+                self._fit_name_column()

@@ -22,6 +22,7 @@ from upbit_monitor.features.premium.tracker import (
     PremiumSource,
     PremiumTracker,
 )
+from upbit_monitor.ui.coin_list.columns import ColumnSpec
 from upbit_monitor.ui.coin_list.model import CODE_ROLE, FAVOURITE_ROLE, SORT_ROLE, Col
 from upbit_monitor.ui.common.appended_columns import AppendedColumns, Index
 from upbit_monitor.ui.common.formatting import format_price
@@ -38,6 +39,9 @@ __all__ = [
     "format_premium",
     "install_premium",
 ]
+
+
+KRW_PRICE_KEY = "premium_krw"  # the coin list's settings key of the "<venue> ₩" column
 
 
 def format_premium(value: float | None) -> str:
@@ -76,12 +80,6 @@ class PremiumColumns(AppendedColumns):
         if on != self.krw_price_visible:
             self.krw_price_visible = on
             self.visibility_changed.emit()
-
-    def column_hidden(self, col: int) -> bool:
-        """Whether the view should hide appended column ``col`` right now."""
-        if not self._available:
-            return True
-        return col == self.first_extra and not self.krw_price_visible
 
     def sort_keys(self, col: int) -> list[tuple[bool, Any, str]]:
         """``(favourite, key, code)`` per row for one column: the coin list proxy's fast path."""
@@ -201,20 +199,32 @@ def install_premium(
     coin_list.proxy.setSourceModel(columns)
     table = coin_list.table
 
+    fit = coin_list.columns
+    krw_col, premium_col = columns.first_extra, columns.first_extra + 1
+
     def show(*_: object) -> None:
-        for col in range(columns.first_extra, columns.first_extra + columns.EXTRA):
-            table.setColumnHidden(col, columns.column_hidden(col))
+        coin_list.fit_columns()
 
     def follow_codes(*_: object) -> None:
         tracker.set_codes(coin_list.model.codes("KRW"))
 
-    show()
     # The list's own delegate paints straight from CoinListModel cells it knows; our columns get
     # the standard delegate (display text, colour and alignment roles from PremiumColumns.data).
     plain = QStyledItemDelegate(table)
-    for col, width in ((columns.first_extra, 104), (columns.first_extra + 1, 74)):
+    for col in (krw_col, premium_col):
         table.setItemDelegateForColumn(col, plain)
-        table.setColumnWidth(col, width)
+    # The list's column fitter shows them (user's choice, fresh quotes, room) and sizes them. The
+    # KRW price is opt-in: the list dock is narrow and the premium tooltip shows it anyway.
+    fit.add(ColumnSpec(krw_col, KRW_PRICE_KEY, "Binance ₩", 2, lambda: "999,999,999", default_on=False,
+                       available=lambda: columns.available))
+    fit.add(ColumnSpec(premium_col, "premium", "Premium", 4, lambda: "+99.99%",
+                       available=lambda: columns.available))
+    # One truth, the fitter's (remembered in the settings file); the proxy's flag and the View menu's
+    # "<venue> price in KRW column" follow it, whichever of them the user clicked.
+    columns.krw_price_visible = fit.wanted(KRW_PRICE_KEY)
+    columns.visibility_changed.connect(lambda: fit.set_wanted(KRW_PRICE_KEY, columns.krw_price_visible))
+    fit.prefs_changed.connect(lambda: columns.set_krw_price_visible(fit.wanted(KRW_PRICE_KEY)))
+    show()
     # Premium right after the change column (the list dock is narrow); the KRW price stays last.
     header = table.horizontalHeader()
     header.moveSection(header.visualIndex(columns.first_extra + 1), header.visualIndex(Col.CHANGE) + 1)

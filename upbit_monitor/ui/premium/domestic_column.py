@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QStyledItemDelegate
 
 from upbit_monitor.features.premium.domestic import DomesticSpread
 from upbit_monitor.features.venues.source import LABELS
+from upbit_monitor.ui.coin_list.columns import ColumnSpec
 from upbit_monitor.ui.coin_list.model import CODE_ROLE, SORT_ROLE, Col
 from upbit_monitor.ui.common.appended_columns import AppendedColumns, Index
 from upbit_monitor.ui.common.theme import Palette
@@ -109,18 +110,23 @@ def install_domestic(coin_list: Any, spread: DomesticSpread, venue: Callable[[],
     coin_list.proxy.setSourceModel(column)
     table = coin_list.table
     table.setItemDelegateForColumn(column.column, QStyledItemDelegate(table))
-    table.setColumnWidth(column.column, 74)
     header = table.horizontalHeader()
     header.moveSection(header.visualIndex(column.column), header.visualIndex(Col.CHANGE) + 1)
 
     def follow(*_: object) -> None:
         spread.set_codes(coin_list.model.codes("KRW"))
 
+    # The list's column fitter shows it (user's choice, fresh prices on both venues, room) and sizes it.
+    coin_list.columns.add(ColumnSpec(column.column, "domestic", "Bithumb %", 3, lambda: "+99.99%",
+                                     available=lambda: column.available))
+    shown = [column.available]
+
     def show() -> None:
-        table.setColumnHidden(column.column, not column.available)
+        if column.available != shown[0]:  # the fitter runs only when the data came or went
+            shown[0] = column.available
+            coin_list.fit_columns()
 
     column._timer.timeout.connect(show)
     coin_list.markets_loaded.connect(follow)
     follow()
-    show()
     return column

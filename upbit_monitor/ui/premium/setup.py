@@ -82,6 +82,7 @@ def start_premium_ui(
             krw.setCheckable(True)
             krw.setChecked(columns.krw_price_visible)
             krw.toggled.connect(columns.set_krw_price_visible)
+            columns.visibility_changed.connect(lambda a=krw: a.setChecked(columns.krw_price_visible))
             menu.addAction(krw)
             break
     coin_list.coin_selected.connect(chart.set_code)
