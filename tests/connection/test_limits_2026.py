@@ -54,7 +54,7 @@ async def test_rest_client_waits_what_retry_after_says() -> None:
 def test_retry_after_ms_preferred() -> None:
     from email.message import Message
 
-    from upbit_monitor.connection.rest import _retry_after
+    from upbit_monitor.connection.rest_http import retry_after as _retry_after
 
     headers = Message()
     headers["Retry-After"] = "1"
