@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import QPointF
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QTextDocumentFragment
 
 from tests.manager.waiting import wait_until
 from tests.ui.chart_support import FakeManager, FakeRest, FakeStore, demo_candles, make_candle
@@ -68,7 +68,9 @@ async def test_history_db_first_then_rest_for_gaps(qtbot):
     await view.history_done()
     assert loaded == [("KRW-BTC", 1, 300)]
     assert len(rest.calls) == 1 and len(store.rows) == 300
-    assert view.status.text().startswith("DB 0 + REST 300")
+    # Where the bars came from is in the tooltip, not on the strip.
+    assert view.status.text() == "" and view.status.toolTip() == "300 bars: DB 0 + REST 300"
+    assert view.title.text() == "BTC/KRW" and view.title.toolTip() == view.status.toolTip()
 
     # switch away and back: the second load comes from the database plus the in-progress candle
     view.set_code("KRW-ETH")
@@ -77,7 +79,7 @@ async def test_history_db_first_then_rest_for_gaps(qtbot):
     view.set_code("KRW-BTC")
     await view.history_done()
     assert rest.calls == [(END - timedelta(minutes=1), END)]
-    assert view.status.text().startswith("DB 300 + REST 1")
+    assert view.status.toolTip().startswith("300 bars: DB 300 + REST 1")
     assert len(view.series) == 300
 
 
@@ -330,7 +332,7 @@ async def test_scrolling_past_the_oldest_bar_loads_older_history(qtbot):
     scroll_to_oldest()
     await view.history_done()
     calls = len(rest.calls)
-    assert "start of history" in view.status.text()
+    assert "start of history" in view.status.toolTip() and view.status.text() == ""
     scroll_to_oldest()  # exhausted: no further requests
     await view.history_done()
     assert len(rest.calls) == calls
@@ -406,7 +408,7 @@ def test_live_tick_repaints_only_a_few_bars(qtbot):
             assert 1 <= view.candles.replay_count - replayed < 30  # not the ~120 visible bars
 
 
-def test_readout_wraps_in_a_narrow_dock_instead_of_clipping(qtbot):
+def test_readout_is_one_line_and_drops_fields_instead_of_wrapping(qtbot):
     view = _view(qtbot)
     candles = [
         make_candle("KRW-BTC", 1, END, 100_000_000, 101_000_000, 99_500_000, 100_500_000, 1.5),
@@ -419,11 +421,14 @@ def test_readout_wraps_in_a_narrow_dock_instead_of_clipping(qtbot):
     view.show()
     qtbot.waitExposed(view)
     qtbot.waitUntil(lambda: label.width() > 1000)
-    one_line = label.height()
-    assert label.heightForWidth(label.width()) <= one_line
+    one_line, plot_top = label.height(), view.graphics.geometry().top()
+    assert ">V</span>" in label.text() and "11-23" in label.text()
     view.resize(360, 500)
-    # Narrow: the label is as tall as its wrapped text needs, so the tail ("V ...") stays visible.
     qtbot.waitUntil(lambda: label.width() < 400)  # no wide minimum forced on the dock
-    qtbot.waitUntil(lambda: label.height() >= label.heightForWidth(label.width()))
-    assert label.heightForWidth(label.width()) > one_line
-    assert "V" in view.readout_plain and "&nbsp; " in label.text()
+    qtbot.waitUntil(lambda: ">V</span>" not in label.text())
+    # Same height, the plot does not move; the close and its digits stay; the tooltip has it all.
+    assert label.height() == one_line and view.graphics.geometry().top() == plot_top
+    assert "101,505,000" in label.text() and ">C</span>" in label.text()
+    assert label.toolTip() == view.readout_plain and "V 1.23K" in view.readout_plain
+    text = QTextDocumentFragment.fromHtml(label.text()).toPlainText()
+    assert label.fontMetrics().horizontalAdvance(text) <= label.width()

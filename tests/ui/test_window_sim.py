@@ -119,7 +119,7 @@ async def test_coin_click_sends_one_merged_request_and_shows_new_coin(qtbot, sim
     assert book is not None and book.code == "KRW-ETH" and book.orderbook_units
     await until(lambda: win.orderbook.tape_model.rowCount() > 0, what="ETH trades")
     assert {t.code for t in win.orderbook.tape_model.trades()} == {"KRW-ETH"}
-    assert win.windowTitle().endswith("(KRW-ETH)")
+    assert win.windowTitle().endswith("(ETH/KRW)")  # one market-name form everywhere
     # The status panel shows every field of the manager's ConnectionMetrics, live.
     win.status_panel.refresh()
     snap = mgr.metrics()["upbit-public"]

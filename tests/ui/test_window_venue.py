@@ -103,7 +103,7 @@ async def test_venue_switch_moves_every_view_to_bithumb_and_back(tmp_path: Path)
                 assert column.value("KRW-BTC") == pytest.approx(-2.9, abs=0.3)
                 assert window.coin_dock.windowTitle() == "Markets — Bithumb"
                 assert window.chart_dock is not None and window.chart_dock.windowTitle() == "Chart — Bithumb"
-                assert window.chart is not None and "built from trades" in window.chart.title.text()
+                assert window.chart is not None and "built from trades" in window.chart.status.text()
                 assert mid(window) / upbit.model.price("KRW-BTC") == pytest.approx(1.03, abs=0.01)
                 wanted = mgr.subscriptions("bithumb-public").as_dict()
                 assert "KRW-BTC" in wanted["candle.1m"] and "KRW-BTC" in wanted["orderbook"]

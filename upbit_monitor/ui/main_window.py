@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QV
 from upbit_monitor.features.venues.source import LABELS, VenueSource
 from upbit_monitor.ui.coin_list.venue_bar import VenueBar
 from upbit_monitor.ui.coin_list.view import CoinList, MarketLoader
+from upbit_monitor.ui.common.formatting import display_code
 from upbit_monitor.ui.common.gauge import HealthDot
 from upbit_monitor.ui.common.source import IntrospectableSource
 from upbit_monitor.ui.common.theme import Palette, apply_theme, health_colour
@@ -287,7 +288,7 @@ class MainWindow(QMainWindow):
         m = self.coin_list.model.market(self._code) if self._code else None
         coin = f" — {self._code}" if self._code else ""
         if m is not None:
-            coin = f" — {m.korean_name} {m.english_name} ({m.code})"
+            coin = f" — {m.korean_name} {m.english_name} ({display_code(m.code)})"
         venue = f" — {self.venue_label}" if self.venue_label else ""
         self.setWindowTitle(f"upbit-monitor{venue}{coin}{self._title_suffix}")
         if venue:

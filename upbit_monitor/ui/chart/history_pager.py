@@ -92,15 +92,17 @@ class HistoryPager:
         view = self._view
         view.plots.set_placeholder("no candles yet" if not result.rest_error else "history unavailable")
         view.set_bars(bar_from_candle(c) for c in result.candles)
-        parts = [f"DB {result.from_db} + REST {result.fetched}"]
+        # Where the bars came from is a diagnostic: the tooltip says it; the strip only shows problems
+        # (or the venue's note), so it does not fill a narrow dock with "DB 299 + REST 1".
+        problems = []
         if result.rest_error:
-            parts.append("REST failed")
+            problems.append("REST failed")
             view.report(f"chart REST history: {result.rest_error}")
         if result.db_error:
-            parts.append("DB failed")
+            problems.append("DB failed")
             view.report(f"chart database: {result.db_error}")
-        view.status.setText(" · ".join(parts))
-        view.status.setToolTip("\n".join(e for e in (result.rest_error, result.db_error) if e))
+        source = f"{len(view.series)} bars: DB {result.from_db} + REST {result.fetched}"
+        view.set_status(" · ".join(problems), source, result.rest_error, result.db_error)
         view.sigHistoryLoaded.emit(result.code, result.unit, len(view.series))
 
     def maybe_load_older(self, *_: object) -> None:
@@ -150,8 +152,8 @@ class HistoryPager:
             return
         if not result.candles:
             self._older_exhausted = True  # nothing older (or a long stretch without trades)
-            view.status.setText(f"{len(view.series)} bars · start of history")
+            view.set_status("", f"{len(view.series)} bars · start of history")
             return
         view.prepend_bars([bar_from_candle(c) for c in result.candles])
-        view.status.setText(f"{len(view.series)} bars")
+        view.set_status("", f"{len(view.series)} bars")
         view.sigHistoryLoaded.emit(code, unit, len(view.series))

@@ -3,17 +3,22 @@
 The readout shows the bar under the crosshair while the mouse is over the chart, otherwise the newest
 bar (so a live tick updates it). It keeps the plain text in :attr:`plain` next to the coloured label:
 tests and copy want the words, the label wants colours by direction.
+
+It is ONE line, always: a wrapped readout made the chart's plot jump by a line whenever a coin with
+longer prices came up. When the chart is too narrow for every field, the least important go first
+(:data:`~upbit_monitor.ui.chart.theme.DROP_ORDER`); the close and its digits are never cut, and the
+label's tooltip has the whole line.
 """
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFontMetrics
 from PySide6.QtWidgets import QLabel
 
 from upbit_monitor.ui.chart.plots import ChartPlots
 from upbit_monitor.ui.chart.series import BarSeries
 from upbit_monitor.ui.chart.studies import StudyLayer
-from upbit_monitor.ui.chart.theme import DARK, ChartTheme, readout_html, readout_text
+from upbit_monitor.ui.chart.theme import DARK, DROP_ORDER, ChartTheme, readout_fields, readout_text
 
 __all__ = ["ChartReadout"]
 
@@ -94,5 +99,20 @@ class ChartReadout:
         prev_close = series[index - 1].close if index > 0 else None
         quote = self._plots.quote
         self.plain = readout_text(bar, prev_close, quote)
-        self._label.setText(readout_html(bar, prev_close, self._up, self._down, self._theme.axis, quote))
+        fields = readout_fields(bar, prev_close, self._up, self._down, self._theme.axis, quote)
+        self._label.setText("&nbsp; ".join(html for _, _, html in fit_fields(fields, self._label)))
+        self._label.setToolTip(self.plain)
         self._studies.update_legends(index)
+
+
+def fit_fields(fields: list[tuple[str, str, str]], label: QLabel) -> list[tuple[str, str, str]]:
+    """The fields that fit on one line of ``label``, dropping them in :data:`DROP_ORDER`."""
+    metrics = QFontMetrics(label.font())
+    margins = label.contentsMargins()
+    room = label.width() - margins.left() - margins.right()
+    kept = list(fields)
+    for key in DROP_ORDER:
+        if metrics.horizontalAdvance("  ".join(plain for _, plain, _ in kept)) <= room:
+            break
+        kept = [f for f in kept if f[0] != key]
+    return kept

@@ -50,39 +50,24 @@ LIGHT = ChartTheme(
 )
 
 
-def readout_text(bar: Bar, prev_close: float | None, quote: str = "KRW") -> str:
-    """One line of OHLCV for the crosshair: time (KST), O/H/L/C, change vs previous close, volume."""
-    parts = [
-        format_kst(bar.t, short=True),
-        f"O {format_price(bar.open, quote)}",
-        f"H {format_price(bar.high, quote)}",
-        f"L {format_price(bar.low, quote)}",
-        f"C {format_price(bar.close, quote)}",
-    ]
-    base = prev_close if prev_close else bar.open
-    if base:
-        parts.append(f"{(bar.close - base) / base * 100:+.2f}%")
-    parts.append(f"V {format_volume(bar.volume)}")
-    return "  ".join(parts)
+# Which readout fields go first when the chart is too narrow for one line of all of them: the volume,
+# then the time (the crosshair's line shows where), the open, the change, high and low; the close stays.
+DROP_ORDER = ("V", "time", "O", "change", "H", "L")
 
 
-def readout_html(
+def readout_fields(
     bar: Bar, prev_close: float | None, up: QColor, down: QColor, muted: str, quote: str = "KRW"
-) -> str:
-    """The readout as rich text: labels muted, prices in the bar's colour, change by its sign.
-
-    Each field is held together with non-breaking spaces and fields are separated by a breakable
-    space, so a narrow chart wraps the readout between fields (the label word-wraps) instead of
-    clipping the tail (volume, change).
-    """
+) -> list[tuple[str, str, str]]:
+    """``(key, plain, html)`` per readout field, in display order (see :func:`readout_text`)."""
     price_colour = (up if bar.close >= bar.open else down).name()
 
-    def field(label: str, value: str, colour: str) -> str:
-        return f'<span style="color:{muted}">{label}</span>&nbsp;<span style="color:{colour}">{value}</span>'
+    def field(label: str, value: str, colour: str) -> tuple[str, str, str]:
+        html = f'<span style="color:{muted}">{label}</span>&nbsp;<span style="color:{colour}">{value}</span>'
+        return label, f"{label} {value}", html
 
-    when = format_kst(bar.t, short=True).replace(" ", "&nbsp;")
-    parts = [
-        f'<span style="color:{muted}">{when}</span>',
+    when = format_kst(bar.t, short=True)
+    fields = [
+        ("time", when, f'<span style="color:{muted}">{when.replace(" ", "&nbsp;")}</span>'),
         field("O", format_price(bar.open, quote), price_colour),
         field("H", format_price(bar.high, quote), price_colour),
         field("L", format_price(bar.low, quote), price_colour),
@@ -92,6 +77,12 @@ def readout_html(
     if base:
         change = (bar.close - base) / base * 100
         colour = up.name() if change > 0 else down.name() if change < 0 else muted
-        parts.append(f'<span style="color:{colour}">{change:+.2f}%</span>')
-    parts.append(field("V", format_volume(bar.volume), muted))
-    return "&nbsp; ".join(parts)
+        fields.append(("change", f"{change:+.2f}%", f'<span style="color:{colour}">{change:+.2f}%</span>'))
+    fields.append(field("V", format_volume(bar.volume), muted))
+    return fields
+
+
+def readout_text(bar: Bar, prev_close: float | None, quote: str = "KRW") -> str:
+    """One line of OHLCV for the crosshair: time (KST), O/H/L/C, change vs previous close, volume."""
+    grey = QColor("#808080")
+    return "  ".join(plain for _, plain, _ in readout_fields(bar, prev_close, grey, grey, "#808080", quote))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButton, QWidget
 
 TIMEFRAME_LABELS = {
@@ -16,6 +17,30 @@ _COMPACT = "QToolButton { padding: 2px 4px; } QToolButton::menu-indicator { imag
 TIMEFRAME_NAMES = {1440: "day", 10080: "week", 43200: "month"}
 PRIMARY_TIMEFRAMES = (1, 5, 15, 60, 240, 1440)
 """Shown as buttons; the others are in the "more" menu, so the strip fits a narrow dock."""
+
+
+class ReadoutLabel(QLabel):
+    """The readout's label; says when its width changed (the fields that fit change with it)."""
+
+    resized = Signal()
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(" ", parent)
+
+    def sizeHint(self) -> QSize:
+        """One line of the current font, whatever the text (the theme sets the font later)."""
+        margins = self.contentsMargins()
+        return QSize(1, self.fontMetrics().height() + margins.top() + margins.bottom() + 2)
+
+    def minimumSizeHint(self) -> QSize:
+        """As :meth:`sizeHint`: the dock may be narrower than the text."""
+        return self.sizeHint()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Re-fit the fields to the new width."""
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.resized.emit()
 
 
 class ChartToolbar:
@@ -66,20 +91,24 @@ class ChartToolbar:
         self.studies.setAutoRaise(True)
         self.studies.setStyleSheet(_COMPACT)
         self.layout.addWidget(self.studies)
-        self.layout.addStretch(1)
+        # The status takes the rest of the row, right-aligned, and never widens the dock (a long
+        # venue note is cut at the dock's edge; its tooltip and the title's have the details).
         self.status = QLabel("", parent)
         self.status.setObjectName("ChartStatus")
-        self.layout.addWidget(self.status)
-        self.readout = QLabel(" ", parent)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.status.setMinimumWidth(1)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.layout.addWidget(self.status, 1)
+        self.readout = ReadoutLabel(parent)
         self.readout.setObjectName("ChartReadout")
         self.readout.setContentsMargins(8, 0, 8, 0)
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        # Long texts must not force a minimum width on the dock, nor be clipped in a narrow one
-        # (the volume is last): the label wraps between fields and grows a line instead.
+        # One line at any width: no minimum width forced on the dock, no height change (the chart
+        # below would jump); ChartReadout drops the least important fields to fit.
         self.readout.setMinimumWidth(1)
-        self.readout.setWordWrap(True)
-        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.readout.setWordWrap(False)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
 
     def check(self, unit: int) -> None:
         """Show ``unit`` as the selected timeframe (without emitting a click)."""

@@ -39,7 +39,7 @@ from upbit_monitor.ui.chart.studies import StudyLayer
 from upbit_monitor.ui.chart.study_menu import StudiesMenu
 from upbit_monitor.ui.chart.theme import DARK, DEFAULT_DOWN, DEFAULT_UP, LIGHT
 from upbit_monitor.ui.chart.toolbar import TIMEFRAME_LABELS, ChartToolbar
-from upbit_monitor.ui.common.formatting import quote_of
+from upbit_monitor.ui.common.formatting import display_code, quote_of
 from upbit_monitor.ui.common.frame_clock import CHART_MS, FrameClock
 
 if TYPE_CHECKING:  # the UI never needs the storage stack imported just for a type
@@ -103,6 +103,7 @@ class ChartView(QWidget):
         self.readout_line = ChartReadout(
             self.readout, self.series, self.plots, self.study_layer, self._up, self._down
         )
+        self.readout.resized.connect(self.readout_line.refresh)
         self.studies_menu = StudiesMenu(self, self._current_studies)
         self.studies_menu.sigStudiesChanged.connect(self._studies_chosen)
         self.toolbar.studies.setMenu(self.studies_menu)
@@ -148,7 +149,7 @@ class ChartView(QWidget):
             return
         self._code = code
         self.plots.set_quote(quote_of(code))
-        self.title.setText(f"{code}  {self._note}" if self._note else code)
+        self.title.setText(display_code(code))  # BTC/KRW, as the ladder and the list write it
         self.price_lines.set_code(code)
         self._switch()
 
@@ -158,9 +159,16 @@ class ChartView(QWidget):
         ``note`` goes after the code in the title (e.g. "Bithumb · candles built from trades").
         """
         self._note = note
+        self.status.setText(note)
         if self._code is not None:
-            self.title.setText(f"{self._code}  {note}" if note else self._code)
             self._switch()
+
+    def set_status(self, problem: str, details: str, *errors: str | None) -> None:
+        """The strip's status: a problem if any, else the venue's note; details in the tooltip."""
+        self.status.setText(problem or self._note)
+        tip = "\n".join([details, *(e for e in errors if e)])
+        self.status.setToolTip(tip)
+        self.title.setToolTip(tip)  # the status may be empty: hovering the coin shows it too
 
     def show_code(self, code: str) -> None:
         """Pane API: the same as :meth:`set_code`."""
