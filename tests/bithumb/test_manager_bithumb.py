@@ -116,7 +116,7 @@ async def test_private_v2_orders_arrive_as_upbit_orders() -> None:
 @pytest.mark.asyncio
 async def test_persistent_429_holds_off_for_the_block_and_says_so() -> None:
     async with BithumbSimulator(msg_rate=0, n_krw_markets=5) as bithumb:
-        bithumb.ws.blocked_until = time.monotonic() + 60  # the IP is blocked
+        bithumb.ws.gate.blocked_until = time.monotonic() + 60  # the IP is blocked
         connector = BithumbConnector(url=bithumb.ws_url, block=ConnectBlock(block_after=2, block_s=42.0))
         # Upbit's public connection (always started) must not knock on this simulator too.
         mgr = GlobalWebSocketManager(fast_settings(bithumb, ws_public_url="ws://127.0.0.1:9/websocket/v1"),

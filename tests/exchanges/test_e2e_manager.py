@@ -17,8 +17,9 @@ from upbit_monitor.exchanges.bybit import BybitConnector
 from upbit_monitor.exchanges.quotes import PriceQuote
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
-from upbit_monitor.sim.binance import BinanceSim, ForeignSimConfig
+from upbit_monitor.sim.binance import BinanceSim
 from upbit_monitor.sim.bybit import BybitSim
+from upbit_monitor.sim.foreign_prices import ForeignSimConfig
 from upbit_monitor.sim.server import Simulator
 from upbit_monitor.ui.premium.columns import PremiumTracker
 

@@ -17,8 +17,9 @@ from upbit_monitor.exchanges.binance import BinanceNormalizer
 from upbit_monitor.exchanges.bybit import BybitNormalizer
 from upbit_monitor.exchanges.quotes import ControlAck, PriceQuote, premium
 from upbit_monitor.protocol.events import ServerError
-from upbit_monitor.sim.binance import BinanceSim, ForeignSimConfig
+from upbit_monitor.sim.binance import BinanceSim
 from upbit_monitor.sim.bybit import BybitSim
+from upbit_monitor.sim.foreign_prices import ForeignSimConfig
 from upbit_monitor.sim.market import MarketModel
 
 FAST = ForeignSimConfig(premium=0.025, push_interval_s=0.05)

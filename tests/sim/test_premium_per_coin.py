@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import statistics
 
-from upbit_monitor.sim.binance import ForeignPricer, ForeignSimConfig
 from upbit_monitor.sim.bybit import BYBIT_DEFAULTS
+from upbit_monitor.sim.foreign_prices import ForeignPricer, ForeignSimConfig
 from upbit_monitor.sim.market import MarketModel
 
 

@@ -34,7 +34,8 @@ from msgspec.structs import replace
 from upbit_monitor.protocol.events import Event, Orderbook, OrderbookUnit, Ticker, Trade
 from upbit_monitor.protocol.ticks import snap, tick_for
 from upbit_monitor.sim.config import SimConfig
-from upbit_monitor.sim.rest import HttpError, RestServer
+from upbit_monitor.sim.http_server import HttpError
+from upbit_monitor.sim.rest import RestServer
 from upbit_monitor.sim.server import Simulator
 
 BITHUMB_ACCESS_KEY: Final = "sim-bithumb-access-key-000000"

@@ -6,7 +6,7 @@ refusals (more than 10 args, unknown topic, duplicate subscription) with ``"succ
 ``{"op": "ping"}`` -> ``{"success": true, "ret_msg": "pong", "conn_id": ..., "op": "ping"}``;
 ``tickers.<SYMBOL>`` snapshots in the spot shape (no bid/ask, ``price24hPcnt`` a fraction); and,
 when ``heartbeat_timeout_s`` is set, a connection whose client sends nothing for that long is closed.
-Prices come from :class:`~upbit_monitor.sim.binance.ForeignPricer` (same model, same premium rule).
+Prices come from :class:`~upbit_monitor.sim.foreign_prices.ForeignPricer` (same model, same premium rule).
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from typing import Any
 
 import orjson
 
-from upbit_monitor.sim.binance import BinanceSim, ConnState, ForeignSimConfig, ForeignStreamServer, fmt
+from upbit_monitor.sim.binance import BinanceSim
+from upbit_monitor.sim.foreign_prices import ForeignSimConfig, fmt
+from upbit_monitor.sim.foreign_stream import ConnState, ForeignStreamServer
 from upbit_monitor.sim.market import MarketModel
 
 MAX_ARGS = 10

@@ -112,13 +112,13 @@ class Faults:
 
     def refuse_handshakes(self, seconds: float, status: int = 503) -> None:
         """Answer every handshake for ``seconds`` with HTTP ``status`` (e.g. 503, 429, 401)."""
-        self._ws.refuse_until = time.monotonic() + seconds
-        self._ws.refuse_status = status
+        self._ws.gate.refuse_until = time.monotonic() + seconds
+        self._ws.gate.refuse_status = status
         self._note(f"refuse_handshakes({seconds}, {status})")
 
     def accept_handshakes(self) -> None:
         """End a :meth:`refuse_handshakes` period early."""
-        self._ws.refuse_until = 0.0
+        self._ws.gate.refuse_until = 0.0
         self._note("accept_handshakes")
 
     def slow_feed(self, factor: float) -> None:

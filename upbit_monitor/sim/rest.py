@@ -4,20 +4,15 @@ Endpoints: ``/v1/market/all`` (``is_details``), ``/v1/ticker`` (``markets``), ``
 (``quote_currencies``), ``/v1/candles/minutes/{unit}`` and ``/v1/candles/seconds`` (``market``,
 ``to`` exclusive, ``count`` <= 200, newest first), ``/v1/orderbook`` (``markets``, ``level``,
 ``count``) and ``/v1/orderbook/instruments``; plus ``/v1/accounts`` (JWT) for the simulated
-account. Every response carries ``Remaining-Req: group=<group>; min=1800; sec=<left>``; past
-10 requests per second in a group the answer is 429, and a client that keeps going after many
-429s is blocked with 418 for a while.
+account. Every response carries ``Remaining-Req``; past the per-group rate the answer is 429, and a
+client that keeps going after many 429s is blocked with 418 for a while (``rest_limits``).
 Errors use numeric names: ``{"error":{"name":404,"message":"Code not found"}}``.
-HTTP/1.1 keep-alive and gzip (``Accept-Encoding: gzip``) are supported.
+HTTP/1.1 keep-alive and gzip (``Accept-Encoding: gzip``) come from ``http_server``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import gzip
-import math
 import time
-from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -32,22 +27,13 @@ from upbit_monitor.sim.account import Account
 from upbit_monitor.sim.builders import KST_OFFSET_MS, ticker_event
 from upbit_monitor.sim.candles import REST_MINUTE_UNITS, CandleBar
 from upbit_monitor.sim.config import SimConfig
+from upbit_monitor.sim.http_server import HttpError, JsonHttpServer
 from upbit_monitor.sim.jwt_check import JwtVerifier
 from upbit_monitor.sim.market import MarketModel
+from upbit_monitor.sim.rest_limits import RestLimits, group_of
 
 MAX_COUNT = 200
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
-            418: "I'm a teapot", 429: "Too Many Requests"}
 _INVALID = "Invalid parameter. Check the given value!"
-
-
-class HttpError(Exception):
-    """An error response (status + Upbit-style numeric error body)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass(slots=True)
@@ -60,13 +46,6 @@ class RestRecord:
     status: int
     group: str
     at: float
-
-
-def _retry_headers(extra: dict[str, str], wait_s: float) -> None:
-    # Retry-After is whole seconds (RFC 9110), rounded up so a client never comes back early;
-    # retry-after-ms carries the precise wait.
-    extra["Retry-After"] = str(max(1, math.ceil(wait_s)))
-    extra["retry-after-ms"] = str(max(1, math.ceil(wait_s * 1000)))
 
 
 def plain_decimal(value: float) -> str:
@@ -95,118 +74,31 @@ def parse_to(value: str) -> int:
     return int(dt.timestamp() * 1000)
 
 
-class RestServer:
+class RestServer(JsonHttpServer):
     """Serves the REST endpoints from the shared market model."""
 
     def __init__(
         self, model: MarketModel, config: SimConfig, *, verifier: JwtVerifier | None = None,
         account: Account | None = None,
     ) -> None:
+        super().__init__(config)
         self.model = model
-        self.config = config
         self.verifier = verifier
         self.account = account
         self.records: list[RestRecord] = []
-        self._windows: dict[str, deque[float]] = {}
-        self._429s: deque[float] = deque()
-        self._banned_until = 0.0
-        self._ban_s = config.rest_ban_s
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self.port = 0
-
-    async def start(self, port: int = 0) -> int:
-        """Listen on ``config.host:port``; returns the bound port."""
-        self._server = await asyncio.start_server(self._serve, self.config.host, port)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self.port
-
-    async def stop(self) -> None:
-        """Stop listening and drop open keep-alive connections; returns once their sockets are closed.
-
-        ``writer.close()`` would wait for the client to read what is buffered, and the socket is only
-        closed on a later loop iteration: a loop stopped right after ``stop()`` (a test, app exit)
-        then leaks the server-side socket (ResourceWarning) and a pending ``_serve`` task. So the
-        transports are aborted and their handlers awaited here.
-        """
-        if self._server is not None:
-            self._server.close()
-            for writer in list(self._writers):
-                writer.transport.abort()
-            tasks = list(self._tasks)
-            if tasks:
-                _, pending = await asyncio.wait(tasks, timeout=1.0)
-                for task in pending:  # cannot happen after abort(); never leave one behind anyway
-                    task.cancel()
-                if pending:
-                    await asyncio.wait(pending)
-            await self._server.wait_closed()
-            self._server = None
-
-    # -- HTTP ------------------------------------------------------------------------------------
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.add(writer)
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines = head.decode("latin-1").split("\r\n")
-                method, target, version = [*lines[0].split(" "), "", "", ""][:3]
-                headers = {}
-                for line in lines[1:]:
-                    name, sep, value = line.partition(":")
-                    if sep:
-                        headers[name.strip().lower()] = value.strip()
-                length = int(headers.get("content-length", "0") or 0)
-                if length:
-                    await reader.readexactly(length)
-                status, extra, body = self.handle(method, target, headers)
-                if "gzip" in headers.get("accept-encoding", "") and len(body) > 256:
-                    body = gzip.compress(body, compresslevel=5)
-                    extra["Content-Encoding"] = "gzip"
-                keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
-                out = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}",
-                       "Content-Type: application/json; charset=utf-8",
-                       f"Content-Length: {len(body)}",
-                       f"Connection: {'keep-alive' if keep else 'close'}"]
-                out.extend(f"{k}: {v}" for k, v in extra.items())
-                writer.write(("\r\n".join(out) + "\r\n\r\n").encode("latin-1") + body)
-                await writer.drain()
-                if not keep:
-                    break
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
-            pass
-        finally:
-            self._writers.discard(writer)
-            if task is not None:
-                self._tasks.discard(task)
-            writer.close()
+        self.limits = RestLimits(config)
 
     def handle(self, method: str, target: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         """Answer one request: (status, extra headers, body)."""
         parts = urlsplit(target)
         path = parts.path.rstrip("/") or "/"
-        group = self._group(path)
-        if "origin" in headers:
-            group = "origin"
+        group = "origin" if "origin" in headers else group_of(path)
         now = time.monotonic()
         extra: dict[str, str] = {}
         try:
             if method != "GET":
                 raise HttpError(405, "Method Not Allowed")
-            if now < self._banned_until:
-                _retry_headers(extra, self._banned_until - now)
-                raise HttpError(418, f"Blocked for {self._banned_until - now:.1f}s after repeated 429s")
-            left = self._take(group, now)
-            extra["Remaining-Req"] = f"group={group}; min=1800; sec={max(left, 0)}"
-            if left < 0:
-                self._note_429(now)
-                # protocol-2026.md [SDK]: 429 carries Retry-After (and retry-after-ms).
-                _retry_headers(extra, self._window_wait(group, now))
-                raise HttpError(429, "Too many API requests.")
+            self.limits.admit(group, now, extra)
             query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
             if path == "/v1/accounts":
                 status, payload = self._accounts(headers.get("authorization"))
@@ -217,56 +109,6 @@ class RestServer:
             payload = {"error": {"name": exc.status, "message": exc.message}}
         self.records.append(RestRecord(method, path, parts.query, status, group, now))
         return status, extra, orjson.dumps(payload)
-
-    # -- rate limits -----------------------------------------------------------------------------
-    @staticmethod
-    def _group(path: str) -> str:
-        if path.startswith("/v1/market"):
-            return "market"
-        if path.startswith("/v1/candles"):
-            return "candle"
-        if path.startswith("/v1/orderbook"):
-            return "orderbook"
-        if path.startswith("/v1/trades"):
-            return "trade"
-        if path.startswith("/v1/ticker"):
-            return "ticker"
-        if path.startswith("/v1/accounts"):
-            return "default"
-        return "default"
-
-    def _take(self, group: str, now: float) -> int:
-        """Count one request in ``group``; returns calls left this second (-1 = over the limit)."""
-        limit = 1 if group == "origin" else self.config.rest_rate_per_s
-        if group == "default" and limit:
-            limit = 30  # exchange API default group: 30/s
-        span = 10.0 if group == "origin" else 1.0
-        if not limit:
-            return 9
-        window = self._windows.setdefault(group, deque())
-        while window and now - window[0] >= span:
-            window.popleft()
-        if len(window) >= limit:
-            return -1
-        window.append(now)
-        return limit - len(window)
-
-    def _window_wait(self, group: str, now: float) -> float:
-        """Seconds until the oldest call of ``group``'s window leaves it (a slot frees up)."""
-        window = self._windows.get(group)
-        span = 10.0 if group == "origin" else 1.0
-        return max(window[0] + span - now, 0.0) if window else 0.0
-
-    def _note_429(self, now: float) -> None:
-        window = self._429s
-        window.append(now)
-        while window and now - window[0] >= 10.0:
-            window.popleft()
-        if len(window) >= self.config.rest_ban_after:
-            # Repeat offences get longer blocks, like Upbit's escalating 418.
-            self._banned_until = now + self._ban_s
-            self._ban_s *= 2
-            window.clear()
 
     # -- endpoints -------------------------------------------------------------------------------
     def _accounts(self, authorization: str | None) -> tuple[int, object]:

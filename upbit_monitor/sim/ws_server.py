@@ -4,23 +4,20 @@ Behaviour (upbit-protocol.md sections 2-8): data as BINARY frames of UTF-8 JSON;
 replaces the connection's subscription set; the format is connection-wide; SNAPSHOT then REALTIME;
 LIST_SUBSCRIPTIONS; text ``PING`` -> ``{"status":"UP"}``; protocol pings answered (websockets does it
 while reading, which is also why a stall - reading paused - stops the pongs); idle close; 5 connects/s
-(HTTP 429 on the handshake); per-connection message limits with a configurable reaction.
+(HTTP 429 on the handshake, see ``ws_handshake``); per-connection message limits with a configurable
+reaction.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import time
-from collections import deque
 from collections.abc import Callable
-from http import HTTPStatus
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
-from websockets.http11 import Request, Response
 
 from upbit_monitor.errors import SimulatorError
 from upbit_monitor.protocol.encoder import dumps, encode
@@ -30,6 +27,7 @@ from upbit_monitor.sim.feed import Feed
 from upbit_monitor.sim.jwt_check import AuthResult, JwtVerifier
 from upbit_monitor.sim.requests import MESSAGES, ParsedRequest, RequestRejected, parse_request
 from upbit_monitor.sim.session import ConnectionRecord, RequestRecord, Session
+from upbit_monitor.sim.ws_handshake import HandshakeGate
 
 log = logging.getLogger(__name__)
 
@@ -74,16 +72,9 @@ class WsServer:
             "rejected_auth": 0, "requests": 0, "request_errors": 0, "rate_limited": 0, "pings": 0,
             "rejected_blocked": 0,
         }
-        # Persistent connect excess (config.connect_block_after): refused until this monotonic time.
-        self.blocked_until = 0.0
-        self._excess: deque[float] = deque()
-        self.refuse_until = 0.0
-        self.refuse_status = 503
         self.stall_new = False
         self.on_session_open: Callable[[Session], None] | None = None
-        self._ids = itertools.count(1)
-        self._connects: deque[float] = deque()
-        self._origin_connects: deque[float] = deque()
+        self.gate = HandshakeGate(config, verifier, self.stats, SimConnection)
         self._server: Server | None = None
         # Every socket from accept to connection_lost (handshaking, open or still closing): stop()
         # must close them all, not only the sessions whose handler is still running.
@@ -108,7 +99,7 @@ class WsServer:
             self._handler,
             self.config.host,
             port,
-            process_request=self._process_request,
+            process_request=self.gate.admit,
             # A subclass per server so that every connection lands in this server's _conns.
             create_connection=type("TrackedSimConnection", (SimConnection,), {"tracker": self._conns}),
             ping_interval=None,  # Upbit does not ping clients; it only answers their pings
@@ -164,77 +155,11 @@ class WsServer:
             self._watchdog.cancel()
             self._watchdog = None
 
-    # -- handshake -------------------------------------------------------------------------------
-    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        self.stats["handshakes"] += 1
-        path = request.path.partition("?")[0]
-        if path not in (self.config.public_path, self.config.private_path, self.config.info_path):
-            return connection.respond(HTTPStatus.NOT_FOUND, "Not Found\n")
-        now = time.monotonic()
-        if now < self.refuse_until:
-            self.stats["rejected_refused"] += 1
-            return connection.respond(self.refuse_status, "Service Unavailable\n")
-        if now < self.blocked_until:
-            self.stats["rejected_429"] += 1
-            self.stats["rejected_blocked"] += 1
-            return connection.respond(HTTPStatus.TOO_MANY_REQUESTS, "Too Many Requests (blocked)\n")
-        limit = self.config.connect_rate_per_s
-        if limit:
-            window = self._connects
-            while window and now - window[0] >= 1.0:
-                window.popleft()
-            if len(window) >= limit:
-                self.stats["rejected_429"] += 1
-                self._note_excess(now)
-                return connection.respond(HTTPStatus.TOO_MANY_REQUESTS, "Too Many Requests\n")
-            window.append(now)
-        if "Origin" in request.headers:
-            # Section 6: requests carrying Origin (browsers, webviews) get 1 per 10 s.
-            window = self._origin_connects
-            while window and now - window[0] >= 10.0:
-                window.popleft()
-            if window:
-                self.stats["rejected_429"] += 1
-                return connection.respond(HTTPStatus.TOO_MANY_REQUESTS, "Too Many Requests\n")
-            window.append(now)
-        conn = connection if isinstance(connection, SimConnection) else None
-        record = ConnectionRecord(next(self._ids), path, now, headers={
-            k: ("<redacted>" if k.lower() == "authorization" else v) for k, v in request.headers.raw_items()
-        })
-        if path in (self.config.private_path, self.config.info_path):
-            auth = self.verifier.verify(request.headers.get("Authorization"))
-            record.auth_ok, record.auth_alg = auth.ok, auth.alg
-            if not auth.ok:
-                log.info("sim: private handshake with bad credentials: %s", auth.reason)
-                if self.config.auth_failure == "http":
-                    self.stats["rejected_auth"] += 1
-                    return connection.respond(HTTPStatus.UNAUTHORIZED, "INVALID_AUTH\n")
-            if conn is not None:
-                conn.auth = auth
-        if conn is not None:
-            conn.record = record
-        return None
-
-    def _note_excess(self, now: float) -> None:
-        """Count a 429; enough of them within 10 s block every handshake for connect_block_s."""
-        after = self.config.connect_block_after
-        if not after:
-            return
-        window = self._excess
-        while window and now - window[0] >= 10.0:
-            window.popleft()
-        window.append(now)
-        if len(window) >= after:
-            self.blocked_until = now + self.config.connect_block_s
-            window.clear()
-            log.info("sim: persistent connect excess, blocking handshakes for %.0f s",
-                     self.config.connect_block_s)
-
     # -- connection ------------------------------------------------------------------------------
     async def _handler(self, ws: ServerConnection) -> None:
         conn = ws if isinstance(ws, SimConnection) else None
         record = conn.record if conn is not None and conn.record is not None else ConnectionRecord(
-            next(self._ids), ws.request.path if ws.request else PUBLIC_PATH, time.monotonic())
+            self.gate.next_id(), ws.request.path if ws.request else PUBLIC_PATH, time.monotonic())
         session = Session(ws, record, self.config)
         if conn is not None:
             conn.session = session
