@@ -14,17 +14,17 @@ Upbit list (and -0.990 % on the Bithumb list, the same gap seen from the other s
 from __future__ import annotations
 
 import time
-from collections import OrderedDict, deque
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, Final, Protocol
 
+from upbit_monitor.features.premium.history import BACKGROUND_S, SeriesStore, Throttle
 from upbit_monitor.protocol.events import Ticker
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 
 VENUE_CONNECTIONS: Final[Mapping[str, str]] = {"upbit": "upbit-public", "bithumb": "bithumb-public"}
 FRESH_S: Final = 15.0  # the kimchi premium's freshness rule
 HISTORY_POINTS: Final = 3600  # per coin: one hour at one sample a second
-HISTORY_SERIES: Final = 64
+HISTORY_SERIES: Final = 512  # every shown coin is sampled in the background (see history.py)
 
 
 class SpreadSource(Protocol):
@@ -84,7 +84,8 @@ class DomesticSpread:
         self._owners = {v: DomesticSpreadOwner(v) for v in venues}
         self._registered: set[str] = set()
         self._codes: tuple[str, ...] = ()
-        self._history: OrderedDict[str, deque[tuple[float, float]]] = OrderedDict()
+        self._history = SeriesStore(HISTORY_POINTS, HISTORY_SERIES)
+        self._background = Throttle(BACKGROUND_S)
         self._unlisten = [source.add_listener(self._listener(v), types=("ticker",), venues=(v,))
                           for v in venues]
 
@@ -153,15 +154,25 @@ class DomesticSpread:
         value = self.spread(code, venue)
         if value is None:
             return None
-        ring = self._history.get(code)
-        if ring is None:
-            ring = self._history[code] = deque(maxlen=HISTORY_POINTS)
-            while len(self._history) > HISTORY_SERIES:
-                self._history.popitem(last=False)
-        self._history.move_to_end(code)
-        ring.append((self._wall(), value))
+        self._history.record(code, self._wall(), value)
         return value
+
+    def sample_all(self, venue: str | None = None) -> int:
+        """Every ``BACKGROUND_S``: record the spread of every shown coin seen from ``venue``.
+
+        Call it as often as convenient; it works only when due. Returns how many coins were recorded.
+        """
+        now = self._wall()
+        if not self._background.due(now):
+            return 0
+        count = 0
+        for code in self._codes:
+            value = self.spread(code, venue)
+            if value is not None:
+                self._history.record(code, now, value)
+                count += 1
+        return count
 
     def history(self, code: str) -> list[tuple[float, float]]:
         """``[(unix seconds, spread %)]`` recorded for ``code``, oldest first."""
-        return list(self._history.get(code, ()))
+        return self._history.get(code)

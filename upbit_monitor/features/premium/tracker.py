@@ -11,7 +11,6 @@ short, bounded premium history per (coin, venue) for the chart.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict, deque
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, Protocol
 
@@ -24,13 +23,16 @@ from upbit_monitor.exchanges.quotes import (
     foreign_symbol,
     subscription_code,
 )
+from upbit_monitor.features.premium.history import BACKGROUND_S, SeriesStore, Throttle
 from upbit_monitor.protocol.events import Ticker
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 
 VENUE_CONNECTIONS: dict[str, str] = {"binance": "binance-public", "bybit": "bybit-public"}
 VENUE_LABELS: dict[str, str] = {"binance": "Binance", "bybit": "Bybit"}
 HISTORY_POINTS = 3600  # per (coin, venue): one hour at one sample a second
-HISTORY_SERIES = 64  # (coin, venue) series kept; the least recently sampled is dropped first
+# (coin, venue) series kept; the least recently sampled is dropped first. Every shown coin is sampled
+# in the background (~200 KRW coins on the primary venue), so this is well above the coin count.
+HISTORY_SERIES = 512
 
 
 class PremiumSource(Protocol):
@@ -107,7 +109,8 @@ class PremiumTracker:
         self._owners = {v: _Owner(v) for v in self.venues}
         self._upbit_owner = _Owner("upbit")
         self._registered: set[str] = set()
-        self._history: OrderedDict[tuple[str, str], deque[tuple[float, float]]] = OrderedDict()
+        self._history = SeriesStore(HISTORY_POINTS, HISTORY_SERIES)
+        self._background = Throttle(BACKGROUND_S)
         self._unlisten: Callable[[], None] | None = source.add_listener(self._on_event, types=(QUOTE_TYPE,))
         self._apply()
 
@@ -196,17 +199,33 @@ class PremiumTracker:
             value = self.premium(code, venue)
             if value is None:
                 continue
-            key = (code, venue)
-            ring = self._history.get(key)
-            if ring is None:
-                ring = self._history[key] = deque(maxlen=HISTORY_POINTS)
-                while len(self._history) > HISTORY_SERIES:  # bound memory over a long session
-                    self._history.popitem(last=False)
-            self._history.move_to_end(key)
-            ring.append((now, value.premium * 100.0))
+            self._history.record((code, venue), now, value.premium * 100.0, max_series=HISTORY_SERIES)
             recorded[venue] = value.premium * 100.0
         return recorded
 
+    def sample_all(self) -> int:
+        """Every ``BACKGROUND_S``: record the primary venue's premium of every shown coin.
+
+        Call it as often as convenient (the chart calls it every second); it does the work only when
+        due. Only the primary venue has quotes for every coin (the others follow the selected coin).
+        Returns how many coins were recorded (0 when not due). Cost: ~200 cache look-ups, measured
+        in ``bench/premium_sampling.py``.
+        """
+        now = self._wall()
+        if not self._background.due(now):
+            return 0
+        rate = self.usdt_krw()
+        if rate is None:
+            return 0
+        count = 0
+        primary = self.primary
+        for code in self._codes:
+            value = self.cache.premium_for(code, self.upbit_price(code), rate, primary)
+            if value is not None:
+                self._history.record((code, primary), now, value.premium * 100.0, max_series=HISTORY_SERIES)
+                count += 1
+        return count
+
     def history(self, code: str, exchange: str) -> list[tuple[float, float]]:
         """``[(unix seconds, premium %)]`` recorded for ``code`` against ``exchange``, oldest first."""
-        return list(self._history.get((code, exchange), ()))
+        return self._history.get((code, exchange))

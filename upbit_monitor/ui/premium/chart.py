@@ -1,8 +1,9 @@
 """A small pyqtgraph chart of the selected coin's kimchi premium over time, one line per venue.
 
 It samples :meth:`PremiumTracker.sample` once a second (the premium is a slow quantity and Binance
-tickers arrive once a second anyway) and redraws from the tracker's bounded history, so its cost
-does not depend on the message rate. A venue without a fresh quote simply stops extending its line.
+tickers arrive once a second anyway), every other shown coin in the background (``sample_all``), and
+redraws from the tracker's bounded history, so its cost does not depend on the message rate. A venue
+without a fresh quote stops extending its line, and the hole is drawn as a gap.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from upbit_monitor.features.premium.domestic import DomesticSpread
+from upbit_monitor.features.premium.history import with_gaps
 from upbit_monitor.ui.chart.axes import KstTimeAxis
 from upbit_monitor.ui.chart.theme import DARK, LIGHT, ChartTheme
+from upbit_monitor.ui.common.formatting import display_code
 from upbit_monitor.ui.premium.columns import VENUE_LABELS, PremiumTracker, format_premium
 
 VENUE_COLOURS = {"binance": "#f0b90b", "bybit": "#8e7cff", "bithumb": "#ff7a45"}
@@ -117,6 +120,10 @@ class PremiumChart(QWidget):
             self.tracker.sample(self._code)
             if self.domestic is not None:
                 self.domestic.sample(self._code, DOMESTIC)
+        # Every other shown coin, every BACKGROUND_S: coming back to a coin shows its recent past.
+        self.tracker.sample_all()
+        if self.domestic is not None:
+            self.domestic.sample_all(DOMESTIC)
         self.redraw()
 
     def _fit_time_axis(self, times: list[float]) -> None:
@@ -137,7 +144,10 @@ class PremiumChart(QWidget):
         times: list[float] = []
         for venue, curve in self.curves.items():
             points = self._history(code, venue) if code else []
-            curve.setData([p[0] for p in points], [p[1] for p in points])
+            # A hole in the samples (no fresh quote, a venue that only follows the selected coin)
+            # is drawn as a gap, not as a straight line that looks like data.
+            xs, ys = with_gaps(points)
+            curve.setData(xs, ys, connect="finite")
             if points:
                 times += [points[0][0], points[-1][0]]
             label = VENUE_LABELS.get(venue, "Bithumb" if venue == DOMESTIC else venue)
@@ -148,7 +158,7 @@ class PremiumChart(QWidget):
         if code is None:
             self.title.setText("Premium: select a KRW coin")
         else:
-            self.title.setText(f"Premium {code}:&nbsp; " + "&nbsp;&nbsp; ".join(parts))
+            self.title.setText(f"Premium {display_code(code)}:&nbsp; " + "&nbsp;&nbsp; ".join(parts))
 
 
     def _history(self, code: str, venue: str) -> list[tuple[float, float]]:
