@@ -30,12 +30,10 @@ class FakeSource:
         self.listeners: dict[str, Callable[[Any], None]] = {}
         self.registered: dict[str, tuple[str, ...]] = {}
 
-    def register(self, component: object, specs: Sequence[SubscriptionSpec], *, connection: str = "",
-                 callback: Callable[[Any], None] | None = None) -> None:
-        self.registered[connection] = specs[0].codes
-
-    def update(self, component: object, specs: Sequence[SubscriptionSpec]) -> None:
-        pass
+    def want(self, component: object, specs: Sequence[SubscriptionSpec], *, connection: str = "",
+             unregister_empty: bool = False) -> None:
+        if specs:
+            self.registered[connection] = specs[0].codes
 
     def unregister(self, component: object) -> None:
         pass

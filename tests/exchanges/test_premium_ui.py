@@ -51,6 +51,7 @@ class Source(FakeSource):
         self.by_owner[repr(component)] = (connection, tuple(specs))
 
     def unregister(self, component: object) -> None:
+        super().unregister(component)
         self.by_owner.pop(repr(component), None)
 
     def add_listener(self, callback: Callable[[Any], None], *,

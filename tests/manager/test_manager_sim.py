@@ -363,3 +363,23 @@ async def test_want_registers_then_updates_in_one_call() -> None:
         reqs = subscription_requests(sim)
         assert len(reqs) == 2 and wire_set(reqs[1].text) == {"orderbook": ["KRW-ETH"]}
         assert len(mgr.registrations()) == 1
+
+
+@pytest.mark.asyncio
+async def test_want_in_unregister_empty_mode_never_holds_an_empty_registration() -> None:
+    async with running() as (sim, mgr):
+        owner, plain = Comp(), Comp()
+        mgr.want(owner, [], unregister_empty=True)
+        # Nothing registered, so the connection is never started for it: no idle socket.
+        assert mgr.registrations() == [] and mgr.connection().state is ConnState.IDLE
+        mgr.want(owner, [Spec("ticker", ("KRW-BTC",))], unregister_empty=True)
+        await settle(sim, 1)
+        assert wire_set(subscription_requests(sim)[0].text) == {"ticker": ["KRW-BTC"]}
+        mgr.want(owner, [], unregister_empty=True)
+        assert mgr.registrations() == [] and mgr.subscriptions().is_empty
+        mgr.want(owner, [Spec("ticker", ("KRW-ETH",))], unregister_empty=True)  # registers again
+        assert [(r.component_name, r.specs) for r in mgr.registrations()] == [
+            ("Comp", (Spec("ticker", ("KRW-ETH",)),))]
+        # The default mode keeps an empty registration (register-or-update, nothing else).
+        mgr.want(plain, [])
+        assert len(mgr.registrations()) == 2

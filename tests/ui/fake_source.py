@@ -47,8 +47,10 @@ class FakeSource:
         self.calls.append(("register", type(component).__name__, tuple(specs)))
 
     def want(self, component: object, specs: Sequence[Any], *, connection: str = "upbit-public",
-             callback: Callable[[Event], None] | None = None) -> None:
-        if component in self._comps:
+             callback: Callable[[Event], None] | None = None, unregister_empty: bool = False) -> None:
+        if unregister_empty and not specs:
+            self.unregister(component)
+        elif component in self._comps:
             self.update(component, specs)
         else:
             self.register(component, specs, connection=connection, callback=callback)
@@ -56,6 +58,9 @@ class FakeSource:
     def update(self, component: object, specs: Sequence[Any]) -> None:
         self._comps[component] = tuple(specs)
         self.calls.append(("update", type(component).__name__, tuple(specs)))
+
+    def unregister(self, component: object) -> None:
+        self._comps.pop(component, None)
 
     # feeding
     def _bump(self, type_: str, code: str) -> None:

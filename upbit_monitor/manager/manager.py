@@ -221,6 +221,7 @@ class GlobalWebSocketManager:
         *,
         connection: str = PUBLIC,
         callback: EventCallback | None = None,
+        unregister_empty: bool = False,
     ) -> None:
         """Declare what ``component`` wants, in one call: register it the first time, update it after.
 
@@ -229,10 +230,19 @@ class GlobalWebSocketManager:
         component is registered on moves it there (unregister + register, still one coalesced request
         per connection).
 
+        ``unregister_empty=True`` is the mode for components that want nothing most of the time (the
+        premium tracker before a reference venue is chosen, the alerts engine without rules): empty
+        ``specs`` unregister the component, or leave it unregistered, instead of registering an empty
+        set, which would start an idle connection to that venue. The next non-empty call registers it
+        again, so pass ``callback`` on every call in this mode.
+
         Raises:
             ManagerError: after shutdown, or ``component`` is not weak-referenceable.
             ConfigError: ``connection`` names no known connector.
         """
+        if unregister_empty and not specs:
+            self.unregister(component)
+            return
         reg = self._registry.find(component)
         if reg is not None and reg.connection != connection:
             self.unregister(component)

@@ -28,6 +28,16 @@ class FakeSource:
         comp, conn, _, cb = self.regs[id(component)]
         self.regs[id(component)] = (comp, conn, tuple(specs), cb)
 
+    def want(self, component: object, specs: Sequence[SubscriptionSpec], *,
+             connection: str = "upbit-public", callback: Callback | None = None,
+             unregister_empty: bool = False) -> None:
+        if unregister_empty and not specs:
+            self.unregister(component)
+        elif id(component) in self.regs:
+            self.update(component, specs)
+        else:
+            self.register(component, specs, connection=connection, callback=callback)
+
     def unregister(self, component: object) -> None:
         self.regs.pop(id(component), None)
 

@@ -25,9 +25,6 @@ MARKETS = [MarketInfo("KRW-BTC", "비트코인", "Bitcoin"), MarketInfo("KRW-ETH
 class Source(FakeSource):
     """The window's fake source plus what the alerts engine needs."""
 
-    def unregister(self, component: object) -> None:
-        self._comps.pop(component, None)
-
     def add_state_listener(self, cb: Callable[[Any], None]) -> Callable[[], None]:
         return lambda: None
 

@@ -47,7 +47,6 @@ from upbit_monitor.features.alerts.store import AlertStore
 from upbit_monitor.features.alerts.trigger_log import TriggerLog
 from upbit_monitor.features.alerts.triggers import Trigger
 from upbit_monitor.features.alerts.windows import WindowExtremes
-from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 
 log = logging.getLogger(__name__)
 
@@ -274,16 +273,11 @@ class AlertEngine:
                 tables.index.get(venue, {}), tables.wild.get(venue, {}), self._markets.get(venue, ())
             )
             connection = f"{venue}-public"
-            self._set(listen, connection, listen_specs, callback=listen.on_event)
-            self._set(wants, connection, want_specs)
-
-    def _set(self, owner: AlertOwner, connection: str, specs: list[SubscriptionSpec],
-             callback: Callable[[Any], None] | None = None) -> None:
-        if owner.registered:
-            self.source.update(owner, specs)
-        elif specs:  # registering nothing would open an idle socket to that venue
-            self.source.register(owner, specs, connection=connection, callback=callback)
-            owner.registered = True
+            # Wanting nothing unregisters: an empty registration would open an idle socket to that venue.
+            self.source.want(
+                listen, listen_specs, connection=connection, callback=listen.on_event, unregister_empty=True
+            )
+            self.source.want(wants, want_specs, connection=connection, unregister_empty=True)
 
     # ------------------------------------------------------------------ events
     def _dispatch(self, venue: str, ev: Any) -> None:
@@ -363,10 +357,8 @@ class AlertEngine:
             unlisten()
         self._connections.close()
         for listen, wants in self._owners.values():
-            for owner in (listen, wants):
-                if owner.registered:
-                    self.source.unregister(owner)
-                    owner.registered = False
+            self.source.unregister(listen)
+            self.source.unregister(wants)
         await self.triggers.aclose()
 
     @property

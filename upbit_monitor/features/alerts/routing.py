@@ -29,12 +29,9 @@ __all__ = ["AlertOwner", "AlertSource", "RuleTables", "Wild", "build_tables", "v
 class AlertSource(Protocol):
     """What the engine needs of the manager (the real one satisfies it structurally)."""
 
-    def register(self, component: object, specs: Sequence[SubscriptionSpec], *, connection: str = ...,
-                 callback: Callable[[Any], None] | None = ...) -> None:
-        """Register a component (held weakly) with its specs and optional callback."""
-
-    def update(self, component: object, specs: Sequence[SubscriptionSpec]) -> None:
-        """Replace a component's specs."""
+    def want(self, component: object, specs: Sequence[SubscriptionSpec], *, connection: str = ...,
+             callback: Callable[[Any], None] | None = ..., unregister_empty: bool = ...) -> None:
+        """Register or update a component (held weakly); empty specs unregister it in that mode."""
 
     def unregister(self, component: object) -> None:
         """Forget a component."""
@@ -74,7 +71,6 @@ class AlertOwner:
     def __init__(self, venue: str, role: str, fire: Callable[[AlertRule, str, Hit], None]) -> None:
         self.venue = venue
         self.role = role
-        self.registered = False
         self.index: Index = {}
         self.wild: WildIndex = {}
         # (type, code) -> the coin's own evaluators plus those of every QUOTE-* rule, filled on the

@@ -30,12 +30,9 @@ HISTORY_SERIES: Final = 512  # every shown coin is sampled in the background (se
 class SpreadSource(Protocol):
     """What the tracker needs of the manager (the real one satisfies it structurally)."""
 
-    def register(self, component: object, specs: Sequence[SubscriptionSpec], *,
-                 connection: str = ..., callback: Callable[[Any], None] | None = ...) -> None:
-        """Register a component (held weakly) with its subscription specs."""
-
-    def update(self, component: object, specs: Sequence[SubscriptionSpec]) -> None:
-        """Replace a component's specs."""
+    def want(self, component: object, specs: Sequence[SubscriptionSpec], *,
+             connection: str = ..., unregister_empty: bool = ...) -> None:
+        """Register or update a component (held weakly); empty specs unregister it in that mode."""
 
     def unregister(self, component: object) -> None:
         """Forget a component."""
@@ -82,7 +79,6 @@ class DomesticSpread:
         self.version = 0  # bumped on every price: views repaint only when it changed
         self._prices: dict[tuple[str, str], tuple[float, float]] = {}  # (venue, code) -> (price, t)
         self._owners = {v: DomesticSpreadOwner(v) for v in venues}
-        self._registered: set[str] = set()
         self._codes: tuple[str, ...] = ()
         self._history = SeriesStore(HISTORY_POINTS, HISTORY_SERIES)
         self._background = Throttle(BACKGROUND_S)
@@ -106,20 +102,16 @@ class DomesticSpread:
         self._codes = wanted
         for venue, owner in self._owners.items():
             specs = [SubscriptionSpec("ticker", wanted)] if wanted else []
-            if venue in self._registered:
-                self.source.update(owner, specs)
-            elif specs:
-                self.source.register(owner, specs, connection=VENUE_CONNECTIONS[venue])
-                self._registered.add(venue)
+            # Wanting nothing unregisters: an empty registration would open an idle socket to that venue.
+            self.source.want(owner, specs, connection=VENUE_CONNECTIONS[venue], unregister_empty=True)
 
     def close(self) -> None:
         """Stop listening and drop every subscription."""
         for unlisten in self._unlisten:
             unlisten()
         self._unlisten = []
-        for venue in self._registered:
-            self.source.unregister(self._owners[venue])
-        self._registered.clear()
+        for owner in self._owners.values():
+            self.source.unregister(owner)
 
     # -- values --------------------------------------------------------------------------------------
     def price(self, code: str, venue: str) -> float | None:

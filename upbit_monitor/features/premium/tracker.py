@@ -38,18 +38,15 @@ HISTORY_SERIES = 512
 class PremiumSource(Protocol):
     """What the tracker needs of the manager (the real one satisfies it structurally)."""
 
-    def register(
+    def want(
         self,
         component: object,
         specs: Sequence[SubscriptionSpec],
         *,
         connection: str = ...,
-        callback: Callable[[Any], None] | None = ...,
+        unregister_empty: bool = ...,
     ) -> None:
-        """Register a component (held weakly) with its subscription specs."""
-
-    def update(self, component: object, specs: Sequence[SubscriptionSpec]) -> None:
-        """Replace a component's specs."""
+        """Register or update a component (held weakly); empty specs unregister it in that mode."""
 
     def unregister(self, component: object) -> None:
         """Forget a component."""
@@ -108,7 +105,6 @@ class PremiumTracker:
         self._selected: str | None = None
         self._owners = {v: _Owner(v) for v in self.venues}
         self._upbit_owner = _Owner("upbit")
-        self._registered: set[str] = set()
         self._history = SeriesStore(HISTORY_POINTS, HISTORY_SERIES)
         self._background = Throttle(BACKGROUND_S)
         self._unlisten: Callable[[], None] | None = source.add_listener(self._on_event, types=(QUOTE_TYPE,))
@@ -146,11 +142,8 @@ class PremiumTracker:
 
     def _set(self, owner: _Owner, connection: str, codes: tuple[str, ...]) -> None:
         specs = [SubscriptionSpec("ticker", codes)] if codes else []
-        if owner.name in self._registered:
-            self.source.update(owner, specs)
-        elif specs:  # registering nothing would open an idle socket to that venue
-            self.source.register(owner, specs, connection=connection)
-            self._registered.add(owner.name)
+        # Wanting nothing unregisters: an empty registration would open an idle socket to that venue.
+        self.source.want(owner, specs, connection=connection, unregister_empty=True)
 
     def close(self) -> None:
         """Stop listening and drop every subscription."""
@@ -158,9 +151,7 @@ class PremiumTracker:
             self._unlisten()
             self._unlisten = None
         for owner in (*self._owners.values(), self._upbit_owner):
-            if owner.name in self._registered:
-                self.source.unregister(owner)
-        self._registered.clear()
+            self.source.unregister(owner)
 
     # -- data -----------------------------------------------------------------------------------------
     def _on_event(self, event: object) -> None:
