@@ -13,6 +13,7 @@ from upbit_monitor.exchanges.upbit_private import CredentialsProvider
 from upbit_monitor.features.indicators.server import IndicatorDef, ServerIndicators, indicator_spec
 from upbit_monitor.manager import ConnState, GlobalWebSocketManager
 from upbit_monitor.protocol.auth import Credentials
+from upbit_monitor.protocol.events import Indicator
 from upbit_monitor.protocol.requests import build_request
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec, merge_specs
 from upbit_monitor.sim.server import Simulator
@@ -77,6 +78,13 @@ async def test_info_connection_state_metrics_and_wire_request() -> None:
             before = mgr.metrics()[NAME].msgs_total
             sim.close_indicator_candle("5m")
             await wait_until(lambda: mgr.metrics()[NAME].msgs_total > before, within=5)
+            # The values reach the owner decoded (the sim's flat wire shape through the validated decoder).
+            await wait_until(lambda: any(isinstance(e, Indicator) for e in owner.events), within=5)
+            rsi = next(e for e in owner.events if isinstance(e, Indicator))
+            assert (rsi.code, rsi.timeframe, rsi.indicator) == ("KRW-BTC", "5m", "rsi")
+            assert rsi.params == {"period": 14}
+            assert set(rsi.value) == {"rsi"} and 0 <= rsi.value["rsi"] <= 100
+            assert mgr.metrics()[NAME].parse_errors == 0
             assert mgr.metrics()["upbit-public"].state is not None  # the public connection is separate
             ServerIndicators(mgr).release(owner)
         finally:

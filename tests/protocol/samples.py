@@ -16,7 +16,6 @@ from upbit_monitor.protocol.events import (
     Event,
     Indicator,
     IndicatorSignal,
-    IndicatorSpec,
     MyAsset,
     MyOrder,
     Orderbook,
@@ -167,20 +166,47 @@ ANNOUNCEMENT = Announcement(
     "2026-09-01T10:00:00+09:00", "2026-09-01T10:00:00+09:00", 1756688400000, "REALTIME",
 )  # fmt: skip
 
+# Indicator frames as upbit-sdk 1.1.0 declares them (types/rsi_indicator.py, simple_macd_indicator_signal.py
+# ...): kind, params and value are siblings; SIMPLE abbreviates the keys inside params/value too.
 INDICATOR_DEFAULT = (
-    b'{"type":"indicator","code":"KRW-BTC","timeframe":"15m",'
-    b'"indicator":{"type":"rsi","params":{"period":14}},"values":{"rsi":"71.23"},'
-    b'"timestamp":1756688400000,"stream_type":"REALTIME"}'
+    b'{"type":"indicator","code":"KRW-BTC","timeframe":"15m","indicator":"rsi","params":{"period":14},'
+    b'"value":{"rsi":"71.23"},"candle_date_time_utc":"2025-09-01T00:45:00","timestamp":1756688400000,'
+    b'"stream_type":"REALTIME"}'
+)
+INDICATOR_SIMPLE = (
+    b'{"ty":"indicator","cd":"KRW-BTC","tf":"15m","ind":"rsi","p":{"p":14},"v":{"rsi":"71.23"},'
+    b'"cdttmu":"2025-09-01T00:45:00","tms":1756688400000,"st":"REALTIME"}'
 )
 
 INDICATOR = Indicator(
-    "indicator", "KRW-BTC", "15m", IndicatorSpec("rsi", {"period": 14}), {"rsi": Decimal("71.23")},
-    1756688400000, "REALTIME",
+    "indicator", "KRW-BTC", "15m", "rsi", {"period": 14}, {"rsi": Decimal("71.23")},
+    "2025-09-01T00:45:00", 1756688400000, "REALTIME",
 )  # fmt: skip
 
+INDICATOR_SIGNAL_SIMPLE = (
+    b'{"ty":"indicator_signal","cd":"KRW-ETH","tf":"1d","ind":"macd","p":{"f":12,"s":26,"sgp":9},'
+    b'"tr":"golden_cross","ep":{},"v":{"macd":"-1200.5","macds":"-1300","hist":"99.5"},'
+    b'"cdttmu":"2025-08-31T00:00:00","tms":1756688400000,"st":"REALTIME"}'
+)
+
 INDICATOR_SIGNAL = IndicatorSignal(
-    "indicator_signal", "KRW-ETH", "1d", IndicatorSpec("macd", {"fast": 12, "slow": 26, "signal": 9}),
-    "golden_cross", {"macd": Decimal("-1200.5"), "signal": Decimal("-1300")}, 1756688400000, "REALTIME",
+    "indicator_signal", "KRW-ETH", "1d", "macd", {"fast": 12, "slow": 26, "signal_period": 9},
+    "golden_cross", {},
+    {"macd": Decimal("-1200.5"), "macd_signal": Decimal("-1300"), "histogram": Decimal("99.5")},
+    "2025-08-31T00:00:00", 1756688400000, "REALTIME",
+)  # fmt: skip
+
+VOLUME_SIGNAL_DEFAULT = (
+    b'{"type":"indicator_signal","code":"KRW-XRP","timeframe":"5m","indicator":"volume","params":{"period":20},'
+    b'"trigger":"volume_spike","event_params":{"multiplier":3},'
+    b'"value":{"volume":"1200000","avg_volume":"300000.5","ratio":"3.99"},'
+    b'"candle_date_time_utc":"2025-09-01T00:55:00","timestamp":1756688400000,"stream_type":"REALTIME"}'
+)
+
+VOLUME_SIGNAL = IndicatorSignal(
+    "indicator_signal", "KRW-XRP", "5m", "volume", {"period": 20}, "volume_spike", {"multiplier": 3},
+    {"volume": Decimal("1200000"), "avg_volume": Decimal("300000.5"), "ratio": Decimal("3.99")},
+    "2025-09-01T00:55:00", 1756688400000, "REALTIME",
 )  # fmt: skip
 
 ALL_EVENTS: dict[str, Event] = {
@@ -211,6 +237,9 @@ LITERAL_FRAMES: dict[str, tuple[bytes, Event]] = {
     "error": (ERROR_FRAME, SERVER_ERROR),
     "announcement-simple": (ANNOUNCEMENT_SIMPLE, ANNOUNCEMENT),
     "indicator-default": (INDICATOR_DEFAULT, INDICATOR),
+    "indicator-simple": (INDICATOR_SIMPLE, INDICATOR),
+    "indicator-signal-simple": (INDICATOR_SIGNAL_SIMPLE, INDICATOR_SIGNAL),
+    "volume-signal-default": (VOLUME_SIGNAL_DEFAULT, VOLUME_SIGNAL),
 }
 
 

@@ -29,7 +29,6 @@ from upbit_monitor.protocol.encoder import encode, encode_frame
         (events.Announcement, keys.ANNOUNCEMENT),
         (events.Indicator, keys.INDICATOR),
         (events.IndicatorSignal, keys.INDICATOR_SIGNAL),
-        (events.IndicatorSpec, keys.INDICATOR_SPEC),
     ],
 )
 def test_key_tables_follow_event_field_order(cls: type, table: keys.KeyTable) -> None:

@@ -38,7 +38,8 @@ EVENT_TYPES = tuple(Event.__args__)  # type: ignore[attr-defined]
 NOW_MS = 1_765_000_000_000  # 2025-12-06: the fixed clock of every parser here
 TABLES = (keys.TICKER, keys.TRADE, keys.ORDERBOOK, keys.ORDERBOOK_UNIT, keys.CANDLE, keys.MY_ORDER,
           keys.MY_ASSET, keys.ASSET_BALANCE, keys.LIST_SUBSCRIPTIONS, keys.SUBSCRIPTION_ENTRY,
-          keys.ANNOUNCEMENT, keys.INDICATOR, keys.INDICATOR_SIGNAL, keys.INDICATOR_SPEC)  # fmt: skip
+          keys.ANNOUNCEMENT, keys.INDICATOR, keys.INDICATOR_SIGNAL, keys.INDICATOR_PARAMS,
+          keys.INDICATOR_EVENT_PARAMS, keys.INDICATOR_VALUES)  # fmt: skip
 _ALL_KEYS = sorted(
     {k for table in TABLES for pair in table for k in pair} | {"status", "error", "name", "message"}
 )

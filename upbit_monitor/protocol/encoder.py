@@ -47,7 +47,10 @@ def _struct(wt: WireType) -> Callable[[Any, bool], Wire]:
     fields = [d for d, _ in wt.table]
     nested = [(i, name, _struct(wt.nested[name])) for i, name in enumerate(fields) if name in wt.nested]
 
-    strings = fields.index("values") if "values" in fields else None
+    # Keyed maps (an indicator's params/value) get their own SIMPLE keys; indicator values are decimal
+    # *strings* on the wire (protocol-2026.md).
+    maps = [(fields.index(name), {d: s for d, s in table}) for name, table in wt.keyed_maps.items()]
+    strings = fields.index("value") if "value" in wt.keyed_maps else None
 
     def enc(event: Any, simple: bool) -> Wire:
         # zip stops at the shorter side, which drops the trailing ``epoch`` field.
@@ -57,11 +60,13 @@ def _struct(wt: WireType) -> Callable[[Any, bool], Wire]:
             values[i] = (
                 [unit_enc(u, simple) for u in inner] if isinstance(inner, tuple) else unit_enc(inner, simple)
             )
-        out: Wire = dict(zip(names[simple], map(_value, values), strict=False))
         if strings is not None:
-            # Indicator values are decimal *strings* on the wire (protocol-2026.md).
-            key = names[simple][strings]
-            out[key] = {k: format(v, "f") for k, v in cast(dict[str, Decimal], out[key]).items()}
+            decimals = cast(dict[str, Decimal], values[strings])
+            values[strings] = {k: format(v, "f") for k, v in decimals.items()}
+        if simple:
+            for i, table in maps:
+                values[i] = {table.get(k, k): v for k, v in cast(dict[str, object], values[i]).items()}
+        out: Wire = dict(zip(names[simple], map(_value, values), strict=False))
         for k in _DROP_IF_NONE.intersection(out):
             if out[k] is None:
                 del out[k]

@@ -315,43 +315,50 @@ class Announcement(_Event, frozen=True, gc=False):
     epoch: int = 0
 
 
-class IndicatorSpec(_Event, frozen=True, gc=False):
-    """Which indicator a value or signal belongs to: ``{"type": "rsi", "params": {"period": 14}}``."""
-
-    type: str  # volume / rsi / moving_average / ma_crossover / bollinger_bands / macd
-    params: dict[str, int | float | str] = {}
+IndicatorParams = dict[str, int | float | str]
+"""``params`` / ``event_params`` of an indicator: ``{"period": 14}``, ``{"type": "EMA", ...}``, ``{}``."""
 
 
 class Indicator(_Event, frozen=True, gc=False):
-    """``indicator`` (``/websocket/v1/info``): indicator values at a candle close.
+    """``indicator`` (``/websocket/v1/info``): the values of one indicator at a candle close.
 
-    Values are decimal strings on the wire (protocol-2026.md) and exact ``Decimal`` here, keyed by
-    the value's name (``rsi``, ``upper``, ``signal`` ...).
+    Flat like the wire (upbit-sdk ``types/*_indicator.py``): ``indicator`` names the kind (volume, rsi,
+    moving_average, ma_crossover, bollinger_bands, macd), ``params`` its parameters, ``value`` the
+    values keyed by name (``rsi``; ``bb_upper``/``bb_middle``/``bb_lower``; ``macd``/``macd_signal``/
+    ``histogram`` ...). Values are decimal strings on the wire and exact ``Decimal`` here. Nested keys
+    are always the DEFAULT names: the parser renames SIMPLE ones (``p``, ``bbu`` ...) after decoding.
+    ``candle_date_time_utc`` is the start of the candle that closed.
     """
 
     type: str
     code: Code
     timeframe: str  # 5m / 15m / 60m / 240m / 1d
-    indicator: IndicatorSpec
-    values: dict[str, Decimal]
+    indicator: str
+    params: IndicatorParams
+    value: dict[str, Decimal]
+    candle_date_time_utc: CandleTime
     timestamp: TimestampMs
     stream_type: str
     epoch: int = 0
 
 
 class IndicatorSignal(_Event, frozen=True, gc=False):
-    """``indicator_signal`` (``/websocket/v1/info``): an indicator condition became true.
+    """``indicator_signal`` (``/websocket/v1/info``): an indicator condition became true at a close.
 
-    ``trigger`` names the condition (overbought, oversold, golden_cross, dead_cross, ...); ``values``
-    are the indicator values when it fired, exact like :class:`Indicator`'s.
+    :class:`Indicator`'s fields plus ``trigger`` (overbought, oversold, golden_cross, dead_cross,
+    price_cross_above, zero_cross_below, volume_spike ...) and ``event_params`` (``{"threshold": 70}``,
+    ``{"multiplier": 3}``, often ``{}``).
     """
 
     type: str
     code: Code
     timeframe: str
-    indicator: IndicatorSpec
+    indicator: str
+    params: IndicatorParams
     trigger: str
-    values: dict[str, Decimal]
+    event_params: IndicatorParams
+    value: dict[str, Decimal]
+    candle_date_time_utc: CandleTime
     timestamp: TimestampMs
     stream_type: str
     epoch: int = 0

@@ -152,9 +152,7 @@ ASSET_BALANCE: Final[KeyTable] = (
     ("locked", "l"),
 )
 
-# 2026 types (protocol-2026.md). The SIMPLE names of ``announcement`` are documented; for the
-# ``indicator`` types the document names ind, tf, p, v and tr, the rest follow Upbit's usual
-# abbreviations (UNCONFIRMED: the simulator uses these same tables).
+# 2026 types (protocol-2026.md), key for key as upbit-sdk 1.1.0 declares them (``types/simple_*.py``).
 ANNOUNCEMENT: Final[KeyTable] = (
     ("type", "ty"),
     ("uuid", "uid"),
@@ -169,17 +167,15 @@ ANNOUNCEMENT: Final[KeyTable] = (
     ("stream_type", "st"),
 )
 
-INDICATOR_SPEC: Final[KeyTable] = (
-    ("type", "ty"),
-    ("params", "p"),
-)
-
+# ``indicator`` / ``indicator_signal`` are flat: the kind, its params and its values are siblings.
 INDICATOR: Final[KeyTable] = (
     ("type", "ty"),
     ("code", "cd"),
     ("timeframe", "tf"),
     ("indicator", "ind"),
-    ("values", "v"),
+    ("params", "p"),
+    ("value", "v"),
+    ("candle_date_time_utc", "cdttmu"),
     ("timestamp", "tms"),
     ("stream_type", "st"),
 )
@@ -189,10 +185,47 @@ INDICATOR_SIGNAL: Final[KeyTable] = (
     ("code", "cd"),
     ("timeframe", "tf"),
     ("indicator", "ind"),
+    ("params", "p"),
     ("trigger", "tr"),
-    ("values", "v"),
+    ("event_params", "ep"),
+    ("value", "v"),
+    ("candle_date_time_utc", "cdttmu"),
     ("timestamp", "tms"),
     ("stream_type", "st"),
+)
+
+# The keys INSIDE an indicator's ``params``, ``event_params`` and ``value`` objects are abbreviated in
+# SIMPLE frames too (``{"p": 14}`` for ``{"period": 14}``), with maps of their own.
+INDICATOR_PARAMS: Final[KeyTable] = (
+    ("period", "p"),
+    ("type", "t"),
+    ("long_period", "lop"),
+    ("short_period", "shp"),
+    ("multiplier", "m"),
+    ("fast", "f"),
+    ("slow", "s"),
+    ("signal_period", "sgp"),
+)
+
+INDICATOR_EVENT_PARAMS: Final[KeyTable] = (
+    ("multiplier", "mul"),
+    ("threshold", "th"),
+)
+
+INDICATOR_VALUES: Final[KeyTable] = (
+    ("volume", "vol"),
+    ("avg_volume", "av"),
+    ("ratio", "rto"),
+    ("rsi", "rsi"),
+    ("value", "value"),
+    ("ma_short", "mas"),
+    ("ma_long", "mal"),
+    ("bb_upper", "bbu"),
+    ("bb_middle", "bbm"),
+    ("bb_lower", "bbl"),
+    ("macd", "macd"),
+    ("macd_signal", "macds"),
+    ("histogram", "hist"),
 )
 
 LIST_SUBSCRIPTIONS: Final[KeyTable] = (

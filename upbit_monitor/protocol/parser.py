@@ -98,7 +98,7 @@ class Parser:
                 strict = decode_class(wt, simple, tag, strict=True)
                 lenient = decode_class(wt, simple, tag, strict=False)
                 self._lenient[(simple, tag)] = lenient
-                check = _make_check(wt, self)
+                check = _make_check(wt, self, simple)
                 trade_ts = _required_int(wt, "trade_timestamp")
                 self._checks[strict] = self._checks[lenient] = (tag, check, trade_ts)
                 classes.append(strict)
@@ -329,25 +329,30 @@ class Parser:
 # -- post-decode checks (what msgspec's Meta cannot express) -------------------------------------
 
 
-def _make_check(wt: WireType, parser: Parser) -> Check | None:
-    """The checks of one wire type after msgspec validated it: clock window and exact amounts."""
+def _make_check(wt: WireType, parser: Parser, simple: bool) -> Check | None:
+    """The checks of one wire type after msgspec validated it: clock window, exact amounts, and (for
+    SIMPLE frames) the DEFAULT names of the keys inside keyed maps (an indicator's params/value)."""
     names = {f.name: f for f in msgspec.structs.fields(wt.cls)}
     times = tuple(n for n in ("timestamp", "trade_timestamp", "order_timestamp", "asset_timestamp")
                   if n in names)  # fmt: skip
-    decimals = tuple(n for n, f in names.items() if "Decimal" in repr(f.type) and n != "values")
+    maps = tuple(n for n, f in names.items() if getattr(f.type, "__origin__", None) is dict)
+    decimals = tuple(n for n, f in names.items() if "Decimal" in repr(f.type) and n not in maps)
+    decimal_maps = tuple(n for n in maps if "Decimal" in repr(names[n].type))
     nested_decimals = {
         name: fields
         for name, unit in wt.nested.items()
         if (fields := tuple(f.name for f in msgspec.structs.fields(unit.cls) if "Decimal" in repr(f.type)))
     }
+    # SIMPLE -> DEFAULT per keyed map. Renaming is idempotent (no DEFAULT name is another key's SIMPLE
+    # name), so running the check twice (slow path after the hot loop's clock re-read) is harmless.
+    renames = {name: {s: d for d, s in table} for name, table in wt.keyed_maps.items()} if simple else {}
     candle = "candle_date_time_utc" in names
     level = "level" in wt.wire_annotations
-    values = "values" in names
 
     # ``timestamp`` (and a required ``trade_timestamp``) are checked inline by the hot loop.
     inline = ("timestamp", "trade_timestamp") if _required_int(wt, "trade_timestamp") else ("timestamp",)
     times = tuple(n for n in times if n not in inline)
-    if not (times or candle or level or decimals or nested_decimals or values):
+    if not (times or candle or level or decimals or nested_decimals or decimal_maps or renames):
         return None
 
     def check(ev: Any, hi: int) -> str | None:
@@ -373,10 +378,12 @@ def _make_check(wt: WireType, parser: Parser) -> Check | None:
                 for f in fields:
                     if not _amount_ok(getattr(unit, f)):
                         return f"{name}.{f}: out of range"
-        if values:
-            for v in ev.values.values():
-                if not v.is_finite():
-                    return "values: not a finite number"
+        for name in decimal_maps:
+            # Indicator values may be negative (MACD) but never NaN or infinite.
+            if not all(v.is_finite() for v in getattr(ev, name).values()):
+                return f"{name}: not a finite number"
+        for name, rename in renames.items():
+            _force(ev, name, {rename.get(k, k): v for k, v in getattr(ev, name).items()})
         return None
 
     return check

@@ -29,7 +29,6 @@ from upbit_monitor.protocol.events import (
     Candle,
     Indicator,
     IndicatorSignal,
-    IndicatorSpec,
     Level,
     MyAsset,
     MyOrder,
@@ -56,6 +55,9 @@ class WireType:
         nested: field name -> wire type of the objects in that list field (orderbook units, assets).
         wire_annotations: field name -> a wider type accepted on the wire and normalised by the parser
             (orderbook ``level`` may be a decimal string).
+        keyed_maps: field name -> the key table of that JSON object's own keys (an indicator's
+            ``params`` and ``value``, abbreviated in SIMPLE frames); the parser renames them to the
+            DEFAULT names after decoding, the encoder back.
         name: the type name used in counters and rejection reasons (``ticker``, ``candle``).
     """
 
@@ -66,6 +68,7 @@ class WireType:
     optional: Mapping[str, Any] = field(default_factory=dict)
     nested: Mapping[str, WireType] = field(default_factory=dict)
     wire_annotations: Mapping[str, Any] = field(default_factory=dict)
+    keyed_maps: Mapping[str, keys.KeyTable] = field(default_factory=dict)
 
     def keys(self, simple: bool) -> tuple[str, ...]:
         """The wire keys in field order for one key style."""
@@ -148,7 +151,6 @@ def decode_classes(wt: WireType, simple: bool, strict: bool = True) -> dict[str,
 
 ORDERBOOK_UNIT = WireType(OrderbookUnit, keys.ORDERBOOK_UNIT, (), "orderbook_unit")
 ASSET_BALANCE = WireType(AssetBalance, keys.ASSET_BALANCE, (), "asset")
-INDICATOR_SPEC = WireType(IndicatorSpec, keys.INDICATOR_SPEC, (), "indicator_spec")
 
 _MY_ORDER_NULLABLE = (
     "trade_uuid", "price", "avg_price", "volume", "remaining_volume", "executed_volume",
@@ -201,14 +203,24 @@ ANNOUNCEMENT = WireType(
     optional=dict.fromkeys(("body", "url", "listed_at", "first_listed_at")),
 )
 INDICATOR = WireType(
-    Indicator, keys.INDICATOR, ("indicator",), "indicator", nested={"indicator": INDICATOR_SPEC}
+    Indicator,
+    keys.INDICATOR,
+    ("indicator",),
+    "indicator",
+    keyed_maps={"params": keys.INDICATOR_PARAMS, "value": keys.INDICATOR_VALUES},
 )
 INDICATOR_SIGNAL = WireType(
     IndicatorSignal,
     keys.INDICATOR_SIGNAL,
     ("indicator_signal",),
     "indicator_signal",
-    nested={"indicator": INDICATOR_SPEC},
+    # The SDK declares event_params on every signal; a server that leaves an empty one out loses nothing.
+    optional={"event_params": {}},
+    keyed_maps={
+        "params": keys.INDICATOR_PARAMS,
+        "event_params": keys.INDICATOR_EVENT_PARAMS,
+        "value": keys.INDICATOR_VALUES,
+    },
 )
 
 UPBIT_WIRE_TYPES: tuple[WireType, ...] = (

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
 
+from upbit_monitor.protocol import keys
+
 INDICATOR = "indicator"
 INDICATOR_SIGNAL = "indicator_signal"
 TIMEFRAMES: dict[str, int] = {"5m": 300_000, "15m": 900_000, "60m": 3_600_000, "240m": 14_400_000,
@@ -54,16 +56,12 @@ EVENT_PARAMS: dict[str, dict[str, tuple[int, ...]]] = {
     "volume_spike": {"multiplier": (2, 3, 5)}, "overbought": {"threshold": (70, 80)},
     "oversold": {"threshold": (20, 30)},
 }
-# DEFAULT -> SIMPLE keys (upbit-sdk simple_*indicator*). Params and event params have their own maps.
-SIMPLE_TOP = {"type": "ty", "code": "cd", "candle_date_time_utc": "cdttmu", "indicator": "ind", "params": "p",
-              "stream_type": "st", "timeframe": "tf", "timestamp": "tms", "value": "v", "event_params": "ep",
-              "trigger": "tr"}
-SIMPLE_PARAMS = {"period": "p", "type": "t", "long_period": "lop", "short_period": "shp", "multiplier": "m",
-                 "fast": "f", "slow": "s", "signal_period": "sgp"}
-SIMPLE_EVENT_PARAMS = {"multiplier": "mul", "threshold": "th"}
-SIMPLE_VALUES = {"avg_volume": "av", "ratio": "rto", "volume": "vol", "ma_long": "mal", "ma_short": "mas",
-                 "bb_lower": "bbl", "bb_middle": "bbm", "bb_upper": "bbu", "histogram": "hist",
-                 "macd_signal": "macds"}
+# DEFAULT -> SIMPLE keys: the client's tables (upbit-sdk simple_*indicator*), one source for both
+# sides; tests/protocol decode literal SDK-shaped frames to check the tables themselves.
+SIMPLE_TOP = dict(keys.INDICATOR_SIGNAL)
+SIMPLE_PARAMS = dict(keys.INDICATOR_PARAMS)
+SIMPLE_EVENT_PARAMS = dict(keys.INDICATOR_EVENT_PARAMS)
+SIMPLE_VALUES = dict(keys.INDICATOR_VALUES)
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,6 +78,30 @@ async def test_subscribes_on_the_private_connection_with_myasset() -> None:
         await wait_until(lambda: "announcement" not in sim.requests[-1].text)
 
 
+@pytest.mark.asyncio
+async def test_simulator_notices_reach_the_feed_through_the_manager() -> None:
+    # End to end: the simulator's wire frames, the private connection, the validated decoder, the router.
+    async with feed_env(valid_creds()) as (sim, mgr, h):
+        await h.feed.start()
+        feed = AnnouncementFeed(mgr, private=h.feed)
+        seen: list[tuple[str, bool]] = []
+        feed.add_listener(lambda n, new: seen.append((n.uuid, new)))
+        await feed.start()
+        await sim.wait_for_request(lambda r: r.parsed is not None and "announcement" in r.text, timeout_s=5)
+        await h.wait_state(PrivateState.CONNECTED)
+        posted = sim.announce("마스크네트워크(MASK) 신규 거래지원 안내 (KRW 마켓)", "trade", body="# MASK")
+        await wait_until(lambda: len(feed.notices) == 1)
+        notice = feed.notices[0]
+        assert (notice.uuid, notice.category, notice.event_type) == (posted.uuid, "trade", "CREATED")
+        assert notice.is_listing and notice.symbols == ("MASK",) and notice.body == "# MASK"
+        assert notice.url == posted.url and feed.unread == 1
+        sim.announcements.update(posted.uuid, title="마스크네트워크(MASK) 신규 거래지원 안내 (KRW, USDT)")
+        await wait_until(lambda: feed.notices[0].event_type == "UPDATED")
+        assert len(feed.notices) == 1 and "USDT" in feed.notices[0].title
+        assert seen == [(posted.uuid, True), (posted.uuid, False)]
+        await feed.stop()
+
+
 def test_dedupe_updated_replaces_and_unread() -> None:
     mgr = FakeManager()
     feed = AnnouncementFeed(mgr)
