@@ -20,6 +20,7 @@ import gc
 import logging
 import signal
 import sys
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,9 +30,11 @@ import qasync
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from upbit_monitor.cli import parse_args, settings_file_problem, usage_error
 from upbit_monitor.config import Settings, settings_from_env
 from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.credentials import install_log_redaction
+from upbit_monitor.errors import ConfigError
 from upbit_monitor.exchanges.bithumb import REST_DETAILS_PARAM
 from upbit_monitor.features.alerts.premium_input import CombinedPremium
 from upbit_monitor.features.announcements.store import AnnouncementStore
@@ -44,6 +47,7 @@ from upbit_monitor.models import MarketInfo
 from upbit_monitor.ui.alerts.setup import start_alerts_ui
 from upbit_monitor.ui.announcements.setup import start_announcements_ui
 from upbit_monitor.ui.chart.view import ChartView
+from upbit_monitor.ui.common.app_icon import app_icon
 from upbit_monitor.ui.common.gc_timer import GuiThreadGc
 from upbit_monitor.ui.common.theme import apply_theme
 from upbit_monitor.ui.main_window import MainWindow
@@ -53,29 +57,6 @@ from upbit_monitor.ui.premium.setup import start_premium_ui
 from upbit_monitor.ui.private.embed import start_private_ui
 
 log = logging.getLogger("upbit_monitor.app")
-
-
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """Command-line flags."""
-    p = argparse.ArgumentParser(prog="upbit-monitor", description="Upbit market monitor")
-    p.add_argument("--demo", action="store_true",
-                   help="run against the built-in simulators (Upbit and Bithumb; offline)")
-    p.add_argument("--venue", choices=("upbit", "bithumb"), default=None,
-                   help="Korean venue the Markets dock shows first (default: the last one shown)")
-    p.add_argument("--db-url", default=None,
-                   help="SQLAlchemy URL (default: SQLite in the user data dir; --demo: demo.db there)")
-    p.add_argument("--no-db", action="store_true", help="run without the database")
-    p.add_argument("--light", action="store_true", help="light theme for this run (default: dark)")
-    p.add_argument("--screenshot", type=Path, default=None, metavar="PATH",
-                   help="render the window to a PNG after --screenshot-delay seconds, then exit")
-    p.add_argument("--screenshot-delay", type=float, default=6.0, metavar="S")
-    p.add_argument("--quit-after", type=float, default=None, metavar="SECONDS", help="close after SECONDS")
-    p.add_argument("--sim-rate", type=float, default=300.0, metavar="MSGS",
-                   help="simulator market messages per second (--demo)")
-    p.add_argument("--settings-file", type=Path, default=None, metavar="INI",
-                   help="keep window state in this INI file instead of the user's QSettings")
-    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    return p.parse_args(argv)
 
 
 def short_error(exc: BaseException, limit: int = 160) -> str:
@@ -124,13 +105,17 @@ async def open_storage(settings: Settings, stack: contextlib.AsyncExitStack) -> 
     """Open the database and start the stream writer; on any failure return the reason instead."""
     try:
         from upbit_monitor.storage import DbContext, StreamWriter, safe_url, spill_dir_for
+        from upbit_monitor.storage.unusable import explain_open_failure
     except Exception as exc:  # storage layer missing or broken: the monitor still works
         return Storage(error=f"storage layer unavailable: {short_error(exc)}")
     try:
         # Opening runs migrations (blocking I/O): keep it off the GUI thread.
         db = await asyncio.to_thread(DbContext.open, settings.db_url)
     except Exception as exc:
-        return Storage(error=f"database unavailable ({short_error(exc)}); running without storage")
+        # In plain words on the terminal too: the status panel may not be where the user looks.
+        problem = explain_open_failure(settings.db_url, exc)
+        log.warning("%s", problem)
+        return Storage(error=problem)
     stack.callback(db.close)
     # Events the database cannot take (locked, disk full, server down) wait in a bounded spill
     # next to it and are replayed when writing works again; stop() logs what could not be saved.
@@ -234,7 +219,7 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         history = HistoryLoader.with_db(rests["upbit"], storage.db)
         source.add_venue_listener(lambda venue: _history_for(history, venue, rests, storage))
         chart = ChartView(source, history, repaint_hz=settings.repaint_hz)
-        store = QSettings(str(args.settings_file), QSettings.Format.IniFormat) if args.settings_file else None
+        store, settings_warning = settings_store(args.settings_file, stack)
         window = MainWindow(
             source,
             venue_source=source,
@@ -247,11 +232,7 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
             repaint_hz=settings.repaint_hz,
             title_suffix=title,
         )
-        if storage.error:
-            window.status_panel.set_db_notice(storage.error)
-            window.status_panel.add_notice(storage.error)
-        elif db_notice:
-            window.status_panel.set_db_notice(db_notice)  # e.g. "demo database ..." before the URL
+        report_start(window, storage.error, db_notice, settings_warning)
         # Private feeds (My orders / My assets docks, Account > API keys…); public-only without keys.
         private_ui = await start_private_ui(window, mgr, stack, demo_keys=demo_keys)
         # Upbit's notices (private endpoint): the Announcements dock, stored when the database is up.
@@ -297,6 +278,38 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     await asyncio.sleep(0)
     return 0
+
+
+def report_start(window: MainWindow, db_error: str | None, db_notice: str | None,
+                 settings_warning: str | None) -> None:
+    """Put what went wrong at start (storage, settings file) in the status panel, not only the log."""
+    if db_error:
+        window.status_panel.set_db_notice(db_error)
+        window.status_panel.add_notice(db_error)
+    elif db_notice:
+        window.status_panel.set_db_notice(db_notice)  # e.g. "demo database ..." before the URL
+    if settings_warning:
+        window.status_panel.add_notice(settings_warning)
+
+
+def settings_store(path: Path | None, stack: contextlib.ExitStack | contextlib.AsyncExitStack,
+                   ) -> tuple[QSettings | None, str | None]:
+    """The QSettings for ``--settings-file`` and, when it cannot be saved, a warning (also logged).
+
+    A path that is not an existing file and cannot be created is NOT handed to QSettings: it would
+    create a missing directory on its first write. This run keeps its state in a throw-away file
+    instead (there is nothing to read there anyway). An existing read-only file is read; Qt's
+    writes to it fail, as the warning said.
+    """
+    if path is None:
+        return None, None
+    problem = settings_file_problem(path)
+    if problem:
+        log.warning("%s", problem)
+    if problem and not path.is_file():
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="upbit-monitor-")))
+        path = scratch / "settings.ini"
+    return QSettings(str(path), QSettings.Format.IniFormat), problem
 
 
 def _history_for(history: HistoryLoader, venue: str, rests: Mapping[str, RestClient],
@@ -346,6 +359,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ``python -X dev``).
     """
     args = parse_args(argv)
+    if args.install_desktop_entry:
+        from upbit_monitor.desktop import run_install
+
+        return run_install()
+    try:  # a bad UPBIT_MONITOR_* value is a usage error too: one line, status 2, before any window
+        settings_from_env()
+    except ConfigError as exc:
+        usage_error(str(exc))
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -356,6 +377,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setOrganizationName("upbit-monitor")
     app.setApplicationName("upbit-monitor")
+    # Window/taskbar icon, and the name that ties windows to the .desktop entry (Wayland app id).
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName("upbit-monitor")
     # The loop, not Qt, decides when we are done: quitting on last-window-close would stop the
     # qasync loop under run_until_complete and abort the orderly shutdown.
     app.setQuitOnLastWindowClosed(False)

@@ -8,7 +8,10 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QAbstractButton, QApplication, QCheckBox, QDockWidget
 
 from tests.ui.test_window_behaviour import _source, _window
-from upbit_monitor.ui.common.theme import ICONS, style_sheet
+from upbit_monitor.resources import resource_dir
+from upbit_monitor.ui.common.theme import style_sheet
+
+ICONS = resource_dir("styles/icons")  # package data since the theme moved into upbit_monitor/resources
 
 
 def _contrasting_pixels(image: QImage, background: QColor) -> int:

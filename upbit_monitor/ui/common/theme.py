@@ -7,15 +7,15 @@ switches at run time (menu View -> Colours).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
-RESOURCES = Path(__file__).resolve().parents[3] / "resources"
-STYLES = RESOURCES / "styles"
-ICONS = STYLES / "icons"
+from upbit_monitor.resources import resource_dir, resource_text
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -90,11 +90,16 @@ def style_sheet(dark: bool) -> str:
 
     A QSS ``url()`` is resolved against the working directory, so the sheets name their icons
     ``@ICONS@/...`` and get the absolute folder here (the app may be started from anywhere).
+    A missing file is a broken install (package data left out of a wheel or bundle), not a user
+    error: the app still runs with Qt's default look, and the log says why. CI installs the wheel
+    and checks every resource is there (scripts/check_install.py), so this is the last line only.
     """
-    path = STYLES / ("dark.qss" if dark else "light.qss")
+    name = "styles/dark.qss" if dark else "styles/light.qss"
     try:
-        return path.read_text(encoding="utf-8").replace("@ICONS@", ICONS.as_posix())
-    except OSError:
+        icons = resource_dir("styles/icons").as_posix()
+        return resource_text(name).replace("@ICONS@", icons)
+    except OSError as exc:
+        log.error("theme %s missing from the installed package: %s", name, exc)
         return ""
 
 

@@ -1,0 +1,56 @@
+"""Run-time files come from the package (importlib.resources), so a wheel or bundle has them too."""
+
+from __future__ import annotations
+
+import configparser
+import shlex
+from pathlib import Path
+
+from PySide6.QtCore import QSize
+
+from upbit_monitor.desktop import desktop_entry, install_desktop_entry, launch_command
+from upbit_monitor.resources import APP_ID, ICON_SIZES, resource, resource_bytes
+from upbit_monitor.ui.common.app_icon import app_icon
+from upbit_monitor.ui.common.theme import style_sheet
+
+
+def test_both_themes_load_from_the_package() -> None:
+    for dark in (True, False):
+        qss = style_sheet(dark)
+        assert "QWidget" in qss or "QMainWindow" in qss
+
+
+def test_the_theme_is_inside_the_package_directory() -> None:
+    # The old lookup (Path(__file__).parents[3] / "resources") only worked from a checkout.
+    qss = resource("styles/dark.qss")
+    assert isinstance(qss, Path) and "upbit_monitor" in qss.parts and qss.is_file()
+
+
+def test_app_icon_has_every_size(qapp) -> None:
+    icon = app_icon()
+    assert not icon.isNull()
+    sizes = {(s.width(), s.height()) for s in icon.availableSizes()}
+    assert sizes == {(n, n) for n in ICON_SIZES}
+    assert icon.pixmap(QSize(32, 32)).width() == 32
+
+
+def test_desktop_entry_installs_for_the_user_only(tmp_path: Path) -> None:
+    done = install_desktop_entry(tmp_path, command="/opt/x/upbit-monitor")
+    assert done.entry == tmp_path / "applications" / f"{APP_ID}.desktop"
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(done.entry, encoding="utf-8")
+    entry = parser["Desktop Entry"]
+    assert entry["Exec"] == "/opt/x/upbit-monitor"
+    assert entry["Icon"] == APP_ID and entry["StartupWMClass"] == APP_ID
+    assert entry["Type"] == "Application" and entry["Terminal"] == "false"
+    png = tmp_path / "icons" / "hicolor" / "256x256" / "apps" / f"{APP_ID}.png"
+    assert png.read_bytes() == resource_bytes(f"icons/{APP_ID}-256.png")
+    assert (tmp_path / "icons" / "hicolor" / "scalable" / "apps" / f"{APP_ID}.svg").is_file()
+    assert len(done.icons) == len(ICON_SIZES) + 1
+
+
+def test_launch_command_is_an_absolute_runnable_path() -> None:
+    argv = shlex.split(launch_command())
+    assert Path(argv[0]).is_absolute() and Path(argv[0]).exists()
+    assert "Exec=" + launch_command() in desktop_entry(launch_command())
