@@ -228,6 +228,8 @@ def test_late_docks_are_restored_after_they_exist(qtbot, store):
     win.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, docks["MyOrdersDock"])
     win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, docks["PremiumDock"])
     docks["MyAssetsDock"].hide()
+    win.show()  # a layout is saved once the window has laid it out (see save_window_state)
+    qtbot.waitUntil(lambda: win.layout_settled)
     win.close()  # closeEvent saves
 
     again = _window(qtbot, _source(), store)

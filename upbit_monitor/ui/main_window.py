@@ -30,7 +30,7 @@ from upbit_monitor.ui.orderbook.view import OrderbookView
 from upbit_monitor.ui.panes.window import WindowPanes
 from upbit_monitor.ui.status.health import health_summary
 from upbit_monitor.ui.status.panel import DbStatus, StatusPanel
-from upbit_monitor.ui.window_layout import apply_default_layout, fit_to_screen
+from upbit_monitor.ui.window_layout import LAYOUT_VERSION, apply_default_layout, constrain, fit_to_screen
 from upbit_monitor.ui.window_menus import ChartMenu, build_file_menu, build_market_menu
 from upbit_monitor.ui.window_state import int_setting, restore_window_state, save_window_state
 
@@ -159,6 +159,8 @@ class MainWindow(QMainWindow):
         self.extras.host.anchor = self.chart_dock
 
         self._build_menus()
+        constrain(self, self.orderbook, markets)
+        self.layout_settled = False  # see save_window_state
         fit_to_screen(self)
         self.extras.workspaces.capture_initial_layout()  # View > Reset layout goes back to this
         self._needs_default_layout = not restore_window_state(self, self._store)
@@ -358,7 +360,7 @@ class MainWindow(QMainWindow):
         state = self._store.value("window/state")
         if not isinstance(state, QByteArray | bytes):
             return False
-        return bool(self.restoreState(state))
+        return bool(self.restoreState(state, LAYOUT_VERSION))
 
     def showEvent(self, event: QShowEvent) -> None:
         """First show without saved state: give the docks sensible widths."""
@@ -366,9 +368,15 @@ class MainWindow(QMainWindow):
         if self._needs_default_layout:
             self._needs_default_layout = False
             QTimer.singleShot(0, self, self._default_layout)
+        elif not self.layout_settled:
+            QTimer.singleShot(0, self, self._settled)  # a restored layout, laid out once shown
+
+    def _settled(self) -> None:
+        self.layout_settled = True
 
     def _default_layout(self) -> None:
         apply_default_layout(self, self.coin_dock, self.chart_dock, self.status_dock)
+        self.layout_settled = True
 
     def _save_favourites(self) -> None:
         self._store.setValue("coins/favourites", sorted(self.coin_list.model.favourites()))

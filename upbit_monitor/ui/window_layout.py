@@ -1,15 +1,50 @@
 """Where the main window's docks go and how big they start: the sizing policy, apart from the wiring.
 
-Designed for 1600x1000: Markets list ~600 px, Chart ~580 px, the orderbook ladder in between; narrower
-windows give up list and chart width first, because the ladder's numbers must stay readable. Used on the
-first show without a saved layout and by View > Reset layout.
+Designed for 1600x1000 and usable down to :data:`MIN_SIZE` (1024x700). The ladder (the central widget)
+gets a comfortable fixed share first, because its numbers must stay readable: between
+:data:`LADDER_MIN` and :data:`LADDER_MAX` wide. The Markets list and the chart share the rest (the list
+capped at :data:`LIST_MAX`), so on a wide screen the extra space goes to the chart, not to the ladder,
+also when the user maximises later (the ladder's maximum width makes Qt give it to the docks). Narrow
+windows take width from the list and the chart, whose columns and readout fields hide instead of
+clipping digits. Used on the first show without a saved layout and by View > Reset layout.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QMainWindow
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+
+# Saved with the dock layout; a layout saved by another version of the window (docks added, renamed or
+# re-sized by a new policy) is discarded and the default arrangement used instead. Bump it whenever the
+# docks or apply_default_layout change. 1: session 3 (issue 18: ladder bounds, feature docks).
+LAYOUT_VERSION = 1
+
+
+MIN_SIZE = QSize(1024, 700)
+LADDER_MIN = 360  # ask size, price, %, bid size without "0.…"
+LADDER = 460  # the ladder's default width from 1600 px up
+LADDER_MAX = 640  # wider adds nothing a trader reads: the rest goes to the chart
+LIST_MAX = 720  # room for every coin-list column incl. the premium and spread columns
+LIST_SHARE = 0.5  # of what the ladder leaves, below LIST_MAX
+
+
+def constrain(window: QMainWindow, ladder: QWidget, coin_list: QWidget) -> None:
+    """Minimum window size and the ladder's and list's width bounds (see the module docstring)."""
+    window.setMinimumSize(MIN_SIZE)
+    ladder.setMinimumWidth(LADDER_MIN)
+    ladder.setMaximumWidth(LADDER_MAX)
+    coin_list.setMaximumWidth(LIST_MAX)
+
+
+def dock_widths(width: int, chart: bool = True) -> tuple[int, int, int]:
+    """``(list, ladder, chart)`` default widths for a window ``width`` px wide (chart 0 without one)."""
+    ladder = LADDER if width >= 1600 else max(LADDER_MIN, min(LADDER, int(width * 0.36)))
+    rest = max(0, width - ladder - 8)  # two 3 px separators and the frame
+    if not chart:
+        return min(LIST_MAX, rest), width - min(LIST_MAX, rest), 0
+    listed = max(310, min(LIST_MAX, int(rest * LIST_SHARE)))
+    return listed, ladder, max(0, rest - listed)
 
 
 def fit_to_screen(window: QMainWindow) -> None:
@@ -27,11 +62,7 @@ def apply_default_layout(
 ) -> None:
     """Give the docks their default widths and heights (call once the window is laid out)."""
     docks = [coin_dock] + ([chart_dock] if chart_dock is not None else [])
-    # Designed for 1600 px: list 600, chart 580, the ladder in between. Narrower windows give
-    # up list and chart width first: the ladder's numbers must stay readable.
-    w = window.width()
-    list_w = 600 if w >= 1600 else max(420, int(w * 0.34))
-    chart_w = 580 if w >= 1600 else max(500, int(w * 0.36))
+    list_w, _ladder, chart_w = dock_widths(window.width(), chart_dock is not None)
     sizes = [list_w] + ([chart_w] if chart_dock is not None else [])
     window.resizeDocks(docks, sizes, Qt.Orientation.Horizontal)
     window.resizeDocks([status_dock], [int(240 * window.height() / 1000.0)], Qt.Orientation.Vertical)

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from upbit_monitor.ui.window_layout import LAYOUT_VERSION
+
 if TYPE_CHECKING:
     from upbit_monitor.ui.main_window import MainWindow
 
@@ -45,9 +47,8 @@ def restore_window_state(window: MainWindow, store: QSettings) -> bool:
     if isinstance(geo, QByteArray | bytes):
         window.restoreGeometry(geo)
     state = s.value("window/state")
-    has_layout = isinstance(state, QByteArray | bytes)
-    if has_layout:
-        window.restoreState(state)
+    # False for a missing, damaged or older-version layout: the caller applies the default one.
+    has_layout = isinstance(state, QByteArray | bytes) and window.restoreState(state, LAYOUT_VERSION)
     favs = s.value("coins/favourites", [])
     # QSettings returns a bare string for a one-element list and None/"" for an empty one.
     fav_list = [favs] if isinstance(favs, str) and favs else favs if isinstance(favs, list) else []
@@ -69,8 +70,11 @@ def restore_window_state(window: MainWindow, store: QSettings) -> bool:
 def save_window_state(window: MainWindow, store: QSettings) -> None:
     """Persist geometry, dock layout, coin, timeframe, favourites and view options."""
     s = store
-    s.setValue("window/geometry", window.saveGeometry())
-    s.setValue("window/state", window.saveState())
+    if window.layout_settled:
+        # Only a layout the window finished arranging: closing within the first event-loop turns
+        # (e.g. --quit-after before the default layout was applied) keeps the previous one.
+        s.setValue("window/geometry", window.saveGeometry())
+        s.setValue("window/state", window.saveState(LAYOUT_VERSION))
     s.setValue("coins/favourites", sorted(window.coin_list.model.favourites()))
     # Columns by key, not the header's saveState: see ui/coin_list/columns.py.
     s.setValue("coins/columns", json.dumps(window.coin_list.columns.prefs()))

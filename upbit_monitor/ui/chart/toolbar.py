@@ -53,6 +53,10 @@ class ChartToolbar:
         self.title = QLabel("—", parent)
         self.title.setObjectName("ChartTitle")
         self.title.setStyleSheet("font-weight: 600;")
+        # The coin's name must not set the dock's minimum width: a longer one moved the docks on a
+        # coin switch, and at 1024 px it pushed the chart off the window. In a narrow dock it is cut
+        # (the ladder and the window title name the coin too).
+        self.title.setMinimumWidth(1)
         self.layout.addWidget(self.title)
         # Exclusive checkable buttons: one click switches, and the current timeframe stays visible.
         self.timeframes = QButtonGroup(parent)

@@ -49,7 +49,7 @@ LIST_HZ = 10.0
 # jumping around more than twice a second are unreadable anyway. Values still update at LIST_HZ.
 RESORT_S = 0.5
 NAME_MIN = 120
-MIN_WIDTH = 330
+MIN_WIDTH = 300
 FIT_S = 1.0  # seconds between two column-width checks (one text measure per column)
 
 

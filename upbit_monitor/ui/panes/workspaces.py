@@ -25,6 +25,7 @@ from upbit_monitor.errors import UpbitMonitorError, WorkspaceError
 from upbit_monitor.features.panes import PaneState, Workspace, WorkspaceBook
 from upbit_monitor.features.studies import StudySettings
 from upbit_monitor.ui.panes.host import PaneHost
+from upbit_monitor.ui.window_layout import LAYOUT_VERSION
 
 BOOK_KEY = "workspaces/book"
 SESSION_KEY = "panes/session"
@@ -75,11 +76,11 @@ class WorkspaceController(QObject):
     # ---- capture / apply ---------------------------------------------------------------------
     def capture_initial_layout(self) -> None:
         """Remember the built-in arrangement (call after every dock was added, before restoring)."""
-        self._initial_state = self.window.saveState()
+        self._initial_state = self.window.saveState(LAYOUT_VERSION)
 
     def capture(self, name: str) -> Workspace:
         """The window as a workspace called ``name``."""
-        state = bytes(self.window.saveState().data())
+        state = bytes(self.window.saveState(LAYOUT_VERSION).data())
         return Workspace(
             name,
             panes=tuple(self.host.states()),
@@ -99,7 +100,7 @@ class WorkspaceController(QObject):
             except ValueError:
                 self.sigNotice.emit(f"workspace {workspace.name}: damaged dock layout, panes kept")
             else:
-                self.window.restoreState(QByteArray(state))
+                self.window.restoreState(QByteArray(state), LAYOUT_VERSION)
         if self.chart is not None:
             try:
                 if workspace.main_timeframe is not None:
@@ -115,7 +116,7 @@ class WorkspaceController(QObject):
         """View -> Reset layout: extra panes closed, built-in docks back at their first places."""
         self.host.close_all()
         if self._initial_state is not None:
-            self.window.restoreState(self._initial_state)
+            self.window.restoreState(self._initial_state, LAYOUT_VERSION)
         for dock in self.window.findChildren(QDockWidget):
             if not dock.objectName().startswith("Pane-") and dock.isFloating():
                 dock.setFloating(False)
