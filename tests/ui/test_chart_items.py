@@ -122,3 +122,26 @@ def test_kst_axis_labels(qtbot):
     assert axis.tickStrings([midnight_kst + 86400], 1.0, 86400) == ["11-24"]
     (step, ticks), = axis.tickValues(midnight_kst - 7200, midnight_kst + 7200, 450)
     assert step == 3600 and midnight_kst in ticks  # 4 h over 450 px: at most 5 labels
+
+
+def test_intraday_axis_without_midnight_dates_its_first_label(qtbot):
+    from upbit_monitor.ui.chart.axes import KstTimeAxis
+
+    axis = KstTimeAxis()
+    four_thirty_kst = datetime(2026, 12, 4, 19, 30, tzinfo=UTC).timestamp()  # 12-05 04:30 KST
+    labels = axis.tickStrings([four_thirty_kst + i * 1800 for i in range(4)], 1.0, 1800)
+    assert labels == ["12-05 04:30", "05:00", "05:30", "06:00"]
+    # A narrow chart still gets two time labels.
+    (_step, ticks), = axis.tickValues(four_thirty_kst, four_thirty_kst + 7200, 170)
+    assert len(ticks) >= 2
+
+
+def test_short_volume_axis_shows_a_scale_of_two_labels(qtbot):
+    from upbit_monitor.ui.chart.axes import VolumeAxis
+
+    axis = VolumeAxis()
+    [(spacing, values)] = axis.tickValues(0.0, 12.0, 60)  # the volume pane at its minimum height
+    assert values == [4.0, 8.0] and spacing == 4.0  # two round labels, clear of the top (9.6)
+    assert axis.tickStrings(values, 1.0, spacing) == ["4.00", "8.00"]
+    [(_spacing, values)] = axis.tickValues(0.0, 0.2, 40)  # a very short pane: one label
+    assert len(values) == 1 and 0 < values[0] <= 0.16

@@ -35,3 +35,20 @@ def test_database_line_is_compact_with_the_full_text_in_the_tooltip(qtbot, tmp_p
     assert url in label.toolTip()
     tabs = win.status_panel.tabs
     assert [tabs.tabText(i) for i in range(tabs.count())] == ["Notices", "Subs"]
+
+
+def test_status_columns_fit_the_state_word(qtbot, tmp_path) -> None:
+    from upbit_monitor.ui.status.panel import STATE_SAMPLE
+
+    store = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(FakeSource(), store=store)
+    qtbot.addWidget(win)
+    win.resize(1024, 700)
+    win.show()
+    qtbot.waitExposed(win)
+    view = win.status_panel.metrics_view
+    win.status_panel.refresh()
+    need = view.fontMetrics().horizontalAdvance(STATE_SAMPLE)
+    header = view.horizontalHeader()
+    assert header.minimumSectionSize() > need  # text plus the cell's padding
+    assert all(header.sectionSize(i) > need for i in range(header.count()))

@@ -64,23 +64,33 @@ class KstTimeAxis(pg.AxisItem):  # type: ignore[misc]
     def tickValues(
         self, minVal: float, maxVal: float, size: float
     ) -> list[tuple[float, list[float]]]:
-        """One level of ticks, about one per 90 px."""
-        step, ticks = kst_ticks(minVal, maxVal, int(size // 90))
+        """One level of ticks, about one per 90 px, and at least two where they fit (~150 px)."""
+        step, ticks = kst_ticks(minVal, maxVal, max(int(size // 90), 2 if size >= 150 else 1))
         return [(float(step), [float(t) for t in ticks])]
 
     def tickStrings(
         self, values: Sequence[float], scale: float, spacing: float
     ) -> list[str]:
-        """``HH:MM``; ``MM-DD`` on KST midnight or when ticks are a day or more apart."""
+        """``HH:MM``; ``MM-DD`` on KST midnight or when ticks are a day or more apart.
+
+        An intraday view that crosses no midnight would show no date at all (a 1m chart reads
+        "04:30 05:00 05:30"): its first label then carries the date too ("12-05 04:30").
+        """
         out: list[str] = []
+        dated = False
         for value in values:
             moment = datetime.fromtimestamp(value, UTC).astimezone(KST)
             if spacing >= 28 * 86400:  # week and month charts: months and years, not days
                 out.append(moment.strftime("%Y-%m"))
+                dated = True
             elif spacing >= 86400 or (moment.hour == 0 and moment.minute == 0):
                 out.append(moment.strftime("%m-%d"))
+                dated = True
             else:
                 out.append(moment.strftime("%H:%M"))
+        if out and not dated:
+            first = datetime.fromtimestamp(values[0], UTC).astimezone(KST)
+            out[0] = first.strftime("%m-%d %H:%M")
         return out
 
 
@@ -103,6 +113,27 @@ class PriceAxis(pg.AxisItem):  # type: ignore[misc]
         return [format_price(v, self.quote) for v in values]
 
 
+_NICE = (1.0, 2.0, 2.5, 4.0, 5.0)
+
+
+def short_axis_ticks(lo: float, hi: float, most: int) -> list[tuple[float, list[float]]]:
+    """At most ``most`` positive ticks at a round step, below 80% of the axis (a label centred on
+    the top edge is cut off), as many as fit; one level. Empty when none fits."""
+    limit = lo + (hi - lo) * 0.8
+    if limit <= 0:
+        return []
+    best: tuple[int, float, list[float]] | None = None
+    exponent = math.floor(math.log10(limit)) if limit > 0 else 0
+    for e in range(exponent - 2, exponent + 1):
+        for m in _NICE:
+            step = m * 10.0**e
+            first = max(1, math.floor(lo / step) + 1)
+            ticks = [k * step for k in range(first, first + most + 1) if k * step <= limit]
+            if 1 <= len(ticks) <= most and (best is None or len(ticks) > best[0]):
+                best = (len(ticks), step, ticks)
+    return [] if best is None else [(best[1], best[2])]
+
+
 class VolumeAxis(pg.AxisItem):  # type: ignore[misc]
     """Volume axis with compact K/M/B labels."""
 
@@ -110,22 +141,18 @@ class VolumeAxis(pg.AxisItem):  # type: ignore[misc]
         super().__init__(orientation=orientation, **kwargs)
         self.enableAutoSIPrefix(False)
 
-    # Below this axis length (px) only the top tick is kept: the volume pane is often ~40 px tall
-    # and two or more labels there overlap into an unreadable block.
+    # Below this axis length (px) the ticks are picked here: pyqtgraph's levels on a ~60 px pane
+    # overlap into an unreadable block, or leave a single label that says nothing about the scale.
     SHORT_AXIS_PX = 90
+    LABEL_PX = 24  # one label per this many pixels at most
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, list[float]]]:
-        """pyqtgraph's ticks; on a short axis one tick, the highest one clear of the top edge."""
+        """pyqtgraph's ticks; on a short axis up to one label per ``LABEL_PX``, two where they fit
+        (the scale reads from two numbers), all clear of the top edge, at round steps."""
         levels: list[tuple[float, list[float]]] = super().tickValues(minVal, maxVal, size)
-        if size >= self.SHORT_AXIS_PX or not levels:
+        if size >= self.SHORT_AXIS_PX or maxVal <= minVal:
             return levels
-        # A label centred on the very top would be cut off (pyqtgraph then drops it): stay below 80%.
-        limit = minVal + (maxVal - minVal) * 0.8
-        candidates = [(v, spacing) for spacing, values in levels for v in values if 0 < v <= limit]
-        if not candidates:
-            return []
-        value, spacing = max(candidates)
-        return [(spacing, [value])]
+        return short_axis_ticks(minVal, maxVal, max(1, min(3, int(size // self.LABEL_PX))))
 
     def tickStrings(
         self, values: Sequence[float], scale: float, spacing: float

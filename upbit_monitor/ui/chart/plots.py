@@ -61,6 +61,8 @@ class ChartPlots:
         self.price.getAxis("bottom").setHeight(0)
         self.volume.setXLink(self.price)
         self.volume_view.setMaximumHeight(170)
+        # Tall enough for two volume labels above the time axis (one label gave no scale).
+        self.volume_view.setMinimumHeight(84)
 
         self.candle_item = CandleItem(series, self._up, self._down)
         self.volume_item = VolumeItem(series, self._up, self._down)

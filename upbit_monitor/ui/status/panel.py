@@ -48,6 +48,9 @@ def _spec_text(spec: Any) -> str:
     return f"{head}: {shown}"
 
 
+STATE_SAMPLE = "connecting"  # the longest state text seen at every start
+
+
 class StatusPanel(QWidget):
     """Bottom dock content."""
 
@@ -82,7 +85,6 @@ class StatusPanel(QWidget):
         self.metrics_view.setWordWrap(False)
         self.metrics_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.metrics_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.metrics_view.horizontalHeader().setMinimumSectionSize(76)
 
         self.notices = QListWidget(self)
         self.notices.setObjectName("NoticeLog")
@@ -148,6 +150,12 @@ class StatusPanel(QWidget):
         """Poll metrics, subscriptions, registrations and database status."""
         metrics = self._source.metrics()
         self.metrics_model.set_metrics(metrics)
+        # Every connection column wide enough for its state word in the font the theme set ("connec…"
+        # in a narrow dock): the table scrolls sideways instead of clipping it.
+        header = self.metrics_view.horizontalHeader()
+        wanted = self.metrics_view.fontMetrics().horizontalAdvance(STATE_SAMPLE) + 18
+        if header.minimumSectionSize() != wanted:
+            header.setMinimumSectionSize(wanted)
         self._watch_for_notices(metrics)
         self._refresh_tree()
         self._refresh_db()
