@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PySide6.QtWidgets import QApplication
 
-from tests.ui.chart_support import FakeManager, demo_candles, make_candle
+from tests.ui.chart.support import FakeManager, demo_candles, make_candle
 from upbit_monitor.features.studies import (
     BollingerSettings,
     EmaSettings,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.private.helpers import ACCESS, SECRET, MemoryKeyring
+from tests.features.private.helpers import ACCESS, SECRET, MemoryKeyring
 from upbit_monitor.credentials.keystore import SERVICE, KeySource, KeyStore
 from upbit_monitor.errors import KeyStoreError
 from upbit_monitor.protocol.auth import Credentials

@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 from msgspec.structs import replace
 
-from tests.ui.chart_support import demo_candles
+from tests.ui.chart.support import demo_candles
 from upbit_monitor.connection.rest import RestClient, parse_remaining_req
 from upbit_monitor.errors import ConnectionFailure, RestError
 

@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 
 from tests.connection.test_rest import FakeUpbit, Reply
-from tests.ui.chart_support import make_candle
+from tests.ui.chart.support import make_candle
 from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.features.history.loader import HistoryLoader
 

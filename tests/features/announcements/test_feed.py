@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 import pytest_asyncio  # noqa: F401 - the asyncio plugin
 
-from tests.private.conftest import Sink, feed_env, valid_creds, wait_until
+from tests.features.private.env import Sink, feed_env, valid_creds, wait_until
 from upbit_monitor.errors import RequestError
 from upbit_monitor.features.announcements.feed import AnnouncementFeed
 from upbit_monitor.features.announcements.model import Notice, is_listing

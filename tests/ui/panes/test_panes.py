@@ -7,7 +7,7 @@ import json
 from PySide6.QtCore import QEvent, QSettings
 from PySide6.QtWidgets import QApplication, QDockWidget
 
-from tests.ui.chart_support import FakeManager
+from tests.ui.chart.support import FakeManager
 from tests.ui.test_window_behaviour import _source, _window
 from upbit_monitor.features.panes import LinkMode, PaneLink
 from upbit_monitor.features.studies import RsiSettings, SmaSettings

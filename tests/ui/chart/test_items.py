@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.ui.chart_support import demo_candles, make_candle
+from tests.ui.chart.support import demo_candles, make_candle
 from upbit_monitor.ui.chart.axes import format_volume, kst_ticks
 from upbit_monitor.ui.chart.series import Bar, BarSeries, Change, bar_from_candle
 from upbit_monitor.ui.chart.view import ChartView

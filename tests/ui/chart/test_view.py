@@ -10,7 +10,7 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage, QTextDocumentFragment
 
 from tests.manager.waiting import wait_until
-from tests.ui.chart_support import FakeManager, FakeRest, FakeStore, demo_candles, make_candle
+from tests.ui.chart.support import FakeManager, FakeRest, FakeStore, demo_candles, make_candle
 from upbit_monitor.features.history.loader import HistoryLoader
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 from upbit_monitor.ui.chart.view import ChartView

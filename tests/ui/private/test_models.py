@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from PySide6.QtCore import Qt
 
-from tests.private.helpers import my_asset, my_order
+from tests.features.private.helpers import my_asset, my_order
 from upbit_monitor.exchanges.order_state import OrderState
 from upbit_monitor.ui.private.models import AssetCol, MyAssetsModel, MyFillsModel, MyOrdersModel, OrderCol
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from msgspec.structs import replace
 
-from tests.ui.chart_support import FakeRest, FakeStore, demo_candles
+from tests.ui.chart.support import FakeRest, FakeStore, demo_candles
 from upbit_monitor.features.history.loader import HistoryLoader
 
 END = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

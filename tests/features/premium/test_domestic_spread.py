@@ -95,8 +95,8 @@ async def test_spread_from_both_simulators_is_the_configured_one() -> None:
 
 
 def test_premium_chart_draws_a_bithumb_line(qtbot: Any) -> None:
-    from tests.exchanges.test_premium_ui import RATE, Source
     from tests.ui.fake_source import ticker as ui_ticker
+    from tests.ui.premium.test_columns import RATE, Source
     from upbit_monitor.ui.premium.chart import PremiumChart
     from upbit_monitor.ui.premium.columns import PremiumTracker
 

@@ -11,7 +11,7 @@ import pytest
 from msgspec.structs import replace
 from PySide6.QtGui import QContextMenuEvent
 
-from tests.ui.chart_support import FakeManager, demo_candles, make_candle
+from tests.ui.chart.support import FakeManager, demo_candles, make_candle
 from upbit_monitor.features.studies import (
     BollingerSettings,
     MacdSettings,

@@ -1,4 +1,5 @@
-"""Fixtures for private-feed tests: a simulator with known keys, a manager pointed at it, a feed."""
+"""Private-feed test environment: a simulator with known keys, a manager pointed at it, a feed; and the
+GC fixture the private, credentials and private-UI tests use (see their conftest.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.features.private.helpers import ACCESS, SECRET, MemoryKeyring
 from tests.manager.waiting import wait_until as _wait_until
-from tests.private.helpers import ACCESS, SECRET, MemoryKeyring
 from upbit_monitor.config import Settings
 from upbit_monitor.credentials.keystore import KeyStore
 from upbit_monitor.features.private.feed import PrivateFeed, PrivateState, PrivateStatus
@@ -21,7 +22,7 @@ from upbit_monitor.sim.server import Simulator
 
 
 @pytest.fixture(autouse=True)
-def _collect_garbage_on_the_main_thread() -> Iterator[None]:
+def collect_garbage_on_the_main_thread() -> Iterator[None]:
     """Collect the previous tests' garbage (closed qasync loops with their timer QObjects, dead
     widgets) here, on the main thread. Otherwise Python's GC may run it on whichever thread allocates
     next (our keyring and REST calls run on worker threads), destroying main-thread QObjects from a

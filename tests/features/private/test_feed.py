@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from tests.private.conftest import Sink, feed_env, valid_creds, wait_until
-from tests.private.helpers import ACCESS, SECRET, WRONG_SECRET
+from tests.features.private.env import Sink, feed_env, valid_creds, wait_until
+from tests.features.private.helpers import ACCESS, SECRET, WRONG_SECRET
 from upbit_monitor.connection.state import ConnState
 from upbit_monitor.credentials import redact
 from upbit_monitor.exchanges.upbit_private import NAME

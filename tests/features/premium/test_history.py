@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from tests.exchanges.test_premium_ui import RATE, Clock, Source, feed_binance
 from tests.ui.fake_source import ticker
+from tests.ui.premium.test_columns import RATE, Clock, Source, feed_binance
 from upbit_monitor.exchanges.quotes import make_quote
 from upbit_monitor.features.premium.domestic import DomesticSpread
 from upbit_monitor.features.premium.history import BACKGROUND_S, GAP_S, HISTORY_S, SeriesStore, with_gaps
@@ -60,7 +60,7 @@ def test_tracker_samples_every_shown_coin_in_the_background() -> None:
 
 
 def test_domestic_spread_samples_every_shown_coin() -> None:
-    from tests.bithumb.test_domestic_spread import FakeSource
+    from tests.features.premium.test_domestic_spread import FakeSource
 
     src = FakeSource()
     wall = Clock()

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.private.helpers import SECRET
+from tests.features.private.helpers import SECRET
 from upbit_monitor.credentials import redact
 from upbit_monitor.protocol.auth import make_jwt
 
-log = logging.getLogger("tests.private.redact")
+log = logging.getLogger("tests.credentials.redact")
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from tests.exchanges.test_premium_ui import Clock, Source, feed_binance, source  # noqa: F401 - fixture
+from tests.ui.premium.test_columns import Clock, Source, feed_binance, source  # noqa: F401 - fixture
 from upbit_monitor.exchanges.quotes import make_quote
 from upbit_monitor.features.premium.history import BACKGROUND_S
 from upbit_monitor.ui.premium.chart import PremiumChart

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tests.private.helpers import my_asset, my_order
+from tests.features.private.helpers import my_asset, my_order
 from upbit_monitor.storage import DbContext, StreamWriter, get_order, latest_balances, order_history
 from upbit_monitor.storage.schema import AssetSnapshot, MyOrderRecord, MyOrderState
 
@@ -54,8 +54,8 @@ async def test_private_events_are_idempotent(tmp_path) -> None:
 async def test_private_stream_persisted_end_to_end_without_secret(tmp_path) -> None:
     """myOrder/myAsset from the simulator's private socket -> manager listener -> StreamWriter -> DB;
     the same frames resent (e.g. after a reconnect) add no rows, and the DB never holds the secret."""
-    from tests.private.conftest import Sink, feed_env, valid_creds, wait_until
-    from tests.private.helpers import SECRET
+    from tests.features.private.env import Sink, feed_env, valid_creds, wait_until
+    from tests.features.private.helpers import SECRET
     from upbit_monitor.features.private.feed import PrivateState
     from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 

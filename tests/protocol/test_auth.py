@@ -9,7 +9,7 @@ import uuid
 import jwt
 import pytest
 
-from tests.private.helpers import ACCESS, SECRET
+from tests.features.private.helpers import ACCESS, SECRET
 from upbit_monitor.errors import KeyFormatError
 from upbit_monitor.protocol.auth import (
     Credentials,

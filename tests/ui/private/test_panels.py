@@ -11,8 +11,8 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QMainWindow
 
-from tests.private.conftest import feed_env, private_env, valid_creds, wait_until
-from tests.private.helpers import ACCESS, SECRET, WRONG_SECRET, my_asset, my_order
+from tests.features.private.env import feed_env, private_env, valid_creds, wait_until
+from tests.features.private.helpers import ACCESS, SECRET, WRONG_SECRET, my_asset, my_order
 from upbit_monitor.exchanges.order_state import OrderState
 from upbit_monitor.exchanges.upbit_private import NAME
 from upbit_monitor.features.private.feed import PrivateState

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.private.conftest import private_env
-from tests.private.helpers import ACCESS, SECRET, WRONG_SECRET
+from tests.features.private.env import private_env
+from tests.features.private.helpers import ACCESS, SECRET, WRONG_SECRET
 from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.errors import RestError
 from upbit_monitor.protocol.auth import make_jwt

@@ -8,7 +8,7 @@ import keyring.backends.fail
 import keyring.errors
 import pytest
 
-from tests.private.helpers import ACCESS, SECRET, MemoryKeyring
+from tests.features.private.helpers import ACCESS, SECRET, MemoryKeyring
 from upbit_monitor.credentials.keystore import NO_BACKEND_NOTICE, SERVICE, KeySource, KeyStore
 from upbit_monitor.protocol.auth import Credentials
 
