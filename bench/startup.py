@@ -1,28 +1,43 @@
-"""Startup: process start to the first painted ticker of ``main.py --demo``.
+"""Startup: process start to the first painted ticker of ``--demo``, old and new code side by side.
 
-Run: ``.venv/bin/python bench/startup.py [--runs 5]``
+Run: ``.venv/bin/python bench/startup.py [--runs 5] [--old main] [--bundle dist/upbit-monitor/upbit-monitor]``
 
-Each run starts a fresh interpreter (offscreen Qt) that runs the real composition root
-(``upbit_monitor.app.main`` with ``--demo``: in-process simulator, manager, window) with one
-addition made from outside, so the app carries no benchmark code: ``MainWindow`` is replaced by a
-subclass that watches paint events of the coin list's viewport. It reports the wall-clock time of
-the window's first paint and of the first paint after which the top row of the coin list has a
-ticker (a live price on screen), then closes the window (the normal orderly shutdown). The parent
-takes the time just before spawning the process, so the figure includes interpreter start and every
-import. With the database (a fresh SQLite file, migrations run) and with ``--no-db``.
+Each run starts a fresh process (offscreen Qt) that runs the real composition root with ``--demo``
+(in-process simulators, manager, window). The parent takes the time just before spawning it, so the
+figure includes interpreter start and every import; the runs of all variants are interleaved, so
+machine load hits them alike.
+
+- ``python main.py`` of this checkout ("new") and, with ``--old REF``, of that git revision ("old",
+  extracted with ``git archive``): the child replaces ``MainWindow`` with a subclass that watches the
+  coin list's paint events, from outside the app, and reports the first window paint and the first
+  paint after which the top row of the coin list has a price.
+- ``--bundle EXE``: the PyInstaller bundle (scripts/bundle), which cannot be patched from outside;
+  it is timed by the app's own log record ``startup: first ticker on screen`` (ui/coin_list/
+  first_ticker.py, the same condition), whose wall-clock timestamp the parent reads.
+
+Storage: ``--no-db``, and an existing SQLite file at the head revision (the usual start: the demo
+database exists after the first run; one warm-up run per variant creates it).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from common import ROOT, header, percentile, summary_line, table
+
+LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) INFO upbit_monitor\.startup: "
+                      r"startup: first ticker")
+TARGET_S = 1.0
 
 
 def child(argv: list[str]) -> int:
@@ -72,22 +87,54 @@ def child(argv: list[str]) -> int:
     return app.main(argv)
 
 
-def one_run(db: bool, tmp: Path, i: int) -> dict[str, float]:
+@dataclass(frozen=True)
+class Variant:
+    """One way of starting the app."""
+
+    name: str
+    tree: Path | None  # python main.py from this tree; None = the bundle
+    exe: Path | None = None
+
+
+def one_run(v: Variant, db: Path | None, settings: Path) -> dict[str, float]:
     """Spawn one app process; seconds from spawn to first window paint and first ticker paint."""
-    args = ["--demo", "--settings-file", str(tmp / f"s{i}.ini"), "--quit-after", "60"]
-    args += ["--db-url", f"sqlite:///{tmp / f'db{i}.sqlite'}"] if db else ["--no-db"]
+    args = ["--demo", "--settings-file", str(settings), "--quit-after", "120"]
+    args += ["--db-url", f"sqlite:///{db}"] if db is not None else ["--no-db"]
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", NO_PROXY="127.0.0.1,localhost")
+    if v.tree is not None:
+        env["PYTHONPATH"] = str(v.tree)
+        cmd = [sys.executable, __file__, "--child", *args]
+    else:
+        env.pop("PYTHONPATH", None)
+        cmd = [str(v.exe), *args]
+    marks: dict[str, float] = {}
     t0 = time.time()
-    proc = subprocess.run([sys.executable, __file__, "--child", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120, check=False)
-    marks = {}
-    for line in proc.stdout.splitlines():
+    proc = subprocess.Popen(cmd, env=env, cwd=v.tree or settings.parent, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    tail: list[str] = []
+    for line in proc.stderr:  # the probe closes the window itself; the bundle is told by Ctrl+C
+        tail = [*tail[-30:], line]
+        if (m := LOG_LINE.match(line)) and "ticker" not in marks:
+            marks["ticker"] = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp() - t0
+            if v.tree is None:
+                proc.send_signal(signal.SIGINT)  # the app's orderly close (state saved)
+    out, _ = proc.communicate(timeout=120)
+    for line in out.splitlines():
         parts = line.split()
         if len(parts) == 2 and parts[0] in ("WINDOW", "TICKER"):
-            marks[parts[0]] = float(parts[1]) - t0
-    if "TICKER" not in marks:
-        raise SystemExit(f"no ticker painted (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
-    return {"window": marks.get("WINDOW", float("nan")), "ticker": marks["TICKER"]}
+            marks[parts[0].lower()] = float(parts[1]) - t0  # the probe's figure wins for python runs
+    if "ticker" not in marks:
+        raise SystemExit(f"{v.name}: no ticker painted (exit {proc.returncode}):\n{''.join(tail)}")
+    return {"window": marks.get("window", float("nan")), "ticker": marks["ticker"]}
+
+
+def extract(ref: str, into: Path) -> Path:
+    """The tree of git revision ``ref`` in ``into`` (for the "old" side)."""
+    into.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
 
 
 def main() -> None:
@@ -96,29 +143,45 @@ def main() -> None:
         sys.exit(child(sys.argv[2:]))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--old", default=None, metavar="REF", help="also time this git revision (e.g. main)")
+    ap.add_argument("--bundle", type=Path, default=None, metavar="EXE", help="also time this bundle")
     args = ap.parse_args()
-    rows = []
-    results: dict[str, list[dict[str, float]]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for db in (False, True):
-            name = "SQLite (new file, migrations)" if db else "--no-db"
-            results[name] = [one_run(db, Path(tmp), i + (100 if db else 0)) for i in range(args.runs)]
-    print(header("Startup: process start -> first painted ticker (main.py --demo, offscreen)",
-                 f"{args.runs} runs each; times include interpreter start and imports."))
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        variants = [Variant("python main.py (this checkout)", ROOT)]
+        if args.old:
+            variants.insert(0, Variant(f"python main.py ({args.old})", extract(args.old, tmp / "old")))
+        if args.bundle:
+            variants.append(Variant("bundle (PyInstaller)", None, args.bundle.resolve()))
+        results: dict[tuple[str, str], list[dict[str, float]]] = {}
+        for storage in ("--no-db", "SQLite file at head"):
+            dbs = {v.name: None if storage == "--no-db" else tmp / f"{i}.db"
+                   for i, v in enumerate(variants)}
+            if storage != "--no-db":
+                for i, v in enumerate(variants):  # warm-up: creates the file, runs the migrations
+                    one_run(v, dbs[v.name], tmp / f"warm{i}.ini")
+            for r in range(args.runs):
+                for i, v in enumerate(variants):
+                    res = one_run(v, dbs[v.name], tmp / f"s{i}-{r}.ini")
+                    results.setdefault((storage, v.name), []).append(res)
+    print(header("Startup: process start -> first painted ticker (--demo, offscreen)",
+                 f"{args.runs} runs per row, interleaved; times include interpreter start and imports."))
     print()
-    for name, rs in results.items():
+    rows = []
+    for (storage, name), rs in results.items():
         w = [r["window"] * 1000 for r in rs]
         t = [r["ticker"] * 1000 for r in rs]
-        rows.append([name, len(rs), f"{percentile(w, 50):.0f}", f"{percentile(t, 50):.0f}", f"{min(t):.0f}",
-                     f"{max(t):.0f}"])
-    print(table(["storage", "runs", "first window paint p50 ms", "first ticker painted p50 ms", "min ms",
-                 "max ms"], rows, [False] + [True] * 5))
+        rows.append([storage, name, len(rs), f"{percentile(w, 50):.0f}" if w[0] == w[0] else "-",
+                     f"{percentile(t, 50):.0f}", f"{min(t):.0f}", f"{max(t):.0f}"])
+    print(table(["storage", "code", "runs", "first window paint p50 ms", "first ticker painted p50 ms",
+                 "min ms", "max ms"], rows, [False, False] + [True] * 5))
     print()
-    print("Target: none set in the issue (measured and reported).")
-    for name, rs in results.items():
-        t = [r["ticker"] for r in rs]
-        print(summary_line(f"Startup to first painted ticker (--demo, {name})",
-                           f"p50 {percentile(t, 50):.2f} s", "(none)", None))
+    print(f"Target (#18): first painted ticker with --demo < {TARGET_S:.0f} s.")
+    for (storage, name), rs in results.items():
+        if name.startswith("python main.py (this"):
+            p50 = percentile([r["ticker"] for r in rs], 50)
+            print(summary_line(f"Startup to first painted ticker (--demo, {storage})", f"p50 {p50:.2f} s",
+                               f"< {TARGET_S:.0f} s", p50 < TARGET_S))
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import qasync
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from upbit_monitor.cli import parse_args, settings_file_problem, usage_error
+from upbit_monitor.cli import log_file, parse_args, settings_file_problem, usage_error
 from upbit_monitor.config import Settings, settings_from_env
 from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.credentials import install_log_redaction
@@ -47,7 +47,9 @@ from upbit_monitor.models import MarketInfo
 from upbit_monitor.ui.alerts.setup import start_alerts_ui
 from upbit_monitor.ui.announcements.setup import start_announcements_ui
 from upbit_monitor.ui.chart.view import ChartView
+from upbit_monitor.ui.coin_list.first_ticker import FirstTickerProbe
 from upbit_monitor.ui.common.app_icon import app_icon
+from upbit_monitor.ui.common.fonts import apply_korean_fonts
 from upbit_monitor.ui.common.gc_timer import GuiThreadGc
 from upbit_monitor.ui.common.theme import apply_theme
 from upbit_monitor.ui.main_window import MainWindow
@@ -233,6 +235,7 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
             title_suffix=title,
         )
         report_start(window, storage.error, db_notice, settings_warning)
+        FirstTickerProbe(window.coin_list)  # logs the start-up time a user feels (bench/startup.py)
         # Private feeds (My orders / My assets docks, Account > API keys…); public-only without keys.
         private_ui = await start_private_ui(window, mgr, stack, demo_keys=demo_keys)
         # Upbit's notices (private endpoint): the Announcements dock, stored when the database is up.
@@ -370,6 +373,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        filename=log_file(),  # None: the terminal; a file for a windowed app without one
     )
     # Second line of defence: scrub API secrets and bearer tokens from every log record.
     install_log_redaction()
@@ -383,6 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The loop, not Qt, decides when we are done: quitting on last-window-close would stop the
     # qasync loop under run_until_complete and abort the orderly shutdown.
     app.setQuitOnLastWindowClosed(False)
+    apply_korean_fonts(app)
     apply_theme(app, dark=not args.light)
     # Cyclic GC only on the GUI thread: an automatic collection triggered on a worker thread
     # (asyncio.to_thread, the storage writer) could free QObjects with live timers on the wrong

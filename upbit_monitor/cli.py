@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -137,3 +138,19 @@ def settings_file_problem(path: Path) -> str | None:
         return f"settings file {path} {what}; settings will not be saved"
     return None
 
+
+
+def log_file() -> Path | None:
+    """Where the log goes when there is no terminal (None: stderr, the usual case).
+
+    A windowed app on Windows (the PyInstaller bundle, ``pythonw``) has ``sys.stderr = None``:
+    logging would drop every record, including the plain-words warnings above. Those runs log to
+    ``upbit-monitor.log`` in the platform's user log directory instead.
+    """
+    if sys.stderr is not None:
+        return None
+    import platformdirs
+
+    path = Path(platformdirs.user_log_dir("upbit-monitor", appauthor=False)) / "upbit-monitor.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path

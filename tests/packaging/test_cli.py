@@ -119,3 +119,14 @@ def test_unwritable_settings_file_is_reported(tmp_path: Path, monkeypatch: pytes
 def test_writable_settings_file_is_fine(tmp_path: Path) -> None:
     assert settings_file_problem(tmp_path / "new.ini") is None
     assert settings_file_problem(Path("relative-name.ini")) is None
+
+
+def test_log_goes_to_a_file_only_without_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from upbit_monitor.cli import log_file
+
+    assert log_file() is None
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))  # platformdirs' user log dir on Linux
+    monkeypatch.setattr(sys, "stderr", None)
+    path = log_file()
+    assert path is not None and path.name == "upbit-monitor.log" and path.parent.is_dir()
+    assert tmp_path in path.parents

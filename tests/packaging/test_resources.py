@@ -54,3 +54,19 @@ def test_launch_command_is_an_absolute_runnable_path() -> None:
     argv = shlex.split(launch_command())
     assert Path(argv[0]).is_absolute() and Path(argv[0]).exists()
     assert "Exec=" + launch_command() in desktop_entry(launch_command())
+
+
+def test_korean_fonts_follow_the_platform_font(qapp) -> None:
+    from upbit_monitor.ui.common.fonts import KOREAN_FAMILIES, apply_korean_fonts, installed_korean_family
+
+    before = qapp.font()
+    try:
+        apply_korean_fonts(qapp)
+        families = qapp.font().families()
+        assert families[0] == before.family()
+        assert [f for f in families if f in KOREAN_FAMILIES] == [
+            f for f in KOREAN_FAMILIES if f != before.family()]
+        # The CI machines install fonts-nanum (scripts/_setup.sh): Hangul has a real Korean face there.
+        assert installed_korean_family() is not None
+    finally:
+        qapp.setFont(before)
