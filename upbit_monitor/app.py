@@ -157,10 +157,25 @@ def db_status_provider(storage: Storage) -> Callable[[], Mapping[str, Any] | Non
     return status
 
 
-def market_loader(rest: RestClient) -> Callable[[], Any]:
-    """Async callable giving the market catalogue for the coin list."""
+def market_loader(rest: RestClient, stack: contextlib.AsyncExitStack | None = None) -> Callable[[], Any]:
+    """Async callable giving the market catalogue for the coin list.
+
+    With ``stack`` the request starts now and the first call returns its result: the catalogue
+    travels while the window is built instead of after it is shown (start to first ticker; on the
+    real network a whole REST round trip). A failed prefetch is retried by the caller as usual.
+    """
+    early: list[asyncio.Future[list[MarketInfo]]] = []
+    if stack is not None:
+        task = asyncio.ensure_future(rest.market_all(is_details=True))
+        # Retrieve a failure even if the coin list never asks (another venue shown): no asyncio
+        # "exception was never retrieved" at exit; cancelled at shutdown if still running.
+        task.add_done_callback(lambda t: None if t.cancelled() else t.exception())
+        stack.callback(task.cancel)
+        early.append(task)
 
     async def load() -> list[MarketInfo]:
+        if early:
+            return await early.pop()
         return await rest.market_all(is_details=True)
 
     return load
@@ -220,13 +235,17 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         source = VenueSource(mgr)
         history = HistoryLoader.with_db(rests["upbit"], storage.db)
         source.add_venue_listener(lambda venue: _history_for(history, venue, rests, storage))
-        chart = ChartView(source, history, repaint_hz=settings.repaint_hz)
         store, settings_warning = settings_store(args.settings_file, stack)
+        # The venue the Markets dock will show (window.restore_venue's rule): its catalogue is fetched now.
+        shown = args.venue or str((store or QSettings()).value("markets/venue", "upbit"))
+        loaders = {venue: market_loader(client, stack if venue == shown else None)
+                   for venue, client in rests.items()}
+        chart = ChartView(source, history, repaint_hz=settings.repaint_hz)
         window = MainWindow(
             source,
             venue_source=source,
-            market_loaders={venue: market_loader(client) for venue, client in rests.items()},
-            load_markets=market_loader(rests["upbit"]),
+            market_loaders=loaders,
+            load_markets=loaders["upbit"],
             chart=chart,
             db_status=db_status_provider(storage) if storage.db is not None else None,
             store=store,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import subprocess
@@ -12,7 +13,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from tests.ui.fake_source import FakeSource
-from upbit_monitor.app import report_start, settings_store
+from upbit_monitor.app import market_loader, report_start, settings_store
 from upbit_monitor.errors import StorageError
 from upbit_monitor.storage import DbContext
 from upbit_monitor.storage.unusable import CARRY_ON, explain_open_failure
@@ -100,3 +101,46 @@ def test_the_app_says_it_on_the_terminal_and_keeps_running(tmp_path: Path) -> No
     assert "the app runs without storage" in proc.stderr
     assert f"settings file {settings}: the directory" in proc.stderr
     assert not settings.parent.exists()
+
+
+class _Rest:
+    """RestClient stand-in: counts catalogue requests, fails when told to."""
+
+    def __init__(self, fail_first: bool = False) -> None:
+        self.calls = 0
+        self.fail_first = fail_first
+
+    async def market_all(self, is_details: bool = True) -> list[str]:
+        self.calls += 1
+        if self.fail_first and self.calls == 1:
+            raise ConnectionError("sim down")
+        return [f"KRW-{self.calls}"]
+
+
+@pytest.mark.asyncio
+async def test_the_catalogue_is_fetched_before_the_window_asks() -> None:
+    rest = _Rest()
+    async with contextlib.AsyncExitStack() as stack:
+        load = market_loader(rest, stack)  # type: ignore[arg-type]
+        await asyncio.sleep(0)  # the prefetch starts at the next loop turn, without being asked
+        assert rest.calls == 1
+        assert await load() == ["KRW-1"]  # the prefetched answer...
+        assert await load() == ["KRW-2"]  # ...once; later calls (a retry, a venue switch) ask again
+
+
+@pytest.mark.asyncio
+async def test_a_failed_prefetch_is_retried_and_an_unused_one_is_cancelled() -> None:
+    rest = _Rest(fail_first=True)
+    async with contextlib.AsyncExitStack() as stack:
+        load = market_loader(rest, stack)  # type: ignore[arg-type]
+        with pytest.raises(ConnectionError):
+            await load()
+        assert await load() == ["KRW-2"]
+    idle = _Rest()
+    async with contextlib.AsyncExitStack() as stack:
+        market_loader(idle, stack)  # type: ignore[arg-type]  # never asked: cancelled at exit
+    assert idle.calls == 0
+    lazy = _Rest()
+    load = market_loader(lazy)  # type: ignore[arg-type]  # no stack: nothing until asked
+    await asyncio.sleep(0)
+    assert lazy.calls == 0 and await load() == ["KRW-1"]
