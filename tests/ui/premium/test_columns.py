@@ -240,6 +240,8 @@ class Window(QMainWindow):
         self.view_menu = self.menuBar().addMenu("&View")
         self.code: str | None = None
 
+    closing = Signal()
+
 
 @dataclass
 class ManagerLike(Source):
@@ -363,3 +365,17 @@ def test_chart_shows_a_labelled_time_window_from_the_first_samples(qtbot: Any, s
     assert x1 - x0 >= MIN_WINDOW_S  # KST axis labels whole minutes: seconds of data had none
     axis = chart.plot.getPlotItem().getAxis("bottom")
     assert any(values for _, values in axis.tickValues(x0, x1, 400))
+
+
+def test_premium_chart_stops_sampling_when_the_window_closes(qtbot: Any, source: Source) -> None:
+    # After the window closes the manager shuts down; a later tick re-subscribed on it (a traceback on quit).
+    mgr = ManagerLike(tickers=source.tickers, versions=source.versions)
+    window = Window(mgr)
+    qtbot.addWidget(window)
+    start_premium_ui(window, mgr, {"binance": "ws://127.0.0.1:1/stream"})
+    dock = window.findChild(QDockWidget, "PremiumDock")
+    assert dock is not None
+    chart = dock.widget()
+    assert chart._timer.isActive()
+    window.closing.emit()
+    assert not chart._timer.isActive()

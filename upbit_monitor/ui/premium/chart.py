@@ -110,6 +110,11 @@ class PremiumChart(QWidget):
         self.tracker.set_selected(code)
         self.redraw()
 
+    def stop(self) -> None:
+        """Stop sampling (the window closed): the manager shuts down next, and a tick after that
+        would re-subscribe on it (ManagerError traceback on quit)."""
+        self._timer.stop()
+
     def tick(self) -> None:
         """Timer: follow the selection, record the current premium of the shown coin and redraw."""
         if self._follow is not None:

@@ -87,4 +87,7 @@ def start_premium_ui(
             break
     coin_list.coin_selected.connect(chart.set_code)
     chart.set_code(coin_list.selected_code)
+    closing = getattr(window, "closing", None)  # MainWindow: emitted before the orderly shutdown
+    if closing is not None:
+        closing.connect(chart.stop)
     return tracker
