@@ -53,6 +53,7 @@ from upbit_monitor.ui.common.fonts import apply_korean_fonts
 from upbit_monitor.ui.common.gc_timer import GuiThreadGc
 from upbit_monitor.ui.common.theme import apply_theme
 from upbit_monitor.ui.main_window import MainWindow
+from upbit_monitor.ui.orderflow.setup import install_orderflow_panes
 from upbit_monitor.ui.panes.window import install_chart_panes
 from upbit_monitor.ui.premium.domestic_column import install_domestic
 from upbit_monitor.ui.premium.setup import start_premium_ui
@@ -274,6 +275,7 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
                               venues=("upbit", "bithumb"))
         # Extra chart panes read the venue the Markets dock shows, like the main chart (and its history).
         install_chart_panes(window, source, history, tracker, settings.repaint_hz)
+        install_orderflow_panes(window, source, settings.orderflow_minutes, settings.repaint_hz)
         # Every dock exists now (extra panes of the last session too): put them where the user left
         # them, unless a default workspace brought its own arrangement.
         if not window.extras.workspaces.restore_at_start():

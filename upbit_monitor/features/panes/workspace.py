@@ -26,6 +26,9 @@ class PaneKind(StrEnum):
     CHART = "chart"
     ORDERBOOK = "orderbook"
     WATCH = "watch"
+    HEATMAP = "heatmap"  # order-flow panes (issue 20)
+    DEPTH = "depth"
+    FOOTPRINT = "footprint"
 
 
 @dataclass(frozen=True, slots=True)

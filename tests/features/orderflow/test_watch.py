@@ -1,0 +1,45 @@
+"""Recorders against the simulator: they record every book and print of their coin, are shared per
+coin, and release their subscriptions (registrations back to baseline) when the last holder goes."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from tests.manager.simtools import running
+from tests.manager.waiting import wait_until
+from upbit_monitor.features.orderflow import FlowHub
+from upbit_monitor.manager import GlobalWebSocketManager
+
+
+def codes_of(mgr: GlobalWebSocketManager, type_: str) -> set[str]:
+    return {c for r in mgr.registrations() for s in r.specs if s.type == type_ for c in s.codes}
+
+
+@pytest.mark.asyncio
+async def test_recorder_fills_and_is_released_with_its_last_holder() -> None:
+    async with running() as (_sim, mgr):
+        baseline = len(mgr.registrations())
+        hub = FlowHub(mgr, minutes=1.0)
+        first = hub.watch("KRW-BTC")
+        second = hub.watch("KRW-BTC")
+        assert first is second  # two panes on one coin share one history
+        other = hub.watch("KRW-ETH")
+        assert len(mgr.registrations()) == baseline + 2
+        assert codes_of(mgr, "orderbook") == {"KRW-BTC", "KRW-ETH"}
+        books, trades = first.book, first.trades  # the waits below must not hold the recorder
+        await wait_until(lambda: len(books) >= 3 and len(trades) >= 1, within=10.0)
+        rows = books.since(float("-inf"))
+        assert (rows.bid_prices[:, 0] > 0).all() and (rows.times[1:] >= rows.times[:-1]).all()
+        assert books.capacity == 600  # 1 minute at 10 books/s
+
+        del first, second  # the pane closed (or switched coin)
+        gc.collect()
+        await wait_until(lambda: len(mgr.registrations()) == baseline + 1)
+        assert hub.watched() == ["KRW-ETH"]
+        assert codes_of(mgr, "orderbook") == {"KRW-ETH"}
+        del other
+        gc.collect()
+        await wait_until(lambda: len(mgr.registrations()) == baseline)
+        assert hub.watched() == []

@@ -1,0 +1,243 @@
+"""Bounded numpy histories of one coin's book snapshots and trades (the heatmap's memory).
+
+A heatmap needs every snapshot the stream sent, not only the newest one the pool keeps, and it
+needs them again whenever the user changes the price grouping or the time aggregation (the image is
+rebuilt from here). Both rings are preallocated numpy arrays with a write cursor: appending is a
+few row copies, nothing is allocated per event, and the memory of a watched coin is fixed up front
+(``nbytes``) however long it runs. Capacity comes from settings (minutes x the book's update rate).
+
+Times are milliseconds (the exchange's timestamps). Reads return copies in time order, so a caller
+never sees a row that the next append overwrites.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from upbit_monitor.errors import ConfigError
+from upbit_monitor.protocol.events import Orderbook, Trade
+
+_T = TypeVar("_T", bound=np.generic)
+F64 = npt.NDArray[np.float64]
+F32 = npt.NDArray[np.float32]
+BOOL = npt.NDArray[np.bool_]
+
+LEVELS = 30  # Upbit sends at most 30 levels per side
+BOOK_RATE_HZ = 10.0  # a busy KRW market's book update rate: sizes the ring from minutes
+TRADE_RATE_HZ = 20.0  # trades per second the trade ring is sized for (a busy market's average)
+RECENT_IDS = 512  # live trade ids remembered to drop a reconnect's repeats
+
+
+@dataclass(frozen=True, slots=True)
+class BookRows:
+    """Snapshots in time order: ``times`` (n,), prices/sizes (n, LEVELS); price 0 = empty level."""
+
+    times: F64
+    bid_prices: F64
+    bid_sizes: F32
+    ask_prices: F64
+    ask_sizes: F32
+
+    def __len__(self) -> int:
+        return int(self.times.shape[0])
+
+
+@dataclass(frozen=True, slots=True)
+class TradeRows:
+    """Trades in time order: ``times``, ``prices``, ``volumes`` and ``buy`` (bid-initiated)."""
+
+    times: F64
+    prices: F64
+    volumes: F32
+    buy: BOOL
+
+    def __len__(self) -> int:
+        return int(self.times.shape[0])
+
+
+def capacity_for(minutes: float, rate_hz: float) -> int:
+    """Rows needed for ``minutes`` at ``rate_hz`` (at least 16)."""
+    if minutes <= 0 or rate_hz <= 0:
+        raise ConfigError(f"order-flow history needs positive minutes and rate, got {minutes}, {rate_hz}")
+    return max(16, int(minutes * 60 * rate_hz))
+
+
+def _ordered(arr: npt.NDArray[_T], start: int, count: int, cap: int) -> npt.NDArray[_T]:
+    """Rows ``start .. start+count`` of a ring in order, as a copy."""
+    end = start + count
+    if end <= cap:
+        return arr[start:end].copy()
+    return np.concatenate((arr[start:], arr[: end - cap]))
+
+
+class BookHistory:
+    """Ring of the last ``capacity`` book snapshots of one coin."""
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ConfigError(f"book history capacity must be positive, got {capacity}")
+        self.capacity = capacity
+        self._times = np.zeros(capacity, np.float64)
+        self._bp = np.zeros((capacity, LEVELS), np.float64)
+        self._bs = np.zeros((capacity, LEVELS), np.float32)
+        self._ap = np.zeros((capacity, LEVELS), np.float64)
+        self._as = np.zeros((capacity, LEVELS), np.float32)
+        self._next = 0  # slot of the next write
+        self._count = 0
+        self.appended = 0  # snapshots ever appended (readers compare it to see what is new)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the arrays."""
+        return sum(a.nbytes for a in (self._times, self._bp, self._bs, self._ap, self._as))
+
+    def __len__(self) -> int:
+        return self._count
+
+    def append(self, book: Orderbook) -> None:
+        """Store one snapshot. A timestamp older than the newest is clamped to it (order kept)."""
+        i = self._next
+        units = book.orderbook_units[:LEVELS]
+        n = len(units)
+        bp, bs, ap, asz = self._bp[i], self._bs[i], self._ap[i], self._as[i]
+        for j, u in enumerate(units):
+            bp[j] = u.bid_price
+            bs[j] = u.bid_size
+            ap[j] = u.ask_price
+            asz[j] = u.ask_size
+        if n < LEVELS:  # a shallower book: the slot's old levels must not survive
+            bp[n:] = 0.0
+            bs[n:] = 0.0
+            ap[n:] = 0.0
+            asz[n:] = 0.0
+        newest = self.newest_time()
+        t = float(book.timestamp)
+        self._times[i] = t if newest is None or t >= newest else newest
+        self._next = (i + 1) % self.capacity
+        self._count = min(self._count + 1, self.capacity)
+        self.appended += 1
+
+    def newest_time(self) -> float | None:
+        """Time of the newest snapshot (None when empty)."""
+        if not self._count:
+            return None
+        return float(self._times[(self._next - 1) % self.capacity])
+
+    def oldest_time(self) -> float | None:
+        """Time of the oldest snapshot kept (None when empty)."""
+        if not self._count:
+            return None
+        return float(self._times[(self._next - self._count) % self.capacity])
+
+    def since(self, t_ms: float) -> BookRows:
+        """Snapshots at or after ``t_ms`` (a copy), plus the one before, which was still resting at
+        ``t_ms`` (so a quiet book still fills the first bucket)."""
+        start = (self._next - self._count) % self.capacity
+        times = _ordered(self._times, start, self._count, self.capacity)
+        first = max(0, int(np.searchsorted(times, t_ms, side="left")) - 1)
+        skip = (start + first) % self.capacity
+        count = self._count - first
+        return BookRows(
+            times[first:],
+            _ordered(self._bp, skip, count, self.capacity),
+            _ordered(self._bs, skip, count, self.capacity),
+            _ordered(self._ap, skip, count, self.capacity),
+            _ordered(self._as, skip, count, self.capacity),
+        )
+
+
+class TradeHistory:
+    """Ring of the last ``capacity`` trades of one coin (bubbles, volume profile, footprint)."""
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ConfigError(f"trade history capacity must be positive, got {capacity}")
+        self.capacity = capacity
+        self._times = np.zeros(capacity, np.float64)
+        self._prices = np.zeros(capacity, np.float64)
+        self._volumes = np.zeros(capacity, np.float32)
+        self._buy = np.zeros(capacity, np.bool_)
+        self._ids = np.zeros(capacity, np.int64)
+        self._next = 0
+        self._count = 0
+        self.appended = 0
+        # A reconnect's snapshot repeats the newest trades: live duplicates are recent, so a short
+        # window of ids finds them without a set the size of the ring.
+        self._recent: deque[int] = deque(maxlen=RECENT_IDS)
+        self._recent_set: set[int] = set()
+        self.generation = 0  # bumped when history is merged in: readers rebuild
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the arrays."""
+        return sum(a.nbytes for a in (self._times, self._prices, self._volumes, self._buy, self._ids))
+
+    def __len__(self) -> int:
+        return self._count
+
+    def append(self, trade: Trade) -> bool:
+        """Store one live trade; a repeat of a recent one (same ``sequential_id``) is skipped (False)."""
+        sid = int(trade.sequential_id)
+        if sid in self._recent_set:
+            return False
+        if len(self._recent) == RECENT_IDS:
+            self._recent_set.discard(self._recent[0])
+        self._recent.append(sid)
+        self._recent_set.add(sid)
+        newest = float(self._times[(self._next - 1) % self.capacity]) if self._count else None
+        t = float(trade.trade_timestamp)
+        self._put(t if newest is None or t >= newest else newest, float(trade.trade_price),
+                  float(trade.trade_volume), trade.ask_bid == "BID", sid)
+        self.appended += 1
+        return True
+
+    def _put(self, t: float, price: float, volume: float, buy: bool, sid: int) -> None:
+        i = self._next
+        self._times[i] = t
+        self._prices[i] = price
+        self._volumes[i] = volume
+        self._buy[i] = buy
+        self._ids[i] = sid
+        self._next = (i + 1) % self.capacity
+        self._count = min(self._count + 1, self.capacity)
+
+    def merge_history(self, trades: list[Trade]) -> int:
+        """Merge trades from REST (any order, overlapping the live ones): the ring is rewritten in
+        time order, keeping the newest ``capacity``. Returns how many new trades went in."""
+        current = self.since(float("-inf"))
+        start = (self._next - self._count) % self.capacity
+        ids = _ordered(self._ids, start, self._count, self.capacity)
+        known = set(ids.tolist())
+        fresh = [t for t in trades if int(t.sequential_id) not in known]
+        if not fresh:
+            return 0
+        rows = [(float(t.trade_timestamp), float(t.trade_price), float(t.trade_volume),
+                 t.ask_bid == "BID", int(t.sequential_id)) for t in fresh]
+        rows += zip(current.times.tolist(), current.prices.tolist(), current.volumes.tolist(),
+                    current.buy.tolist(), ids.tolist(), strict=True)
+        rows.sort(key=lambda r: r[0])
+        self._next = 0
+        self._count = 0
+        for row in rows[-self.capacity:]:
+            self._put(*row)
+        self.generation += 1
+        return min(len(fresh), self.capacity)
+
+    def since(self, t_ms: float) -> TradeRows:
+        """Trades at or after ``t_ms`` (a copy), oldest first."""
+        start = (self._next - self._count) % self.capacity
+        times = _ordered(self._times, start, self._count, self.capacity)
+        first = int(np.searchsorted(times, t_ms, side="left"))
+        skip = (start + first) % self.capacity
+        count = self._count - first
+        return TradeRows(
+            times[first:],
+            _ordered(self._prices, skip, count, self.capacity),
+            _ordered(self._volumes, skip, count, self.capacity),
+            _ordered(self._buy, skip, count, self.capacity),
+        )

@@ -1,0 +1,1 @@
+"""Order-flow panes: orderbook heatmap with volume profile, depth chart, footprint candles."""
