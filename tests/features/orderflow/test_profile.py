@@ -33,3 +33,20 @@ def test_poc_tie_goes_to_the_bin_nearest_the_last_price() -> None:
 def test_empty_profile_has_no_poc() -> None:
     prof = volume_profile(TradeHistory(4).since(0.0), 1.0, top_bin=10, n_rows=5)
     assert prof.poc is None and prof.total.tolist() == [0.0] * 5
+
+
+def test_depth_curve_cumulates_outwards_from_the_touch() -> None:
+    from tests.features.orderflow.books import book
+    from upbit_monitor.features.orderflow.depth import depth_curve
+
+    # bids 100, 99, 98; asks 101, 102, 103
+    b = book(T0, 100.5, levels=3, sizes={100.0: 2.0, 99.0: 3.0, 101.0: 5.0})
+    curve = depth_curve(b)
+    assert curve.bid_prices.tolist() == [100.0, 99.0, 98.0]
+    assert curve.bid_cum.tolist() == [2.0, 5.0, 6.0]
+    assert curve.ask_prices.tolist() == [101.0, 102.0, 103.0]
+    assert curve.ask_cum.tolist() == [5.0, 6.0, 7.0]
+    assert curve.mid == 100.5 and curve.peak == 7.0
+    assert curve.price_span() == (100.5 - 2.625, 100.5 + 2.625)  # furthest level 2.5 away, 5% margin
+    valued = depth_curve(b, value=True)
+    assert valued.bid_cum.tolist() == [200.0, 497.0, 595.0]

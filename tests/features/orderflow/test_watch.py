@@ -9,8 +9,12 @@ import pytest
 
 from tests.manager.simtools import running
 from tests.manager.waiting import wait_until
+from upbit_monitor.connection.rest import RestClient
+from upbit_monitor.errors import RestError
 from upbit_monitor.features.orderflow import FlowHub
+from upbit_monitor.features.orderflow.watch import load_recent_trades
 from upbit_monitor.manager import GlobalWebSocketManager
+from upbit_monitor.protocol.events import Trade
 
 
 def codes_of(mgr: GlobalWebSocketManager, type_: str) -> set[str]:
@@ -43,3 +47,28 @@ async def test_recorder_fills_and_is_released_with_its_last_holder() -> None:
         gc.collect()
         await wait_until(lambda: len(mgr.registrations()) == baseline)
         assert hub.watched() == []
+
+
+@pytest.mark.asyncio
+async def test_rest_trade_history_is_merged_and_a_failure_is_reported() -> None:
+    async with running() as (sim, mgr):
+        rest = RestClient(sim.rest_url)
+        probe = FlowHub(mgr, minutes=1.0).watch("KRW-BTC")  # lets the simulator print some trades first
+        await wait_until(lambda: len(probe.trades) >= 5, within=10.0)
+        hub = FlowHub(mgr, minutes=1.0, trade_loader=lambda code: load_recent_trades(rest, code))
+        rec = hub.watch("KRW-XRP")
+        await wait_until(lambda: rec.trades.generation == 1, within=10.0)
+        rows = rec.trades.since(float("-inf"))
+        assert len(rows) >= 1 and (rows.times[1:] >= rows.times[:-1]).all()
+        assert hub.history_problem == {}
+
+        async def broken(code: str) -> list[Trade]:
+            raise RestError("429 Too Many Requests", status=429)
+
+        failing = FlowHub(mgr, minutes=1.0, trade_loader=broken)
+        other = failing.watch("KRW-ETH")
+        await wait_until(lambda: "KRW-ETH" in failing.history_problem)
+        assert "429" in failing.history_problem["KRW-ETH"]
+        assert other.trades.generation == 0  # the live stream is untouched
+        await hub.close()
+        await failing.close()

@@ -53,7 +53,7 @@ class TradeRows:
 
     times: F64
     prices: F64
-    volumes: F32
+    volumes: F64  # float64: footprint sums must add up to what the exchange printed
     buy: BOOL
 
     def __len__(self) -> int:
@@ -160,7 +160,7 @@ class TradeHistory:
         self.capacity = capacity
         self._times = np.zeros(capacity, np.float64)
         self._prices = np.zeros(capacity, np.float64)
-        self._volumes = np.zeros(capacity, np.float32)
+        self._volumes = np.zeros(capacity, np.float64)
         self._buy = np.zeros(capacity, np.bool_)
         self._ids = np.zeros(capacity, np.int64)
         self._next = 0

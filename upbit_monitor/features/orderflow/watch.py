@@ -14,10 +14,13 @@ then starts over, because one venue's book continued with another's is not a his
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
+from upbit_monitor.errors import UpbitMonitorError
 from upbit_monitor.features.orderflow.history import (
     BOOK_RATE_HZ,
     LEVELS,
@@ -28,6 +31,9 @@ from upbit_monitor.features.orderflow.history import (
 )
 from upbit_monitor.protocol.events import Event, Orderbook, Trade
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
+
+log = logging.getLogger(__name__)
+HISTORY_PAGES = 4  # /v1/trades/ticks pages (500 each) fetched when a coin is first watched
 
 
 class FlowSource(Protocol):
@@ -89,13 +95,26 @@ class FlowRecorder:
         self.resets += 1
 
 
-class FlowHub:
-    """One recorder per watched coin, shared by the panes that watch it; held weakly here."""
+TradeLoader = Callable[[str], Awaitable[list[Trade]]]
 
-    def __init__(self, source: FlowSource, minutes: float = 30.0) -> None:
+
+class FlowHub:
+    """One recorder per watched coin, shared by the panes that watch it; held weakly here.
+
+    ``trade_loader`` (optional) fetches a coin's recent trades over REST (``/v1/trades/ticks``)
+    when its recorder is made, so footprint candles have a past; it runs as a task on the running
+    loop and merges into the recorder only if the recorder is still alive. A failure is kept in
+    :attr:`history_problem` for the panes to show; the live stream goes on either way.
+    """
+
+    def __init__(self, source: FlowSource, minutes: float = 30.0,
+                 trade_loader: TradeLoader | None = None) -> None:
         self.source = source
         self.minutes = minutes
+        self.trade_loader = trade_loader
+        self.history_problem: dict[str, str] = {}
         self._live: weakref.WeakValueDictionary[str, FlowRecorder] = weakref.WeakValueDictionary()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def watch(self, code: str) -> FlowRecorder:
         """The coin's recorder (made and subscribed on first use). Keep the reference while you
@@ -104,7 +123,31 @@ class FlowHub:
         if rec is None:
             rec = FlowRecorder(self.source, code, self.minutes)
             self._live[code] = rec
+            if self.trade_loader is not None:
+                task = asyncio.get_running_loop().create_task(self._load(weakref.ref(rec), code))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
         return rec
+
+    async def _load(self, ref: weakref.ReferenceType[FlowRecorder], code: str) -> None:
+        assert self.trade_loader is not None
+        try:
+            trades = await self.trade_loader(code)
+        except UpbitMonitorError as exc:
+            # The heatmap and live footprint do not need it: say so, keep going.
+            self.history_problem[code] = f"trade history unavailable: {exc}"
+            log.warning("order flow: trade history of %s unavailable: %s", code, exc)
+            return
+        self.history_problem.pop(code, None)
+        rec = ref()
+        if rec is not None:
+            rec.trades.merge_history([t for t in trades if t.code == code])
+
+    async def close(self) -> None:
+        """Cancel history loads still running (shutdown)."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def watched(self) -> list[str]:
         """Codes with a live recorder."""
@@ -114,3 +157,23 @@ class FlowHub:
 def _venue_of(source: object) -> str | None:
     venue = getattr(source, "venue", None)
     return venue if isinstance(venue, str) else None
+
+
+class TicksClient(Protocol):
+    """The REST call the loader pages through (``RestClient`` fits)."""
+
+    async def trades_ticks(self, market: str, count: int = ..., cursor: int | None = ...,
+                           days_ago: int = ...) -> list[Trade]: ...
+
+
+async def load_recent_trades(rest: TicksClient, code: str, pages: int = HISTORY_PAGES) -> list[Trade]:
+    """Up to ``pages`` x 500 of the coin's newest trades (newest first), paging by cursor."""
+    out: list[Trade] = []
+    cursor: int | None = None
+    for _ in range(pages):
+        page = await rest.trades_ticks(code, 500, cursor)
+        out.extend(page)
+        if len(page) < 500:
+            break
+        cursor = min(t.sequential_id for t in page)
+    return out
