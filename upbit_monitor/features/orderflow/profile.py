@@ -50,3 +50,32 @@ def volume_profile(trades: TradeRows, bin_size: float, top_bin: int, n_rows: int
         last_row = int(rows[ok][-1])
         best = best[np.abs(best - last_row) == np.abs(best - last_row).min()]
     return Profile(buy, sell, int(best[0]))
+
+
+@dataclass(frozen=True, slots=True)
+class Bubbles:
+    """Trades summed per (time bucket, side): one bubble each, at the volume-weighted price."""
+
+    buckets: npt.NDArray[np.int64]
+    prices: F64
+    values: F64  # price x volume (quote currency)
+    buy: npt.NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return int(self.buckets.shape[0])
+
+
+def trade_bubbles(trades: TradeRows, col_ms: int) -> Bubbles:
+    """Aggregate prints per heatmap column and side. Drawing one ellipse per print costs ~6 µs
+    each (bench: 4,000 prints = 25 ms a paint); per column and side it is at most two."""
+    if not len(trades):
+        empty = np.zeros(0)
+        return Bubbles(empty.astype(np.int64), empty, empty, empty.astype(np.bool_))
+    bucket = (trades.times // col_ms).astype(np.int64)
+    key = bucket * 2 + trades.buy
+    keys, inverse = np.unique(key, return_inverse=True)
+    value = trades.prices * trades.volumes
+    total_value = np.bincount(inverse, weights=value).astype(np.float64)
+    total_volume = np.bincount(inverse, weights=trades.volumes).astype(np.float64)
+    vwap = np.divide(total_value, total_volume, out=np.zeros_like(total_value), where=total_volume > 0)
+    return Bubbles(keys // 2, vwap, total_value, (keys % 2).astype(np.bool_))

@@ -17,7 +17,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from upbit_monitor.features.orderflow import HeatGrid, Profile, TradeRows
+from upbit_monitor.features.orderflow import Bubbles, HeatGrid, Profile
 from upbit_monitor.ui.common.formatting import (
     KST,
     format_price,
@@ -32,7 +32,6 @@ ROW_PX = 6  # screen pixels per price bin (about)
 PROFILE_W = 84
 AXIS_MIN_W = 64
 TIME_H = 18
-MAX_BUBBLES = 4000  # newest trades drawn; older ones in the range are left out (bench: paint cost)
 _TIME_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800)
 
 
@@ -42,7 +41,7 @@ class HeatScene:
 
     grid: HeatGrid | None = None
     image: HeatImage | None = None
-    trades: TradeRows | None = None
+    bubbles: Bubbles | None = None
     profile: Profile | None = None
     quote: str = "KRW"
     message: str = ""  # shown instead of the picture (no book yet)
@@ -86,18 +85,21 @@ class HeatCanvas(QWidget):
         pal = self.palette_
         p = QPainter(self)
         bg = QColor("#0e1118") if pal.dark else QColor("#ffffff")
-        p.fillRect(self.rect(), bg)
         s = self.scene
         font = QFont(self.font())
         font.setPointSizeF(max(7.5, font.pointSizeF() - 1))
         p.setFont(font)
         grid, image = s.grid, s.image
         if grid is None or image is None or grid.last_bucket is None or grid.top_bin is None:
+            p.fillRect(self.rect(), bg)
             p.setPen(pal.muted)
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, s.message or "waiting for the book")
             p.end()
             return
         rect = self.image_rect()
+        # The image covers its rectangle: only the strips beside and below it need the background.
+        p.fillRect(QRectF(rect.right(), 0, self.width() - rect.right(), self.height()), bg)
+        p.fillRect(QRectF(0, rect.bottom(), rect.right(), self.height() - rect.bottom()), bg)
         image.draw(p, rect, grid)
         row_h = rect.height() / grid.spec.n_rows
         col_w = rect.width() / grid.spec.n_cols
@@ -141,25 +143,22 @@ class HeatCanvas(QWidget):
                 start = stop + 1
 
     def _bubbles(self, p: QPainter, rect: QRectF, grid: HeatGrid, row_h: float, col_w: float) -> None:
-        trades = self.scene.trades
+        bubbles = self.scene.bubbles
         first = grid.first_bucket()
-        if trades is None or not len(trades) or first is None:
+        if bubbles is None or not len(bubbles) or first is None:
             return
-        times, prices = trades.times[-MAX_BUBBLES:], trades.prices[-MAX_BUBBLES:]
-        vols, buy = trades.volumes[-MAX_BUBBLES:].astype(np.float64), trades.buy[-MAX_BUBBLES:]
-        xs = rect.left() + (times / grid.spec.col_ms - first) * col_w
-        ys = self._y(rect, grid, prices, row_h) - row_h / 2
-        value = prices * vols
-        ref = float(np.percentile(value, 90)) or 1.0
-        # Area proportional to traded value, relative to the range's 90th percentile print.
-        radius = np.clip(4.0 * np.sqrt(value / ref), 1.5, 18.0)
+        xs = rect.left() + (bubbles.buckets - first + 0.5) * col_w
+        ys = self._y(rect, grid, bubbles.prices, row_h) - row_h / 2
+        ref = float(np.percentile(bubbles.values, 90)) or 1.0
+        # Area proportional to traded value, relative to the range's 90th percentile bubble.
+        radius = np.clip(4.0 * np.sqrt(bubbles.values / ref), 1.5, 18.0)
         outline = QColor(0, 0, 0, 140) if not self.palette_.dark else QColor(255, 255, 255, 120)
         for side, colour in ((True, self.palette_.up), (False, self.palette_.down)):
             fill = QColor(colour)
             fill.setAlpha(170)
             p.setBrush(fill)
             p.setPen(QPen(outline, 0.8))
-            sel = buy == side
+            sel = bubbles.buy == side
             for x, y, r in zip(xs[sel].tolist(), ys[sel].tolist(), radius[sel].tolist(), strict=True):
                 p.drawEllipse(QPointF(x, y), r, r)
         p.setBrush(Qt.BrushStyle.NoBrush)

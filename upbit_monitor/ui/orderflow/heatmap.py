@@ -26,6 +26,7 @@ from upbit_monitor.features.orderflow import (
     colour_table,
     infer_tick,
     needs_rescale,
+    trade_bubbles,
     volume_profile,
 )
 from upbit_monitor.features.orderflow.colors import PERCENTILES
@@ -187,7 +188,7 @@ class HeatmapPane(QWidget):
         self._trades_seen = key
         trades = rec.trades.since(first * grid.spec.col_ms)
         scene = self.canvas.scene
-        scene.trades = trades
+        scene.bubbles = trade_bubbles(trades, grid.spec.col_ms)
         scene.profile = volume_profile(trades, grid.spec.bin_size, grid.top_bin, grid.spec.n_rows)
         return True
 
