@@ -7,6 +7,7 @@ import gc
 
 import pytest
 
+from tests.features.orderflow.books import T0, book, trade
 from tests.manager.simtools import running
 from tests.manager.waiting import wait_until
 from upbit_monitor.connection.rest import RestClient
@@ -72,3 +73,31 @@ async def test_rest_trade_history_is_merged_and_a_failure_is_reported() -> None:
         assert other.trades.generation == 0  # the live stream is untouched
         await hub.close()
         await failing.close()
+
+
+class VenueFake:
+    """A source that follows a venue, like the app's VenueSource."""
+
+    venue = "upbit"
+
+    def want(self, component: object, specs: object, *, callback: object = None) -> None:
+        return None
+
+    def latest_orderbook(self, code: str) -> None:
+        return None
+
+    def recent_trades(self, code: str, n: int = 100) -> list[Trade]:
+        return []
+
+
+def test_a_venue_switch_starts_the_history_over() -> None:
+    src = VenueFake()
+    rec = FlowHub(src, minutes=1.0).watch("KRW-XRP")
+    rec.on_event(book(T0, 100.0))
+    rec.on_event(trade(T0, 100.0, 1.0, True, 1))
+    rec.on_event(book(T0 + 100, 100.0, code="KRW-ETH"))  # another coin's event is not recorded
+    assert (len(rec.book), len(rec.trades), rec.resets) == (1, 1, 0)
+    src.venue = "bithumb"
+    rec.on_event(book(T0 + 200, 101.0))
+    assert (len(rec.book), len(rec.trades), rec.resets) == (1, 0, 1)
+    assert rec.book.newest_time() == T0 + 200

@@ -37,6 +37,7 @@ class FootprintPane(QWidget):
         self.minutes = 1
         self.grouping = 0
         self.ratio = 3.0
+        self._resets = 0
         self.tf_box = QComboBox(self)
         for m in TIMEFRAMES_MIN:
             self.tf_box.addItem(f"{m} min", m)
@@ -74,6 +75,7 @@ class FootprintPane(QWidget):
             return
         self.code = code
         self.recorder = self._hub.watch(code)
+        self._resets = self.recorder.resets
         self.tick = None
         self.book = None
         self.canvas.quote = quote_of(code)
@@ -124,6 +126,10 @@ class FootprintPane(QWidget):
         rec = self.recorder
         if rec is None:
             return
+        if rec.resets != self._resets:  # another venue's stream: its own candles
+            self._resets = rec.resets
+            self.tick = None
+            self.book = None
         if self.tick is None:
             self.tick = infer_tick(rec.book.since(rec.book.newest_time() or 0.0)) if len(rec.book) else None
             if self.tick is None:

@@ -62,6 +62,7 @@ class HeatmapPane(QWidget):
         self.tick: float | None = None
         self._trades_seen = (-1, -1, -1)
         self._frames = 0
+        self._resets = 0
 
         self.group_box = QComboBox(self)
         self.group_box.setToolTip("Price grouping: rows are this many ticks tall")
@@ -107,6 +108,7 @@ class HeatmapPane(QWidget):
             return
         self.code = code
         self.recorder = self._hub.watch(code)
+        self._resets = self.recorder.resets
         self.tick = None
         self._reset_grid()
         self.canvas.scene.quote = quote_of(code)
@@ -151,7 +153,13 @@ class HeatmapPane(QWidget):
     def refresh(self) -> None:
         """Frame tick: new columns, their colours, the profile; one paint if anything changed."""
         rec = self.recorder
-        if rec is None or not len(rec.book):
+        if rec is None:
+            return
+        if rec.resets != self._resets:  # another venue's stream: its own picture
+            self._resets = rec.resets
+            self.tick = None
+            self._reset_grid()
+        if not len(rec.book):
             return
         self._frames += 1
         if self.tick is None:
