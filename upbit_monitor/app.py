@@ -35,7 +35,7 @@ from upbit_monitor.config import Settings, settings_from_env
 from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.credentials import install_log_redaction
 from upbit_monitor.errors import ConfigError
-from upbit_monitor.exchanges.bithumb import REST_DETAILS_PARAM
+from upbit_monitor.exchanges.registry import krw_venues
 from upbit_monitor.features.alerts.premium_input import CombinedPremium
 from upbit_monitor.features.announcements.store import AnnouncementStore
 from upbit_monitor.features.backfill import for_storage as backfill_for_storage
@@ -227,8 +227,8 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
             stack.callback(mgr.add_listener(w.on_event, types=w.types, venues=("upbit",)))
             stack.callback(mgr.add_listener(w.listener("bithumb"), types=w.types, venues=("bithumb",)))
 
-        rests = {"upbit": RestClient(settings.rest_url),
-                 "bithumb": RestClient(settings.bithumb_rest_url, details_param=REST_DETAILS_PARAM)}
+        rests = {d.venue: RestClient(d.profile.rest_url(settings), details_param=d.profile.rest_details_param)
+                 for d in krw_venues() if d.profile is not None}
         for venue, rest in rests.items():
             # After every reconnect: missed trades from REST (when recorded), candle gaps refetched.
             backfill = backfill_for_storage(mgr, rest, storage.writer, storage.db, venue)

@@ -11,6 +11,7 @@ from msgspec.structs import replace
 
 from upbit_monitor.config import Settings
 from upbit_monitor.errors import HandshakeRejected
+from upbit_monitor.exchanges.base import CredentialsProvider
 from upbit_monitor.exchanges.bithumb import (
     BITHUMB_CREDENTIALS,
     BLOCK_S,
@@ -21,7 +22,6 @@ from upbit_monitor.exchanges.bithumb import (
     ConnectBlock,
 )
 from upbit_monitor.exchanges.registry import create_connector
-from upbit_monitor.exchanges.upbit_private import CredentialsProvider
 from upbit_monitor.protocol.auth import Credentials
 from upbit_monitor.protocol.events import Candle, Trade
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec as Spec

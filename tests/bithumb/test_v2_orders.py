@@ -9,9 +9,9 @@ import pytest
 from msgspec.structs import replace
 
 from upbit_monitor.errors import ParseError
+from upbit_monitor.exchanges.base import CredentialsProvider
 from upbit_monitor.exchanges.bithumb import BithumbPrivateConnector
 from upbit_monitor.exchanges.order_state import OrderState, map_upbit_state
-from upbit_monitor.exchanges.upbit_private import CredentialsProvider
 from upbit_monitor.protocol.bithumb_v2 import V2_RENAMES, normalize_my_order, to_v2
 from upbit_monitor.protocol.events import MyAsset, MyOrder, UnknownMessage
 

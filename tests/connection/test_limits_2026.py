@@ -11,8 +11,7 @@ import pytest
 from upbit_monitor.config import Settings, settings_from_env
 from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.errors import ConfigError
-from upbit_monitor.exchanges.upbit import upbit_public
-from upbit_monitor.exchanges.upbit_private import upbit_private
+from upbit_monitor.exchanges.upbit import upbit_private, upbit_public
 from upbit_monitor.sim.server import Simulator
 
 

@@ -7,9 +7,9 @@ import pytest
 from tests.manager.waiting import wait_until
 from upbit_monitor.config import Settings
 from upbit_monitor.errors import RequestError
-from upbit_monitor.exchanges.upbit import UpbitConnector
-from upbit_monitor.exchanges.upbit_info import NAME, UpbitInfoConnector
-from upbit_monitor.exchanges.upbit_private import CredentialsProvider
+from upbit_monitor.exchanges.base import CredentialsProvider
+from upbit_monitor.exchanges.upbit import INFO as NAME
+from upbit_monitor.exchanges.upbit import UpbitConnector, UpbitInfoConnector
 from upbit_monitor.features.indicators.server import IndicatorDef, ServerIndicators, indicator_spec
 from upbit_monitor.manager import ConnState, GlobalWebSocketManager
 from upbit_monitor.protocol.auth import Credentials

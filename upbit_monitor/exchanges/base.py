@@ -14,10 +14,12 @@ a request id counter for Binance-style SUBSCRIBE messages).
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from upbit_monitor.protocol.auth import Credentials
 from upbit_monitor.protocol.policy import Disposition, auth_rule
 from upbit_monitor.protocol.subscriptions import MergedSubscriptions
 
@@ -176,3 +178,50 @@ class Connector(abc.ABC):
     def describe(self) -> str:
         """A short human description for logs and the status panel (never contains secrets)."""
         return f"{self.name} {self.url}"
+
+
+class CredentialsProvider:
+    """A thread-safe holder of one venue's current :class:`Credentials` (or None), with listeners.
+
+    A private connector signs every connection attempt with whatever the provider holds at that
+    moment, so keys entered in the settings dialog take effect on the next attempt without rebuilding
+    the connector. Each venue has its own provider (keys are per venue).
+    """
+
+    def __init__(self, credentials: Credentials | None = None) -> None:
+        self._lock = threading.Lock()
+        self._credentials = credentials
+        self._generation = 0
+        self._listeners: list[Callable[[Credentials | None], None]] = []
+
+    def get(self) -> Credentials | None:
+        """The credentials to sign the next connection attempt with."""
+        with self._lock:
+            return self._credentials
+
+    @property
+    def generation(self) -> int:
+        """Incremented on every :meth:`set`: tells "the keys changed since that failure" apart."""
+        with self._lock:
+            return self._generation
+
+    def set(self, credentials: Credentials | None) -> None:
+        """Replace the credentials and notify listeners (outside the lock)."""
+        with self._lock:
+            self._credentials = credentials
+            self._generation += 1
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(credentials)
+
+    def add_listener(self, callback: Callable[[Credentials | None], None]) -> Callable[[], None]:
+        """Call ``callback(new_credentials)`` after every :meth:`set`; returns an unsubscribe function."""
+        with self._lock:
+            self._listeners.append(callback)
+
+        def remove() -> None:
+            with self._lock:
+                if callback in self._listeners:
+                    self._listeners.remove(callback)
+
+        return remove

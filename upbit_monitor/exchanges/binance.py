@@ -34,6 +34,7 @@ import orjson
 
 from upbit_monitor.config import Settings
 from upbit_monitor.exchanges.base import Connector, KeepalivePolicy, RateLimit
+from upbit_monitor.exchanges.descriptor import ConnectionSpec, ExchangeDescriptor
 from upbit_monitor.exchanges.quotes import (
     ACK_TYPE,
     ControlAck,
@@ -253,5 +254,10 @@ def binance_public(settings: Settings) -> BinanceConnector:
     return BinanceConnector(settings.binance_ws_url)
 
 
-FACTORIES = {CONNECTION: binance_public}
-"""Connectors this module provides (registered by :mod:`upbit_monitor.exchanges.registry`)."""
+DESCRIPTOR = ExchangeDescriptor(
+    venue=EXCHANGE,
+    label="Binance",
+    connections=(ConnectionSpec(CONNECTION, binance_public, "binance_ws_url"),),
+    premium_reference=True,
+)
+"""Binance as the registry lists it: a foreign USDT reference for the kimchi premium."""

@@ -24,18 +24,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
 from msgspec.structs import replace
 
 from upbit_monitor.config import Settings
-from upbit_monitor.errors import HandshakeRejected, ParseError
-from upbit_monitor.exchanges.base import RateLimit
-from upbit_monitor.exchanges.upbit import UpbitConnector
-from upbit_monitor.exchanges.upbit_private import CredentialsProvider
-from upbit_monitor.protocol.auth import mask_access_key
+from upbit_monitor.errors import ParseError
+from upbit_monitor.exchanges.base import CredentialsProvider, RateLimit
+from upbit_monitor.exchanges.descriptor import ConnectionSpec, ExchangeDescriptor, VenueProfile
+from upbit_monitor.exchanges.upbit import PrivateSigning, UpbitConnector
+from upbit_monitor.protocol.auth import Credentials
 from upbit_monitor.protocol.bithumb_v2 import is_my_order, normalize_my_order
 from upbit_monitor.protocol.events import CANDLE_TYPES, Candle, Event, MyOrder, Trade, UnknownMessage
 from upbit_monitor.protocol.requests import build_request, new_ticket
@@ -57,6 +57,19 @@ WIRE_TYPES: Final = frozenset({"ticker", "trade", "orderbook", "myOrder", "myAss
 # minute/day/week/month candles; no seconds candles); only the market list's detail switch differs:
 # ``RestClient(settings.bithumb_rest_url, details_param=REST_DETAILS_PARAM)``.
 REST_DETAILS_PARAM: Final = "isDetails"
+
+BITHUMB_PROFILE: Final = VenueProfile(
+    venue=VENUE,
+    rest_url_setting="bithumb_rest_url",
+    rate_limit=BITHUMB_RATE_LIMIT,
+    connects_per_s=CONNECTS_PER_S,
+    private_version="v2",
+    supports_candles=False,
+    simple_format=False,  # UNCONFIRMED: the documented examples use DEFAULT names
+    depth_suffix=False,  # UNCONFIRMED: the server's default depth, cut by the views
+    rest_details_param=REST_DETAILS_PARAM,
+)
+"""Where Bithumb differs from Upbit on the shared protocol core."""
 
 BITHUMB_CREDENTIALS = CredentialsProvider()
 """Bithumb's keys (a separate provider: keys are per venue). The app or a test fills it."""
@@ -126,23 +139,24 @@ def wire_subscriptions(
 
 
 class BithumbConnector(UpbitConnector):
-    """Bithumb's public endpoint (and the base of the private one). One instance per connection."""
+    """Bithumb's public endpoint (and the base of the private one). One instance per connection.
 
-    venue = VENUE
+    ``fmt`` None and ``depth_suffix`` None take :data:`BITHUMB_PROFILE`'s choices (DEFAULT, no suffix).
+    """
 
     def __init__(
         self,
         name: str = PUBLIC,
         url: str = "wss://ws-api.bithumb.com/websocket/v1",
         *,
-        fmt: str = "DEFAULT",
+        fmt: str | None = None,
         keepalive_interval_s: float = 30.0,
-        depth_suffix: bool = False,
+        depth_suffix: bool | None = None,
         block: ConnectBlock | None = None,
     ) -> None:
-        super().__init__(name, url, fmt=fmt, keepalive_interval_s=keepalive_interval_s)
-        self.rate_limit = BITHUMB_RATE_LIMIT
-        self.depth_suffix = depth_suffix
+        super().__init__(name, url, fmt=fmt, keepalive_interval_s=keepalive_interval_s,
+                         profile=BITHUMB_PROFILE)
+        self.depth_suffix = depth_suffix if depth_suffix is not None else self.profile.depth_suffix
         self.block = block if block is not None else ConnectBlock()
         self.candles = TradeCandleBuilder()
         self._candle_wants: dict[str, tuple[str, ...]] = {}
@@ -185,7 +199,7 @@ class BithumbConnector(UpbitConnector):
         return self.block.refused(status)
 
 
-class BithumbPrivateConnector(BithumbConnector):
+class BithumbPrivateConnector(PrivateSigning, BithumbConnector):
     """Bithumb's private v2 endpoint: ``myOrder`` (v2 names, normalised) and ``myAsset``."""
 
     private = True
@@ -205,18 +219,9 @@ class BithumbPrivateConnector(BithumbConnector):
         # v2 dropped ``trades_count``: fills seen per open order on this connection (ids per order).
         self._fills: dict[str, set[str]] = {}
 
-    def headers(self) -> Mapping[str, str]:
-        """A fresh JWT (new nonce, current timestamp in ms) for this attempt.
-
-        Raises:
-            HandshakeRejected: (401) no Bithumb keys are configured; raised before any I/O.
-        """
-        creds = self.credentials.get()
-        if creds is None:
-            raise HandshakeRejected("no Bithumb API keys configured for the private connection", 401)
-        token = creds.token(timestamp_ms=int(self._clock_ms()))
-        self.tokens_issued += 1
-        return {"Authorization": f"Bearer {token}"}
+    def sign(self, creds: Credentials) -> str:
+        """Bithumb's JWT also carries the current time in milliseconds (its v2 claims)."""
+        return creds.token(timestamp_ms=int(self._clock_ms()))
 
     def parse(self, data: bytes | str, epoch: int) -> Sequence[Event]:
         """v2 ``myOrder`` frames are normalised; everything else goes through Upbit's parser."""
@@ -255,12 +260,6 @@ class BithumbPrivateConnector(BithumbConnector):
             del self._fills[order.uuid]  # finished: nothing more will be counted
         return count
 
-    def describe(self) -> str:
-        """Name, URL and a masked access key; never the secret or a token."""
-        creds = self.credentials.get()
-        key = mask_access_key(creds.access_key) if creds is not None else "no key"
-        return f"{self.name} {self.url} (key {key})"
-
 
 def bithumb_public(settings: Settings) -> BithumbConnector:
     """Factory for ``bithumb-public`` from settings."""
@@ -274,5 +273,13 @@ def bithumb_private(settings: Settings) -> BithumbPrivateConnector:
                                    keepalive_interval_s=settings.keepalive_interval_s)
 
 
-FACTORIES = {PUBLIC: bithumb_public, PRIVATE: bithumb_private}
-"""Connectors this module provides (registered by :mod:`upbit_monitor.exchanges.registry`)."""
+DESCRIPTOR = ExchangeDescriptor(
+    venue=VENUE,
+    label=LABEL,
+    connections=(
+        ConnectionSpec(PUBLIC, bithumb_public, "bithumb_ws_url"),
+        ConnectionSpec(PRIVATE, bithumb_private, "bithumb_ws_private_url", private=True),
+    ),
+    profile=BITHUMB_PROFILE,
+)
+"""Bithumb as the registry lists it: Upbit's protocol core with :data:`BITHUMB_PROFILE`."""

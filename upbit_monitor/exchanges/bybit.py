@@ -33,6 +33,7 @@ import orjson
 
 from upbit_monitor.config import Settings
 from upbit_monitor.exchanges.base import Connector, KeepalivePolicy, RateLimit
+from upbit_monitor.exchanges.descriptor import ConnectionSpec, ExchangeDescriptor
 from upbit_monitor.exchanges.quotes import (
     ACK_TYPE,
     ControlAck,
@@ -177,5 +178,10 @@ def bybit_public(settings: Settings) -> BybitConnector:
     return BybitConnector(settings.bybit_ws_url)
 
 
-FACTORIES = {CONNECTION: bybit_public}
-"""Connectors this module provides (registered by :mod:`upbit_monitor.exchanges.registry`)."""
+DESCRIPTOR = ExchangeDescriptor(
+    venue=EXCHANGE,
+    label="Bybit",
+    connections=(ConnectionSpec(CONNECTION, bybit_public, "bybit_ws_url"),),
+    premium_reference=True,
+)
+"""Bybit as the registry lists it: a foreign USDT reference for the kimchi premium."""

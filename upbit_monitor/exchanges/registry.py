@@ -1,112 +1,112 @@
-"""Connector factories by name: ``create_connector("upbit-public", settings)``.
+"""The venues the app knows, listed statically, and connector lookup by connection name.
 
-Each exchange module declares ``FACTORIES = {name: factory}``; this module imports the built-in
-:mod:`upbit_monitor.exchanges.upbit` at once and the other exchange modules on first use, and
-registers what they declare. Applications or tests register custom connectors directly::
+Each venue module exposes one :class:`~upbit_monitor.exchanges.descriptor.ExchangeDescriptor`;
+:data:`DESCRIPTORS` lists them, and ``create_connector("upbit-public", settings)`` finds the connection
+in them. Applications or tests add connectors of their own by name::
 
     register_connector("my-feed", lambda settings: MyConnector(url=...))
     mgr.register(widget, specs, connection="my-feed")   # the manager creates the connection lazily
+
+A registered name takes precedence over a descriptor's connection of the same name (``replace=True``).
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
-from collections.abc import Callable
-from types import ModuleType
-
 from upbit_monitor.config import Settings
 from upbit_monitor.errors import ConfigError
+from upbit_monitor.exchanges import binance, bithumb, bybit, upbit
 from upbit_monitor.exchanges.base import Connector
-
-logger = logging.getLogger(__name__)
-
-ConnectorFactory = Callable[[Settings], Connector]
-
-_FACTORIES: dict[str, ConnectorFactory] = {}
-
-# Modules whose FACTORIES are registered on first use. A missing module is skipped, so the registry
-# works before (and without) those exchanges being built.
-_OPTIONAL_MODULES = (
-    "upbit_monitor.exchanges.bithumb",
-    "upbit_monitor.exchanges.binance",
-    "upbit_monitor.exchanges.bybit",
-    "upbit_monitor.exchanges.upbit_private",
-    "upbit_monitor.exchanges.upbit_info",
+from upbit_monitor.exchanges.descriptor import (
+    ConnectionSpec,
+    ConnectorFactory,
+    ExchangeDescriptor,
+    check_connector,
 )
-_loaded_optional = False
+
+DESCRIPTORS: tuple[ExchangeDescriptor, ...] = (
+    upbit.DESCRIPTOR, bithumb.DESCRIPTOR, binance.DESCRIPTOR, bybit.DESCRIPTOR
+)
+"""Every built-in venue: the Korean (KRW) venues first, then the premium references."""
+
+_BY_VENUE = {d.venue: d for d in DESCRIPTORS}
+_BY_CONNECTION = {spec.name: (d, spec) for d in DESCRIPTORS for spec in d.connections}
+_CUSTOM: dict[str, ConnectorFactory] = {}
+
+
+def descriptors() -> tuple[ExchangeDescriptor, ...]:
+    """Every built-in venue (see :data:`DESCRIPTORS`)."""
+    return DESCRIPTORS
+
+
+def descriptor(venue: str) -> ExchangeDescriptor:
+    """The descriptor of ``venue``.
+
+    Raises:
+        ConfigError: no such venue.
+    """
+    found = _BY_VENUE.get(venue)
+    if found is None:
+        raise ConfigError(f"unknown venue {venue!r} (known: {', '.join(_BY_VENUE)})")
+    return found
+
+
+def descriptor_for_connection(name: str) -> ExchangeDescriptor | None:
+    """The venue that owns the built-in connection ``name`` (None for custom connectors)."""
+    found = _BY_CONNECTION.get(name)
+    return found[0] if found is not None else None
+
+
+def krw_venues() -> tuple[ExchangeDescriptor, ...]:
+    """The Korean venues (those speaking the Upbit protocol, with a profile), Upbit first."""
+    return tuple(d for d in DESCRIPTORS if d.profile is not None)
+
+
+def premium_venues() -> tuple[ExchangeDescriptor, ...]:
+    """The foreign reference venues of the kimchi premium, in display order."""
+    return tuple(d for d in DESCRIPTORS if d.premium_reference)
 
 
 def register_connector(name: str, factory: ConnectorFactory, *, replace: bool = False) -> None:
     """Make ``factory(settings)`` the way to build the connector called ``name``.
 
     Raises:
-        ConfigError: ``name`` is already registered and ``replace`` is False.
+        ConfigError: ``name`` is empty, or already known and ``replace`` is False.
     """
     if not name:
         raise ConfigError("connector name must not be empty")
-    if name in _FACTORIES and not replace:
+    if (name in _CUSTOM or name in _BY_CONNECTION) and not replace:
         raise ConfigError(f"connector {name!r} is already registered")
-    _FACTORIES[name] = factory
+    _CUSTOM[name] = factory
 
 
 def unregister_connector(name: str) -> None:
-    """Forget the factory for ``name`` (no error if unknown; used by tests)."""
-    _FACTORIES.pop(name, None)
+    """Forget a factory added with :func:`register_connector` (no error if unknown; used by tests).
 
-
-def _load_optional() -> None:
-    global _loaded_optional
-    if _loaded_optional:
-        return
-    _loaded_optional = True
-    for module in _OPTIONAL_MODULES:
-        try:
-            _register_module(importlib.import_module(module), replace=True)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                logger.error("connector module %s cannot be imported: %s", module, exc)
-        except Exception:
-            # A broken optional exchange must not take the Upbit feed down with it.
-            logger.exception("connector module %s failed to import", module)
+    A built-in connection whose factory was replaced is built by its descriptor again.
+    """
+    _CUSTOM.pop(name, None)
 
 
 def available_connectors() -> list[str]:
-    """Names of all registered connectors, sorted."""
-    _load_optional()
-    return sorted(_FACTORIES)
+    """Names of all known connections (built-in and registered), sorted."""
+    return sorted({*_BY_CONNECTION, *_CUSTOM})
 
 
 def create_connector(name: str, settings: Settings | None = None) -> Connector:
     """Build a fresh connector instance for one connection.
 
     Raises:
-        ConfigError: no connector of that name is registered.
+        ConfigError: unknown name, or the factory built a connector of another name (or another
+            private/public kind than its descriptor says).
     """
-    _load_optional()
-    factory = _FACTORIES.get(name)
-    if factory is None:
-        known = ", ".join(sorted(_FACTORIES)) or "none"
-        raise ConfigError(f"unknown connection {name!r} (registered: {known})")
-    connector = factory(settings if settings is not None else Settings())
-    if connector.name != name:
-        # Metrics, state events and registrations are keyed by name; a mismatch would split them.
-        raise ConfigError(f"factory for {name!r} built a connector named {connector.name!r}")
-    return connector
-
-
-def _register_module(module: ModuleType, *, replace: bool) -> None:
-    """Register every ``name: factory`` in ``module.FACTORIES`` (skipping taken names unless ``replace``)."""
-    factories: dict[str, ConnectorFactory] = getattr(module, "FACTORIES", {})
-    for name, factory in factories.items():
-        if replace or name not in _FACTORIES:
-            register_connector(name, factory, replace=replace)
-
-
-def _register_builtins() -> None:
-    from upbit_monitor.exchanges import upbit
-
-    _register_module(upbit, replace=False)
-
-
-_register_builtins()
+    settings = settings if settings is not None else Settings()
+    factory = _CUSTOM.get(name)
+    builtin = _BY_CONNECTION.get(name)
+    if factory is not None:
+        connector = factory(settings)
+        spec = builtin[1] if builtin is not None else ConnectionSpec(name, factory, "", connector.private)
+        check_connector(spec, connector)
+        return connector
+    if builtin is None:
+        raise ConfigError(f"unknown connection {name!r} (registered: {', '.join(available_connectors())})")
+    return builtin[0].create(settings, name=name)

@@ -11,7 +11,7 @@ from tests.features.private.env import Sink, feed_env, valid_creds, wait_until
 from tests.features.private.helpers import ACCESS, SECRET, WRONG_SECRET
 from upbit_monitor.connection.state import ConnState
 from upbit_monitor.credentials import redact
-from upbit_monitor.exchanges.upbit_private import NAME
+from upbit_monitor.exchanges.upbit import PRIVATE as NAME
 from upbit_monitor.features.private.feed import PrivateState
 from upbit_monitor.protocol.auth import Credentials, Secret
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMainWindow
 from tests.features.private.env import feed_env, private_env, valid_creds, wait_until
 from tests.features.private.helpers import ACCESS, SECRET, WRONG_SECRET, my_asset, my_order
 from upbit_monitor.exchanges.order_state import OrderState
-from upbit_monitor.exchanges.upbit_private import NAME
+from upbit_monitor.exchanges.upbit import PRIVATE as NAME
 from upbit_monitor.features.private.feed import PrivateState
 from upbit_monitor.protocol.auth import Credentials
 from upbit_monitor.ui.private.embed import install_private_ui, start_private_ui

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from upbit_monitor.exchanges.upbit_info import NAME
+from upbit_monitor.exchanges.upbit import INFO as NAME
 from upbit_monitor.protocol.subscriptions import IndicatorDef, SubscriptionSpec
 
 __all__ = ["NAME", "IndicatorDef", "ServerIndicators", "indicator_spec"]

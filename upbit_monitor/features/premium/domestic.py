@@ -17,11 +17,12 @@ import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, Final, Protocol
 
+from upbit_monitor.exchanges.registry import krw_venues
 from upbit_monitor.features.premium.history import BACKGROUND_S, SeriesStore, Throttle
 from upbit_monitor.protocol.events import Ticker
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 
-VENUE_CONNECTIONS: Final[Mapping[str, str]] = {"upbit": "upbit-public", "bithumb": "bithumb-public"}
+VENUE_CONNECTIONS: Final[Mapping[str, str]] = {d.venue: d.public.name for d in krw_venues()}
 FRESH_S: Final = 15.0  # the kimchi premium's freshness rule
 HISTORY_POINTS: Final = 3600  # per coin: one hour at one sample a second
 HISTORY_SERIES: Final = 512  # every shown coin is sampled in the background (see history.py)

@@ -23,12 +23,14 @@ from upbit_monitor.exchanges.quotes import (
     foreign_symbol,
     subscription_code,
 )
+from upbit_monitor.exchanges.registry import descriptors, premium_venues
 from upbit_monitor.features.premium.history import BACKGROUND_S, SeriesStore, Throttle
 from upbit_monitor.protocol.events import Ticker
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 
-VENUE_CONNECTIONS: dict[str, str] = {"binance": "binance-public", "bybit": "bybit-public"}
-VENUE_LABELS: dict[str, str] = {"binance": "Binance", "bybit": "Bybit"}
+# The reference venues and every venue's display name come from the venue descriptors.
+VENUE_CONNECTIONS: dict[str, str] = {d.venue: d.public.name for d in premium_venues()}
+VENUE_LABELS: dict[str, str] = {d.venue: d.label for d in descriptors()}
 HISTORY_POINTS = 3600  # per (coin, venue): one hour at one sample a second
 # (coin, venue) series kept; the least recently sampled is dropped first. Every shown coin is sampled
 # in the background (~200 KRW coins on the primary venue), so this is well above the coin count.

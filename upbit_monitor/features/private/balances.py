@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.errors import RestError
-from upbit_monitor.exchanges.upbit_private import CredentialsProvider
+from upbit_monitor.exchanges.base import CredentialsProvider
 from upbit_monitor.features.private.status import weak_callable
 from upbit_monitor.protocol.events import AssetBalance
 

@@ -8,7 +8,7 @@ listeners):
 - **No keys**: the private components are *not* registered, so the manager never opens the connection;
   panels show "no API keys" instead of an empty table. The app runs public-only.
 - **Keys**: components are registered on ``upbit-private``; the connector signs a fresh JWT per attempt
-  from :class:`~upbit_monitor.exchanges.upbit_private.CredentialsProvider`.
+  from :class:`~upbit_monitor.exchanges.base.CredentialsProvider`.
 - **Key problem**: ``INVALID_AUTH`` or a 401/403 handshake makes the connection stop itself (state
   ``KEY_PROBLEM``, no retry storm); the feed shows a clear notice. When new keys are entered (dialog or a
   periodic re-read of the key store), the stopped connection is started again with them.
@@ -36,7 +36,9 @@ from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.connection.state import ConnState, StateChange
 from upbit_monitor.credentials.keystore import KeySource, KeyStore
 from upbit_monitor.errors import KeyFormatError, ManagerError
-from upbit_monitor.exchanges.upbit_private import NAME, CredentialsProvider, UpbitPrivateConnector
+from upbit_monitor.exchanges.base import CredentialsProvider
+from upbit_monitor.exchanges.upbit import PRIVATE as NAME
+from upbit_monitor.exchanges.upbit import UpbitPrivateConnector
 from upbit_monitor.features.private.balances import REST_TIMEOUT_S, BalancesCallback, BalanceSnapshots
 from upbit_monitor.features.private.probe import probe_private
 from upbit_monitor.features.private.status import PrivateState, PrivateStatus, weak_callable

@@ -15,7 +15,8 @@ from typing import Any
 from upbit_monitor.config import Settings
 from upbit_monitor.connection.connection import Connection
 from upbit_monitor.connection.state import ConnState, StateChange
-from upbit_monitor.exchanges.upbit_private import CredentialsProvider, UpbitPrivateConnector
+from upbit_monitor.exchanges.base import CredentialsProvider
+from upbit_monitor.exchanges.upbit import UpbitPrivateConnector
 from upbit_monitor.protocol.auth import Credentials
 from upbit_monitor.protocol.events import ServerError, SubscriptionList
 from upbit_monitor.protocol.requests import build_list_subscriptions, new_ticket

@@ -19,11 +19,13 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Final
 
 from upbit_monitor.errors import ManagerError
+from upbit_monitor.exchanges.registry import descriptors, krw_venues
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.protocol.events import Candle, Event, Orderbook, Ticker, Trade
 
-PUBLIC_CONNECTIONS: Final[Mapping[str, str]] = {"upbit": "upbit-public", "bithumb": "bithumb-public"}
-LABELS: Final[Mapping[str, str]] = {"upbit": "Upbit", "bithumb": "Bithumb"}
+# From the venue descriptors, so a venue added there is selectable without another table here.
+PUBLIC_CONNECTIONS: Final[Mapping[str, str]] = {d.venue: d.public.name for d in krw_venues()}
+LABELS: Final[Mapping[str, str]] = {d.venue: d.label for d in descriptors()}
 # Versions the views see are (switch generation << 40) + the pool's version: a switch always changes
 # them, so no view mistakes the new pool's counter for one it has already painted.
 _GENERATION_SHIFT: Final = 40

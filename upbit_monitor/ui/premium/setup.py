@@ -4,7 +4,7 @@
 
 * ``urls`` given (demo: the simulators' addresses): a connector per venue is added to the manager
   with that URL before anything subscribes. ``urls`` None: the registry builds the connectors from
-  settings (``binance_ws_url`` / ``bybit_ws_url``; an empty URL disables that venue).
+  settings (each venue's descriptor names its URL setting; an empty URL disables that venue).
 * The CoinList gets the premium columns (:func:`install_premium`), a "Premium" dock holds the chart
   and follows the selected coin, and the dock's toggle joins the window's View menu.
 * The extra connections appear in the status panel by themselves: it lists ``mgr.metrics()``.
@@ -19,22 +19,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
 
-from upbit_monitor.exchanges.base import Connector
-from upbit_monitor.exchanges.binance import BinanceConnector
-from upbit_monitor.exchanges.bybit import BybitConnector
+from upbit_monitor.config import Settings
+from upbit_monitor.exchanges.registry import descriptor
 from upbit_monitor.features.premium.domestic import DomesticSpread
 from upbit_monitor.ui.premium.chart import PremiumChart
 from upbit_monitor.ui.premium.columns import VENUE_CONNECTIONS, VENUE_LABELS, PremiumTracker, install_premium
 
-_FACTORIES: dict[str, type[BinanceConnector] | type[BybitConnector]] = {
-    "binance": BinanceConnector,
-    "bybit": BybitConnector,
-}
 
-
-def _settings_url(mgr: Any, venue: str) -> str:
+def _settings(mgr: Any) -> Settings:
     settings = getattr(mgr, "settings", None)
-    return str(getattr(settings, f"{venue}_ws_url", "") or "")
+    return settings if isinstance(settings, Settings) else Settings()
 
 
 def start_premium_ui(
@@ -43,13 +37,14 @@ def start_premium_ui(
 ) -> PremiumTracker | None:
     """Wire the premium columns, chart dock and foreign connections; None if every venue is disabled."""
     venues: list[str] = []
+    settings = _settings(mgr)
     for venue in VENUE_CONNECTIONS:
-        url = urls.get(venue, "") if urls is not None else _settings_url(mgr, venue)
+        exchange = descriptor(venue)
+        url = urls.get(venue, "") if urls is not None else exchange.url(settings)
         if not url:
             continue
         if urls is not None:
-            connector: Connector = _FACTORIES[venue](url)
-            mgr.add_connection(connector)
+            mgr.add_connection(exchange.create(settings, url=url))
         venues.append(venue)
     if not venues:
         return None
