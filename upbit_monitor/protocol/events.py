@@ -12,10 +12,9 @@ carries ``type`` first (the wire ``type``; candles keep their full ``candle.1m``
 last: the connection epoch the parser stamps, so events from before a reconnect can be recognised
 and dropped.
 
-The annotations carry the validation rules the decoder enforces (``Annotated[..., Meta(...)]``):
-prices > 0, sizes and amounts >= 0, millisecond timestamps not before 2017 (and, checked after
-decoding against an injectable clock, not more than a day ahead). A JSON integer is accepted where a
-float is expected (Upbit sends ``0`` and ``10000``). Private money fields are exact ``Decimal``.
+The annotations carry the validation rules the decoder enforces (:mod:`.event_base`). The private and
+info endpoint events live in :mod:`.private_events` and are re-exported here; private money fields
+are exact ``Decimal``.
 
 The parser decodes SIMPLE and DEFAULT frames into subclasses generated from these classes (one per
 key style and wire tag). They compare equal to the classes here and pass ``isinstance``; code that
@@ -25,12 +24,76 @@ dispatches on the exact class must use :func:`event_class`.
 from __future__ import annotations
 
 import datetime as _dt
-from decimal import Decimal
-from typing import Annotated, Any, ClassVar
+from typing import Annotated
 
-import msgspec
 from msgspec import Meta
-from msgspec.structs import astuple
+
+from upbit_monitor.protocol.event_base import (
+    MAX_FUTURE_MS,
+    MIN_CANDLE_TIME,
+    MIN_TIMESTAMP_MS,
+    BookPrice,
+    CandleTime,
+    Code,
+    Count,
+    EventBase,
+    Level,
+    Price,
+    Size,
+    TimestampMs,
+    event_class,
+)
+from upbit_monitor.protocol.private_events import (
+    Announcement,
+    AssetBalance,
+    Indicator,
+    IndicatorParams,
+    IndicatorSignal,
+    MyAsset,
+    MyOrder,
+)
+
+__all__ = [
+    "CANDLE_TYPES",
+    "INFO_TYPES",
+    "MAX_FUTURE_MS",
+    "MIN_CANDLE_TIME",
+    "MIN_TIMESTAMP_MS",
+    "PRIVATE_TYPES",
+    "PUBLIC_TYPES",
+    "REALTIME",
+    "SNAPSHOT",
+    "Announcement",
+    "AssetBalance",
+    "BookPrice",
+    "Candle",
+    "CandleTime",
+    "Code",
+    "Count",
+    "DelistingDate",
+    "Event",
+    "EventBase",
+    "Indicator",
+    "IndicatorParams",
+    "IndicatorSignal",
+    "Level",
+    "MarketEvent",
+    "MyAsset",
+    "MyOrder",
+    "Orderbook",
+    "OrderbookUnit",
+    "Price",
+    "ServerError",
+    "Size",
+    "StatusUp",
+    "SubscriptionEntry",
+    "SubscriptionList",
+    "Ticker",
+    "TimestampMs",
+    "Trade",
+    "UnknownMessage",
+    "event_class",
+]
 
 # ``stream_type`` values.
 SNAPSHOT = "SNAPSHOT"
@@ -52,56 +115,7 @@ PRIVATE_TYPES: tuple[str, ...] = ("myOrder", "myAsset")
 INFO_TYPES: tuple[str, ...] = ("indicator", "indicator_signal")
 """Types of the ``/websocket/v1/info`` endpoint (protocol-2026.md)."""
 
-MIN_TIMESTAMP_MS = 1_483_228_800_000
-"""2017-01-01T00:00:00Z: Upbit opened in October 2017; anything older is a broken clock or value."""
-MIN_CANDLE_TIME = "2017-01-01T00:00:00"
-MAX_FUTURE_MS = 86_400_000
-"""How far ahead of the local clock a timestamp may be (a day: generous for skewed clocks)."""
-
-Code = Annotated[str, Meta(min_length=1, max_length=40)]
-Price = Annotated[float, Meta(gt=0)]
-"""A trade or quote price: strictly positive."""
-Size = Annotated[float, Meta(ge=0)]
-"""A volume, an amount, an absolute change or rate: zero or more."""
-BookPrice = Annotated[float, Meta(ge=0)]
-"""An orderbook level price: 0 means "no level on this side" (upbit-protocol.md §3.3)."""
-Level = Annotated[float, Meta(ge=0)]
-"""Orderbook price aggregation unit (0 = the native tick)."""
-TimestampMs = Annotated[int, Meta(ge=MIN_TIMESTAMP_MS)]
-Count = Annotated[int, Meta(ge=0)]
-CandleTime = Annotated[str, Meta(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$")]
-"""``yyyy-MM-ddTHH:mm:ss``; the range (2017 to a day ahead) is checked after decoding."""
-
-
-class _Event(msgspec.Struct, frozen=True, gc=False):
-    """Value equality across the generated wire subclasses (SIMPLE vs DEFAULT decode classes).
-
-    msgspec compares only identical classes; a ticker decoded from SIMPLE keys must still equal the
-    same ticker built by hand. Only tests and rare bookkeeping compare events, never the hot path.
-    """
-
-    event_root: ClassVar[type]
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "event_root" not in cls.__dict__ and not getattr(cls, "_wire", False):
-            cls.event_root = cls
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, _Event) and self.event_root is other.event_root:
-            return astuple(self) == astuple(other)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.event_root, astuple(self)))
-
-
-def event_class(event: object) -> type:
-    """The public class of an event (``Ticker`` for a ticker decoded from SIMPLE keys)."""
-    return getattr(event, "event_root", type(event))
-
-
-class DelistingDate(_Event, frozen=True, gc=False):
+class DelistingDate(EventBase, frozen=True, gc=False):
     """Ticker ``delisting_date`` as the official SDK sends it: ``{year, month, day}``."""
 
     year: Annotated[int, Meta(ge=2000, le=9999)]
@@ -109,7 +123,7 @@ class DelistingDate(_Event, frozen=True, gc=False):
     day: Annotated[int, Meta(ge=1, le=31)]
 
 
-class Ticker(_Event, frozen=True, gc=False):
+class Ticker(EventBase, frozen=True, gc=False):
     """``ticker``: current price and 24 h statistics of one market."""
 
     type: str
@@ -165,7 +179,7 @@ class Ticker(_Event, frozen=True, gc=False):
         return None
 
 
-class Trade(_Event, frozen=True, gc=False):
+class Trade(EventBase, frozen=True, gc=False):
     """``trade``: one fill. ``sequential_id`` is unique but does not guarantee order."""
 
     type: str
@@ -190,7 +204,7 @@ class Trade(_Event, frozen=True, gc=False):
     epoch: int = 0
 
 
-class OrderbookUnit(_Event, frozen=True, gc=False):
+class OrderbookUnit(EventBase, frozen=True, gc=False):
     """One level of the ladder: ask level i paired with bid level i (price 0 = empty side)."""
 
     ask_price: BookPrice
@@ -199,7 +213,7 @@ class OrderbookUnit(_Event, frozen=True, gc=False):
     bid_size: Size
 
 
-class Orderbook(_Event, frozen=True, gc=False):
+class Orderbook(EventBase, frozen=True, gc=False):
     """``orderbook``: a full top-N snapshot (never a delta); index 0 is the best level."""
 
     type: str
@@ -213,7 +227,7 @@ class Orderbook(_Event, frozen=True, gc=False):
     epoch: int = 0
 
 
-class Candle(_Event, frozen=True, gc=False):
+class Candle(EventBase, frozen=True, gc=False):
     """``candle.*``: the in-progress (or just finished) candle; the last message per start wins."""
 
     type: str  # e.g. "candle.1m"
@@ -236,135 +250,7 @@ class Candle(_Event, frozen=True, gc=False):
         return self.type.partition(".")[2]
 
 
-class MyOrder(_Event, frozen=True, gc=False):
-    """``myOrder`` (private): an order state change or fill of the account.
-
-    Money fields are exact; the decoder rejects negative or non-finite amounts.
-    """
-
-    type: str
-    code: Code
-    uuid: str
-    ask_bid: str
-    order_type: str  # limit / price / market / best
-    state: str  # wait / watch / trade / done / cancel / prevented
-    trade_uuid: str | None
-    price: Decimal | None
-    avg_price: Decimal | None
-    volume: Decimal | None
-    remaining_volume: Decimal | None
-    executed_volume: Decimal | None
-    trades_count: Count
-    reserved_fee: Decimal | None
-    remaining_fee: Decimal | None
-    paid_fee: Decimal | None
-    locked: Decimal | None
-    executed_funds: Decimal | None
-    time_in_force: str | None  # ioc / fok / post_only / null
-    trade_fee: Decimal | None
-    is_maker: bool | None
-    identifier: str | None
-    smp_type: str | None
-    prevented_volume: Decimal | None
-    prevented_locked: Decimal | None
-    trade_timestamp: TimestampMs | None
-    order_timestamp: TimestampMs | None
-    timestamp: TimestampMs
-    stream_type: str
-    epoch: int = 0
-
-
-class AssetBalance(_Event, frozen=True, gc=False):
-    """One currency of a ``myAsset`` message."""
-
-    currency: Annotated[str, Meta(min_length=1)]
-    balance: Decimal
-    locked: Decimal
-
-
-class MyAsset(_Event, frozen=True, gc=False):
-    """``myAsset`` (private): balances after a change."""
-
-    type: str
-    asset_uuid: str
-    assets: tuple[AssetBalance, ...]
-    asset_timestamp: TimestampMs
-    timestamp: TimestampMs
-    stream_type: str
-    epoch: int = 0
-
-
-class Announcement(_Event, frozen=True, gc=False):
-    """``announcement`` (private endpoint, since 2026-08-31): a notice was created or updated.
-
-    ``body`` may be null when it is large or was not requested (``include_body``); the two listing
-    times are the server's strings, kept as sent.
-    """
-
-    type: str
-    uuid: str
-    category: str
-    event_type: str  # CREATED / UPDATED
-    title: str
-    body: str | None
-    url: str | None
-    listed_at: str | None
-    first_listed_at: str | None
-    timestamp: TimestampMs
-    stream_type: str
-    epoch: int = 0
-
-
-IndicatorParams = dict[str, int | float | str]
-"""``params`` / ``event_params`` of an indicator: ``{"period": 14}``, ``{"type": "EMA", ...}``, ``{}``."""
-
-
-class Indicator(_Event, frozen=True, gc=False):
-    """``indicator`` (``/websocket/v1/info``): the values of one indicator at a candle close.
-
-    Flat like the wire (upbit-sdk ``types/*_indicator.py``): ``indicator`` names the kind (volume, rsi,
-    moving_average, ma_crossover, bollinger_bands, macd), ``params`` its parameters, ``value`` the
-    values keyed by name (``rsi``; ``bb_upper``/``bb_middle``/``bb_lower``; ``macd``/``macd_signal``/
-    ``histogram`` ...). Values are decimal strings on the wire and exact ``Decimal`` here. Nested keys
-    are always the DEFAULT names: the parser renames SIMPLE ones (``p``, ``bbu`` ...) after decoding.
-    ``candle_date_time_utc`` is the start of the candle that closed.
-    """
-
-    type: str
-    code: Code
-    timeframe: str  # 5m / 15m / 60m / 240m / 1d
-    indicator: str
-    params: IndicatorParams
-    value: dict[str, Decimal]
-    candle_date_time_utc: CandleTime
-    timestamp: TimestampMs
-    stream_type: str
-    epoch: int = 0
-
-
-class IndicatorSignal(_Event, frozen=True, gc=False):
-    """``indicator_signal`` (``/websocket/v1/info``): an indicator condition became true at a close.
-
-    :class:`Indicator`'s fields plus ``trigger`` (overbought, oversold, golden_cross, dead_cross,
-    price_cross_above, zero_cross_below, volume_spike ...) and ``event_params`` (``{"threshold": 70}``,
-    ``{"multiplier": 3}``, often ``{}``).
-    """
-
-    type: str
-    code: Code
-    timeframe: str
-    indicator: str
-    params: IndicatorParams
-    trigger: str
-    event_params: IndicatorParams
-    value: dict[str, Decimal]
-    candle_date_time_utc: CandleTime
-    timestamp: TimestampMs
-    stream_type: str
-    epoch: int = 0
-
-
-class SubscriptionEntry(_Event, frozen=True, gc=False):
+class SubscriptionEntry(EventBase, frozen=True, gc=False):
     """One entry of a LIST_SUBSCRIPTIONS reply."""
 
     type: str
@@ -372,7 +258,7 @@ class SubscriptionEntry(_Event, frozen=True, gc=False):
     level: float | None
 
 
-class SubscriptionList(_Event, frozen=True, gc=False):
+class SubscriptionList(EventBase, frozen=True, gc=False):
     """Reply to ``{"method": "LIST_SUBSCRIPTIONS"}``: what the server thinks we subscribe to."""
 
     type: str  # always "LIST_SUBSCRIPTIONS"
@@ -381,7 +267,7 @@ class SubscriptionList(_Event, frozen=True, gc=False):
     epoch: int = 0
 
 
-class StatusUp(_Event, frozen=True, gc=False):
+class StatusUp(EventBase, frozen=True, gc=False):
     """``{"status": "UP"}``: the reply to a text ``PING``."""
 
     type: str  # always "status"
@@ -389,7 +275,7 @@ class StatusUp(_Event, frozen=True, gc=False):
     epoch: int = 0
 
 
-class ServerError(_Event, frozen=True, gc=False):
+class ServerError(EventBase, frozen=True, gc=False):
     """``{"error": {"name": ..., "message": ...}}``: the server rejected a request."""
 
     type: str  # always "error"
@@ -398,7 +284,7 @@ class ServerError(_Event, frozen=True, gc=False):
     epoch: int = 0
 
 
-class UnknownMessage(_Event, frozen=True, gc=False):
+class UnknownMessage(EventBase, frozen=True, gc=False):
     """Valid JSON of a type we do not know (or a shape without any type).
 
     Never raised, always returned, so a new Upbit message type cannot break the client; the caller
