@@ -272,7 +272,9 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         source.add_venue_listener(lambda _venue: domestic.headerDataChanged.emit(
             Qt.Orientation.Horizontal, domestic.column, domestic.column))
         # Alerts: engine + rules from the database, Alerts dock, badge, ladder/list/chart hooks.
-        await start_alerts_ui(window, mgr, stack, db=storage.db, premium=CombinedPremium(tracker, spread),
+        # Premium rules read Upbit's premium whatever venue the list shows.
+        kimchi = tracker.on_venue("upbit") if tracker is not None else None
+        await start_alerts_ui(window, mgr, stack, db=storage.db, premium=CombinedPremium(kimchi, spread),
                               venues=("upbit", "bithumb"))
         # Extra chart panes read the venue the Markets dock shows, like the main chart (and its history).
         install_chart_panes(window, source, history, tracker, settings.repaint_hz)

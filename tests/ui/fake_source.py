@@ -31,6 +31,7 @@ class FakeReg:
 @dataclass
 class FakeSource:
     tickers: dict[str, Ticker] = field(default_factory=dict)
+    venue_tickers: dict[tuple[str, str], Ticker] = field(default_factory=dict)  # other venues than Upbit
     books: dict[str, Orderbook] = field(default_factory=dict)
     trades: dict[str, list[Trade]] = field(default_factory=dict)
     versions: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -66,7 +67,10 @@ class FakeSource:
     def _bump(self, type_: str, code: str) -> None:
         self.versions[(type_, code)] = self.versions.get((type_, code), 0) + 1
 
-    def put_ticker(self, t: Ticker) -> None:
+    def put_ticker(self, t: Ticker, venue: str = "upbit") -> None:
+        if venue != "upbit":
+            self.venue_tickers[(venue, t.code)] = t
+            return
         self.tickers[t.code] = t
         self._bump("ticker", t.code)
 
@@ -79,8 +83,8 @@ class FakeSource:
         self._bump("trade", t.code)
 
     # pull API
-    def latest_ticker(self, code: str) -> Ticker | None:
-        return self.tickers.get(code)
+    def latest_ticker(self, code: str, venue: str = "upbit") -> Ticker | None:
+        return self.tickers.get(code) if venue == "upbit" else self.venue_tickers.get((venue, code))
 
     def latest_orderbook(self, code: str) -> Orderbook | None:
         return self.books.get(code)

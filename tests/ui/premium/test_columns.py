@@ -379,3 +379,34 @@ def test_premium_chart_stops_sampling_when_the_window_closes(qtbot: Any, source:
     assert chart._timer.isActive()
     window.closing.emit()
     assert not chart._timer.isActive()
+
+
+def test_premium_per_korean_venue_uses_that_venues_price_and_rate(source: Source) -> None:
+    """Bithumb's premium on Bithumb: its own KRW price over Binance at its own KRW-USDT rate; Upbit's
+    premium (what premium alerts read) stays computable meanwhile, and quotes age on the injected clock."""
+    clock = Clock()
+    tracker = PremiumTracker(source, ttl_s=10, clock=clock)
+    bithumb_rate = 1370.0
+    source.put_ticker(ticker("KRW-USDT", bithumb_rate), venue="bithumb")
+    source.put_ticker(ticker("KRW-BTC", 141_000_000.0), venue="bithumb")
+    tracker.set_selected("KRW-BTC")
+    feed_binance(source)
+    upbit = tracker.premium("KRW-BTC")
+    assert upbit is not None and upbit.premium == pytest.approx(140_000_000 / (100_000 * RATE) - 1)
+    version = tracker.version
+    tracker.set_home("bithumb")
+    assert tracker.home == "bithumb" and tracker.version > version  # the views repaint
+    # The shown venue's rate and selected coin are subscribed on its own connection; Upbit's stay.
+    assert source.codes_on("bithumb-public") == ("KRW-BTC", "KRW-USDT")
+    assert source.codes_on("upbit-public") == ("KRW-BTC", "KRW-USDT")
+    bithumb = tracker.premium("KRW-BTC")
+    assert bithumb is not None
+    assert bithumb.premium == pytest.approx(141_000_000 / (100_000 * bithumb_rate) - 1)
+    pinned = tracker.on_venue("upbit").premium("KRW-BTC")
+    assert pinned is not None and pinned.premium == pytest.approx(upbit.premium)
+    clock.now += 11  # past the TTL: no venue shows a stale foreign quote
+    assert tracker.premium("KRW-BTC") is None and tracker.on_venue("upbit").premium("KRW-BTC") is None
+    tracker.set_home("upbit")
+    assert source.codes_on("bithumb-public") == ()  # nothing left on Bithumb once it is not shown
+    tracker.close()
+    assert source.by_owner == {}

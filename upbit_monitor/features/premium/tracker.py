@@ -2,8 +2,9 @@
 
 :class:`PremiumTracker` (no widgets) subscribes foreign tickers through the manager - every shown KRW
 coin on the primary venue (Binance: one ``@ticker`` per coin, 1 msg/s each), the selected coin only
-on the other venues (Bybit pushes every 50-100 ms per symbol, too much for 200 coins) - plus Upbit's
-``KRW-USDT`` ticker for the rate. It listens to ``"quote"`` events into a
+on the other venues (Bybit pushes every 50-100 ms per symbol, too much for 200 coins) - plus the
+``KRW-USDT`` ticker of the Korean venue shown (its own dollar rate: Bithumb's premium on Bithumb) and of
+Upbit (premium alerts). It listens to ``"quote"`` events into a
 :class:`~upbit_monitor.exchanges.quotes.QuoteCache` (TTL: stale quotes are never shown) and keeps a
 short, bounded premium history per (coin, venue) for the chart.
 """
@@ -23,7 +24,7 @@ from upbit_monitor.exchanges.quotes import (
     foreign_symbol,
     subscription_code,
 )
-from upbit_monitor.exchanges.registry import descriptors, premium_venues
+from upbit_monitor.exchanges.registry import descriptor, descriptors, premium_venues
 from upbit_monitor.features.premium.history import BACKGROUND_S, SeriesStore, Throttle
 from upbit_monitor.protocol.events import Ticker
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
@@ -53,8 +54,8 @@ class PremiumSource(Protocol):
     def unregister(self, component: object) -> None:
         """Forget a component."""
 
-    def latest_ticker(self, code: str) -> Ticker | None:
-        """Newest Upbit ticker of a code."""
+    def latest_ticker(self, code: str, venue: str = ...) -> Ticker | None:
+        """Newest ticker of a code on a Korean venue (its pool)."""
 
     def add_listener(
         self, callback: Callable[[Any], None], *, types: Collection[str] | None = ...
@@ -82,6 +83,8 @@ class PremiumTracker:
         ttl_s: a quote older than this (local receive time) is not used.
         clock: monotonic clock for the cache (tests inject one).
         wall: wall clock (seconds) for the history timestamps.
+        home: the Korean venue whose KRW prices and KRW-USDT rate the premium is computed from
+            (Upbit by default; :meth:`set_home` follows the venue the coin list shows).
     """
 
     def __init__(
@@ -93,6 +96,7 @@ class PremiumTracker:
         ttl_s: float = 15.0,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
+        home: str = "upbit",
     ) -> None:
         if primary not in venues:
             raise ValueError("the primary venue must be one of the venues")
@@ -106,7 +110,10 @@ class PremiumTracker:
         self._codes: tuple[str, ...] = ()
         self._selected: str | None = None
         self._owners = {v: _Owner(v) for v in self.venues}
-        self._upbit_owner = _Owner("upbit")
+        self._home = home
+        # Korean venues whose rate (and selected coin) are subscribed: Upbit's always (premium alerts
+        # read Upbit's premium whatever the list shows, see on_venue), the shown venue's too.
+        self._krw_owners: dict[str, _Owner] = {}
         self._history = SeriesStore(HISTORY_POINTS, HISTORY_SERIES)
         self._background = Throttle(BACKGROUND_S)
         self._unlisten: Callable[[], None] | None = source.add_listener(self._on_event, types=(QUOTE_TYPE,))
@@ -127,6 +134,29 @@ class PremiumTracker:
             self._apply()
 
     @property
+    def home(self) -> str:
+        """The Korean venue the premium is computed for."""
+        return self._home
+
+    def set_home(self, venue: str) -> None:
+        """Compute the premium from ``venue``'s prices and its own KRW-USDT rate (Bithumb's premium
+        on Bithumb: its KRW prices differ from Upbit's, and so does its dollar rate).
+
+        Raises:
+            ConfigError: unknown venue.
+        """
+        if venue == self._home:
+            return
+        descriptor(venue)  # an unknown venue fails here, before anything moves
+        self._home = venue
+        self.version += 1  # every shown premium changes meaning: repaint
+        self._apply()
+
+    def on_venue(self, venue: str) -> PinnedPremium:
+        """``premium(code, exchange)`` of ``venue`` whatever the list shows (premium alerts: Upbit)."""
+        return PinnedPremium(self, venue)
+
+    @property
     def selected(self) -> str | None:
         """The selected coin."""
         return self._selected
@@ -139,8 +169,10 @@ class PremiumTracker:
                 wanted.add(selected)
             subs = tuple(sorted(filter(None, (subscription_code(c) for c in wanted))))
             self._set(self._owners[venue], VENUE_CONNECTIONS[venue], subs)
-        upbit = tuple(sorted({USDT_KRW_CODE, *([selected] if selected else [])}))
-        self._set(self._upbit_owner, "upbit-public", upbit)
+        rate = tuple(sorted({USDT_KRW_CODE, *([selected] if selected else [])}))
+        for venue in dict.fromkeys(("upbit", self._home, *self._krw_owners)):
+            owner = self._krw_owners.setdefault(venue, _Owner(venue))
+            self._set(owner, descriptor(venue).public.name, rate if venue in ("upbit", self._home) else ())
 
     def _set(self, owner: _Owner, connection: str, codes: tuple[str, ...]) -> None:
         specs = [SubscriptionSpec("ticker", codes)] if codes else []
@@ -152,7 +184,7 @@ class PremiumTracker:
         if self._unlisten is not None:
             self._unlisten()
             self._unlisten = None
-        for owner in (*self._owners.values(), self._upbit_owner):
+        for owner in (*self._owners.values(), *self._krw_owners.values()):
             self.source.unregister(owner)
 
     # -- data -----------------------------------------------------------------------------------------
@@ -162,22 +194,24 @@ class PremiumTracker:
             self.quotes_received += 1
             self.version += 1
 
-    def usdt_krw(self) -> float | None:
-        """Upbit's last KRW-USDT price (the conversion rate), None until it is known."""
-        ticker = self.source.latest_ticker(USDT_KRW_CODE)
+    def usdt_krw(self, venue: str | None = None) -> float | None:
+        """The KRW-USDT price of ``venue`` (default home; the conversion rate), None until it is known."""
+        ticker = self.source.latest_ticker(USDT_KRW_CODE, venue=venue or self._home)
         return None if ticker is None else float(ticker.trade_price)
 
-    def upbit_price(self, code: str) -> float | None:
-        """Upbit's last price of ``code``."""
-        ticker = self.source.latest_ticker(code)
+    def upbit_price(self, code: str, venue: str | None = None) -> float | None:
+        """The last KRW price of ``code`` on ``venue`` (default home: Upbit unless :meth:`set_home`)."""
+        ticker = self.source.latest_ticker(code, venue=venue or self._home)
         return None if ticker is None else float(ticker.trade_price)
 
     def premium(
-        self, code: str, exchange: str | None = None, upbit_krw: float | None = None
+        self, code: str, exchange: str | None = None, upbit_krw: float | None = None, *,
+        venue: str | None = None,
     ) -> PremiumValue | None:
-        """The premium of ``code`` against ``exchange`` (default primary); None if not computable now."""
-        price = upbit_krw if upbit_krw is not None else self.upbit_price(code)
-        return self.cache.premium_for(code, price, self.usdt_krw(), exchange or self.primary)
+        """The premium of ``code`` on ``venue`` (default home) against ``exchange`` (default primary);
+        None if not computable now."""
+        price = upbit_krw if upbit_krw is not None else self.upbit_price(code, venue)
+        return self.cache.premium_for(code, price, self.usdt_krw(venue), exchange or self.primary)
 
     def has_fresh(self, exchange: str | None = None) -> bool:
         """True if any quote of ``exchange`` (default primary) is fresh: the columns are shown."""
@@ -192,7 +226,8 @@ class PremiumTracker:
             value = self.premium(code, venue)
             if value is None:
                 continue
-            self._history.record((code, venue), now, value.premium * 100.0, max_series=HISTORY_SERIES)
+            self._history.record((self._home, code, venue), now, value.premium * 100.0,
+                                 max_series=HISTORY_SERIES)
             recorded[venue] = value.premium * 100.0
         return recorded
 
@@ -215,10 +250,24 @@ class PremiumTracker:
         for code in self._codes:
             value = self.cache.premium_for(code, self.upbit_price(code), rate, primary)
             if value is not None:
-                self._history.record((code, primary), now, value.premium * 100.0, max_series=HISTORY_SERIES)
+                self._history.record((self._home, code, primary), now, value.premium * 100.0,
+                                     max_series=HISTORY_SERIES)
                 count += 1
         return count
 
     def history(self, code: str, exchange: str) -> list[tuple[float, float]]:
-        """``[(unix seconds, premium %)]`` recorded for ``code`` against ``exchange``, oldest first."""
-        return self._history.get((code, exchange))
+        """``[(unix seconds, premium %)]`` recorded for ``code`` on the home venue against ``exchange``,
+        oldest first (each home venue keeps its own series: Upbit's and Bithumb's premiums differ)."""
+        return self._history.get((self._home, code, exchange))
+
+
+class PinnedPremium:
+    """The tracker's premium on one Korean venue, whatever venue the views show."""
+
+    def __init__(self, tracker: PremiumTracker, venue: str) -> None:
+        self.tracker = tracker
+        self.venue = venue
+
+    def premium(self, code: str, exchange: str | None = None) -> PremiumValue | None:
+        """The premium of ``code`` on :attr:`venue` against ``exchange`` (default primary)."""
+        return self.tracker.premium(code, exchange, venue=self.venue)

@@ -117,12 +117,13 @@ class PremiumColumns(AppendedColumns):
         extra = section - self.first_extra
         if orientation == Qt.Orientation.Horizontal and 0 <= extra < self.EXTRA:
             venue = VENUE_LABELS.get(self.tracker.primary, self.tracker.primary)
+            home = VENUE_LABELS.get(self.tracker.home, self.tracker.home)
             if role == Qt.ItemDataRole.DisplayRole:
                 return f"{venue} ₩" if extra == 0 else "Premium"
             if role == Qt.ItemDataRole.ToolTipRole:
                 if extra == 0:
-                    return f"{venue} USDT price x Upbit KRW-USDT"
-                return f"Kimchi premium: Upbit KRW price / ({venue} USDT price x Upbit KRW-USDT) - 1"
+                    return f"{venue} USDT price x {home} KRW-USDT"
+                return f"Kimchi premium: {home} KRW price / ({venue} USDT price x {home} KRW-USDT) - 1"
             return None
         return super().headerData(section, orientation, role)
 
@@ -158,7 +159,8 @@ class PremiumColumns(AppendedColumns):
     def tooltip(self, code: str) -> str:
         """Every venue's premium for ``code`` with the inputs it was computed from."""
         rate = self.tracker.usdt_krw()
-        lines = [f"{code}: Upbit KRW-USDT {format_price(rate, 'KRW') if rate else '-'}"]
+        home = VENUE_LABELS.get(self.tracker.home, self.tracker.home)
+        lines = [f"{code}: {home} KRW-USDT {format_price(rate, 'KRW') if rate else '-'}"]
         for venue in self.tracker.venues:
             value = self.tracker.premium(code, venue)
             label = VENUE_LABELS.get(venue, venue)

@@ -52,6 +52,17 @@ def start_premium_ui(
     coin_list = getattr(window, "coin_list")  # noqa: B009 - any window with a CoinList
     palette = getattr(window, "palette_", None)
     columns = install_premium(coin_list, tracker, palette)
+    venue_source = getattr(window, "venue_source", None)
+    if venue_source is not None:
+        # The Premium column is the premium of the venue the list shows (Bithumb's own prices and
+        # dollar rate on Bithumb); the header names it.
+        def follow(venue: str) -> None:
+            tracker.set_home(venue)
+            columns.headerDataChanged.emit(Qt.Orientation.Horizontal, columns.first_extra,
+                                           columns.first_extra + columns.EXTRA - 1)
+
+        follow(venue_source.venue)
+        venue_source.add_venue_listener(follow)
 
     chart = PremiumChart(tracker, follow=lambda: getattr(window, "code", None), domestic=domestic,
                          parent=window)
