@@ -40,7 +40,7 @@ def test_dock_widths_policy() -> None:
     listed, ladder, chart = dock_widths(2560)
     assert ladder == 460 and listed == LIST_MAX and chart > 1300  # the chart takes the extra space
     listed, ladder, chart = dock_widths(MIN_SIZE.width())
-    assert ladder >= LADDER_MIN and listed >= 310 and chart >= 300
+    assert ladder >= LADDER_MIN and listed >= 300 and chart >= 320
 
 
 def test_minimum_window_keeps_every_part_readable(qtbot, store) -> None:
@@ -108,3 +108,23 @@ def test_a_coin_switch_does_not_move_the_docks(qtbot, store) -> None:
         win.select_coin(code)
         QApplication.processEvents()  # the relayout a longer title would ask for (posted event)
         assert [d.geometry() for d in win.findChildren(QDockWidget) if d.isVisible()] == before
+
+
+def test_short_window_tabs_the_docks_under_the_chart(qtbot, store) -> None:
+    win = _window(qtbot, _source(), store, chart=ChartView(None, None))
+    assert win.chart_dock is not None
+    under = []
+    for name in ("PremiumDock", "AnnouncementsDock"):
+        dock = QDockWidget(name, win)
+        dock.setObjectName(name)
+        dock.setWidget(QMainWindow())  # any content with a small minimum
+        win.splitDockWidget(under[-1] if under else win.chart_dock, dock, Qt.Orientation.Vertical)
+        under.append(dock)
+    win.resize(MIN_SIZE)
+    win.show()
+    qtbot.waitUntil(lambda: win.layout_settled)
+    QApplication.processEvents()
+    assert win.tabifiedDockWidgets(under[0]) == [under[1]]
+    assert not under[0].visibleRegion().isEmpty()  # the one next to the chart is the front tab
+    column = win.chart_dock.height() + under[0].height()
+    assert win.chart_dock.height() > 0.55 * column

@@ -22,11 +22,12 @@ LAYOUT_VERSION = 1
 
 
 MIN_SIZE = QSize(1024, 700)
-LADDER_MIN = 360  # ask size, price, %, bid size without "0.…"
+LADDER_MIN = 360  # ask size, price, %, bid size and the tape's prices without "0.…" / "146,0…"
 LADDER = 460  # the ladder's default width from 1600 px up
 LADDER_MAX = 640  # wider adds nothing a trader reads: the rest goes to the chart
 LIST_MAX = 720  # room for every coin-list column incl. the premium and spread columns
 LIST_SHARE = 0.5  # of what the ladder leaves, below LIST_MAX
+SHORT_WINDOW = 850  # below this height the docks under the chart become tabs
 
 
 def constrain(window: QMainWindow, ladder: QWidget, coin_list: QWidget) -> None:
@@ -39,11 +40,13 @@ def constrain(window: QMainWindow, ladder: QWidget, coin_list: QWidget) -> None:
 
 def dock_widths(width: int, chart: bool = True) -> tuple[int, int, int]:
     """``(list, ladder, chart)`` default widths for a window ``width`` px wide (chart 0 without one)."""
-    ladder = LADDER if width >= 1600 else max(LADDER_MIN, min(LADDER, int(width * 0.36)))
+    ladder = LADDER if width >= 1600 else max(LADDER_MIN, min(LADDER, int(width * 0.34)))
     rest = max(0, width - ladder - 8)  # two 3 px separators and the frame
     if not chart:
         return min(LIST_MAX, rest), width - min(LIST_MAX, rest), 0
-    listed = max(310, min(LIST_MAX, int(rest * LIST_SHARE)))
+    # At 1024 px the chart needs its whole toolbar (~370) and the ladder its digits, so the list is
+    # ~290: star, name and the coloured price; its other columns come back from ~1100 px.
+    listed = max(300, min(LIST_MAX, int(rest * LIST_SHARE)))
     return listed, ladder, max(0, rest - listed)
 
 
@@ -78,6 +81,14 @@ def apply_default_layout(
             and not d.isFloating()
             and chart_dock not in window.tabifiedDockWidgets(d)
         ]
+        below.sort(key=lambda d: d.y())  # nearest the chart first: it stays in front as a tab
+        if len(below) > 1 and window.height() < SHORT_WINDOW:
+            # A short window cannot stack three panes under each other and keep the candles
+            # readable: the docks under the chart share one place as tabs (the first one in front).
+            for other in below[1:]:
+                window.tabifyDockWidget(below[0], other)
+            below[0].raise_()
+            below = below[:1]
         if below:
             column = max(1, chart_dock.height() + sum(d.height() for d in below))
             rest = max(1, int(column * 0.38) // len(below))

@@ -70,7 +70,7 @@ async def test_panel_creates_toggles_edits_and_deletes_rules(qtbot) -> None:  # 
     src.push(tick(99, T0))
     src.push(tick(101, T0 + 1))
     assert panel.log_model.rowCount() == 1 and badge.text() == "🔔 1" and not badge.isHidden()
-    assert panel.log_model.data(panel.log_model.index(0, 1)) == "KRW-BTC"
+    assert panel.log_model.data(panel.log_model.index(0, 1)) == "BTC/KRW"
     panel.mark_seen()
     assert badge.text() == "" and badge.isHidden() and engine.unseen == 0
     panel._clicked(panel.rules_model.index(0, 0))  # the On checkbox

@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from upbit_monitor.features.alerts import KIND_LABELS, AlertEngine, AlertRule, Trigger, describe
+from upbit_monitor.ui.common.formatting import display_code
 
 Index = QModelIndex | QPersistentModelIndex
 _NO_INDEX = QModelIndex()
@@ -71,7 +72,8 @@ class RulesModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.CheckStateRole and col == 0:
             return Qt.CheckState.Checked if rule.enabled else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.DisplayRole:
-            return (None, KIND_LABELS[rule.kind], rule.venue, rule.market or "-",
+            market = display_code(rule.market) if rule.market else "-"  # BTC/KRW, as everywhere
+            return (None, KIND_LABELS[rule.kind], rule.venue, market,
                     describe(rule), f"{rule.cooldown_s:g} s", rule.note)[col]
         if role == Qt.ItemDataRole.ToolTipRole:
             return describe(rule)
@@ -134,7 +136,7 @@ class TriggerModel(QAbstractTableModel):
             if col == 0:
                 return time.strftime("%m-%d %H:%M:%S", time.localtime(trig.at_ms / 1000))
             if col == 1:
-                return trig.market or trig.venue
+                return display_code(trig.market) if trig.market else trig.venue
             if col == 2:
                 return trig.message.partition(": ")[0]
             return _value_text(trig)

@@ -26,10 +26,11 @@ from PySide6.QtWidgets import QMenu, QTableView, QWidget
 from upbit_monitor.ui.coin_list.model import CoinListModel, Col
 from upbit_monitor.ui.common.formatting import display_code
 
-# Room around a cell's text: the delegate's 6 + 5 px insets plus a little air so columns do not touch.
-CELL_PADDING = 16
-# The header's section padding (QSS "padding: 3px 5px") and the sort arrow.
-HEADER_PADDING = 26
+# Room around a cell's text: the delegate's 6 + 5 px insets plus a pixel so columns do not touch.
+CELL_PADDING = 12
+# The header's section padding (QSS "padding: 3px 5px") and its border; the sorted column's arrow more.
+HEADER_PADDING = 14
+SORT_ARROW = 14
 
 
 @dataclass
@@ -115,6 +116,8 @@ class ColumnFit(QObject):
         text = QFontMetrics(font).horizontalAdvance(spec.sample()) + CELL_PADDING
         header = self._table.horizontalHeader()
         title = QFontMetrics(header.font()).horizontalAdvance(self.title(spec)) + HEADER_PADDING
+        if header.isSortIndicatorShown() and header.sortIndicatorSection() == spec.col:
+            title += SORT_ARROW
         return max(text, title)
 
     def fit(self, room: int | None = None) -> bool:

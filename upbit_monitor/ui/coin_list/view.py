@@ -48,7 +48,7 @@ LIST_HZ = 10.0
 # Minimum seconds between two re-sorts: a re-sort is a layoutChanged (whole-list repaint), and rows
 # jumping around more than twice a second are unreadable anyway. Values still update at LIST_HZ.
 RESORT_S = 0.5
-NAME_MIN = 120
+NAME_MIN = 104  # a Korean name of six syllables; the English line below is elided
 MIN_WIDTH = 300
 FIT_S = 1.0  # seconds between two column-width checks (one text measure per column)
 
@@ -126,6 +126,7 @@ class CoinList(QWidget):
         for spec in builtin_specs(self.model, lambda: self.proxy.quote):
             self.columns.add(spec)
         self.columns.prefs_changed.connect(self._fit_name_column)
+        header.sortIndicatorChanged.connect(lambda *_: self.fit_columns())  # the arrow needs room
         self._next_fit = 0.0
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
