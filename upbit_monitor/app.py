@@ -257,6 +257,10 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         )
         report_start(window, storage.error, db_notice, settings_warning)
         FirstTickerProbe(window.coin_list)  # logs the start-up time a user feels (bench/startup.py)
+        # The tape fills from REST on a coin switch (the websocket only brings fills from then on):
+        # one page of 500, the tape's whole memory.
+        window.orderbook.set_trades_loader(
+            lambda code: load_recent_trades(rests[source.venue], code, pages=1))
         # Private feeds (My orders / My assets docks, Account > API keys…); public-only without keys.
         private_ui = await start_private_ui(window, mgr, stack, demo_keys=demo_keys)
         # Upbit's notices (private endpoint): the Announcements dock, stored when the database is up.

@@ -11,7 +11,7 @@ from upbit_monitor.ui.coin_list.model import CODE_ROLE, CoinListModel, Col
 from upbit_monitor.ui.coin_list.proxy import CoinFilterProxy
 from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.orderbook.model import DEPTH_ROLE, FLASH_ROLE, ObCol, OrderbookModel
-from upbit_monitor.ui.orderbook.trade_tape import TradeTapeModel
+from upbit_monitor.ui.orderbook.trade_tape import TapeCol, TradeTapeModel
 from upbit_monitor.ui.status.metrics_model import MetricsModel
 
 MARKETS = [
@@ -127,10 +127,10 @@ def test_orderbook_model_ladder_layout_depth_and_flash(qtmodeltester):
     units = list(b.orderbook_units)
     units[0] = replace(units[0], bid_size=9.0)
     m.set_book(replace(b, orderbook_units=tuple(units)), now=101.0)
-    assert m.data(m.index(15, ObCol.BID_SIZE), FLASH_ROLE) is True
-    assert m.data(m.index(16, ObCol.BID_SIZE), FLASH_ROLE) is False
+    assert m.data(m.index(15, ObCol.BID_SIZE), FLASH_ROLE) == 1.0
+    assert m.data(m.index(16, ObCol.BID_SIZE), FLASH_ROLE) == 0.0
     assert m.expire_flashes(now=105.0)
-    assert m.data(m.index(15, ObCol.BID_SIZE), FLASH_ROLE) is False
+    assert m.data(m.index(15, ObCol.BID_SIZE), FLASH_ROLE) == 0.0
     m.set_depth(30)
     qtmodeltester.check(m)
     assert m.rowCount() == 60 and m.level(29)[0] == "ask" and m.level(30)[0] == "bid"
@@ -160,7 +160,7 @@ def test_trade_tape_inserts_new_fills_on_top_and_caps(qtmodeltester):
     assert m.set_trades(newest_first) == 4
     assert [t.sequential_id for t in m.trades()] == [6, 5, 4, 3, 2]
     assert m.set_trades(newest_first) == 0
-    assert m.data(m.index(0, 3)) == "Sell"
+    assert m.data(m.index(0, TapeCol.SIDE)) == "Sell"
     qtmodeltester.check(m)
     m.set_trades([trade("KRW-ETH", 5, 1, ts)])  # another coin replaces the tape
     assert [t.code for t in m.trades()] == ["KRW-ETH"]

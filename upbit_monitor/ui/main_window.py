@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
             self.palette_,
             depth=int_setting(self._store.value("orderbook/depth", 15, type=int), 15),
             repaint_hz=repaint_hz,
+            store=self._store,
             parent=self,
         )
         self.status_panel = StatusPanel(source, db_status, parent=self)

@@ -115,3 +115,17 @@ def test_price_and_percent_columns_fit_their_widest_text(qtbot) -> None:
             assert text and not text.endswith("…")
             # The delegate insets text by 5 px on each side; bold prices are wider.
             assert view.table.columnWidth(col) - 10 >= fm.horizontalAdvance(text), (col, text)
+
+
+def test_a_narrow_ladder_hides_percent_rather_than_eliding_sizes(qtbot) -> None:
+    view, _ = _view(qtbot, 500, 15)
+    assert not view.table.isColumnHidden(ObCol.CHANGE)
+    view.resize(250, 500)
+    qtbot.waitUntil(lambda: view.table.isColumnHidden(ObCol.CHANGE))
+    fm = view.table.fontMetrics()
+    for r in range(view.model.rowCount()):
+        for col in (ObCol.ASK_SIZE, ObCol.BID_SIZE):
+            text = view.model.cell(r, col).text
+            assert view.table.columnWidth(col) - 10 >= fm.horizontalAdvance(text), text
+    view.resize(420, 500)
+    qtbot.waitUntil(lambda: not view.table.isColumnHidden(ObCol.CHANGE))

@@ -76,6 +76,13 @@ def format_change_rate(rate: float | None) -> str:
     return f"{rate * 100:+.2f}%"
 
 
+def format_strength(value: float | None) -> str:
+    """체결강도 (buy/sell volume x 100) as Upbit prints it: ``"112.45%"``; ``"-"`` when unknown."""
+    if value is None or math.isnan(value):
+        return "-"
+    return f"{value:,.2f}%"
+
+
 def format_size(size: float | None) -> str:
     """Order/trade size: up to 8 significant decimals, at most 3 for big sizes."""
     if size is None or math.isnan(size):

@@ -1,4 +1,4 @@
-"""Depth bars, size-change flashes and text of the orderbook ladder, painted in one pass.
+"""Depth bars, cumulative depth, size-change flashes and text of the ladder, painted in one pass.
 
 The ladder repaints up to 25 times a second, so the delegate does not go through
 ``QStyledItemDelegate.paint`` (a dozen ``data()`` round trips per cell): it asks the model once for
@@ -20,6 +20,9 @@ from upbit_monitor.ui.orderbook.model import ObCol, OrderbookModel
 
 Index = QModelIndex | QPersistentModelIndex
 
+FLASH_ALPHA = 45  # peak alpha of a changed-size highlight (of 255): visible, not shouting
+CUM_ALPHA_DIV = 3  # the cumulative bar is the size bar's colour at a third of its alpha
+
 
 class DepthBarDelegate(QStyledItemDelegate):
     """Ask bars grow leftwards towards the price column, bid bars rightwards, like Upbit's ladder."""
@@ -34,6 +37,7 @@ class DepthBarDelegate(QStyledItemDelegate):
         self._bars: tuple[QColor, QColor] = (QColor(), QColor())  # (ask, bid)
         self._tints: tuple[QColor, QColor] = (QColor(), QColor())
         self._flash = QColor()
+        self._cums: tuple[QColor, QColor] = (QColor(), QColor())
         self._bold_for: QFont | None = None
         self._bold = QFont()
 
@@ -46,11 +50,14 @@ class DepthBarDelegate(QStyledItemDelegate):
         tints = (QColor(bars[0]), QColor(bars[1]))
         for t in tints:
             t.setAlpha(t.alpha() // 4)
-        self._bars, self._tints, self._flash = bars, tints, self._palette.flash
+        cums = (QColor(bars[0]), QColor(bars[1]))
+        for c in cums:
+            c.setAlpha(c.alpha() // CUM_ALPHA_DIV)
+        self._bars, self._tints, self._cums, self._flash = bars, tints, cums, QColor(self._palette.flash)
 
     @guarded("orderbook.paint", nothing)
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        """Side tint, depth bar, text, then the flash outline."""
+        """Side tint, cumulative and size bars, the flash, then the text on top."""
         col = index.column()
         c = self._model.cell(index.row(), col)
         rect = QRectF(option.rect)
@@ -59,14 +66,18 @@ class DepthBarDelegate(QStyledItemDelegate):
         if col == ObCol.PRICE or col == ObCol.CHANGE:
             # A faint side tint on the price columns tells asks from bids at a glance.
             painter.fillRect(rect, self._tints[bid])
+        if c.cum is not None and c.cum > 0:
+            # Cumulative depth: a faint full-height bar behind the size bar, widening away from
+            # the spread (how much sits between the best price and this level).
+            painter.fillRect(self._bar(rect, col, c.cum, 0), self._cums[bid])
         if c.frac is not None and c.frac > 0:
-            w = rect.width() * min(1.0, c.frac)
-            bar = (
-                QRectF(rect.right() - w, rect.top() + 2, w, rect.height() - 4)
-                if col == ObCol.ASK_SIZE
-                else QRectF(rect.left(), rect.top() + 2, w, rect.height() - 4)
-            )
-            painter.fillRect(bar, self._bars[bid])
+            painter.fillRect(self._bar(rect, col, c.frac, 2), self._bars[bid])
+        if c.flash > 0:
+            # A short, faint fill that fades out (the model lowers c.flash each frame): an outline
+            # on every changed level read as most of the ladder blinking.
+            colour = self._flash
+            colour.setAlpha(int(FLASH_ALPHA * min(1.0, c.flash)))
+            painter.fillRect(rect, colour)
         if c.text:
             painter.save()
             if c.bold:
@@ -84,12 +95,12 @@ class DepthBarDelegate(QStyledItemDelegate):
                 text = fm.elidedText(text, Qt.TextElideMode.ElideRight, int(box.width()))
             painter.drawText(box, c.align, text)
             painter.restore()
-        if c.flash:
-            # An outline, not a fill: the changed size stays readable while it flashes. Four
-            # 1 px fills: a stroked drawRect costs ~0.5 ms per cell in the raster engine.
-            r = option.rect.adjusted(0, 1, -1, -2)
-            colour = self._flash
-            painter.fillRect(r.left(), r.top(), r.width(), 1, colour)
-            painter.fillRect(r.left(), r.bottom(), r.width(), 1, colour)
-            painter.fillRect(r.left(), r.top(), 1, r.height(), colour)
-            painter.fillRect(r.right(), r.top(), 1, r.height(), colour)
+
+    @staticmethod
+    def _bar(rect: QRectF, col: int, frac: float, inset: float) -> QRectF:
+        """Ask bars grow leftwards from the price column, bid bars rightwards."""
+        w = rect.width() * min(1.0, frac)
+        h = rect.height() - 2 * inset
+        if col == ObCol.ASK_SIZE:
+            return QRectF(rect.right() - w, rect.top() + inset, w, h)
+        return QRectF(rect.left(), rect.top() + inset, w, h)

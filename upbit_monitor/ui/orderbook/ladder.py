@@ -31,6 +31,8 @@ CELL_PAD = 14  # the delegate's 5 px text inset on each side plus a little air
 RECENTRE_KEY = "Ctrl+Shift+S"  # S for spread; no other pane binds it
 # The widest % a ladder normally shows: reserving it up front keeps the column from jumping.
 WIDEST_RATE = "+88.88%"
+# A size column narrower than this would elide sizes: the % column is hidden instead.
+NARROWEST_SIZE = "0.00888888"
 
 
 class LadderTable(QTableView):
@@ -156,8 +158,17 @@ class LadderTable(QTableView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Re-fit rows and re-centre on every size change (dock drag, window resize)."""
         super().resizeEvent(event)
+        self._fit_width()
         self.centre()
         self._place_button()
+
+    def _fit_width(self) -> None:
+        """Hide the % column when keeping it would squeeze the sizes into "0.0…"."""
+        size_w = self.fontMetrics().horizontalAdvance(NARROWEST_SIZE) + CELL_PAD
+        need = self._widths[0] + self._widths[1] + 2 * size_w
+        hide = self.viewport().width() < need
+        if hide != self.isColumnHidden(ObCol.CHANGE):
+            self.setColumnHidden(ObCol.CHANGE, hide)
 
     def _place_button(self) -> None:
         b = self.recentre_button
@@ -196,6 +207,7 @@ class LadderTable(QTableView):
             self._widths = (price_w, rate_w)
             self.setColumnWidth(ObCol.PRICE, price_w)
             self.setColumnWidth(ObCol.CHANGE, rate_w)
+            self._fit_width()
 
     def changeEvent(self, event: QEvent) -> None:
         """A new font (theme, DPI) re-measures the columns."""

@@ -1,23 +1,33 @@
-"""Ladder model of one orderbook: asks above bids, depth fractions and size-change flashes.
+"""Ladder model of one orderbook: asks above bids, depth bars, cumulative depth and size flashes.
 
 Rows ``0 .. depth-1`` are asks from the worst (top) to the best (just above the middle); rows
 ``depth .. 2*depth-1`` are bids from the best down. Columns: ask size | price | change % | bid size.
 The row count is fixed at ``2*depth`` (empty levels show blanks), so a new snapshot only ever emits
-``dataChanged``: the view never re-lays out while prices move.
+``dataChanged``: the view never re-lays out while prices move. Levels may be grouped into tick
+multiples (features/orderbook/levels.py); each carries its cumulative size from the best price.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from enum import IntEnum
 from typing import Any, NamedTuple
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
+from upbit_monitor.features.orderbook.flashes import FLASH_S, Key, SizeFlashes
+from upbit_monitor.features.orderbook.levels import Level, cum_scale, grouped_levels
 from upbit_monitor.protocol.events import Orderbook
 from upbit_monitor.ui.common.display_guard import PLACEHOLDER, display_text, guarded
-from upbit_monitor.ui.common.formatting import format_change_rate, format_price, format_size_compact, quote_of
+from upbit_monitor.ui.common.formatting import (
+    format_change_rate,
+    format_price,
+    format_size_compact,
+    format_traded_value,
+    quote_of,
+)
 from upbit_monitor.ui.common.table_model import FixedColumnsModel
 from upbit_monitor.ui.common.theme import Palette
 
@@ -25,9 +35,9 @@ Index = QModelIndex | QPersistentModelIndex
 
 DEPTH_ROLE = int(Qt.ItemDataRole.UserRole) + 10  # 0..1 fraction of the biggest visible size
 SIDE_ROLE = int(Qt.ItemDataRole.UserRole) + 11  # "ask" / "bid"
-FLASH_ROLE = int(Qt.ItemDataRole.UserRole) + 12  # True while a changed size is highlighted
+FLASH_ROLE = int(Qt.ItemDataRole.UserRole) + 12  # 0..1 strength of a changed-size flash (fades)
 
-FLASH_S = 0.3  # how long a changed size stays highlighted
+__all__ = ["FLASH_S", "Cell", "ObCol", "OrderbookModel"]
 
 
 class Cell(NamedTuple):
@@ -38,8 +48,9 @@ class Cell(NamedTuple):
     align: int
     bold: bool
     frac: float | None  # depth bar length 0..1 (own-side size cells only)
-    flash: bool
+    flash: float  # 0 = none, 1 = just changed, fading to 0 over FLASH_S
     side: str  # "ask" / "bid"
+    cum: float | None = None  # cumulative depth bar 0..1 (own-side size cells only)
 
 
 class ObCol(IntEnum):
@@ -74,13 +85,16 @@ class OrderbookModel(FixedColumnsModel):
         super().__init__(parent)
         self._palette = palette
         self._depth = depth
+        self._group = 1
         self._book: Orderbook | None = None
         self._quote = "KRW"
         self._prev_close: float | None = None
+        self._asks: list[Level] = []  # best first, at most depth
+        self._bids: list[Level] = []
         self._max_size = 0.0
-        # (side, price) -> size of the previous snapshot, and -> flash expiry (monotonic).
-        self._last_sizes: dict[tuple[str, float], float] = {}
-        self._flash_until: dict[tuple[str, float], float] = {}
+        self._max_cum = 0.0
+        self._flashes = SizeFlashes()
+        self._now = 0.0  # the time flashes are drawn for (last snapshot or frame tick)
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -94,8 +108,23 @@ class OrderbookModel(FixedColumnsModel):
         if depth != self._depth:
             self.beginResetModel()
             self._depth = depth
-            self._recompute_max()
+            self._flashes.clear()
+            self._rebuild()
             self.endResetModel()
+
+    @property
+    def group(self) -> int:
+        """Price grouping in ticks (1 = native levels)."""
+        return self._group
+
+    def set_group(self, group: int) -> None:
+        """Aggregate levels into buckets of ``group`` ticks (1 = off); rows keep their count."""
+        group = max(1, int(group))
+        if group != self._group:
+            self._group = group
+            self._flashes.clear()  # another grid: sizes are not comparable with the last one
+            self._rebuild()
+            self._emit_all()
 
     @property
     def book(self) -> Orderbook | None:
@@ -116,79 +145,105 @@ class OrderbookModel(FixedColumnsModel):
     def clear(self) -> None:
         """Show an empty ladder (coin switch before the first snapshot arrives)."""
         self._book = None
-        self._last_sizes.clear()
-        self._flash_until.clear()
-        self._max_size = 0.0
+        self._flashes.clear()
+        self._rebuild()
         self._emit_all()
 
     def _adopt_after_fault(self, book: Orderbook, now: float | None = None) -> None:
         """A snapshot whose values broke the diffing: show it whole, cells guard their own text."""
         self._book = book
         self._quote = book.code.partition("-")[0] if isinstance(book.code, str) else "KRW"
-        self._last_sizes = {}
-        self._flash_until.clear()
-        self._max_size = 0.0
+        self._flashes.clear()
+        # The levels as sent, without arithmetic (that is what failed): no bars, and each cell
+        # shows its value or a placeholder on its own.
+        units = book.orderbook_units[: self._depth] if isinstance(book.orderbook_units, tuple | list) else ()
+        self._asks = [Level(u.ask_price, u.ask_size, 0.0) for u in units if u.ask_price]
+        self._bids = [Level(u.bid_price, u.bid_size, 0.0) for u in units if u.bid_price]
+        self._max_size = self._max_cum = 0.0
         self._emit_all()
+
+    def _rebuild(self) -> None:
+        """Levels, bar scales from the book (no signals)."""
+        if self._book is None:
+            self._asks, self._bids = [], []
+        else:
+            self._asks, self._bids = grouped_levels(
+                self._book.code, self._book.orderbook_units, self._depth, self._group
+            )
+        self._max_size = max((lv.size for lv in self._levels()), default=0.0)
+        self._max_cum = cum_scale(self._max_cum, max(self._asks[-1].cum if self._asks else 0.0,
+                                                      self._bids[-1].cum if self._bids else 0.0))
+
+    def _levels(self) -> Iterator[Level]:
+        yield from self._asks
+        yield from self._bids
+
+    def _row_keys(self) -> Iterator[tuple[Key, float]]:
+        for lv in self._asks:
+            yield ("ask", lv.price), lv.size
+        for lv in self._bids:
+            yield ("bid", lv.price), lv.size
 
     @guarded("orderbook.set_book", _adopt_after_fault)
     def set_book(self, book: Orderbook, now: float | None = None) -> None:
         """Show a new snapshot; sizes that changed at an unchanged price flash briefly."""
         now = time.monotonic() if now is None else now
+        self._now = now
         same_market = self._book is not None and self._book.code == book.code
-        sizes: dict[tuple[str, float], float] = {}
-        for u in book.orderbook_units[: self._depth]:
-            if u.ask_price:
-                sizes[("ask", u.ask_price)] = u.ask_size
-            if u.bid_price:
-                sizes[("bid", u.bid_price)] = u.bid_size
-        if same_market:
-            for key, size in sizes.items():
-                old = self._last_sizes.get(key)
-                if old is not None and old != size:
-                    self._flash_until[key] = now + FLASH_S
-        else:
-            self._flash_until.clear()
-        self._last_sizes = sizes
-        before = [self.level(r) for r in range(2 * self._depth)] if same_market else None
-        old_max = self._max_size
+        before = [self.level_at(r) for r in range(2 * self._depth)] if same_market else None
+        ended = self._flashes.expire(now) | self._flashes.active()  # those may give way below
+        old_scale = (self._max_size, self._max_cum)
         self._book = book
         self._quote = quote_of(book.code)
-        self._recompute_max()
+        self._rebuild()
+        started = self._flashes.update(self._row_keys(), now, compare=same_market, scale=self._max_size)
         if before is None:
             self._emit_all()
             return
         # Repaint only the cells that changed: a level whose price moved repaints its whole row;
-        # a size change at the same price only its own size cell. A new maximum changes every
-        # bar, but still only the size columns (prices and % stay as they were).
+        # a size (or cumulative size) change at the same price only its own size cell, and so do
+        # flashes starting, fading and ending. A new bar scale changes every bar, but still only
+        # the size columns.
         rows: set[int] = set()
         cells: set[tuple[int, int]] = set()
+        marked = started | ended | self._flashes.active()
         for r in range(2 * self._depth):
-            was, lvl = before[r], self.level(r)
+            was, lvl = before[r], self.level_at(r)
             if was == lvl:
+                side = "ask" if r < self._depth else "bid"
+                if lvl is not None and (side, lvl.price) in marked:
+                    cells.add((r, _own_col(r, self._depth)))
                 continue
-            if was is None or lvl is None or was[0] != lvl[0] or was[1] != lvl[1]:
+            if was is None or lvl is None or was.price != lvl.price:
                 rows.add(r)
             else:
                 cells.add((r, _own_col(r, self._depth)))
-        if old_max != self._max_size:
+        if old_scale != (self._max_size, self._max_cum):
             cells.update((r, _own_col(r, self._depth)) for r in range(2 * self._depth))
         self._emit_cells(rows, cells)
 
     @guarded("orderbook.flashes", lambda *_a, **_k: False)
     def expire_flashes(self, now: float | None = None) -> bool:
-        """Drop finished flashes; True (and a repaint of those cells) when any ended."""
+        """Frame tick without a new snapshot: fade the flashing cells, drop the finished ones.
+
+        Returns True when any cell was repainted.
+        """
         now = time.monotonic() if now is None else now
-        ended = {k for k, t in self._flash_until.items() if t <= now}
-        for k in ended:
-            del self._flash_until[k]
-        if ended:
-            cells = set()
-            for r in range(2 * self._depth):
-                lvl = self.level(r)
-                if lvl is not None and (lvl[0], lvl[1]) in ended:
-                    cells.add((r, _own_col(r, self._depth)))
-            self._emit_cells(set(), cells)
-        return bool(ended)
+        self._now = now
+        marked = self._flashes.expire(now) | self._flashes.active()
+        if not marked:
+            return False
+        cells = set()
+        for r in range(2 * self._depth):
+            lvl = self.level(r)
+            if lvl is not None and (lvl[0], lvl[1]) in marked:
+                cells.add((r, _own_col(r, self._depth)))
+        self._emit_cells(set(), cells)
+        return bool(cells)
+
+    def flashing(self) -> set[Key]:
+        """(side, price) of the sizes flashing now."""
+        return self._flashes.active()
 
     def _emit_cells(self, rows: set[int], cells: set[tuple[int, int]]) -> None:
         """One ``dataChanged`` per column and run of adjacent rows (the view repaints just those
@@ -205,17 +260,6 @@ class OrderbookModel(FixedColumnsModel):
                     start = r
                 prev = r
 
-    def _no_max(self) -> None:
-        self._max_size = 0.0  # no depth bars rather than a crash
-
-    @guarded("orderbook.max_size", _no_max)
-    def _recompute_max(self) -> None:
-        m = 0.0
-        if self._book is not None:
-            for u in self._book.orderbook_units[: self._depth]:
-                m = max(m, u.ask_size, u.bid_size)
-        self._max_size = m
-
     def repaint(self) -> None:
         """Re-emit every cell (after a colour-scheme switch)."""
         self._emit_all()
@@ -225,20 +269,22 @@ class OrderbookModel(FixedColumnsModel):
             self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, N_OBCOLS - 1))
 
     # -- level access ---------------------------------------------------------------------
-    def level(self, row: int) -> tuple[str, float, float] | None:
-        """``(side, price, size)`` shown on a row, or None for an empty level."""
-        if self._book is None or not 0 <= row < 2 * self._depth:
+    def level_at(self, row: int) -> Level | None:
+        """The (possibly grouped) level shown on a row, or None for an empty row."""
+        if row < 0:
             return None
-        units = self._book.orderbook_units
         if row < self._depth:
             i = self._depth - 1 - row
-            if i >= len(units) or not units[i].ask_price:
-                return None
-            return ("ask", units[i].ask_price, units[i].ask_size)
+            return self._asks[i] if i < len(self._asks) else None
         i = row - self._depth
-        if i >= len(units) or not units[i].bid_price:
+        return self._bids[i] if i < len(self._bids) else None
+
+    def level(self, row: int) -> tuple[str, float, float] | None:
+        """``(side, price, size)`` shown on a row, or None for an empty level."""
+        lv = self.level_at(row)
+        if lv is None:
             return None
-        return ("bid", units[i].bid_price, units[i].bid_size)
+        return ("ask" if row < self._depth else "bid", lv.price, lv.size)
 
     # -- Qt model API ---------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
@@ -247,34 +293,43 @@ class OrderbookModel(FixedColumnsModel):
 
     def _placeholder_cell(self, row: int, col: int) -> Cell:
         side = "ask" if row < self._depth else "bid"
-        return Cell(PLACEHOLDER, None, _ALIGN[col], False, None, False, side)
+        return Cell(PLACEHOLDER, None, _ALIGN[col], False, None, 0.0, side)
 
     @guarded("orderbook.cell", _placeholder_cell)
     def cell(self, row: int, col: int) -> Cell:
         """Everything needed to paint one cell, computed once (the delegate's fast path)."""
         side = "ask" if row < self._depth else "bid"
-        lvl = self.level(row)
-        if lvl is None:
-            return Cell("", None, _ALIGN[col], col == ObCol.PRICE, None, False, side)
-        _, price, size = lvl
-        own = (col == ObCol.ASK_SIZE and side == "ask") or (col == ObCol.BID_SIZE and side == "bid")
-        colour = None
+        lv = self.level_at(row)
+        if lv is None:
+            return Cell("", None, _ALIGN[col], col == ObCol.PRICE, None, 0.0, side)
         if col == ObCol.PRICE or col == ObCol.CHANGE:
-            rate = self._rate(price)
+            rate = self._rate(lv.price)
             colour = self._palette.change_colour(rate) if rate is not None else None
-            text = format_price(price, self._quote) if col == ObCol.PRICE else format_change_rate(rate)
-            return Cell(text, colour, _ALIGN[col], col == ObCol.PRICE, None, False, side)
-        if not own:
-            return Cell("", None, _ALIGN[col], False, None, False, side)
-        frac = size / self._max_size if self._max_size > 0 else None
-        flash = (side, price) in self._flash_until
-        return Cell(format_size_compact(size), None, _ALIGN[col], False, frac, flash, side)
+            text = format_price(lv.price, self._quote) if col == ObCol.PRICE else format_change_rate(rate)
+            return Cell(text, colour, _ALIGN[col], col == ObCol.PRICE, None, 0.0, side)
+        if col != _own_col(row, self._depth):
+            return Cell("", None, _ALIGN[col], False, None, 0.0, side)
+        frac = lv.size / self._max_size if self._max_size > 0 else None
+        cum = lv.cum / self._max_cum if self._max_cum > 0 else None
+        flash = self._flashes.strength((side, lv.price), self._now)
+        return Cell(format_size_compact(lv.size), None, _ALIGN[col], False, frac, flash, side, cum)
+
+    def _tooltip(self, row: int) -> str:
+        lv = self.level_at(row)
+        if lv is None:
+            return ""
+        value = lv.cum * lv.price
+        return (f"{format_price(lv.price, self._quote)}: {format_size_compact(lv.size)}\n"
+                f"Cumulative from the best price: {format_size_compact(lv.cum)} "
+                f"(≈ {format_traded_value(value, self._quote)} {self._quote})")
 
     @guarded("orderbook.data", display_text)
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text, colours, depth fraction and flash state (views paint via :meth:`cell`)."""
         if not index.isValid() or not 0 <= index.row() < self.rowCount():
             return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(index.row()) or None
         c = self.cell(index.row(), index.column())
         if role == Qt.ItemDataRole.DisplayRole:
             return c.text
@@ -315,9 +370,6 @@ class OrderbookModel(FixedColumnsModel):
 
     def imbalance(self) -> float | None:
         """Bid share of the shown depth in [-1, 1]: +1 all bids, -1 all asks."""
-        if self._book is None:
-            return None
-        units = self._book.orderbook_units[: self._depth]
-        a = sum(u.ask_size for u in units)
-        b = sum(u.bid_size for u in units)
+        a = self._asks[-1].cum if self._asks else 0.0
+        b = self._bids[-1].cum if self._bids else 0.0
         return None if a + b <= 0 else (b - a) / (a + b)

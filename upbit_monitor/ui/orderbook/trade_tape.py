@@ -1,7 +1,11 @@
-"""Trade tape: the last ~100 fills of the selected coin (time, price, size, side colour).
+"""Trade tape: recent fills of the selected coin (time, price, size, value, side colour).
 
 New fills are *inserted* at the top (``beginInsertRows``) and the oldest removed at the bottom,
-rather than resetting the model, so the view keeps its scroll position and selection.
+rather than resetting the model, so the view keeps its scroll position. The model keeps more fills
+than it shows (``KEEP``) so a minimum-value filter still has rows to show; a filter change is the
+one reset. Fills worth at least the big-trade threshold are bold on a tint of their side's colour.
+Values are compared in KRW: a BTC- or USDT-quoted fill is converted with the KRW price of its quote
+currency (``krw_per_quote``); without one, no fill is filtered or highlighted.
 """
 
 from __future__ import annotations
@@ -11,17 +15,26 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from upbit_monitor.protocol.events import Trade
 from upbit_monitor.ui.common.display_guard import display_text, guarded
-from upbit_monitor.ui.common.formatting import format_price, format_size, format_time_kst, quote_of
+from upbit_monitor.ui.common.formatting import (
+    format_price,
+    format_size,
+    format_time_kst,
+    format_traded_value,
+    quote_of,
+)
 from upbit_monitor.ui.common.table_model import FixedColumnsModel
 from upbit_monitor.ui.common.theme import Palette
 
 Index = QModelIndex | QPersistentModelIndex
 
-TAPE_ROWS = 100
+TAPE_ROWS = 100  # fills shown
+KEEP = 500  # fills kept for filtering (one REST page of /v1/trades/ticks)
+BIG_ALPHA = 60  # big-trade row tint (of 255)
 
 
 class TapeCol(IntEnum):
@@ -30,7 +43,8 @@ class TapeCol(IntEnum):
     TIME = 0
     PRICE = 1
     SIZE = 2
-    SIDE = 3
+    VALUE = 3
+    SIDE = 4
 
 
 N_TAPECOLS = len(TapeCol)  # constant: Enum len() is slow and Qt calls columnCount() often
@@ -39,6 +53,7 @@ TAPE_HEADERS = {
     TapeCol.TIME: "Time (KST)",
     TapeCol.PRICE: "Price",
     TapeCol.SIZE: "Size",
+    TapeCol.VALUE: "Value",
     TapeCol.SIDE: "Side",
 }
 
@@ -56,12 +71,62 @@ class TradeTapeModel(FixedColumnsModel):
         super().__init__(parent)
         self._palette = palette
         self._limit = limit
-        self._trades: list[Trade] = []
+        self._all: list[Trade] = []  # newest first, up to KEEP, unfiltered
+        self._trades: list[Trade] = []  # shown: newest first, filtered, up to limit
+        self._min_value = 0.0  # KRW; 0 = every fill
+        self._big_value = 0.0  # KRW; 0 = no highlighting
+        self._krw_per_quote: float | None = 1.0
+        self._bold = QFont()
+        self._bold.setBold(True)
 
     @property
     def limit(self) -> int:
-        """How many fills the tape keeps."""
+        """How many fills the tape shows."""
         return self._limit
+
+    @property
+    def min_value(self) -> float:
+        """Smallest KRW value shown (0 = all)."""
+        return self._min_value
+
+    @property
+    def big_value(self) -> float:
+        """KRW value from which a fill is highlighted (0 = never)."""
+        return self._big_value
+
+    def set_thresholds(self, min_value: float, big_value: float) -> None:
+        """New filter / highlight thresholds in KRW: the shown rows are rebuilt."""
+        if (min_value, big_value) != (self._min_value, self._big_value):
+            self._min_value, self._big_value = max(0.0, min_value), max(0.0, big_value)
+            self._reshow()
+
+    def set_krw_per_quote(self, rate: float | None) -> None:
+        """KRW price of the quote currency (1 for KRW markets, None when unknown)."""
+        if rate != self._krw_per_quote:
+            self._krw_per_quote = rate
+            self._reshow()
+
+    def value_krw(self, t: Trade) -> float | None:
+        """A fill's value in KRW, None when the quote's KRW price is unknown."""
+        if self._krw_per_quote is None:
+            return None
+        return t.trade_price * t.trade_volume * self._krw_per_quote
+
+    def is_big(self, t: Trade) -> bool:
+        """At or above the big-trade threshold."""
+        v = self.value_krw(t)
+        return bool(self._big_value) and v is not None and v >= self._big_value
+
+    def _passes(self, t: Trade) -> bool:
+        if not self._min_value:
+            return True
+        v = self.value_krw(t)
+        return v is None or v >= self._min_value
+
+    def _reshow(self) -> None:
+        self.beginResetModel()
+        self._trades = [t for t in self._all if self._passes(t)][: self._limit]
+        self.endResetModel()
 
     def repaint(self) -> None:
         """Re-emit every cell (after a colour-scheme switch)."""
@@ -72,8 +137,13 @@ class TradeTapeModel(FixedColumnsModel):
         """The fills shown, newest first."""
         return list(self._trades)
 
+    def kept(self) -> list[Trade]:
+        """Every fill kept (unfiltered), newest first."""
+        return list(self._all)
+
     def clear(self) -> None:
         """Empty the tape (coin switch)."""
+        self._all = []
         if self._trades:
             self.beginRemoveRows(QModelIndex(), 0, len(self._trades) - 1)
             self._trades = []
@@ -85,32 +155,49 @@ class TradeTapeModel(FixedColumnsModel):
 
     @guarded("trade_tape.set_trades", _reset_after_fault)
     def set_trades(self, newest_first: Sequence[Trade]) -> int:
-        """Merge a newest-first list from the pool; returns how many rows were inserted."""
-        incoming = list(newest_first[: self._limit])
+        """Merge a newest-first list (the pool's, or a REST page); returns how many rows were shown.
+
+        Fills newer than the newest kept go on top; a page of *older* fills (the REST backfill
+        arriving after the first live fills) goes below the oldest kept. Duplicates (the same
+        ``sequential_id``) are dropped either way.
+        """
+        incoming = list(newest_first[:KEEP])
         if not incoming:
             return 0
-        code = incoming[0].code
-        if self._trades and self._trades[0].code != code:
+        if self._all and self._all[0].code != incoming[0].code:
             self.clear()
-        if not self._trades:
-            self.beginInsertRows(QModelIndex(), 0, len(incoming) - 1)
-            self._trades = incoming
-            self.endInsertRows()
-            return len(incoming)
-        head = _key(self._trades[0])
-        seen = {t.sequential_id for t in self._trades}
-        fresh = [t for t in incoming if _key(t) >= head and t.sequential_id not in seen]
-        if not fresh:
-            return 0
-        self.beginInsertRows(QModelIndex(), 0, len(fresh) - 1)
-        self._trades[0:0] = fresh
-        self.endInsertRows()
+        seen = {t.sequential_id for t in self._all}
+        head = _key(self._all[0]) if self._all else None
+        tail = _key(self._all[-1]) if self._all else None
+        newer = [t for t in incoming if t.sequential_id not in seen and (head is None or _key(t) >= head)]
+        older = [t for t in incoming if t.sequential_id not in seen and tail is not None and _key(t) < tail]
+        shown = 0
+        if newer:
+            self._all[0:0] = newer
+            fresh = [t for t in newer if self._passes(t)]
+            if fresh:
+                self.beginInsertRows(QModelIndex(), 0, len(fresh) - 1)
+                self._trades[0:0] = fresh
+                self.endInsertRows()
+                shown += len(fresh)
+        if older:
+            older.sort(key=_key, reverse=True)
+            self._all.extend(older)
+            room = self._limit - len(self._trades)
+            extra = [t for t in older if self._passes(t)][: max(0, room)]
+            if extra:
+                n = len(self._trades)
+                self.beginInsertRows(QModelIndex(), n, n + len(extra) - 1)
+                self._trades.extend(extra)
+                self.endInsertRows()
+                shown += len(extra)
+        del self._all[KEEP:]
         overflow = len(self._trades) - self._limit
         if overflow > 0:
             self.beginRemoveRows(QModelIndex(), self._limit, len(self._trades) - 1)
             del self._trades[self._limit :]
             self.endRemoveRows()
-        return len(fresh)
+        return shown
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
         """Number of fills shown."""
@@ -118,28 +205,41 @@ class TradeTapeModel(FixedColumnsModel):
 
     @guarded("trade_tape.data", display_text)
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Cell text and the side colour (buy-initiated = up colour, sell-initiated = down)."""
+        """Cell text, the side colour (buy-initiated = up colour) and the big-trade emphasis."""
         if not index.isValid() or not 0 <= index.row() < len(self._trades):
             return None
         t = self._trades[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            if col == TapeCol.TIME:
-                return format_time_kst(t.trade_timestamp)
-            if col == TapeCol.PRICE:
-                return format_price(t.trade_price, quote_of(t.code))
-            if col == TapeCol.SIZE:
-                return format_size(t.trade_volume)
-            return "Buy" if t.ask_bid == "BID" else "Sell"
-        if role == Qt.ItemDataRole.ForegroundRole and col != TapeCol.TIME:
-            return self._palette.up if t.ask_bid == "BID" else self._palette.down
+            return self._text(t, col)
+        buy = t.ask_bid == "BID"
         if role == Qt.ItemDataRole.ForegroundRole:
-            return self._palette.muted
+            if col == TapeCol.TIME:
+                return self._palette.muted
+            return self._palette.up if buy else self._palette.down
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if col == TapeCol.TIME:
                 return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole and self.is_big(t):
+            return self._bold
+        if role == Qt.ItemDataRole.BackgroundRole and self.is_big(t):
+            tint = QColor(self._palette.up if buy else self._palette.down)
+            tint.setAlpha(BIG_ALPHA)
+            return tint
         return None
+
+    def _text(self, t: Trade, col: int) -> str:
+        quote = quote_of(t.code)
+        if col == TapeCol.TIME:
+            return format_time_kst(t.trade_timestamp)
+        if col == TapeCol.PRICE:
+            return format_price(t.trade_price, quote)
+        if col == TapeCol.SIZE:
+            return format_size(t.trade_volume)
+        if col == TapeCol.VALUE:
+            return format_traded_value(t.trade_price * t.trade_volume, quote)
+        return "Buy" if t.ask_bid == "BID" else "Sell"
 
 
 class TradeTapeView(QTableView):
@@ -153,11 +253,36 @@ class TradeTapeView(QTableView):
         self.setWordWrap(False)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(20)
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         h = self.horizontalHeader()
         h.setHighlightSections(False)
         h.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # Time and side have a known widest text: fixed; the numbers share the rest.
+        fm = self.fontMetrics()
+        h.setSectionResizeMode(TapeCol.TIME, QHeaderView.ResizeMode.Fixed)
         h.setSectionResizeMode(TapeCol.SIDE, QHeaderView.ResizeMode.Fixed)
-        self.setColumnWidth(TapeCol.SIDE, 44)
+        h.setSectionResizeMode(TapeCol.PRICE, QHeaderView.ResizeMode.Fixed)
+        self._price_for: tuple[str, int] = ("", 0)  # (code, width) of the price column
+        model.rowsInserted.connect(self._fit_price)
+        model.modelReset.connect(self._fit_price)
+        hm = h.fontMetrics()
+        for col, widest in ((TapeCol.TIME, "88:88:88"), (TapeCol.SIDE, "Sell")):
+            text_w = max(fm.horizontalAdvance(widest), hm.horizontalAdvance(TAPE_HEADERS[col]))
+            self.setColumnWidth(col, text_w + 16)
+
+    def _fit_price(self, *_: object) -> None:
+        """Price never elides: its column is as wide as the coin's price with every digit an 8."""
+        model = self.model()
+        if not isinstance(model, TradeTapeModel) or not model.rowCount():
+            return
+        t = model.trades()[0]
+        text = "".join("8" if ch.isdigit() else ch for ch in str(model.data(model.index(0, TapeCol.PRICE))))
+        width = max(self.fontMetrics().horizontalAdvance(text),
+                    self.horizontalHeader().fontMetrics().horizontalAdvance(TAPE_HEADERS[TapeCol.PRICE])) + 16
+        code, current = self._price_for
+        if t.code != code or width > current:
+            self._price_for = (t.code, width)
+            self.setColumnWidth(TapeCol.PRICE, width)

@@ -8,11 +8,16 @@ unchanged.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
+from collections.abc import Awaitable, Callable, Sequence
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
@@ -21,28 +26,43 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from upbit_monitor.protocol.events import Ticker
+from upbit_monitor.features.orderbook.levels import GROUPS
+from upbit_monitor.features.orderbook.strength import strength, tape_strength
+from upbit_monitor.protocol.events import Ticker, Trade
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
-from upbit_monitor.ui.common.display_guard import PLACEHOLDER, guarded, nothing
+from upbit_monitor.ui.common.display_guard import PLACEHOLDER, guarded
 from upbit_monitor.ui.common.formatting import (
     display_code,
     format_change_rate,
     format_price,
     format_price_delta,
-    format_size_compact,
-    format_spread,
     quote_of,
 )
 from upbit_monitor.ui.common.frame_clock import LADDER_MS, FrameClock
-from upbit_monitor.ui.common.gauge import ImbalanceGauge
 from upbit_monitor.ui.common.source import MarketSource
 from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.orderbook.delegate import DepthBarDelegate
 from upbit_monitor.ui.orderbook.ladder import LadderTable
 from upbit_monitor.ui.orderbook.model import OrderbookModel
-from upbit_monitor.ui.orderbook.trade_tape import TradeTapeModel, TradeTapeView
+from upbit_monitor.ui.orderbook.summary import LadderSummary
+from upbit_monitor.ui.orderbook.tape_panel import TapePanel
+from upbit_monitor.ui.orderbook.trade_tape import TradeTapeModel
 
 FAST_POLL_S = 2.0  # longest fast-poll phase after a coin switch
+GROUP_KEY = "orderbook/group"
+STRENGTH_FILLS = 100  # the short-window 체결강도 runs over this many latest fills
+
+TradesLoader = Callable[[str], Awaitable[Sequence[Trade]]]
+log = logging.getLogger(__name__)
+
+
+def _stored_group(store: QSettings | None) -> int:
+    """The saved grouping, 1 when absent or not one of :data:`GROUPS` (a hand-edited file)."""
+    try:
+        group = int(store.value(GROUP_KEY, 1)) if store is not None else 1  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return 1
+    return group if group in GROUPS else 1
 
 
 class OrderbookView(QWidget):
@@ -58,6 +78,7 @@ class OrderbookView(QWidget):
         *,
         depth: int = 15,
         repaint_hz: float = 25.0,
+        store: QSettings | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -74,6 +95,10 @@ class OrderbookView(QWidget):
         self._stale_ob: int | None = None
         self._label_colour = ""
         self._fast_until = 0.0
+        self._store = store
+        self._day_strength: float | None = None
+        self._trades_loader: TradesLoader | None = None
+        self._backfill: asyncio.Task[None] | None = None
 
         self.model = OrderbookModel(palette, depth, self)
         self.tape_model = TradeTapeModel(palette, parent=self)
@@ -88,11 +113,21 @@ class OrderbookView(QWidget):
         self.depth_toggle.setToolTip("Show 30 levels per side instead of 15")
         self.depth_toggle.setChecked(depth == 30)
         self.depth_toggle.toggled.connect(lambda on: self.set_depth(30 if on else 15))
+        self.group_box = QComboBox(self)
+        self.group_box.setObjectName("GroupBox")
+        for g in GROUPS:
+            self.group_box.addItem("1 tick" if g == 1 else f"{g} ticks", g)
+        self.group_box.setToolTip("Price grouping: sum the ladder's sizes in buckets of this many ticks")
+        group = _stored_group(store)
+        self.group_box.setCurrentIndex(GROUPS.index(group))
+        self.model.set_group(group)
+        self.group_box.currentIndexChanged.connect(self._group_picked)
         for label in (self.title, self.change_label):
             # Long names/changes may clip instead of forcing the whole window wider.
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         name_row = QHBoxLayout()
         name_row.addWidget(self.title, 1)
+        name_row.addWidget(self.group_box)
         name_row.addWidget(self.depth_toggle)
         price_row = QHBoxLayout()
         price_row.addWidget(self.price_label)
@@ -107,23 +142,9 @@ class OrderbookView(QWidget):
         self.table.setItemDelegate(DepthBarDelegate(palette, self.model, self.table))
         self.table.viewport().installEventFilter(self)
 
-        self.spread_label = QLabel("Spread -", self)
-        self.spread_label.setObjectName("ObSummary")
-        self.mid_label = QLabel("Mid -", self)
-        self.mid_label.setObjectName("ObSummary")
-        self.total_ask = QLabel("Ask -", self)
-        self.total_ask.setObjectName("ObSummary")
-        self.total_bid = QLabel("Bid -", self)
-        self.total_bid.setObjectName("ObSummary")
-        self.gauge = ImbalanceGauge(palette, self)
-        summary = QHBoxLayout()
-        summary.addWidget(self.spread_label)
-        summary.addStretch(1)
-        summary.addWidget(self.mid_label)
-        totals = QHBoxLayout()
-        totals.addWidget(self.total_ask)
-        totals.addWidget(self.gauge, 1)
-        totals.addWidget(self.total_bid)
+        self.summary = LadderSummary(palette, self)
+        self.gauge = self.summary.gauge
+        price_row.addWidget(self.summary.strength_label)
 
         ladder = QWidget(self)
         ll = QVBoxLayout(ladder)
@@ -131,25 +152,20 @@ class OrderbookView(QWidget):
         ll.setSpacing(3)
         ll.addLayout(head)
         ll.addWidget(self.table, 1)
-        ll.addLayout(summary)
-        ll.addLayout(totals)
+        ll.addWidget(self.summary)
 
-        self.tape = TradeTapeView(self.tape_model, self)
-        tape_box = QWidget(self)
-        tl = QVBoxLayout(tape_box)
-        tl.setContentsMargins(0, 0, 0, 0)
-        tl.setSpacing(2)
-        tape_title = QLabel("Trades", tape_box)
-        tape_title.setObjectName("SectionTitle")
-        tl.addWidget(tape_title)
-        tl.addWidget(self.tape, 1)
+        self.tape_panel = TapePanel(self.tape_model, store, self)
+        self.tape = self.tape_panel.tape
 
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.setObjectName("OrderbookSplitter")
         self.splitter.addWidget(ladder)
-        self.splitter.addWidget(tape_box)
+        self.splitter.addWidget(self.tape_panel)
+        # The ladder's rows grow to fill whatever height it gets, so the tape can have a fair share:
+        # 3:2 by default, never fewer than TapePanel.MIN_ROWS fills (it used to show four).
         self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)
@@ -192,6 +208,9 @@ class OrderbookView(QWidget):
         self._ob_version = self._tr_version = self._tk_version = -1
         self.model.clear()
         self.tape_model.clear()
+        self.summary.reset()
+        self._day_strength = None
+        self._start_backfill(code)
         self._awaiting_paint = code
         # The pool may still hold this coin's book from an earlier subscription: it is stale
         # (possibly minutes old), so only a version newer than now counts as the first book.
@@ -220,6 +239,56 @@ class OrderbookView(QWidget):
         self._ob_version = -1
         self._sync_subscription()
         self.refresh()
+
+    def set_group(self, group: int) -> None:
+        """Group the ladder's levels into buckets of ``group`` ticks (1 = native levels)."""
+        if group not in GROUPS:
+            return
+        if self.group_box.currentData() != group:
+            self.group_box.setCurrentIndex(GROUPS.index(group))  # comes back here once
+            return
+        self.model.set_group(group)
+        if self._store is not None:
+            self._store.setValue(GROUP_KEY, group)
+        self.table.fit_columns()
+        self.table.centre()
+        self._update_summary()
+
+    def _group_picked(self, _index: int) -> None:
+        self.set_group(int(self.group_box.currentData()))
+
+    def set_trades_loader(self, loader: TradesLoader | None) -> None:
+        """Where a coin switch fetches recent fills (REST), so the tape is full at once."""
+        self._trades_loader = loader
+
+    def _start_backfill(self, code: str) -> None:
+        if self._backfill is not None and not self._backfill.done():
+            self._backfill.cancel()
+        self._backfill = None
+        if self._trades_loader is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no event loop (a synchronous test): the live fills fill the tape
+        self._backfill = loop.create_task(self._load_recent(code, self._trades_loader))
+
+    async def _load_recent(self, code: str, loader: TradesLoader) -> None:
+        try:
+            trades = await loader(code)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the tape must survive any REST failure; live fills still come
+            log.warning("recent trades for %s unavailable: %s", code, exc)
+            return
+        if not shiboken6.isValid(self) or code != self._code:
+            return  # switched again meanwhile, or the widget is gone
+        self.tape_model.set_trades(trades)
+        self._show_strength()
+
+    def _show_strength(self) -> None:
+        recent = self.tape_model.kept()[:STRENGTH_FILLS]
+        self.summary.show_strength(self._day_strength, tape_strength(recent), len(recent))
 
     def _sync_subscription(self) -> None:
         self._source.want(self, self.specs())
@@ -263,7 +332,17 @@ class OrderbookView(QWidget):
             if trades:
                 if self._tk_version == -1 or self._source.latest_ticker(code) is None:
                     self.model.set_prev_close(trades[0].prev_closing_price)
+                self.tape_model.set_krw_per_quote(self._krw_per_quote(code))
                 self.tape_model.set_trades(trades)
+                self._show_strength()
+
+    def _krw_per_quote(self, code: str) -> float | None:
+        """KRW price of the market's quote currency, for the tape's KRW thresholds."""
+        quote = quote_of(code)
+        if quote == "KRW":
+            return 1.0
+        t = self._source.latest_ticker(f"KRW-{quote}")
+        return None if t is None else t.trade_price
 
     def _ticker_fault(self, t: Ticker, code: str) -> None:
         self.price_label.setText(PLACEHOLDER)
@@ -278,6 +357,8 @@ class OrderbookView(QWidget):
             f"{format_change_rate(t.signed_change_rate)}  "
             f"{format_price_delta(t.signed_change_price, t.trade_price, quote_of(code))}"
         )
+        self._day_strength = strength(t.acc_bid_volume, t.acc_ask_volume)
+        self._show_strength()
         if colour != self._label_colour:
             # setStyleSheet re-polishes the widget: only when the colour really changes.
             self._label_colour = colour
@@ -304,23 +385,8 @@ class OrderbookView(QWidget):
         text = f"{name}  {display_code(self._code)}" if name else display_code(self._code)
         self.title.setText(f"{self._venue_label} · {text}" if self._venue_label else text)
 
-    @guarded("orderbook.summary", nothing)
     def _update_summary(self) -> None:
-        code = self._code or ""
-        quote = quote_of(code)
-        sm = self.model.spread()
-        if sm is None:
-            self.spread_label.setText("Spread -")
-            self.mid_label.setText("Mid -")
-        else:
-            spread, mid = sm
-            pct = spread / mid * 100 if mid else 0.0
-            self.spread_label.setText(f"Spread {format_spread(spread, mid, quote)} ({pct:.3f}%)")
-            self.mid_label.setText(f"Mid {format_price(mid, quote)}")
-        ask, bid = self.model.totals()
-        self.total_ask.setText(f"Ask {format_size_compact(ask)}")
-        self.total_bid.setText(f"Bid {format_size_compact(bid)}")
-        self.gauge.set_value(self.model.imbalance())
+        self.summary.show_book(self.model, quote_of(self._code or ""))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Report the first paint of a new coin's ladder (latency measurement, tests)."""

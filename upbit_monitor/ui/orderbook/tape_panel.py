@@ -1,0 +1,98 @@
+"""The tape's box under the ladder: title, minimum-value filter, big-trade threshold, the tape.
+
+The thresholds are KRW values (what a trader on Upbit thinks in), chosen from a short list and
+remembered in QSettings (``tape/min_value``, ``tape/big_value``).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from upbit_monitor.ui.common.formatting import format_value_korean
+from upbit_monitor.ui.orderbook.trade_tape import TradeTapeModel, TradeTapeView
+
+MIN_CHOICES = (0.0, 100_000.0, 1_000_000.0, 10_000_000.0, 100_000_000.0)
+BIG_CHOICES = (0.0, 1_000_000.0, 10_000_000.0, 50_000_000.0, 100_000_000.0, 1_000_000_000.0)
+DEFAULT_MIN = 0.0
+DEFAULT_BIG = 10_000_000.0
+MIN_ROWS = 8  # the tape never shrinks below this many fills (it was squeezed to 4)
+MIN_KEY, BIG_KEY = "tape/min_value", "tape/big_value"
+
+
+def _label(value: float, off: str) -> str:
+    return off if not value else f"₩{format_value_korean(value)}"
+
+
+def _float_setting(store: QSettings | None, key: str, default: float, choices: tuple[float, ...]) -> float:
+    if store is None:
+        return default
+    try:
+        value = float(store.value(key, default))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
+    return value if value in choices else default
+
+
+class TapePanel(QWidget):
+    """Title row with the two threshold pickers, then the tape."""
+
+    def __init__(self, model: TradeTapeModel, store: QSettings | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("TapePanel")
+        self._store = store
+        self.model = model
+        self.tape = TradeTapeView(model, self)
+        title = QLabel("Trades", self)
+        title.setObjectName("SectionTitle")
+        self.min_box = self._combo(MIN_CHOICES, "All sizes", "Hide fills worth less than this (KRW)")
+        self.big_box = self._combo(BIG_CHOICES, "No highlight", "Highlight fills worth at least this (KRW)")
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(title)
+        row.addStretch(1)
+        row.addWidget(QLabel("Min", self))
+        row.addWidget(self.min_box)
+        row.addSpacing(6)
+        row.addWidget(QLabel("Big", self))
+        row.addWidget(self.big_box)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(row)
+        layout.addWidget(self.tape, 1)
+        header_h = self.tape.horizontalHeader().sizeHint().height()
+        self.tape.setMinimumHeight(header_h + MIN_ROWS * self.tape.verticalHeader().defaultSectionSize() + 4)
+        self.tape.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+        min_v = _float_setting(store, MIN_KEY, DEFAULT_MIN, MIN_CHOICES)
+        big_v = _float_setting(store, BIG_KEY, DEFAULT_BIG, BIG_CHOICES)
+        self.min_box.setCurrentIndex(MIN_CHOICES.index(min_v))
+        self.big_box.setCurrentIndex(BIG_CHOICES.index(big_v))
+        model.set_thresholds(min_v, big_v)
+        self.min_box.currentIndexChanged.connect(self._changed)
+        self.big_box.currentIndexChanged.connect(self._changed)
+
+    def _combo(self, choices: tuple[float, ...], off: str, tip: str) -> QComboBox:
+        box = QComboBox(self)
+        for v in choices:
+            box.addItem(_label(v, off), v)
+        box.setToolTip(tip)
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        return box
+
+    def _changed(self) -> None:
+        min_v = float(self.min_box.currentData())
+        big_v = float(self.big_box.currentData())
+        self.model.set_thresholds(min_v, big_v)
+        if self._store is not None:
+            self._store.setValue(MIN_KEY, min_v)
+            self._store.setValue(BIG_KEY, big_v)
+
+    def set_thresholds(self, min_value: float, big_value: float) -> None:
+        """Pick the thresholds (menus, tests); unknown values fall back to the defaults."""
+        self.min_box.setCurrentIndex(MIN_CHOICES.index(min_value) if min_value in MIN_CHOICES else 0)
+        self.big_box.setCurrentIndex(
+            BIG_CHOICES.index(big_value) if big_value in BIG_CHOICES else BIG_CHOICES.index(DEFAULT_BIG)
+        )
