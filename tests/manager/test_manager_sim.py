@@ -383,3 +383,24 @@ async def test_want_in_unregister_empty_mode_never_holds_an_empty_registration()
         # The default mode keeps an empty registration (register-or-update, nothing else).
         mgr.want(plain, [])
         assert len(mgr.registrations()) == 2
+
+
+@pytest.mark.asyncio
+async def test_a_change_after_a_quiet_window_goes_out_at_once_later_ones_are_coalesced() -> None:
+    # A long window makes the two behaviours tell apart without timing anything: the first change
+    # (a click after a quiet spell) must not wait for the window; changes right after a request do.
+    async with running(coalesce_window_s=30.0) as (sim, mgr):
+        a, b = Comp(), Comp()
+        mgr.register(a, [Spec("ticker", ("KRW-BTC",))])
+        mgr.register(b, [Spec("orderbook", ("KRW-BTC",), depth=15)])  # same loop turn: same request
+        await wait_until(lambda: len(subscription_requests(sim)) >= 1, 5.0)
+        reqs = subscription_requests(sim)
+        assert wire_set(reqs[0].text) == {"ticker": ["KRW-BTC"], "orderbook": ["KRW-BTC.15"]}
+        mgr.update(b, [Spec("orderbook", ("KRW-ETH",), depth=15)])
+        mgr.update(a, [Spec("ticker", ("KRW-ETH",))])
+        # Within the window after that request: held back, not flushed on the next loop turns
+        # (a call_soon flush would have run and dropped its handle by now).
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert "upbit-public" in mgr._flush_handles
+        assert len(subscription_requests(sim)) == 1

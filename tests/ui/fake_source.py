@@ -37,15 +37,19 @@ class FakeSource:
     versions: dict[tuple[str, str], int] = field(default_factory=dict)
     calls: list[tuple[str, str, tuple[Any, ...]]] = field(default_factory=list)
     metrics_: dict[str, Any] = field(default_factory=lambda: {"upbit-public": FakeMetrics()})
+    deliver: bool = False  # call registered callbacks on put_* (after storing), as the router does
 
     def __post_init__(self) -> None:
         self._comps: weakref.WeakKeyDictionary[Any, tuple[Any, ...]] = weakref.WeakKeyDictionary()
+        self._callbacks: list[Callable[[Event], None]] = []
 
     # registration
     def register(self, component: object, specs: Sequence[Any], *, connection: str = "upbit-public",
                  callback: Callable[[Event], None] | None = None) -> None:
         self._comps[component] = tuple(specs)
         self.calls.append(("register", type(component).__name__, tuple(specs)))
+        if callback is not None:
+            self._callbacks.append(callback)
 
     def want(self, component: object, specs: Sequence[Any], *, connection: str = "upbit-public",
              callback: Callable[[Event], None] | None = None, unregister_empty: bool = False) -> None:
@@ -77,6 +81,9 @@ class FakeSource:
     def put_book(self, b: Orderbook) -> None:
         self.books[b.code] = b
         self._bump("orderbook", b.code)
+        if self.deliver:
+            for cb in list(self._callbacks):
+                cb(b)
 
     def put_trade(self, t: Trade) -> None:
         self.trades.setdefault(t.code, []).insert(0, t)

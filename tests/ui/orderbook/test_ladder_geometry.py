@@ -129,3 +129,19 @@ def test_a_narrow_ladder_hides_percent_rather_than_eliding_sizes(qtbot) -> None:
             assert view.table.columnWidth(col) - 10 >= fm.horizontalAdvance(text), text
     view.resize(420, 500)
     qtbot.waitUntil(lambda: not view.table.isColumnHidden(ObCol.CHANGE))
+
+
+def test_the_first_book_of_a_new_coin_is_painted_when_it_arrives(qtbot) -> None:
+    """Paint on arrival: the routed snapshot is shown and painted without waiting for a timer."""
+    src = FakeSource(deliver=True)
+    view = OrderbookView(src, Palette())
+    qtbot.addWidget(view)
+    view.resize(420, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_code("KRW-ETH")
+    view._fast.stop()  # no fast poll, no frame tick: only the arrival path is left
+    with qtbot.waitSignal(view.first_paint, timeout=5000) as painted:
+        src.put_book(book("KRW-ETH", 4_600_000, depth=30))
+        assert view.model.code == "KRW-ETH"  # shown synchronously, inside the delivery
+    assert painted.args == ["KRW-ETH"]

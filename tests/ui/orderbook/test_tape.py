@@ -108,4 +108,4 @@ async def test_coin_switch_fills_the_tape_from_rest(qtbot) -> None:
         assert {t.code for t in view.tape_model.trades()} == {"KRW-ETH"}
         keys = [(t.trade_timestamp, t.sequential_id) for t in view.tape_model.trades()]
         assert keys == sorted(keys, reverse=True)
-        assert view.summary.strength_label.text().startswith("체결강도")
+        assert view.header.strength_label.text().startswith("체결강도")

@@ -1,29 +1,22 @@
-"""The lines under the ladder: spread, 체결강도 (trade strength), mid, totals and the imbalance gauge."""
+"""The lines under the ladder: spread, mid, totals and the imbalance gauge."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from upbit_monitor.ui.common.display_guard import guarded, nothing
-from upbit_monitor.ui.common.formatting import (
-    format_price,
-    format_size_compact,
-    format_spread,
-    format_strength,
-)
+from upbit_monitor.ui.common.formatting import format_price, format_size_compact, format_spread
 from upbit_monitor.ui.common.gauge import ImbalanceGauge
 from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.orderbook.model import OrderbookModel
 
 
 class LadderSummary(QWidget):
-    """Two lines: ``Spread … Mid …`` and ``Ask … [gauge] Bid …``; plus ``strength_label``, which the
-    view puts in its header beside the day's change (the line under the ladder has no room left)."""
+    """Two lines: ``Spread … Mid …`` and ``Ask … [gauge] Bid …``."""
 
     def __init__(self, palette: Palette, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._palette = palette
-        self._strength_colour = ""
 
         def label(text: str) -> QLabel:
             lab = QLabel(text, self)
@@ -31,11 +24,6 @@ class LadderSummary(QWidget):
             return lab
 
         self.spread_label = label("Spread -")
-        self.strength_label = label("체결강도 -")
-        self.strength_label.setToolTip(
-            "체결강도 (trade strength): buy-initiated volume / sell-initiated volume x 100.\n"
-            "Above 100: buyers lift offers more than sellers hit bids."
-        )
         self.mid_label = label("Mid -")
         self.total_ask = label("Ask -")
         self.total_bid = label("Bid -")
@@ -71,28 +59,10 @@ class LadderSummary(QWidget):
         self.total_bid.setText(f"Bid {format_size_compact(bid)}")
         self.gauge.set_value(model.imbalance())
 
-    @guarded("orderbook.strength", nothing)
-    def show_strength(self, day: float | None, recent: float | None, fills: int) -> None:
-        """The day's strength (the ticker's running volumes) and that of the tape's last fills."""
-        text = f"체결강도 {format_strength(day)}"
-        if recent is not None:
-            text += f" · {format_strength(recent)}"
-        self.strength_label.setText(text)
-        self.strength_label.setToolTip(
-            "체결강도 (trade strength): buy-initiated volume / sell-initiated volume x 100.\n"
-            f"Day (Upbit's running volumes since 00:00 UTC): {format_strength(day)}\n"
-            f"Last {fills} fills on the tape: {format_strength(recent)}"
-        )
-        colour = "" if day is None else self._palette.change_colour(day - 100.0).name()
-        if colour != self._strength_colour:
-            self._strength_colour = colour
-            self.strength_label.setStyleSheet(f"color: {colour};" if colour else "")
-
     def reset(self) -> None:
         """Dashes (coin switch)."""
         self.spread_label.setText("Spread -")
         self.mid_label.setText("Mid -")
         self.total_ask.setText("Ask -")
         self.total_bid.setText("Bid -")
-        self.show_strength(None, None, 0)
         self.gauge.set_value(None)

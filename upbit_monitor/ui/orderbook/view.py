@@ -16,11 +16,6 @@ from collections.abc import Awaitable, Callable, Sequence
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QHBoxLayout,
-    QLabel,
-    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -28,20 +23,17 @@ from PySide6.QtWidgets import (
 
 from upbit_monitor.features.orderbook.levels import GROUPS
 from upbit_monitor.features.orderbook.strength import strength, tape_strength
-from upbit_monitor.protocol.events import Ticker, Trade
+from upbit_monitor.protocol.events import Event, Ticker, Trade
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
-from upbit_monitor.ui.common.display_guard import PLACEHOLDER, guarded
 from upbit_monitor.ui.common.formatting import (
     display_code,
-    format_change_rate,
-    format_price,
-    format_price_delta,
     quote_of,
 )
 from upbit_monitor.ui.common.frame_clock import LADDER_MS, FrameClock
 from upbit_monitor.ui.common.source import MarketSource
 from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.orderbook.delegate import DepthBarDelegate
+from upbit_monitor.ui.orderbook.header import CoinHeader
 from upbit_monitor.ui.orderbook.ladder import LadderTable
 from upbit_monitor.ui.orderbook.model import OrderbookModel
 from upbit_monitor.ui.orderbook.summary import LadderSummary
@@ -93,7 +85,6 @@ class OrderbookView(QWidget):
         self._tk_version = -1
         self._awaiting_paint: str | None = None
         self._stale_ob: int | None = None
-        self._label_colour = ""
         self._fast_until = 0.0
         self._store = store
         self._day_strength: float | None = None
@@ -103,40 +94,14 @@ class OrderbookView(QWidget):
         self.model = OrderbookModel(palette, depth, self)
         self.tape_model = TradeTapeModel(palette, parent=self)
 
-        self.title = QLabel("-", self)
-        self.title.setObjectName("CoinTitle")
-        self.price_label = QLabel("", self)
-        self.price_label.setObjectName("CoinPrice")
-        self.change_label = QLabel("", self)
-        self.change_label.setObjectName("CoinChange")
-        self.depth_toggle = QCheckBox("30 levels", self)
-        self.depth_toggle.setToolTip("Show 30 levels per side instead of 15")
-        self.depth_toggle.setChecked(depth == 30)
-        self.depth_toggle.toggled.connect(lambda on: self.set_depth(30 if on else 15))
-        self.group_box = QComboBox(self)
-        self.group_box.setObjectName("GroupBox")
-        for g in GROUPS:
-            self.group_box.addItem("1 tick" if g == 1 else f"{g} ticks", g)
-        self.group_box.setToolTip("Price grouping: sum the ladder's sizes in buckets of this many ticks")
         group = _stored_group(store)
-        self.group_box.setCurrentIndex(GROUPS.index(group))
         self.model.set_group(group)
+        self.header = CoinHeader(palette, depth, group, self)
+        self.title = self.header.title
+        self.depth_toggle = self.header.depth_toggle
+        self.depth_toggle.toggled.connect(lambda on: self.set_depth(30 if on else 15))
+        self.group_box = self.header.group_box
         self.group_box.currentIndexChanged.connect(self._group_picked)
-        for label in (self.title, self.change_label):
-            # Long names/changes may clip instead of forcing the whole window wider.
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        name_row = QHBoxLayout()
-        name_row.addWidget(self.title, 1)
-        name_row.addWidget(self.group_box)
-        name_row.addWidget(self.depth_toggle)
-        price_row = QHBoxLayout()
-        price_row.addWidget(self.price_label)
-        price_row.addSpacing(8)
-        price_row.addWidget(self.change_label, 1)
-        head = QVBoxLayout()
-        head.setSpacing(0)
-        head.addLayout(name_row)
-        head.addLayout(price_row)
 
         self.table = LadderTable(self.model, self)
         self.table.setItemDelegate(DepthBarDelegate(palette, self.model, self.table))
@@ -144,13 +109,12 @@ class OrderbookView(QWidget):
 
         self.summary = LadderSummary(palette, self)
         self.gauge = self.summary.gauge
-        price_row.addWidget(self.summary.strength_label)
 
         ladder = QWidget(self)
         ll = QVBoxLayout(ladder)
         ll.setContentsMargins(0, 0, 0, 0)
         ll.setSpacing(3)
-        ll.addLayout(head)
+        ll.addWidget(self.header)
         ll.addWidget(self.table, 1)
         ll.addWidget(self.summary)
 
@@ -209,6 +173,7 @@ class OrderbookView(QWidget):
         self.model.clear()
         self.tape_model.clear()
         self.summary.reset()
+        self.header.show_strength(None, None, 0)
         self._day_strength = None
         self._start_backfill(code)
         self._awaiting_paint = code
@@ -288,10 +253,25 @@ class OrderbookView(QWidget):
 
     def _show_strength(self) -> None:
         recent = self.tape_model.kept()[:STRENGTH_FILLS]
-        self.summary.show_strength(self._day_strength, tape_strength(recent), len(recent))
+        self.header.show_strength(self._day_strength, tape_strength(recent), len(recent))
 
     def _sync_subscription(self) -> None:
-        self._source.want(self, self.specs())
+        self._source.want(self, self.specs(), callback=self._on_event)
+
+    def _on_event(self, event: Event) -> None:
+        """Paint on arrival: the first snapshot of a new coin is shown the moment it is routed.
+
+        Every other event returns at once (the frame clock repaints from the pool); the 8 ms fast
+        poll stays as the fallback for sources that do not call back.
+        """
+        code = self._awaiting_paint
+        if code is None or event.type != "orderbook" or getattr(event, "code", None) != code:
+            return
+        self.refresh()
+        if self.model.code == code and self.table.isVisible():
+            # A synchronous paint of the ladder alone (no event loop runs inside): waiting for
+            # Qt's next update pass cost the click up to a frame.
+            self.table.viewport().repaint()
 
     # -- repaint --------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -344,26 +324,14 @@ class OrderbookView(QWidget):
         t = self._source.latest_ticker(f"KRW-{quote}")
         return None if t is None else t.trade_price
 
-    def _ticker_fault(self, t: Ticker, code: str) -> None:
-        self.price_label.setText(PLACEHOLDER)
-        self.change_label.setText(PLACEHOLDER)
-
-    @guarded("orderbook.ticker", _ticker_fault)
     def _show_ticker(self, t: Ticker, code: str) -> None:
         self.model.set_prev_close(t.prev_closing_price)
-        colour = self._palette.change_colour(t.signed_change_rate).name()
-        self.price_label.setText(format_price(t.trade_price, quote_of(code)))
-        self.change_label.setText(
-            f"{format_change_rate(t.signed_change_rate)}  "
-            f"{format_price_delta(t.signed_change_price, t.trade_price, quote_of(code))}"
-        )
-        self._day_strength = strength(t.acc_bid_volume, t.acc_ask_volume)
+        self.header.show_ticker(t, code)
+        try:
+            self._day_strength = strength(t.acc_bid_volume, t.acc_ask_volume)
+        except TypeError:
+            self._day_strength = None  # odd values: the label shows a dash, the ladder carries on
         self._show_strength()
-        if colour != self._label_colour:
-            # setStyleSheet re-polishes the widget: only when the colour really changes.
-            self._label_colour = colour
-            self.price_label.setStyleSheet(f"color: {colour};")
-            self.change_label.setStyleSheet(f"color: {colour};")
 
     def centre_on_spread(self) -> None:
         """Scroll the ladder back to the spread and follow it again."""
@@ -372,7 +340,7 @@ class OrderbookView(QWidget):
     def refresh_colours(self) -> None:
         """Recolour the title price and the tape after a colour-scheme switch."""
         self._tk_version = -1
-        self._label_colour = ""
+        self.header.forget_colours()
         self.model.repaint()
         self.tape_model.repaint()
         self.refresh()

@@ -1,0 +1,106 @@
+"""The head of the orderbook pane: coin title, grouping and depth pickers, price, day change, 체결강도."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from upbit_monitor.features.orderbook.levels import GROUPS
+from upbit_monitor.protocol.events import Ticker
+from upbit_monitor.ui.common.display_guard import PLACEHOLDER, guarded, nothing
+from upbit_monitor.ui.common.formatting import (
+    format_change_rate,
+    format_price,
+    format_price_delta,
+    format_strength,
+    quote_of,
+)
+from upbit_monitor.ui.common.theme import Palette
+
+STRENGTH_TIP = (
+    "체결강도 (trade strength): buy-initiated volume / sell-initiated volume x 100.\n"
+    "Above 100: buyers lift offers more than sellers hit bids."
+)
+
+
+class CoinHeader(QWidget):
+    """Two lines: ``name  BASE/QUOTE  [grouping] [30 levels]`` and ``price  change  체결강도``."""
+
+    def __init__(self, palette: Palette, depth: int, group: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._palette = palette
+        self._colours = ("", "")  # (price/change, strength) colours applied: restyle only on change
+        self.title = QLabel("-", self)
+        self.title.setObjectName("CoinTitle")
+        self.price_label = QLabel("", self)
+        self.price_label.setObjectName("CoinPrice")
+        self.change_label = QLabel("", self)
+        self.change_label.setObjectName("CoinChange")
+        self.strength_label = QLabel("체결강도 -", self)
+        self.strength_label.setObjectName("ObSummary")
+        self.strength_label.setToolTip(STRENGTH_TIP)
+        self.depth_toggle = QCheckBox("30 levels", self)
+        self.depth_toggle.setToolTip("Show 30 levels per side instead of 15")
+        self.depth_toggle.setChecked(depth == 30)
+        self.group_box = QComboBox(self)
+        self.group_box.setObjectName("GroupBox")
+        for g in GROUPS:
+            self.group_box.addItem("1 tick" if g == 1 else f"{g} ticks", g)
+        self.group_box.setToolTip("Price grouping: sum the ladder's sizes in buckets of this many ticks")
+        self.group_box.setCurrentIndex(GROUPS.index(group) if group in GROUPS else 0)
+        for label in (self.title, self.change_label):
+            # Long names/changes may clip instead of forcing the whole window wider.
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        name_row = QHBoxLayout()
+        name_row.addWidget(self.title, 1)
+        name_row.addWidget(self.group_box)
+        name_row.addWidget(self.depth_toggle)
+        price_row = QHBoxLayout()
+        price_row.addWidget(self.price_label)
+        price_row.addSpacing(8)
+        price_row.addWidget(self.change_label, 1)
+        price_row.addWidget(self.strength_label)
+        head = QVBoxLayout(self)
+        head.setContentsMargins(0, 0, 0, 0)
+        head.setSpacing(0)
+        head.addLayout(name_row)
+        head.addLayout(price_row)
+
+    def _ticker_fault(self, t: Ticker, code: str) -> None:
+        self.price_label.setText(PLACEHOLDER)
+        self.change_label.setText(PLACEHOLDER)
+
+    @guarded("orderbook.ticker", _ticker_fault)
+    def show_ticker(self, t: Ticker, code: str) -> None:
+        """Last price and the day's change ("-2.48%  -3,712,000"), in the change colour."""
+        quote = quote_of(code)
+        colour = self._palette.change_colour(t.signed_change_rate).name()
+        self.price_label.setText(format_price(t.trade_price, quote))
+        self.change_label.setText(
+            f"{format_change_rate(t.signed_change_rate)}  "
+            f"{format_price_delta(t.signed_change_price, t.trade_price, quote)}"
+        )
+        if colour != self._colours[0]:
+            # setStyleSheet re-polishes the widget: only when the colour really changes.
+            self._colours = (colour, self._colours[1])
+            self.price_label.setStyleSheet(f"color: {colour};")
+            self.change_label.setStyleSheet(f"color: {colour};")
+
+    @guarded("orderbook.strength", nothing)
+    def show_strength(self, day: float | None, recent: float | None, fills: int) -> None:
+        """The day's 체결강도 (the ticker's running volumes) and that of the tape's last fills."""
+        text = f"체결강도 {format_strength(day)}"
+        if recent is not None:
+            text += f" · {format_strength(recent)}"
+        self.strength_label.setText(text)
+        self.strength_label.setToolTip(
+            f"{STRENGTH_TIP}\nDay (Upbit's running volumes since 00:00 UTC): {format_strength(day)}\n"
+            f"Last {fills} fills on the tape: {format_strength(recent)}"
+        )
+        colour = "" if day is None else self._palette.change_colour(day - 100.0).name()
+        if colour != self._colours[1]:
+            self._colours = (self._colours[0], colour)
+            self.strength_label.setStyleSheet(f"color: {colour};" if colour else "")
+
+    def forget_colours(self) -> None:
+        """Re-apply colours on the next update (after a colour-scheme switch)."""
+        self._colours = ("", "")
