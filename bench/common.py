@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+# BENCH_APP_TREE: measure another checkout's app code with this harness (bench/side_by_side.py).
+ROOT = Path(os.environ.get("BENCH_APP_TREE") or Path(__file__).resolve().parent.parent)
+HARNESS = Path(__file__).resolve().parent  # this bench/ directory
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -128,7 +130,8 @@ class SimProcess:
 async def start_sim(*, port: int = 0, msg_rate: float = 300.0, seed: int = 1, bursty: bool = True,
                     timeout_s: float = 20.0) -> SimProcess:
     """Start bench/sim_proc.py and wait (without blocking the loop) for its READY line."""
-    cmd = [sys.executable, str(ROOT / "bench" / "sim_proc.py"), "--port", str(port),
+    # The harness's own simulator, also when measuring another checkout (one exchange for both sides).
+    cmd = [sys.executable, str(HARNESS / "sim_proc.py"), "--port", str(port),
            "--msg-rate", str(msg_rate), "--seed", str(seed)]
     if not bursty:
         cmd.append("--steady")

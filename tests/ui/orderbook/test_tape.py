@@ -62,15 +62,15 @@ def test_an_older_rest_page_goes_below_the_live_fills() -> None:
 
 def test_thresholds_are_remembered(tmp_path: Path, qtbot) -> None:
     store = QSettings(str(tmp_path / "t.ini"), QSettings.Format.IniFormat)
-    panel = TapePanel(TradeTapeModel(Palette()), store)
+    panel = TapePanel(TradeTapeModel(Palette()), Palette(), store)
     qtbot.addWidget(panel)
     panel.set_thresholds(10_000_000, 100_000_000)
-    again = TapePanel(TradeTapeModel(Palette()), store)
+    again = TapePanel(TradeTapeModel(Palette()), Palette(), store)
     qtbot.addWidget(again)
     assert (again.model.min_value, again.model.big_value) == (10_000_000, 100_000_000)
     assert again.min_box.currentText() == "₩1,000만"
     store.setValue("tape/min_value", "garbage")
-    third = TapePanel(TradeTapeModel(Palette()), store)
+    third = TapePanel(TradeTapeModel(Palette()), Palette(), store)
     qtbot.addWidget(third)
     assert third.model.min_value == 0
 

@@ -10,6 +10,8 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from upbit_monitor.ui.common.formatting import format_value_korean
+from upbit_monitor.ui.common.theme import Palette
+from upbit_monitor.ui.orderbook.tape_delegate import TapeDelegate
 from upbit_monitor.ui.orderbook.trade_tape import TradeTapeModel, TradeTapeView
 
 MIN_CHOICES = (0.0, 100_000.0, 1_000_000.0, 10_000_000.0, 100_000_000.0)
@@ -37,13 +39,14 @@ def _float_setting(store: QSettings | None, key: str, default: float, choices: t
 class TapePanel(QWidget):
     """Title row with the two threshold pickers, then the tape."""
 
-    def __init__(self, model: TradeTapeModel, store: QSettings | None = None,
+    def __init__(self, model: TradeTapeModel, palette: Palette, store: QSettings | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("TapePanel")
         self._store = store
         self.model = model
         self.tape = TradeTapeView(model, self)
+        self.tape.setItemDelegate(TapeDelegate(palette, model, self.tape))
         title = QLabel("Trades", self)
         title.setObjectName("SectionTitle")
         self.min_box = self._combo(MIN_CHOICES, "All sizes", "Hide fills worth less than this (KRW)")

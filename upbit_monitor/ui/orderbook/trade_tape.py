@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import IntEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
@@ -62,6 +62,14 @@ def _key(t: Trade) -> tuple[int, int]:
     return (t.trade_timestamp, t.sequential_id)
 
 
+class TapeRow(NamedTuple):
+    """Everything the tape's delegate paints for one fill, formatted once per fill."""
+
+    texts: tuple[str, str, str, str, str]  # per TapeCol
+    buy: bool
+    big: bool
+
+
 class TradeTapeModel(FixedColumnsModel):
     """Newest fill on row 0."""
 
@@ -76,6 +84,9 @@ class TradeTapeModel(FixedColumnsModel):
         self._min_value = 0.0  # KRW; 0 = every fill
         self._big_value = 0.0  # KRW; 0 = no highlighting
         self._krw_per_quote: float | None = 1.0
+        # Formatted rows by sequential_id: a fill is formatted once, not on every repaint (the tape
+        # repaints all its rows whenever a fill is inserted on top).
+        self._rows: dict[int, TapeRow] = {}
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -124,6 +135,7 @@ class TradeTapeModel(FixedColumnsModel):
         return v is None or v >= self._min_value
 
     def _reshow(self) -> None:
+        self._rows.clear()  # "big" may have changed
         self.beginResetModel()
         self._trades = [t for t in self._all if self._passes(t)][: self._limit]
         self.endResetModel()
@@ -144,6 +156,7 @@ class TradeTapeModel(FixedColumnsModel):
     def clear(self) -> None:
         """Empty the tape (coin switch)."""
         self._all = []
+        self._rows.clear()
         if self._trades:
             self.beginRemoveRows(QModelIndex(), 0, len(self._trades) - 1)
             self._trades = []
@@ -171,7 +184,7 @@ class TradeTapeModel(FixedColumnsModel):
         tail = _key(self._all[-1]) if self._all else None
         newer = [t for t in incoming if t.sequential_id not in seen and (head is None or _key(t) >= head)]
         older = [t for t in incoming if t.sequential_id not in seen and tail is not None and _key(t) < tail]
-        shown = 0
+        added = 0
         if newer:
             self._all[0:0] = newer
             fresh = [t for t in newer if self._passes(t)]
@@ -179,7 +192,7 @@ class TradeTapeModel(FixedColumnsModel):
                 self.beginInsertRows(QModelIndex(), 0, len(fresh) - 1)
                 self._trades[0:0] = fresh
                 self.endInsertRows()
-                shown += len(fresh)
+                added += len(fresh)
         if older:
             older.sort(key=_key, reverse=True)
             self._all.extend(older)
@@ -190,14 +203,29 @@ class TradeTapeModel(FixedColumnsModel):
                 self.beginInsertRows(QModelIndex(), n, n + len(extra) - 1)
                 self._trades.extend(extra)
                 self.endInsertRows()
-                shown += len(extra)
+                added += len(extra)
         del self._all[KEEP:]
+        if len(self._rows) > 2 * KEEP:
+            shown = {t.sequential_id for t in self._trades}
+            self._rows = {k: v for k, v in self._rows.items() if k in shown}
         overflow = len(self._trades) - self._limit
         if overflow > 0:
             self.beginRemoveRows(QModelIndex(), self._limit, len(self._trades) - 1)
             del self._trades[self._limit :]
             self.endRemoveRows()
-        return shown
+        return added
+
+    def row(self, r: int) -> TapeRow | None:
+        """The formatted row ``r`` (None out of range); formatted on first use, then cached."""
+        if not 0 <= r < len(self._trades):
+            return None
+        t = self._trades[r]
+        cached = self._rows.get(t.sequential_id)
+        if cached is None:
+            texts = (self._text(t, 0), self._text(t, 1), self._text(t, 2), self._text(t, 3), self._text(t, 4))
+            cached = TapeRow(texts, t.ask_bid == "BID", self.is_big(t))
+            self._rows[t.sequential_id] = cached
+        return cached
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
         """Number of fills shown."""

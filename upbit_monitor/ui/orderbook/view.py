@@ -42,6 +42,7 @@ from upbit_monitor.ui.orderbook.trade_tape import TradeTapeModel
 
 FAST_POLL_S = 2.0  # longest fast-poll phase after a coin switch
 GROUP_KEY = "orderbook/group"
+TAPE_MIN_S = 0.1  # shortest interval between two tape updates
 STRENGTH_FILLS = 100  # the short-window 체결강도 runs over this many latest fills
 
 TradesLoader = Callable[[str], Awaitable[Sequence[Trade]]]
@@ -86,6 +87,7 @@ class OrderbookView(QWidget):
         self._awaiting_paint: str | None = None
         self._stale_ob: int | None = None
         self._fast_until = 0.0
+        self._tape_at = 0.0  # monotonic time of the last tape update
         self._store = store
         self._day_strength: float | None = None
         self._trades_loader: TradesLoader | None = None
@@ -118,7 +120,7 @@ class OrderbookView(QWidget):
         ll.addWidget(self.table, 1)
         ll.addWidget(self.summary)
 
-        self.tape_panel = TapePanel(self.tape_model, store, self)
+        self.tape_panel = TapePanel(self.tape_model, palette, store, self)
         self.tape = self.tape_panel.tape
 
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
@@ -306,8 +308,11 @@ class OrderbookView(QWidget):
         if self._fast.isActive() and now > self._fast_until:
             self._fast.stop()
         rv = self._source.version("trade", code)
-        if rv != self._tr_version:
+        if rv != self._tr_version and (now - self._tape_at >= TAPE_MIN_S or not self.tape_model.rowCount()):
+            # At most 10 tape updates a second: every insert repaints the whole tape, and nobody
+            # reads fills faster than that; the first fills of a coin go in at once.
             self._tr_version = rv
+            self._tape_at = now
             trades = self._source.recent_trades(code, self.tape_model.limit)
             if trades:
                 if self._tk_version == -1 or self._source.latest_ticker(code) is None:
