@@ -145,3 +145,22 @@ def test_the_first_book_of_a_new_coin_is_painted_when_it_arrives(qtbot) -> None:
         src.put_book(book("KRW-ETH", 4_600_000, depth=30))
         assert view.model.code == "KRW-ETH"  # shown synchronously, inside the delivery
     assert painted.args == ["KRW-ETH"]
+
+
+def test_header_gives_way_with_strength_never_clipping_price_or_change(qtbot) -> None:
+    from tests.ui.fake_source import ticker
+
+    view, src = _view(qtbot, 500, 15)
+    src.put_ticker(ticker("KRW-BTC", 146_152_000, -0.0248))
+    view.refresh()
+    view.header.show_strength(73.13, 150.2, 100)
+    h = view.header
+    for width in (700, 420, 330, 300):  # 293 px is the pane's minimum (the tape's picker row)
+        view.resize(width, 500)
+        qtbot.waitUntil(lambda w=width: h.width() <= w)
+        for label in (h.price_label, h.change_label):
+            assert label.width() >= label.fontMetrics().horizontalAdvance(label.text()), (width, label.text())
+        s = h.strength_label
+        assert s.fontMetrics().horizontalAdvance(s.text()) <= s.width(), (width, s.text())
+    view.resize(700, 500)
+    qtbot.waitUntil(lambda: h.strength_label.text() == "체결강도 73.13% · 150.20%")

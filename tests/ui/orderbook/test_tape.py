@@ -109,3 +109,27 @@ async def test_coin_switch_fills_the_tape_from_rest(qtbot) -> None:
         keys = [(t.trade_timestamp, t.sequential_id) for t in view.tape_model.trades()]
         assert keys == sorted(keys, reverse=True)
         assert view.header.strength_label.text().startswith("체결강도")
+
+
+def test_a_narrow_tape_hides_value_then_side_and_never_elides(qtbot) -> None:
+    model = TradeTapeModel(Palette())
+    panel = TapePanel(model, Palette())
+    qtbot.addWidget(panel)
+    model.set_trades([_fill(i, 123_456_789.0) for i in range(3, 0, -1)])
+    tape = panel.tape
+    fm = tape.fontMetrics()
+
+    def fits() -> bool:
+        for col in TapeCol:
+            if tape.isColumnHidden(col):
+                continue
+            text = model.row(0).texts[col]
+            if tape.columnWidth(col) - 10 < fm.horizontalAdvance(text):
+                return False
+        return True
+
+    for width, hidden in ((700, set()), (330, {TapeCol.VALUE}), (250, {TapeCol.VALUE, TapeCol.SIDE})):
+        panel.resize(width, 300)
+        panel.show()
+        qtbot.waitUntil(lambda h=hidden: {c for c in TapeCol if tape.isColumnHidden(c)} == h)
+        assert fits(), width

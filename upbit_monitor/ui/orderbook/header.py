@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from upbit_monitor.features.orderbook.levels import GROUPS
@@ -38,6 +39,9 @@ class CoinHeader(QWidget):
         self.strength_label = QLabel("체결강도 -", self)
         self.strength_label.setObjectName("ObSummary")
         self.strength_label.setToolTip(STRENGTH_TIP)
+        # Texts from the longest to the shortest; the widest one that fits is shown (never clipped).
+        self._strength_texts: tuple[str, ...] = ("체결강도 -",)
+        self.strength_label.installEventFilter(self)
         self.depth_toggle = QCheckBox("30 levels", self)
         self.depth_toggle.setToolTip("Show 30 levels per side instead of 15")
         self.depth_toggle.setChecked(depth == 30)
@@ -47,9 +51,11 @@ class CoinHeader(QWidget):
             self.group_box.addItem("1 tick" if g == 1 else f"{g} ticks", g)
         self.group_box.setToolTip("Price grouping: sum the ladder's sizes in buckets of this many ticks")
         self.group_box.setCurrentIndex(GROUPS.index(group) if group in GROUPS else 0)
-        for label in (self.title, self.change_label):
-            # Long names/changes may clip instead of forcing the whole window wider.
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # A long name may clip instead of forcing the window wider; the price row never clips a
+        # digit: 체결강도 gives way (shorter text, then hidden) before the change does.
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.strength_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.strength_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         name_row = QHBoxLayout()
         name_row.addWidget(self.title, 1)
         name_row.addWidget(self.group_box)
@@ -57,8 +63,8 @@ class CoinHeader(QWidget):
         price_row = QHBoxLayout()
         price_row.addWidget(self.price_label)
         price_row.addSpacing(8)
-        price_row.addWidget(self.change_label, 1)
-        price_row.addWidget(self.strength_label)
+        price_row.addWidget(self.change_label)
+        price_row.addWidget(self.strength_label, 1)
         head = QVBoxLayout(self)
         head.setContentsMargins(0, 0, 0, 0)
         head.setSpacing(0)
@@ -88,10 +94,10 @@ class CoinHeader(QWidget):
     @guarded("orderbook.strength", nothing)
     def show_strength(self, day: float | None, recent: float | None, fills: int) -> None:
         """The day's 체결강도 (the ticker's running volumes) and that of the tape's last fills."""
-        text = f"체결강도 {format_strength(day)}"
-        if recent is not None:
-            text += f" · {format_strength(recent)}"
-        self.strength_label.setText(text)
+        short = f"체결강도 {format_strength(day)}"
+        full = f"{short} · {format_strength(recent)}" if recent is not None else short
+        self._strength_texts = (full, short, format_strength(day))
+        self._fit_strength()
         self.strength_label.setToolTip(
             f"{STRENGTH_TIP}\nDay (Upbit's running volumes since 00:00 UTC): {format_strength(day)}\n"
             f"Last {fills} fills on the tape: {format_strength(recent)}"
@@ -100,6 +106,19 @@ class CoinHeader(QWidget):
         if colour != self._colours[1]:
             self._colours = (self._colours[0], colour)
             self.strength_label.setStyleSheet(f"color: {colour};" if colour else "")
+
+    def _fit_strength(self) -> None:
+        fm = self.strength_label.fontMetrics()
+        room = self.strength_label.width()
+        text = next((t for t in self._strength_texts if fm.horizontalAdvance(t) <= room), "")
+        if text != self.strength_label.text():
+            self.strength_label.setText(text)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Re-pick the 체결강도 text whenever its label's width changes (window, price, change)."""
+        if watched is self.strength_label and event.type() == QEvent.Type.Resize:
+            self._fit_strength()
+        return super().eventFilter(watched, event)
 
     def forget_colours(self) -> None:
         """Re-apply colours on the next update (after a colour-scheme switch)."""

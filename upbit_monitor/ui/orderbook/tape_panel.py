@@ -6,20 +6,98 @@ remembered in QSettings (``tape/min_value``, ``tape/big_value``).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from upbit_monitor.ui.common.formatting import format_value_korean
 from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.orderbook.tape_delegate import TapeDelegate
-from upbit_monitor.ui.orderbook.trade_tape import TradeTapeModel, TradeTapeView
+from upbit_monitor.ui.orderbook.trade_tape import TAPE_HEADERS, TapeCol, TradeTapeModel
 
 MIN_CHOICES = (0.0, 100_000.0, 1_000_000.0, 10_000_000.0, 100_000_000.0)
 BIG_CHOICES = (0.0, 1_000_000.0, 10_000_000.0, 50_000_000.0, 100_000_000.0, 1_000_000_000.0)
 DEFAULT_MIN = 0.0
 DEFAULT_BIG = 10_000_000.0
-MIN_ROWS = 8  # the tape never shrinks below this many fills (it was squeezed to 4)
+MIN_ROWS = 6  # the tape never shrinks below this many fills (it was squeezed to 4)
+PAD = 16  # cell text inset plus air
+# Widest texts per fixed column; Size takes the rest and must fit NARROWEST_SIZE, else Value and
+# then Side are hidden (a narrow window loses columns, never digits).
+WIDEST = {TapeCol.TIME: "88:88:88", TapeCol.VALUE: "8,888만", TapeCol.SIDE: "Sell"}
+NARROWEST_SIZE = "0.0008888"
 MIN_KEY, BIG_KEY = "tape/min_value", "tape/big_value"
+
+
+class TradeTapeView(QTableView):
+    """Compact read-only table for the tape; columns sized from font metrics, never eliding digits."""
+
+    def __init__(self, model: TradeTapeModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("TradeTape")
+        self.setModel(model)
+        self._model = model
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setDefaultSectionSize(20)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        h = self.horizontalHeader()
+        h.setHighlightSections(False)
+        h.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        h.setSectionResizeMode(TapeCol.SIZE, QHeaderView.ResizeMode.Stretch)
+        self._price_for: tuple[str, int] = ("", 0)  # (code, width) of the price column
+        model.rowsInserted.connect(self._fit_price)
+        model.modelReset.connect(self._fit_price)
+        for col, widest in WIDEST.items():
+            self.setColumnWidth(col, self._text_w(col, widest))
+        self.setColumnWidth(TapeCol.PRICE, self._text_w(TapeCol.PRICE, "88,888"))
+
+    def _text_w(self, col: TapeCol, text: str) -> int:
+        hm = self.horizontalHeader().fontMetrics()
+        return max(self.fontMetrics().horizontalAdvance(text), hm.horizontalAdvance(TAPE_HEADERS[col])) + PAD
+
+    def _fit_price(self, *_: object) -> None:
+        """Price never elides: its column is as wide as the coin's price with every digit an 8."""
+        row = self._model.row(0)
+        if row is None:
+            return
+        code = self._model.trades()[0].code
+        widest = "".join("8" if c.isdigit() else c for c in row.texts[TapeCol.PRICE])
+        width = self._text_w(TapeCol.PRICE, widest)
+        if code != self._price_for[0] or width > self._price_for[1]:
+            self._price_for = (code, width)
+            self.setColumnWidth(TapeCol.PRICE, width)
+            self._fit_width()
+
+    def _fit_width(self) -> None:
+        need_size = self.fontMetrics().horizontalAdvance(NARROWEST_SIZE) + PAD
+        fixed = sum(self.columnWidth(c) for c in (TapeCol.TIME, TapeCol.PRICE))
+        room = self.viewport().width() - fixed - need_size
+        side, value = self.columnWidth(TapeCol.SIDE), self.columnWidth(TapeCol.VALUE)
+        show_side = room >= side
+        show_value = room >= side + value
+        if self.isColumnHidden(TapeCol.SIDE) == show_side:
+            self.setColumnHidden(TapeCol.SIDE, not show_side)
+        if self.isColumnHidden(TapeCol.VALUE) == show_value:
+            self.setColumnHidden(TapeCol.VALUE, not show_value)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Hide Value, then Side, when the sizes would not fit."""
+        super().resizeEvent(event)
+        self._fit_width()
 
 
 def _label(value: float, off: str) -> str:

@@ -16,13 +16,12 @@ from typing import Any, NamedTuple
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from upbit_monitor.protocol.events import Trade
 from upbit_monitor.ui.common.display_guard import display_text, guarded
 from upbit_monitor.ui.common.formatting import (
     format_price,
-    format_size,
+    format_size_compact,
     format_time_kst,
     format_traded_value,
     quote_of,
@@ -264,53 +263,7 @@ class TradeTapeModel(FixedColumnsModel):
         if col == TapeCol.PRICE:
             return format_price(t.trade_price, quote)
         if col == TapeCol.SIZE:
-            return format_size(t.trade_volume)
+            return format_size_compact(t.trade_volume)
         if col == TapeCol.VALUE:
             return format_traded_value(t.trade_price * t.trade_volume, quote)
         return "Buy" if t.ask_bid == "BID" else "Sell"
-
-
-class TradeTapeView(QTableView):
-    """Compact read-only table for the tape."""
-
-    def __init__(self, model: TradeTapeModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("TradeTape")
-        self.setModel(model)
-        self.setShowGrid(False)
-        self.setWordWrap(False)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.verticalHeader().setVisible(False)
-        self.verticalHeader().setDefaultSectionSize(20)
-        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        h = self.horizontalHeader()
-        h.setHighlightSections(False)
-        h.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        # Time and side have a known widest text: fixed; the numbers share the rest.
-        fm = self.fontMetrics()
-        h.setSectionResizeMode(TapeCol.TIME, QHeaderView.ResizeMode.Fixed)
-        h.setSectionResizeMode(TapeCol.SIDE, QHeaderView.ResizeMode.Fixed)
-        h.setSectionResizeMode(TapeCol.PRICE, QHeaderView.ResizeMode.Fixed)
-        self._price_for: tuple[str, int] = ("", 0)  # (code, width) of the price column
-        model.rowsInserted.connect(self._fit_price)
-        model.modelReset.connect(self._fit_price)
-        hm = h.fontMetrics()
-        for col, widest in ((TapeCol.TIME, "88:88:88"), (TapeCol.SIDE, "Sell")):
-            text_w = max(fm.horizontalAdvance(widest), hm.horizontalAdvance(TAPE_HEADERS[col]))
-            self.setColumnWidth(col, text_w + 16)
-
-    def _fit_price(self, *_: object) -> None:
-        """Price never elides: its column is as wide as the coin's price with every digit an 8."""
-        model = self.model()
-        if not isinstance(model, TradeTapeModel) or not model.rowCount():
-            return
-        t = model.trades()[0]
-        text = "".join("8" if ch.isdigit() else ch for ch in str(model.data(model.index(0, TapeCol.PRICE))))
-        width = max(self.fontMetrics().horizontalAdvance(text),
-                    self.horizontalHeader().fontMetrics().horizontalAdvance(TAPE_HEADERS[TapeCol.PRICE])) + 16
-        code, current = self._price_for
-        if t.code != code or width > current:
-            self._price_for = (t.code, width)
-            self.setColumnWidth(TapeCol.PRICE, width)
