@@ -133,3 +133,9 @@ def test_a_narrow_tape_hides_value_then_side_and_never_elides(qtbot) -> None:
         panel.show()
         qtbot.waitUntil(lambda h=hidden: {c for c in TapeCol if tape.isColumnHidden(c)} == h)
         assert fits(), width
+    # The app's style sheet sets a (bigger) font after construction: columns are measured again.
+    panel.setStyleSheet("QTableView { font-size: 17pt; }")
+    fm = tape.fontMetrics()
+    for width in (900, 450):
+        panel.resize(width, 300)
+        qtbot.waitUntil(lambda: fits())

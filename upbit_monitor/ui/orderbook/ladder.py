@@ -209,9 +209,15 @@ class LadderTable(QTableView):
             self.setColumnWidth(ObCol.CHANGE, rate_w)
             self._fit_width()
 
+    def viewportEvent(self, event: QEvent) -> bool:
+        """The viewport also narrows when the vertical scroll bar appears: re-check the % column."""
+        if event.type() == QEvent.Type.Resize:
+            self._fit_width()
+        return super().viewportEvent(event)
+
     def changeEvent(self, event: QEvent) -> None:
-        """A new font (theme, DPI) re-measures the columns."""
+        """A new font (theme, style sheet, DPI) re-measures the columns."""
         super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
             self._widths = (0, 0)
             self.fit_columns()

@@ -6,8 +6,7 @@ remembered in QSettings (``tape/min_value``, ``tape/big_value``).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import QEvent, QSettings, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -61,9 +60,16 @@ class TradeTapeView(QTableView):
         self._price_for: tuple[str, int] = ("", 0)  # (code, width) of the price column
         model.rowsInserted.connect(self._fit_price)
         model.modelReset.connect(self._fit_price)
+        self._fit_fixed()
+
+    def _fit_fixed(self) -> None:
+        """Widths of the fixed columns in the current font (again after a style sheet sets one)."""
         for col, widest in WIDEST.items():
             self.setColumnWidth(col, self._text_w(col, widest))
+        self._price_for = ("", 0)
         self.setColumnWidth(TapeCol.PRICE, self._text_w(TapeCol.PRICE, "88,888"))
+        self._fit_price()
+        self._fit_width()
 
     def _text_w(self, col: TapeCol, text: str) -> int:
         hm = self.horizontalHeader().fontMetrics()
@@ -94,10 +100,18 @@ class TradeTapeView(QTableView):
         if self.isColumnHidden(TapeCol.VALUE) == show_value:
             self.setColumnHidden(TapeCol.VALUE, not show_value)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        """Hide Value, then Side, when the sizes would not fit."""
-        super().resizeEvent(event)
-        self._fit_width()
+    def viewportEvent(self, event: QEvent) -> bool:
+        """Hide Value, then Side, when the sizes would not fit (the viewport also narrows when the
+        vertical scroll bar appears, without a resize of the view)."""
+        if event.type() == QEvent.Type.Resize:
+            self._fit_width()
+        return super().viewportEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """The app's style sheet sets the font after construction: measure again."""
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_fixed()
 
 
 def _label(value: float, off: str) -> str:
