@@ -41,7 +41,7 @@ from upbit_monitor.exchanges.upbit import PRIVATE as NAME
 from upbit_monitor.exchanges.upbit import UpbitPrivateConnector
 from upbit_monitor.features.private.balances import REST_TIMEOUT_S, BalancesCallback, BalanceSnapshots
 from upbit_monitor.features.private.probe import probe_private
-from upbit_monitor.features.private.status import PrivateState, PrivateStatus, weak_callable
+from upbit_monitor.features.private.status import PrivateState, PrivateStatus, StatusBoard, status_for_change
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.protocol.auth import Credentials, Secret, mask_access_key
 from upbit_monitor.protocol.events import AssetBalance, Ticker
@@ -99,10 +99,9 @@ class PrivateFeed:
         # Components are keyed weakly: a destroyed panel simply disappears from here too.
         self._attached: weakref.WeakKeyDictionary[object, _Attachment] = weakref.WeakKeyDictionary()
         self._registered: weakref.WeakSet[object] = weakref.WeakSet()
-        self._status_listeners: list[Callable[[], Callable[[PrivateStatus], None] | None]] = []
         self._balances = BalanceSnapshots(self._provider, rest or RestClient(manager.settings.rest_url,
                                                                            timeout_s=REST_TIMEOUT_S))
-        self._status = PrivateStatus(PrivateState.NO_KEYS, self._no_keys_message())
+        self._board = StatusBoard(PrivateStatus(PrivateState.NO_KEYS, self._no_keys_message()))
         self._connection_added = False
         self._unsubscribe_state: Callable[[], None] | None = None
         self._check_task: asyncio.Task[None] | None = None
@@ -154,7 +153,7 @@ class PrivateFeed:
         self._attached[component] = _Attachment(tuple(specs), callback)
         # Not while the key is rejected: a registration (re)starts the connection, i.e. one more
         # knock with the bad key. Such components are registered when valid keys arrive.
-        if self._provider.get() is not None and self._status.state is not PrivateState.KEY_PROBLEM:
+        if self._provider.get() is not None and self._board.status.state is not PrivateState.KEY_PROBLEM:
             self._register(component)
 
     def detach(self, component: object) -> None:
@@ -180,7 +179,7 @@ class PrivateFeed:
         """Call ``cb(balances, taken_at_ms)`` with a full REST balance snapshot after every (re)connect
         (and at once if already connected). Bound methods are held weakly. Returns an unsubscribe."""
         remove = self._balances.add_listener(cb)
-        if self._status.state is PrivateState.CONNECTED:
+        if self._board.status.state is PrivateState.CONNECTED:
             self._balances.schedule()
         return remove
 
@@ -217,35 +216,16 @@ class PrivateFeed:
     @property
     def status(self) -> PrivateStatus:
         """The current status."""
-        return self._status
+        return self._board.status
 
     def add_status_listener(self, cb: Callable[[PrivateStatus], None]) -> Callable[[], None]:
         """Call ``cb(status)`` on every change (bound methods held weakly); returns an unsubscribe."""
-        getter = weak_callable(cb)
-        self._status_listeners.append(getter)
-
-        def remove() -> None:
-            if getter in self._status_listeners:
-                self._status_listeners.remove(getter)
-
-        return remove
+        return self._board.add_listener(cb)
 
     def _set_status(self, state: PrivateState, message: str) -> None:
         creds = self._provider.get()
         hint = mask_access_key(creds.access_key) if creds is not None else None
-        status = PrivateStatus(state, message, hint)
-        if status == self._status:
-            return
-        self._status = status
-        for getter in list(self._status_listeners):
-            cb = getter()
-            if cb is None:
-                self._status_listeners.remove(getter)
-                continue
-            try:
-                cb(status)
-            except Exception:
-                log.exception("private status listener raised")
+        self._board.set(PrivateStatus(state, message, hint))
 
     def _no_keys_message(self) -> str:
         text = "No Upbit API keys: private feeds (my orders, my assets) are off. Enter keys via Keys…"
@@ -255,27 +235,15 @@ class PrivateFeed:
     def _on_state(self, change: StateChange) -> None:
         if change.connection != NAME or self._provider.get() is None:
             return
-        # An auth failure arrives as KEY_PROBLEM whatever its form (error frame, close reason,
-        # 401/403 handshake): the connection layer classifies it (Connector.is_auth_problem).
-        state = change.state
-        if state is ConnState.KEY_PROBLEM:
+        shown = status_for_change(change)
+        if shown is None:
+            return
+        if shown[0] is PrivateState.KEY_PROBLEM:
             log.warning("%s: API key rejected (%s); private feed paused until keys change",
                         NAME, change.reason)
-            self._set_status(
-                PrivateState.KEY_PROBLEM,
-                f"Upbit rejected the API key ({change.reason}). Private feeds are paused: check the key, "
-                "its permissions and IP allow-list, then enter it again via Keys…",
-            )
-        elif state is ConnState.CONNECTED:
-            self._set_status(PrivateState.CONNECTED, "Connected")
+        self._set_status(*shown)
+        if shown[0] is PrivateState.CONNECTED:
             self._balances.schedule()  # myAsset only reports changes: resync the full balances
-        elif state is ConnState.CONNECTING:
-            self._set_status(PrivateState.CONNECTING, "Connecting to the private feed…")
-        elif state is ConnState.RECONNECTING:
-            retry = f" in {change.retry_in_s:.0f} s" if change.retry_in_s else ""
-            self._set_status(PrivateState.RECONNECTING, f"Reconnecting{retry} ({change.reason})")
-        elif state is ConnState.FAILED:
-            self._set_status(PrivateState.FAILED, f"Private feed stopped: {change.reason}")
 
     # ------------------------------------------------------------------ key changes
     def _activate(self) -> None:
@@ -315,13 +283,14 @@ class PrivateFeed:
     async def check_keys(self) -> None:
         """One round of the periodic key check (see the module docstring)."""
         self.checks_run += 1
-        if self._status.state not in (PrivateState.NO_KEYS, PrivateState.KEY_PROBLEM):
+        if self._board.status.state not in (PrivateState.NO_KEYS, PrivateState.KEY_PROBLEM):
             return
         creds = await self._keystore_call(self._keystore.load)
         if creds is None:
             return
         current = self._provider.get()
-        if self._status.state is PrivateState.KEY_PROBLEM and current is not None and _same(current, creds):
+        rejected = self._board.status.state is PrivateState.KEY_PROBLEM
+        if rejected and current is not None and _same(current, creds):
             return  # still the rejected key: knocking again would only burn the handshake budget
         log.info("%s: new API keys found in the %s; resuming", NAME, self._keystore.source.value)
         self._provider.set(creds)
