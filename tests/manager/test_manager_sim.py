@@ -402,5 +402,5 @@ async def test_a_change_after_a_quiet_window_goes_out_at_once_later_ones_are_coa
         # (a call_soon flush would have run and dropped its handle by now).
         for _ in range(3):
             await asyncio.sleep(0)
-        assert "upbit-public" in mgr._flush_handles
+        assert "upbit-public" in mgr._book.flush_handles
         assert len(subscription_requests(sim)) == 1

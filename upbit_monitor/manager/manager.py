@@ -8,6 +8,8 @@ to subscribers, and reports metrics and state changes. Components are held weakl
 its subscriptions disappear and the request on the wire shrinks.
 
 It is plain asyncio (no Qt import) and runs unchanged on a qasync loop. Use it from the loop thread.
+The merged sets and their coalesced flushes are :class:`~upbit_monitor.manager.book.SubscriptionBook`;
+the per-venue pools and the pull API are in :mod:`~upbit_monitor.manager.pool`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, ClassVar
 
 from upbit_monitor.config import Settings
@@ -24,24 +26,24 @@ from upbit_monitor.connection.state import StateChange
 from upbit_monitor.errors import ManagerError
 from upbit_monitor.exchanges.base import Connector
 from upbit_monitor.exchanges.registry import create_connector
+from upbit_monitor.manager.book import SubscriptionBook
 from upbit_monitor.manager.metrics import ConnectionMetrics, snapshot
-from upbit_monitor.manager.pool import DataPool
+from upbit_monitor.manager.pool import VenuePools, VenueReads
 from upbit_monitor.manager.registry import ComponentRegistry, Registration, RegistrationInfo
-from upbit_monitor.manager.router import EventCallback, Router, Subscriber
-from upbit_monitor.protocol.events import Candle, Event, Orderbook, Ticker, Trade
+from upbit_monitor.manager.router import EventCallback, Router
+from upbit_monitor.protocol.events import Event
 from upbit_monitor.protocol.policy import Disposition, backoff
-from upbit_monitor.protocol.subscriptions import MergedSubscriptions, SubscriptionSet, SubscriptionSpec
+from upbit_monitor.protocol.subscriptions import MergedSubscriptions, SubscriptionSpec
 
 logger = logging.getLogger(__name__)
 
 PUBLIC = "upbit-public"
-DEFAULT_VENUE = "upbit"
 # Pause after the server refuses a request as too fast (a full 1 s window plus slack) before resending.
 _REJECTION_HOLD_S = 1.5
 StateCallback = Callable[[StateChange], None]
 
 
-class GlobalWebSocketManager:
+class GlobalWebSocketManager(VenueReads):
     """The app-wide connection and subscription manager (see the module docstring).
 
     Prefer ``await GlobalWebSocketManager.instance()``; constructing one directly (on a running
@@ -62,28 +64,30 @@ class GlobalWebSocketManager:
     ) -> None:
         self.settings = settings if settings is not None else Settings()
         self._loop = asyncio.get_running_loop()
+        self._connectors: dict[str, Connector] = {c.name: c for c in connectors or ()}
         # One pool per venue: KRW-BTC on Upbit and on Bithumb are different prices of one code.
-        self._pools: dict[str, DataPool] = {DEFAULT_VENUE: DataPool(self.settings.trade_ring)}
-        self._venues: dict[str, str] = {}  # connection name -> venue
-        self._router = Router(self._pools[DEFAULT_VENUE], pool_for=self._pool_of_connection,
+        self._pools = VenuePools(self.settings.trade_ring, self._connectors)
+        self._router = Router(self._pools.pool(), pool_for=self._pools.of_connection,
                               venue_of=self.venue_of, on_server_error=self._on_server_error)
         self._registry = ComponentRegistry(self._loop, self._on_component_dead)
-        self._connectors: dict[str, Connector] = {c.name: c for c in connectors or ()}
         self._connections: dict[str, Connection] = {}
-        self._subsets: dict[str, SubscriptionSet] = {}
-        self._flush_handles: dict[str, asyncio.Handle] = {}
-        self._last_flush: dict[str, float] = {}  # loop time of each connection's last flush
-        self._dirty: set[str] = set()
         # Names given up by remove_connection() and not yet replaced by add_connection(): their
         # registrations wait, and nothing re-creates the connection from the registry meanwhile
         # (which would make the replacing add_connection() fail).
         self._detached: set[str] = set()
-        # (type, code) pairs of the set last flushed per connection: when a pair leaves, its data
-        # leaves the pool.
-        self._wanted_pairs: dict[str, frozenset[tuple[str, str]]] = {}
         self._state_listeners: tuple[StateCallback, ...] = ()
         self._started = False
         self._closed = False
+        self._book = SubscriptionBook(
+            self._loop,
+            window_s=self.settings.coalesce_window_s,
+            router=self._router,
+            registrations=lambda: self._registry,
+            connections=self._connections,
+            pool=self.pool,
+            venue_of=self.venue_of,
+            closed=lambda: self._closed,
+        )
 
     # ------------------------------------------------------------------ singleton
     @classmethod
@@ -131,7 +135,7 @@ class GlobalWebSocketManager:
         """Connect the public connection and every connection that has subscriptions."""
         self._check_open()
         self._started = True
-        for name in dict.fromkeys((PUBLIC, *self._subsets)):
+        for name in dict.fromkeys((PUBLIC, *self._book.subsets)):
             if name not in self._detached:
                 self._connection(name).start()
 
@@ -140,9 +144,7 @@ class GlobalWebSocketManager:
         if self._closed:
             return
         self._closed = True
-        for handle in self._flush_handles.values():
-            handle.cancel()
-        self._flush_handles.clear()
+        self._book.cancel()
         connections = list(self._connections.values())
         await asyncio.gather(*(c.close() for c in connections), return_exceptions=True)
         if type(self)._instance is self:
@@ -164,7 +166,7 @@ class GlobalWebSocketManager:
             raise ManagerError(f"connection {connector.name!r} already exists")
         self._connectors[connector.name] = connector
         self._detached.discard(connector.name)
-        if self._started and connector.name in self._subsets:
+        if self._started and connector.name in self._book.subsets:
             # _connection() hands the registrations kept since remove_connection() to the new
             # connection, so they go out right after it opens.
             self._connection(connector.name).start()
@@ -178,12 +180,10 @@ class GlobalWebSocketManager:
         self._detached.add(name)
         conn = self._connections.pop(name, None)
         self._connectors.pop(name, None)
-        handle = self._flush_handles.pop(name, None)
-        if handle is not None:
-            handle.cancel()
+        self._book.cancel(name)
         if conn is not None:
             await conn.close()
-        subset = self._subsets.get(name)
+        subset = self._book.subsets.get(name)
         if subset is not None:
             subset.reset_sent()
 
@@ -211,7 +211,7 @@ class GlobalWebSocketManager:
         if live:
             self._connection(connection)  # fail fast on an unknown connection name
         reg = self._registry.add(component, connection, specs, callback)
-        self._apply(reg.connection, reg.token, reg.specs)
+        self._book.apply(reg.connection, reg.token, reg.specs)
         if self._started and live:
             self._connection(connection).start()
 
@@ -265,89 +265,18 @@ class GlobalWebSocketManager:
         if reg is None:
             raise ManagerError("update() of a component that is not registered")
         reg.specs = specs
-        self._apply(reg.connection, reg.token, specs)
+        self._book.apply(reg.connection, reg.token, specs)
 
     def unregister(self, component: object) -> None:
         """Remove ``component``'s subscriptions (no error if it is not registered)."""
         reg = self._registry.find(component)
         if reg is not None:
             self._registry.remove(reg.token)
-            self._apply(reg.connection, reg.token, ())
+            self._book.apply(reg.connection, reg.token, ())
 
     def _on_component_dead(self, reg: Registration) -> None:
         if not self._closed:
-            self._apply(reg.connection, reg.token, ())
-
-    def _apply(self, connection: str, token: int, specs: tuple[SubscriptionSpec, ...]) -> None:
-        subset = self._subsets.setdefault(connection, SubscriptionSet())
-        self._dirty.add(connection)
-        if subset.set_owner(token, specs) and connection not in self._flush_handles:
-            # Coalesce, leading edge first: a change after a quiet window (a click) goes out on the
-            # next loop turn, merged with whatever else this turn changes (the orderbook and the
-            # chart switch coins in one call); changes within the window after a request wait for
-            # its end and go out as one. Waiting the whole window every time cost a click 25 ms.
-            window = self.settings.coalesce_window_s
-            since = self._loop.time() - self._last_flush.get(connection, float("-inf"))
-            loop = self._loop
-            self._flush_handles[connection] = (
-                loop.call_soon(self._flush, connection) if since >= window
-                else loop.call_later(window - since, self._flush, connection)
-            )
-
-    def _flush(self, connection: str) -> None:
-        self._flush_handles.pop(connection, None)
-        self._last_flush[connection] = self._loop.time()
-        if self._closed:
-            return
-        self._reindex(connection)
-        subset = self._subsets[connection]
-        self._release_pairs(connection, subset.merged())
-        conn = self._connections.get(connection)
-        if conn is None:
-            return  # removed: the next connection of that name subscribes the current set
-        if subset.needs_request():
-            merged = subset.merged()
-            conn.set_subscriptions(merged)
-            subset.mark_sent(merged)
-
-    def _release_pairs(self, connection: str, merged: MergedSubscriptions) -> None:
-        """Drop pool data of pairs that left ``connection``'s set and no other connection wants.
-
-        Runs when the reduced set is handed to the connection (it goes out right away, or on the
-        next connect). Frames of those pairs that the server sent before it saw the request are
-        still routed to listeners but not stored, so the pool stays empty for them. A reconnect
-        does not come through here: data survives it (metrics count it as carried over).
-        """
-        pairs = frozenset((e.type, code) for e in merged.entries for code in e.codes)
-        old = self._wanted_pairs.get(connection, frozenset())
-        self._wanted_pairs[connection] = pairs
-        self._router.set_wanted(connection, pairs)
-        venue = self.venue_of(connection)
-        pool = self.pool(venue)
-        unstored = pool.unstored
-        unstored.difference_update(pairs)  # wanted (again): store its frames
-        left = set(old - pairs)
-        if not left:
-            return
-        for other, wanted in self._wanted_pairs.items():
-            # Only a connection of the same venue keeps a pair alive: the pools are per venue.
-            if other != connection and self.venue_of(other) == venue:
-                left -= wanted
-        self._router.forget_pairs(connection, left)
-        for type_, code in left:
-            pool.drop(type_, code)
-        unstored.update(left)
-
-    def _reindex(self, connection: str) -> None:
-        if connection not in self._dirty:
-            return
-        self._dirty.discard(connection)
-        pairs: list[tuple[Subscriber, Sequence[SubscriptionSpec]]] = [
-            (reg.subscriber, reg.specs)
-            for reg in self._registry
-            if reg.connection == connection and reg.subscriber is not None
-        ]
-        self._router.set_subscribers(connection, pairs)
+            self._book.apply(reg.connection, reg.token, ())
 
     # ------------------------------------------------------------------ connections and events
     def _connection(self, name: str) -> Connection:
@@ -356,7 +285,7 @@ class GlobalWebSocketManager:
             if name in self._detached:
                 raise ManagerError(f"connection {name!r} was removed; add_connection() a new connector")
             connector = self._connectors.get(name) or create_connector(name, self.settings)
-            self._venues[name] = connector_venue(connector)
+            self._pools.note(name, connector)
             s = self.settings
             conn = Connection(
                 connector,
@@ -370,7 +299,7 @@ class GlobalWebSocketManager:
             )
             self._connections[name] = conn
             # A connection re-created after remove_connection() serves the registrations still here.
-            subset = self._subsets.get(name)
+            subset = self._book.subsets.get(name)
             if subset is not None and not subset.merged().is_empty:
                 merged = subset.merged()
                 conn.set_subscriptions(merged)
@@ -382,8 +311,8 @@ class GlobalWebSocketManager:
         return self._connection(name)
 
     def _on_events(self, connection: str, events: Sequence[Any], epoch: int) -> None:
-        if connection in self._dirty:
-            self._reindex(connection)  # a registration changed since the last flush
+        if connection in self._book.dirty:
+            self._book.reindex(connection)  # a registration changed since the last flush
         self._router.dispatch(connection, events, epoch)
 
     def _on_server_error(self, connection: str, event: Any) -> None:
@@ -435,51 +364,6 @@ class GlobalWebSocketManager:
 
         return remove
 
-    # ------------------------------------------------------------------ pull API
-    # Every read takes the venue (default Upbit, so the existing views read as before); a view
-    # showing another venue reads ``mgr.pool("bithumb")``, which has the same read methods.
-    def pool(self, venue: str = DEFAULT_VENUE) -> DataPool:
-        """The data pool of ``venue`` (created empty on first use)."""
-        pool = self._pools.get(venue)
-        if pool is None:
-            pool = self._pools[venue] = DataPool(self.settings.trade_ring)
-        return pool
-
-    def venue_of(self, connection: str) -> str:
-        """The venue whose pool ``connection``'s market data goes to."""
-        venue = self._venues.get(connection)
-        if venue is None:
-            connector = self._connectors.get(connection)
-            venue = connector_venue(connector) if connector is not None else DEFAULT_VENUE
-        return venue
-
-    def _pool_of_connection(self, connection: str) -> DataPool:
-        return self.pool(self.venue_of(connection))
-
-    def latest_ticker(self, code: str, venue: str = DEFAULT_VENUE) -> Ticker | None:
-        """The newest ticker of ``code`` on ``venue``."""
-        return self.pool(venue).latest_ticker(code)
-
-    def latest_orderbook(self, code: str, venue: str = DEFAULT_VENUE) -> Orderbook | None:
-        """The newest orderbook of ``code`` on ``venue``."""
-        return self.pool(venue).latest_orderbook(code)
-
-    def recent_trades(self, code: str, n: int = 100, venue: str = DEFAULT_VENUE) -> list[Trade]:
-        """Up to ``n`` recent trades of ``code`` on ``venue``, newest first."""
-        return self.pool(venue).recent_trades(code, n)
-
-    def latest_candle(self, code: str, type: str, venue: str = DEFAULT_VENUE) -> Candle | None:
-        """The current candle of ``code`` on ``venue`` for ``type`` (``"candle.1m"``...)."""
-        return self.pool(venue).latest_candle(code, type)
-
-    def version(self, type: str, code: str, venue: str = DEFAULT_VENUE) -> int:
-        """Bumped on every stored event of ``(type, code)`` on ``venue``: repaint only when it changed."""
-        return self.pool(venue).version(type, code)
-
-    def all_tickers(self, venue: str = DEFAULT_VENUE) -> Mapping[str, Ticker]:
-        """Read-only view of the latest ticker per code on ``venue``."""
-        return self.pool(venue).all_tickers()
-
     # ------------------------------------------------------------------ introspection
     def metrics(self) -> dict[str, ConnectionMetrics]:
         """A frozen snapshot per connection."""
@@ -491,8 +375,7 @@ class GlobalWebSocketManager:
 
     def subscriptions(self, connection: str = PUBLIC) -> MergedSubscriptions:
         """The merged set wanted on ``connection`` right now (before coalescing)."""
-        subset = self._subsets.get(connection)
-        return subset.merged() if subset is not None else MergedSubscriptions()
+        return self._book.merged(connection)
 
     def registrations(self) -> list[RegistrationInfo]:
         """Every live registration."""
@@ -501,16 +384,6 @@ class GlobalWebSocketManager:
     def _check_open(self) -> None:
         if self._closed:
             raise ManagerError("the manager has been shut down")
-
-
-def connector_venue(connector: Connector) -> str:
-    """``connector.venue`` when the connector declares one, else Upbit.
-
-    Only venues whose events the pool stores (the Upbit protocol family) need to declare one;
-    Binance/Bybit quotes never enter a pool.
-    """
-    venue = getattr(connector, "venue", "")
-    return venue if isinstance(venue, str) and venue else DEFAULT_VENUE
 
 
 def _check_specs(specs: Sequence[SubscriptionSpec]) -> tuple[SubscriptionSpec, ...]:

@@ -15,9 +15,11 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+from upbit_monitor.exchanges.base import Connector
 from upbit_monitor.protocol.events import Candle, Orderbook, Ticker, Trade, event_class
 
 DEFAULT_TRADE_RING = 500
+DEFAULT_VENUE = "upbit"
 
 
 class DataPool:
@@ -148,3 +150,92 @@ class DataPool:
         self._orderbooks.clear()
         self._trades.clear()
         self._candles.clear()
+
+
+class VenuePools:
+    """One :class:`DataPool` per venue, and which venue each connection's market data goes to.
+
+    ``connectors`` is the manager's table of connectors supplied by name (read, never changed here):
+    a connection not built yet takes its venue from there.
+    """
+
+    def __init__(self, trade_ring: int, connectors: Mapping[str, Connector]) -> None:
+        self._trade_ring = trade_ring
+        self._connectors = connectors
+        self._pools: dict[str, DataPool] = {DEFAULT_VENUE: DataPool(trade_ring)}
+        self._venues: dict[str, str] = {}  # connection name -> venue
+
+    def pool(self, venue: str = DEFAULT_VENUE) -> DataPool:
+        """The data pool of ``venue`` (created empty on first use)."""
+        pool = self._pools.get(venue)
+        if pool is None:
+            pool = self._pools[venue] = DataPool(self._trade_ring)
+        return pool
+
+    def note(self, name: str, connector: Connector) -> None:
+        """Connection ``name`` is built on ``connector``: its events go to that connector's venue."""
+        self._venues[name] = connector_venue(connector)
+
+    def venue_of(self, connection: str) -> str:
+        """The venue whose pool ``connection``'s market data goes to."""
+        venue = self._venues.get(connection)
+        if venue is None:
+            connector = self._connectors.get(connection)
+            venue = connector_venue(connector) if connector is not None else DEFAULT_VENUE
+        return venue
+
+    def of_connection(self, connection: str) -> DataPool:
+        """The pool ``connection``'s market data goes to."""
+        return self.pool(self.venue_of(connection))
+
+
+class VenueReads:
+    """The manager's pull API: every read takes the venue (default Upbit, so views read as before).
+
+    A view showing another venue may also read ``mgr.pool("bithumb")``, which has the same methods.
+    The manager sets ``_pools`` in its constructor.
+    """
+
+    _pools: VenuePools
+
+    def pool(self, venue: str = DEFAULT_VENUE) -> DataPool:
+        """The data pool of ``venue`` (created empty on first use)."""
+        return self._pools.pool(venue)
+
+    def venue_of(self, connection: str) -> str:
+        """The venue whose pool ``connection``'s market data goes to."""
+        return self._pools.venue_of(connection)
+
+    def latest_ticker(self, code: str, venue: str = DEFAULT_VENUE) -> Ticker | None:
+        """The newest ticker of ``code`` on ``venue``."""
+        return self.pool(venue).latest_ticker(code)
+
+    def latest_orderbook(self, code: str, venue: str = DEFAULT_VENUE) -> Orderbook | None:
+        """The newest orderbook of ``code`` on ``venue``."""
+        return self.pool(venue).latest_orderbook(code)
+
+    def recent_trades(self, code: str, n: int = 100, venue: str = DEFAULT_VENUE) -> list[Trade]:
+        """Up to ``n`` recent trades of ``code`` on ``venue``, newest first."""
+        return self.pool(venue).recent_trades(code, n)
+
+    def latest_candle(self, code: str, type: str, venue: str = DEFAULT_VENUE) -> Candle | None:
+        """The current candle of ``code`` on ``venue`` for ``type`` (``"candle.1m"``...)."""
+        return self.pool(venue).latest_candle(code, type)
+
+    def version(self, type: str, code: str, venue: str = DEFAULT_VENUE) -> int:
+        """Bumped on every stored event of ``(type, code)`` on ``venue``: repaint only when it changed."""
+        return self.pool(venue).version(type, code)
+
+    def all_tickers(self, venue: str = DEFAULT_VENUE) -> Mapping[str, Ticker]:
+        """Read-only view of the latest ticker per code on ``venue``."""
+        return self.pool(venue).all_tickers()
+
+
+def connector_venue(connector: Connector) -> str:
+    """``connector.venue`` when the connector declares one, else Upbit.
+
+    Only venues whose events the pool stores (the Upbit protocol family) need to declare one;
+    Binance/Bybit quotes never enter a pool.
+    """
+    venue = getattr(connector, "venue", "")
+    return venue if isinstance(venue, str) and venue else DEFAULT_VENUE
