@@ -14,9 +14,9 @@ import random
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable
-from typing import NamedTuple
 
 from upbit_monitor.protocol.ticks import snap, tick_for
+from upbit_monitor.sim.history_base import CandleBar as CandleBar  # re-exported: the bar type of every series
 from upbit_monitor.sim.history_base import SyntheticPast
 
 # candle type -> interval in seconds
@@ -37,19 +37,6 @@ ALL_UNITS: dict[str, int] = {**CANDLE_UNITS, DAY_TYPE: 86_400}
 REST_MINUTE_UNITS = (1, 3, 5, 10, 15, 30, 60, 240)
 MAX_SYNTHETIC_BARS = 20_000  # per series; deeper pages return nothing (like a market's listing date)
 _LIVE_HISTORY = 2_000
-
-
-class CandleBar(NamedTuple):
-    """One OHLCV bar. ``start_ms`` is the interval start (UTC, ms); ``last_ms`` the last trade."""
-
-    start_ms: int
-    open: float
-    high: float
-    low: float
-    close: float
-    volume: float
-    notional: float
-    last_ms: int
 
 
 class CandleSeries:

@@ -32,8 +32,8 @@ _SIGMA_MIN = 0.0008  # log-price standard deviation per minute
 _MINUTE_CACHE = 96  # parents whose minute bars are kept
 
 
-class Bar(NamedTuple):
-    """Same fields as :class:`upbit_monitor.sim.candles.CandleBar`."""
+class CandleBar(NamedTuple):
+    """One OHLCV bar. ``start_ms`` is the interval start (UTC, ms); ``last_ms`` the last trade."""
 
     start_ms: int
     open: float
@@ -57,9 +57,9 @@ class SyntheticPast:
         self.liquidity = liquidity  # probability that a minute has a trade
         self.volume_per_s = volume_per_s
         self.floor_ms = floor_ms  # a market listed at runtime has no past before its listing
-        self._parents: list[Bar] = []  # newest first; [0] may be partial
+        self._parents: list[CandleBar] = []  # newest first; [0] may be partial
         self._rng = random.Random(f"past-{seed}-{code}")
-        self._minutes: OrderedDict[int, list[Bar]] = OrderedDict()
+        self._minutes: OrderedDict[int, list[CandleBar]] = OrderedDict()
 
     # -- parents ---------------------------------------------------------------------------------
     def _parent_span(self, k: int) -> tuple[int, int]:
@@ -78,7 +78,7 @@ class SyntheticPast:
             close = self._parents[-1].open if self._parents else self.anchor_price
             minutes = max((end - start) // MINUTE_MS, 0)
             if minutes == 0:
-                self._parents.append(Bar(start, close, close, close, close, 0.0, 0.0, start))
+                self._parents.append(CandleBar(start, close, close, close, close, 0.0, 0.0, start))
                 continue
             sigma = _SIGMA_MIN * math.sqrt(minutes)
             tick = tick_for(self.code, close)
@@ -93,12 +93,12 @@ class SyntheticPast:
             # Mean-one noise, mild per parent: the per-minute split below carries most of the variation.
             volume = round(mean * rng.lognormvariate(-0.03125, 0.25), 8)
             last = start + rng.randrange(max(end - start, 1))
-            self._parents.append(Bar(start, open_, high, min(low, open_, close), close, volume,
+            self._parents.append(CandleBar(start, open_, high, min(low, open_, close), close, volume,
                                      volume * (open_ + close) / 2, last))
 
-    def parents_before(self, to_ms: int, count: int) -> list[Bar]:
+    def parents_before(self, to_ms: int, count: int) -> list[CandleBar]:
         """Up to ``count`` parents starting before ``to_ms`` (newest first; empty ones skipped)."""
-        out: list[Bar] = []
+        out: list[CandleBar] = []
         k = 0
         while len(out) < count:
             if k >= len(self._parents):
@@ -112,7 +112,7 @@ class SyntheticPast:
         return out
 
     # -- minutes ---------------------------------------------------------------------------------
-    def minutes_of(self, parent: Bar) -> list[Bar]:
+    def minutes_of(self, parent: CandleBar) -> list[CandleBar]:
         """The minute bars of ``parent`` (oldest first), generated once and cached."""
         cached = self._minutes.get(parent.start_ms)
         if cached is not None:
@@ -124,7 +124,7 @@ class SyntheticPast:
             self._minutes.popitem(last=False)
         return bars
 
-    def _refine(self, p: Bar) -> list[Bar]:
+    def _refine(self, p: CandleBar) -> list[CandleBar]:
         end = self.anchor_ms if p.start_ms + PARENT_MS > self.anchor_ms else p.start_ms + PARENT_MS
         n = (end - p.start_ms) // MINUTE_MS
         rng = np.random.default_rng([self.seed, _code_key(self.code), p.start_ms // MINUTE_MS])
@@ -155,7 +155,7 @@ class SyntheticPast:
         v = np.round(volumes[idx], 8)
         starts = p.start_ms + idx * MINUTE_MS
         columns = (starts, o, h, lo, c, v, lasts[idx])
-        out = [Bar(int(st), oo, hh, ll, cc, vv, vv * (oo + cc) / 2, int(st) + int(la))
+        out = [CandleBar(int(st), oo, hh, ll, cc, vv, vv * (oo + cc) / 2, int(st) + int(la))
                for st, oo, hh, ll, cc, vv, la in zip(*(col.tolist() for col in columns), strict=True)]
         # Endpoints exactly the parent's (snap bands can differ by a tick at band edges).
         first, last = out[0], out[-1]
@@ -164,18 +164,18 @@ class SyntheticPast:
         return out
 
     # -- any interval ------------------------------------------------------------------------------
-    def bars(self, interval_ms: int, to_ms: int, count: int) -> list[Bar]:
+    def bars(self, interval_ms: int, to_ms: int, count: int) -> list[CandleBar]:
         """Up to ``count`` bars of ``interval_ms`` starting before ``to_ms``, newest first."""
         if interval_ms >= PARENT_MS:
             return self._aggregate_parents(interval_ms, to_ms, count)
-        out: list[Bar] = []
+        out: list[CandleBar] = []
         cursor = to_ms
         while len(out) < count:
             parents = self.parents_before(cursor, 1)
             if not parents:
                 break
             parent = parents[0]
-            groups: dict[int, list[Bar]] = {}
+            groups: dict[int, list[CandleBar]] = {}
             for m in self.minutes_of(parent):
                 groups.setdefault(m.start_ms - m.start_ms % interval_ms, []).append(m)
             for start in sorted(groups, reverse=True):
@@ -184,20 +184,21 @@ class SyntheticPast:
             cursor = parent.start_ms
         return out
 
-    def _aggregate_parents(self, interval_ms: int, to_ms: int, count: int) -> list[Bar]:
+    def _aggregate_parents(self, interval_ms: int, to_ms: int, count: int) -> list[CandleBar]:
         per = interval_ms // PARENT_MS
         parents = self.parents_before(to_ms + interval_ms, (count + 1) * per)
-        groups: dict[int, list[Bar]] = {}
+        groups: dict[int, list[CandleBar]] = {}
         for bar in reversed(parents):
             groups.setdefault(bar.start_ms - bar.start_ms % interval_ms, []).append(bar)
         return [merge(g, s) for s, g in sorted(groups.items(), reverse=True) if s < to_ms][:count]
 
 
-def merge(bars: list[Bar], start_ms: int) -> Bar:
+def merge(bars: list[CandleBar], start_ms: int) -> CandleBar:
     """One bar from ``bars`` (oldest first)."""
     volume = round(sum(b.volume for b in bars), 8)
-    return Bar(start_ms, bars[0].open, max(b.high for b in bars), min(b.low for b in bars), bars[-1].close,
-               volume, sum(b.notional for b in bars), max(b.last_ms for b in bars))
+    high, low = max(b.high for b in bars), min(b.low for b in bars)
+    return CandleBar(start_ms, bars[0].open, high, low, bars[-1].close, volume,
+                     sum(b.notional for b in bars), max(b.last_ms for b in bars))
 
 
 def _fit(path: np.ndarray, open_: float, close: float, high: float, low: float) -> np.ndarray:

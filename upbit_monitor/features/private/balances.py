@@ -16,7 +16,7 @@ from collections.abc import Callable
 from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.errors import RestError
 from upbit_monitor.exchanges.base import CredentialsProvider
-from upbit_monitor.features.private.status import weak_callable
+from upbit_monitor.features.private.status import WeakListeners
 from upbit_monitor.protocol.events import AssetBalance
 
 log = logging.getLogger(__name__)
@@ -32,21 +32,14 @@ class BalanceSnapshots:
     def __init__(self, provider: CredentialsProvider, rest: RestClient) -> None:
         self._provider = provider
         self._rest = rest
-        self._listeners: list[Callable[[], BalancesCallback | None]] = []
+        self._listeners: WeakListeners[[list[AssetBalance], int]] = WeakListeners("balances")
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
         self.fetched = 0
 
     def add_listener(self, cb: BalancesCallback) -> Callable[[], None]:
         """Register ``cb`` (bound methods held weakly); returns an unsubscribe function."""
-        getter = weak_callable(cb)
-        self._listeners.append(getter)
-
-        def remove() -> None:
-            if getter in self._listeners:
-                self._listeners.remove(getter)
-
-        return remove
+        return self._listeners.add(cb)
 
     async def fetch(self) -> list[AssetBalance] | None:
         """All balances now, or None without keys or on a REST failure (logged without key material)."""
@@ -73,15 +66,7 @@ class BalanceSnapshots:
         if balances is None:
             return
         self.fetched += 1
-        for getter in list(self._listeners):
-            cb = getter()
-            if cb is None:
-                self._listeners.remove(getter)
-                continue
-            try:
-                cb(balances, taken_at)
-            except Exception:
-                log.exception("balances listener raised")
+        self._listeners.call(balances, taken_at)
 
     async def close(self) -> None:
         """Stop scheduling; wait (bounded by the REST timeout) for fetches in flight."""

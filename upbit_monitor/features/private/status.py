@@ -12,11 +12,13 @@ import logging
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, ParamSpec
 
 from upbit_monitor.connection.state import ConnState, StateChange
 
 log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
 
 
 class PrivateState(enum.Enum):
@@ -44,6 +46,44 @@ def weak_callable(cb: Callable[..., Any]) -> Callable[[], Callable[..., Any] | N
     if hasattr(cb, "__self__") and hasattr(cb, "__func__"):
         return weakref.WeakMethod(cb)
     return lambda: cb
+
+
+class WeakListeners(Generic[P]):
+    """Listeners of one kind, bound methods held weakly; one raising does not stop the others.
+
+    The private feed's panels come and go with their docks: holding them strongly here would keep a
+    closed panel alive, and its exception must not cost the other listeners their update.
+    """
+
+    def __init__(self, what: str) -> None:
+        self._what = what  # for the log line of a listener that raised
+        self._getters: list[Callable[[], Callable[P, None] | None]] = []
+
+    def __bool__(self) -> bool:
+        return bool(self._getters)
+
+    def add(self, cb: Callable[P, None]) -> Callable[[], None]:
+        """Add ``cb``; returns the function that removes it."""
+        getter = weak_callable(cb)
+        self._getters.append(getter)
+
+        def remove() -> None:
+            if getter in self._getters:
+                self._getters.remove(getter)
+
+        return remove
+
+    def call(self, *args: P.args, **kwargs: P.kwargs) -> None:
+        """Call every live listener (dead ones are dropped); exceptions are logged."""
+        for getter in list(self._getters):
+            cb = getter()
+            if cb is None:
+                self._getters.remove(getter)
+                continue
+            try:
+                cb(*args, **kwargs)
+            except Exception:
+                log.exception("%s listener raised", self._what)
 
 
 def status_for_change(change: StateChange) -> tuple[PrivateState, str] | None:
@@ -74,30 +114,15 @@ class StatusBoard:
 
     def __init__(self, initial: PrivateStatus) -> None:
         self.status = initial
-        self._listeners: list[Callable[[], Callable[[PrivateStatus], None] | None]] = []
+        self._listeners: WeakListeners[[PrivateStatus]] = WeakListeners("private status")
 
     def add_listener(self, cb: Callable[[PrivateStatus], None]) -> Callable[[], None]:
         """Call ``cb(status)`` on every change; returns an unsubscribe."""
-        getter = weak_callable(cb)
-        self._listeners.append(getter)
-
-        def remove() -> None:
-            if getter in self._listeners:
-                self._listeners.remove(getter)
-
-        return remove
+        return self._listeners.add(cb)
 
     def set(self, status: PrivateStatus) -> None:
         """Make ``status`` current and tell the listeners, unless nothing changed."""
         if status == self.status:
             return
         self.status = status
-        for getter in list(self._listeners):
-            cb = getter()
-            if cb is None:
-                self._listeners.remove(getter)
-                continue
-            try:
-                cb(status)
-            except Exception:
-                log.exception("private status listener raised")
+        self._listeners.call(status)
