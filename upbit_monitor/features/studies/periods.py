@@ -20,7 +20,7 @@ DAY, WEEK, MONTH = 1440, 10080, 43200  # the REST client's day+ units (nominal m
 
 
 class PeriodBar(NamedTuple):
-    """An OHLCV bar; same field order as the chart's ``Bar``."""
+    """One OHLCV bar; ``t`` is the candle start in UTC epoch seconds. The chart's ``Bar`` is this type."""
 
     t: int
     open: float
@@ -28,7 +28,7 @@ class PeriodBar(NamedTuple):
     low: float
     close: float
     volume: float
-    value: float
+    value: float = 0.0  # traded value in the quote currency (KRW)
 
 
 class TickerLike(Protocol):

@@ -12,21 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from typing import NamedTuple
 
+from upbit_monitor.features.studies.periods import PeriodBar
 from upbit_monitor.protocol.events import Candle
 
-
-class Bar(NamedTuple):
-    """One OHLCV bar; ``t`` is the candle start in UTC epoch seconds."""
-
-    t: int
-    open: float
-    high: float
-    low: float
-    close: float
-    volume: float
-    value: float = 0.0  # traded value in the quote currency (KRW)
+# One bar type for the chart and the day/week/month tracker (Qt-free, in features): the tracker's bar
+# goes into the series as it is.
+Bar = PeriodBar
 
 
 def candle_epoch(candle: Candle) -> int:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QMenu, QVBoxLayout, QWidget
 
 from upbit_monitor.errors import UpbitMonitorError
 from upbit_monitor.features.studies import PriceLineBook, StudySettings, studies_from_list, studies_to_list
-from upbit_monitor.features.studies.periods import PERIOD_UNITS, PeriodBar, PeriodBarTracker
+from upbit_monitor.features.studies.periods import PERIOD_UNITS, PeriodBarTracker
 from upbit_monitor.protocol.events import Candle
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 from upbit_monitor.ui.chart.history_pager import HistoryPager
@@ -286,7 +286,7 @@ class ChartView(QWidget):
             if ticker is not None and ticker.code == self._code:
                 folded = self._period.on_ticker(ticker)
                 if folded is not None:
-                    self._apply_bar(Bar(*folded))
+                    self._apply_bar(folded)
             return
         candle = self._manager.latest_candle(self._code, self.candle_type)
         if candle is None or candle.code != self._code or candle.type != self.candle_type:
@@ -352,8 +352,7 @@ class ChartView(QWidget):
         self._period = None
         if self._unit in PERIOD_UNITS:
             last = self.series[-1] if len(self.series) else None
-            history = PeriodBar(*last) if last is not None else None
-            self._period = PeriodBarTracker(self._unit, history)
+            self._period = PeriodBarTracker(self._unit, last)
         self.plots.replaced()
         self.study_layer.refresh()
         self.readout_line.series_replaced()

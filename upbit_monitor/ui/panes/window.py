@@ -23,7 +23,7 @@ from upbit_monitor.ui.common.source import MarketSource
 from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.orderbook.view import OrderbookView
 from upbit_monitor.ui.panes.host import PaneHost
-from upbit_monitor.ui.panes.workspaces import MainChart, WorkspaceController
+from upbit_monitor.ui.panes.workspaces import MainChart, WorkspaceController, read_json
 from upbit_monitor.ui.watch.grid import WatchGrid
 
 PRICE_LINES_KEY = "chart/price_lines"
@@ -173,14 +173,7 @@ class WindowPanes:
         self.workspaces.save_session()
 
     def _json(self, key: str, default: Any) -> Any:
-        raw = self.store.value(key)
-        if raw in (None, ""):
-            return default
-        try:
-            return json.loads(str(raw))
-        except ValueError:
-            self._notice(f"stored {key} is not valid JSON; ignored")
-            return default
+        return read_json(self.store, key, default, self._notice)
 
 
 class PremiumInput(Protocol):

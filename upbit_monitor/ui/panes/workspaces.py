@@ -31,6 +31,18 @@ BOOK_KEY = "workspaces/book"
 SESSION_KEY = "panes/session"
 
 
+def read_json(store: QSettings, key: str, default: Any, notice: Callable[[str], None]) -> Any:
+    """The JSON value stored under ``key``; ``default`` when absent or damaged (``notice`` says so)."""
+    raw = store.value(key)
+    if raw in (None, ""):
+        return default
+    try:
+        return json.loads(str(raw))
+    except ValueError:
+        notice(f"stored {key} is not valid JSON; ignored")
+        return default
+
+
 class MainChart(Protocol):
     """What a workspace reads from and restores to the main Chart dock."""
 
@@ -190,14 +202,7 @@ class WorkspaceController(QObject):
         self.store.setValue(BOOK_KEY, json.dumps(self.book.to_dict()))
 
     def _read_json(self, key: str, default: Any) -> Any:
-        raw = self.store.value(key)
-        if raw in (None, ""):
-            return default
-        try:
-            return json.loads(str(raw))
-        except ValueError:
-            self.sigNotice.emit(f"stored {key} is not valid JSON; ignored")
-            return default
+        return read_json(self.store, key, default, self.sigNotice.emit)
 
     # ---- menus -------------------------------------------------------------------------------
     def fill_view_menu(self, view: QMenu) -> None:
