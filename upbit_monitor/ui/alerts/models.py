@@ -10,16 +10,17 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from upbit_monitor.features.alerts import KIND_LABELS, AlertEngine, AlertRule, Trigger, describe
 from upbit_monitor.ui.common.formatting import display_code
+from upbit_monitor.ui.common.table_model import FixedColumnsModel
 
 Index = QModelIndex | QPersistentModelIndex
 _NO_INDEX = QModelIndex()
 
 
-class RulesModel(QAbstractTableModel):
+class RulesModel(FixedColumnsModel):
     """One row per rule: enabled (checkable), kind, market, condition, cooldown, note."""
 
     HEADERS = ("On", "Kind", "Venue", "Market", "Condition", "Cooldown", "Note")
@@ -51,15 +52,6 @@ class RulesModel(QAbstractTableModel):
     def rowCount(self, parent: Index = _NO_INDEX) -> int:
         return 0 if parent.isValid() else len(self._rules)
 
-    def columnCount(self, parent: Index = _NO_INDEX) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
     def flags(self, index: Index) -> Qt.ItemFlag:
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         return base | Qt.ItemFlag.ItemIsUserCheckable if index.column() == 0 else base
@@ -80,10 +72,11 @@ class RulesModel(QAbstractTableModel):
         return None
 
 
-class TriggerModel(QAbstractTableModel):
+class TriggerModel(FixedColumnsModel):
     """The trigger log, newest first: time, market, rule, value."""
 
     HEADERS = ("Time", "Market", "Rule", "Value")
+    SELECTABLE = True  # selectable rows, as with the Qt default flags this model had before
 
     def __init__(self, engine: AlertEngine, parent: Any = None) -> None:
         super().__init__(parent)
@@ -117,15 +110,6 @@ class TriggerModel(QAbstractTableModel):
 
     def rowCount(self, parent: Index = _NO_INDEX) -> int:
         return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = _NO_INDEX) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         trig = self.trigger_at(index.row())
