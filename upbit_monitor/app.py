@@ -188,7 +188,7 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
     async with contextlib.AsyncExitStack() as stack:
         settings = settings_from_env()
         title = ""
-        demo_keys: tuple[str, str] | None = None  # the simulator's private-endpoint keys
+        demo_keys: dict[str, tuple[str, str]] | None = None  # the simulators' private-endpoint keys per venue
         foreign_urls: dict[str, str] | None = None  # demo: the Binance/Bybit simulators
         if args.demo:
             from upbit_monitor.sim.server import Simulator
@@ -202,14 +202,17 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
                 ws_public_url=sim.ws_url, ws_private_url=sim.ws_private_url, rest_url=sim.rest_url, demo=True
             )
             title = "  [demo: simulator]"
-            demo_keys = (sim.config.access_key, sim.config.secret_key)
+            demo_keys = {"upbit": (sim.config.access_key, sim.config.secret_key)}
             from upbit_monitor.sim.bybit import start_demo_venues
 
             foreign_urls = await start_demo_venues(sim.model, stack)
             from upbit_monitor.sim.bithumb import BithumbSimulator
 
             # Bithumb beside Upbit: the same markets, prices off by a small wandering spread.
-            bithumb = await stack.enter_async_context(BithumbSimulator(beside=sim))
+            # Its own demo account (orders every few seconds) behind its own keys: the private panels
+            # show Bithumb's orders while the list shows Bithumb.
+            bithumb = await stack.enter_async_context(BithumbSimulator(beside=sim, demo_orders_every_s=6.0))
+            demo_keys["bithumb"] = (bithumb.config.access_key, bithumb.config.secret_key)
             settings = settings.with_overrides(
                 bithumb_ws_url=bithumb.ws_url, bithumb_ws_private_url=bithumb.ws_private_url,
                 bithumb_rest_url=bithumb.rest_url,

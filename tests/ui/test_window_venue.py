@@ -4,6 +4,7 @@ to Bithumb's connection and pool, titles name the venue, and switching back rest
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from PySide6.QtCore import QSettings, Qt
 
 from upbit_monitor.config import Settings
 from upbit_monitor.features.premium.domestic import DomesticSpread
+from upbit_monitor.features.private.feed import PrivateState
 from upbit_monitor.features.venues.source import VenueSource
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.models import MarketInfo
@@ -20,6 +22,7 @@ from upbit_monitor.sim.server import Simulator
 from upbit_monitor.ui.chart.view import ChartView
 from upbit_monitor.ui.main_window import MainWindow
 from upbit_monitor.ui.premium.domestic_column import install_domestic
+from upbit_monitor.ui.private.embed import start_private_ui
 
 
 async def until(pred: Callable[[], bool], limit_s: float = 10.0, what: str = "condition") -> None:
@@ -118,5 +121,76 @@ async def test_venue_switch_moves_every_view_to_bithumb_and_back(tmp_path: Path)
                 assert "Bithumb" not in window.windowTitle()
             finally:
                 spread.close()
+                window.close()
+                await mgr.shutdown()
+
+
+@pytest.mark.asyncio
+async def test_private_panels_follow_the_venue_with_that_venues_keys(tmp_path: Path) -> None:
+    """My orders / My assets show the account of the venue on screen: Bithumb's orders come from the
+    Bithumb simulator's private v2 endpoint, signed with Bithumb's keys; the keys dialog follows."""
+    async with Simulator(msg_rate=200, seed=5, n_krw_markets=20) as upbit:
+        async with BithumbSimulator(beside=upbit, spread=WanderingSpread(0.03, 0.0)) as bithumb:
+            settings = Settings(ws_public_url=upbit.ws_url, ws_private_url=upbit.ws_private_url,
+                                rest_url=upbit.rest_url, bithumb_ws_url=bithumb.ws_url,
+                                bithumb_ws_private_url=bithumb.ws_private_url,
+                                bithumb_rest_url=bithumb.rest_url, coalesce_window_s=0.01)
+            mgr = GlobalWebSocketManager(settings)
+            await mgr.start()
+            source = VenueSource(mgr)
+            store = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+            window = MainWindow(source, chart=ChartView(source, None), store=store, venue_source=source,
+                                market_loaders={"upbit": loader(upbit), "bithumb": loader(upbit)},
+                                load_markets=loader(upbit))
+            keys = {"upbit": (upbit.config.access_key, upbit.config.secret_key),
+                    "bithumb": (bithumb.config.access_key, bithumb.config.secret_key)}
+            try:
+                async with contextlib.AsyncExitStack() as stack:
+                    ui = await start_private_ui(window, mgr, stack, demo_keys=keys)
+                    window.show()
+                    assert set(ui.feeds) == {"upbit", "bithumb"} and ui.venue == "upbit"
+                    assert ui.orders_dock.windowTitle() == "My orders · Upbit"
+                    connected = (PrivateState.CONNECTED,)
+                    await until(lambda: all(f.status.state in connected for f in ui.feeds.values())
+                                and all(sim.feed.index.get(("myOrder", "*")) for sim in (upbit, bithumb)),
+                                what="both private feeds connected and subscribed")
+                    # Each simulator saw one private connection, signed with its own venue's key.
+                    assert [r.private for r in bithumb.connections].count(True) == 1
+                    assert [r.private for r in upbit.connections].count(True) == 1
+                    upbit_oid = upbit.account.place_order("KRW-XRP", "ask", "limit", price=10_000_000,
+                                                          volume=1)
+                    bithumb_oid = bithumb.account.place_order("KRW-XRP", "ask", "limit", price=20_000_000,
+                                                              volume=2)
+                    upbit_orders, _ = ui.panels("upbit")
+                    bithumb_orders, bithumb_assets = ui.panels("bithumb")
+                    # Bithumb's balances: a REST /v1/accounts snapshot signed with its keys (timestamp claim).
+                    await until(lambda: bithumb_assets.snapshots_loaded >= 1, what="Bithumb balances")
+                    assert bithumb_assets.assets_model.balance("XRP") is not None
+                    await until(lambda: bithumb_orders.orders_model.row_of(bithumb_oid) is not None
+                                and upbit_orders.orders_model.row_of(upbit_oid) is not None,
+                                what="each venue's order in its own panel")
+                    assert bithumb_orders.orders_model.row_of(upbit_oid) is None
+                    assert upbit_orders.orders_model.row_of(bithumb_oid) is None
+                    assert ui.orders_panel is upbit_orders and upbit_orders.isVisible()
+
+                    assert window.venue_bar is not None
+                    window.venue_bar.buttons["bithumb"].click()
+                    assert ui.venue == "bithumb" and ui.orders_panel is bithumb_orders
+                    assert ui.orders_dock.windowTitle() == "My orders · Bithumb"
+                    assert ui.assets_dock.windowTitle() == "My assets · Bithumb"
+                    assert bithumb_orders.isVisible() and not upbit_orders.isVisible()
+                    row = bithumb_orders.orders_model.row_of(bithumb_oid)
+                    assert row is not None and row.state.is_open  # v2 fields normalised to a standard state
+                    dialog = ui.open_keys_dialog()
+                    assert dialog.venue == "bithumb" and dialog.windowTitle() == "Bithumb API keys"
+                    assert dialog.access_edit.text() == bithumb.config.access_key
+                    dialog.set_venue("upbit")
+                    assert dialog.access_edit.text() == upbit.config.access_key
+                    dialog.close()
+
+                    window.venue_bar.buttons["upbit"].click()
+                    assert ui.orders_panel is upbit_orders
+                    assert ui.orders_dock.windowTitle() == "My orders · Upbit"
+            finally:
                 window.close()
                 await mgr.shutdown()

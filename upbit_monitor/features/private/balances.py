@@ -29,9 +29,11 @@ REST_TIMEOUT_S = 5.0
 class BalanceSnapshots:
     """Fetch balances with the provider's current keys and fan them out to weakly held listeners."""
 
-    def __init__(self, provider: CredentialsProvider, rest: RestClient) -> None:
+    def __init__(self, provider: CredentialsProvider, rest: RestClient, *, timestamp: bool = False) -> None:
         self._provider = provider
         self._rest = rest
+        # Bithumb's JWT (v2 API generation) carries the current time in ms; Upbit's does not.
+        self._timestamp = timestamp
         self._listeners: WeakListeners[[list[AssetBalance], int]] = WeakListeners("balances")
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
@@ -47,7 +49,8 @@ class BalanceSnapshots:
         if creds is None:
             return None
         try:
-            return await self._rest.accounts(f"Bearer {creds.token()}")
+            stamp = int(time.time() * 1000) if self._timestamp else None
+            return await self._rest.accounts(f"Bearer {creds.token(timestamp_ms=stamp)}")
         except RestError as exc:
             log.warning("could not load account balances: %s", exc)
             return None

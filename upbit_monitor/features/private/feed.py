@@ -1,4 +1,5 @@
-"""PrivateFeed: decides when the ``upbit-private`` connection runs, and with which keys.
+"""PrivateFeed: decides when a venue's private connection (``upbit-private``, ``bithumb-private``) runs,
+and with which keys. One feed per venue: each has its own key store (keys are per venue) and provider.
 
 The manager drives the private connection with the same machinery as the public one (reconnect, epochs,
 metrics, merged requests); this controller adds the key lifecycle on top, using only the manager's public
@@ -16,7 +17,8 @@ listeners):
   store is re-read (environment / keyring may have been fixed outside the app); a live, authenticated
   connection needs no check (Upbit closes it if the key is revoked, and the reconnect then fails with 401).
 
-It implements the :class:`~upbit_monitor.ui.private.key_dialog.KeyController` protocol for the keys dialog.
+It implements the :class:`~upbit_monitor.ui.private.key_dialog.KeyController` protocol for the keys dialog
+(:mod:`~upbit_monitor.features.private.key_control`).
 Helpers live next door: :mod:`~upbit_monitor.features.private.status` (status types),
 :mod:`~upbit_monitor.features.private.balances` (REST balance snapshots),
 :mod:`~upbit_monitor.features.private.probe`
@@ -35,15 +37,16 @@ from typing import Any, TypeVar
 from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.connection.state import ConnState, StateChange
 from upbit_monitor.credentials.keystore import KeySource, KeyStore
-from upbit_monitor.errors import KeyFormatError, ManagerError
+from upbit_monitor.errors import ConfigError, ManagerError
 from upbit_monitor.exchanges.base import CredentialsProvider
-from upbit_monitor.exchanges.upbit import PRIVATE as NAME
-from upbit_monitor.exchanges.upbit import UpbitPrivateConnector
+from upbit_monitor.exchanges.registry import descriptor
+from upbit_monitor.exchanges.upbit import PrivateSigning
 from upbit_monitor.features.private.balances import REST_TIMEOUT_S, BalancesCallback, BalanceSnapshots
+from upbit_monitor.features.private.key_control import KeyControl
 from upbit_monitor.features.private.probe import probe_private
 from upbit_monitor.features.private.status import PrivateState, PrivateStatus, StatusBoard, status_for_change
 from upbit_monitor.manager import GlobalWebSocketManager
-from upbit_monitor.protocol.auth import Credentials, Secret, mask_access_key
+from upbit_monitor.protocol.auth import Credentials, mask_access_key
 from upbit_monitor.protocol.events import AssetBalance, Ticker
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 
@@ -63,23 +66,25 @@ class _Attachment:
         self.callback = callback
 
 
-class PrivateFeed:
-    """Key lifecycle + gate for the ``upbit-private`` connection (see the module docstring)."""
+class PrivateFeed(KeyControl):
+    """Key lifecycle + gate for one venue's private connection (see the module docstring)."""
 
     @classmethod
-    def create(cls, mgr: GlobalWebSocketManager, *, demo_keys: tuple[str, str] | None = None) -> PrivateFeed:
-        """A feed over the user's key store (keyring + environment), or a demo store.
+    def create(cls, mgr: GlobalWebSocketManager, *, demo_keys: tuple[str, str] | None = None,
+               venue: str = "upbit", demo: bool = False) -> PrivateFeed:
+        """A feed over the venue's key store (keyring + environment), or a demo store.
 
-        ``demo_keys`` (the simulator's access/secret key) selects a session-only store that ignores the
-        environment and the user's keyring, pre-loaded with those keys (HS256: the simulator's demo
-        secret is shorter than the 64 bytes RFC 7518 advises for HS512). The key store stays behind
-        the feature, so the UI never touches credentials itself.
+        ``demo`` (or ``demo_keys``, the simulator's access/secret key) selects a session-only store that
+        ignores the environment and the user's keyring, pre-loaded with ``demo_keys`` if given (HS256:
+        the simulator's demo secret is shorter than the 64 bytes RFC 7518 advises for HS512). The key
+        store stays behind the feature, so the UI never touches credentials itself.
         """
-        if demo_keys is None:
-            return cls(mgr, KeyStore())
-        keystore = KeyStore(env={}, persistent=False)
-        keystore.save(Credentials.create(demo_keys[0], demo_keys[1], "HS256"))
-        return cls(mgr, keystore)
+        if demo_keys is None and not demo:
+            return cls(mgr, KeyStore(venue=venue), venue=venue)
+        keystore = KeyStore(env={}, persistent=False, venue=venue)
+        if demo_keys is not None:
+            keystore.save(Credentials.create(demo_keys[0], demo_keys[1], "HS256"))
+        return cls(mgr, keystore, venue=venue)
 
     def __init__(
         self,
@@ -90,7 +95,15 @@ class PrivateFeed:
         rest: RestClient | None = None,
         check_interval_s: float = 60.0,
         test_timeout_s: float = 10.0,
+        venue: str = "upbit",
     ) -> None:
+        self._exchange = descriptor(venue)
+        private, profile = self._exchange.private, self._exchange.profile
+        if private is None or profile is None:
+            raise ConfigError(f"venue {venue!r} has no private connection")
+        self.venue = venue
+        self.label = self._exchange.label
+        self.connection_name = private.name
         self._mgr = manager
         self._keystore = keystore
         self._provider = provider if provider is not None else CredentialsProvider()
@@ -99,8 +112,10 @@ class PrivateFeed:
         # Components are keyed weakly: a destroyed panel simply disappears from here too.
         self._attached: weakref.WeakKeyDictionary[object, _Attachment] = weakref.WeakKeyDictionary()
         self._registered: weakref.WeakSet[object] = weakref.WeakSet()
-        self._balances = BalanceSnapshots(self._provider, rest or RestClient(manager.settings.rest_url,
-                                                                           timeout_s=REST_TIMEOUT_S))
+        if rest is None:
+            rest = RestClient(profile.rest_url(manager.settings), timeout_s=REST_TIMEOUT_S,
+                              details_param=profile.rest_details_param)
+        self._balances = BalanceSnapshots(self._provider, rest, timestamp=profile.private_version != "v1")
         self._board = StatusBoard(PrivateStatus(PrivateState.NO_KEYS, self._no_keys_message()))
         self._connection_added = False
         self._unsubscribe_state: Callable[[], None] | None = None
@@ -125,7 +140,7 @@ class PrivateFeed:
         else:
             self._set_status(PrivateState.NO_KEYS, self._no_keys_message())
         self._check_task = asyncio.get_running_loop().create_task(
-            self._check_loop(), name="upbit-monitor:private-key-check"
+            self._check_loop(), name=f"upbit-monitor:{self.venue}-private-key-check"
         )
 
     async def close(self) -> None:
@@ -164,12 +179,12 @@ class PrivateFeed:
             self._mgr.unregister(component)
 
     def follow_public(self, owner: object, specs: Sequence[SubscriptionSpec]) -> None:
-        """Register/update ``owner`` on the public connection (e.g. tickers to value assets in KRW)."""
-        self._mgr.want(owner, specs)
+        """Register/update ``owner`` on the venue's public connection (tickers to value assets in KRW)."""
+        self._mgr.want(owner, specs, connection=self._exchange.public.name)
 
     def latest_ticker(self, code: str) -> Ticker | None:
-        """The manager's newest ticker of ``code`` (pull API)."""
-        return self._mgr.latest_ticker(code)
+        """The manager's newest ticker of ``code`` on this venue (pull API)."""
+        return self._mgr.latest_ticker(code, venue=self.venue)
 
     async def fetch_balances(self) -> list[AssetBalance] | None:
         """All balances now (``GET /v1/accounts``), or None without keys / on a REST failure."""
@@ -193,23 +208,22 @@ class PrivateFeed:
         if att is None or component in self._registered:
             return
         self._ensure_connection()
-        self._mgr.register(component, att.specs, connection=NAME, callback=att.callback)
+        self._mgr.register(component, att.specs, connection=self.connection_name, callback=att.callback)
         self._registered.add(component)
 
     def _ensure_connection(self) -> None:
         if self._connection_added:
             return
-        connector = UpbitPrivateConnector(
-            self._mgr.settings.ws_private_url,
-            self._provider,
-            keepalive_interval_s=self._mgr.settings.keepalive_interval_s,
-        )
+        connector = self._exchange.create(self._mgr.settings, name=self.connection_name)
+        if isinstance(connector, PrivateSigning):
+            # The descriptor's factory signs with the process-wide provider; this feed holds its own keys.
+            connector.credentials = self._provider
         try:
             self._mgr.add_connection(connector)
         except ManagerError:
             # A connection of that name exists already (built from the registry, which signs with the
             # process-wide provider); it keeps working, and restart() below reuses it.
-            log.info("%s: using the existing private connection", NAME)
+            log.info("%s: using the existing private connection", self.connection_name)
         self._connection_added = True
 
     # ------------------------------------------------------------------ status
@@ -228,19 +242,19 @@ class PrivateFeed:
         self._board.set(PrivateStatus(state, message, hint))
 
     def _no_keys_message(self) -> str:
-        text = "No Upbit API keys: private feeds (my orders, my assets) are off. Enter keys via Keys…"
+        text = f"No {self.label} API keys: private feeds (my orders, my assets) are off. Enter keys via Keys…"
         notice = self._keystore.notice
         return f"{text}\n{notice}" if notice else text
 
     def _on_state(self, change: StateChange) -> None:
-        if change.connection != NAME or self._provider.get() is None:
+        if change.connection != self.connection_name or self._provider.get() is None:
             return
-        shown = status_for_change(change)
+        shown = status_for_change(change, self.label)
         if shown is None:
             return
         if shown[0] is PrivateState.KEY_PROBLEM:
             log.warning("%s: API key rejected (%s); private feed paused until keys change",
-                        NAME, change.reason)
+                        self.connection_name, change.reason)
         self._set_status(*shown)
         if shown[0] is PrivateState.CONNECTED:
             self._balances.schedule()  # myAsset only reports changes: resync the full balances
@@ -255,7 +269,7 @@ class PrivateFeed:
         for component in list(self._attached.keys()):
             self._register(component)
         if existed:
-            conn = self._mgr.connection(NAME)
+            conn = self._mgr.connection(self.connection_name)
             if not conn.running:
                 conn.start()  # a KEY_PROBLEM-stopped connection resumes here, signing with the new keys
             elif conn.state is not ConnState.CONNECTING:
@@ -274,7 +288,7 @@ class PrivateFeed:
             self._mgr.unregister(component)
         self._registered = weakref.WeakSet()
         if self._connection_added:
-            await self._mgr.remove_connection(NAME)
+            await self._mgr.remove_connection(self.connection_name)
             self._connection_added = False
         await self._keystore_call(self._keystore.delete)
         self._provider.set(None)
@@ -292,7 +306,8 @@ class PrivateFeed:
         rejected = self._board.status.state is PrivateState.KEY_PROBLEM
         if rejected and current is not None and _same(current, creds):
             return  # still the rejected key: knocking again would only burn the handshake budget
-        log.info("%s: new API keys found in the %s; resuming", NAME, self._keystore.source.value)
+        log.info("%s: new API keys found in the %s; resuming", self.connection_name,
+                 self._keystore.source.value)
         self._provider.set(creds)
         self._activate()
 
@@ -309,71 +324,6 @@ class PrivateFeed:
                 await self.check_keys()
             except Exception:
                 log.exception("private key check failed")
-
-    # ------------------------------------------------------------------ KeyController (dialog)
-    def current_access_key(self) -> str | None:
-        """The access key in use (an identifier; the dialog shows it)."""
-        creds = self._provider.get()
-        return creds.access_key if creds is not None else None
-
-    def current_algorithm(self) -> str:
-        """The JWT algorithm in use (HS512 by default)."""
-        creds = self._provider.get()
-        return creds.alg if creds is not None else "HS512"
-
-    def has_secret(self) -> bool:
-        """True when a secret is configured."""
-        return self._provider.get() is not None
-
-    @property
-    def storage_notice(self) -> str | None:
-        """The key store's problem sentence (e.g. no keyring: session only), or None."""
-        return self._keystore.notice
-
-    def storage_text(self) -> str:
-        """Where keys live and any keyring problem."""
-        source = self._keystore.source
-        where = {
-            KeySource.ENV: "Keys come from UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY (environment overrides).",
-            KeySource.KEYRING: "Keys are stored in the system keyring.",
-            KeySource.SESSION: "Keys are kept for this session only.",
-            KeySource.NONE: "No keys stored.",
-        }[source]
-        notice = self._keystore.notice
-        return f"{where} {notice}" if notice else where
-
-    def _candidate(self, access_key: str, secret: Secret | None, alg: str) -> Credentials:
-        if secret is None:
-            current = self._provider.get()
-            if current is None:
-                raise KeyFormatError("Secret key is empty")
-            secret = current.secret_key
-        return Credentials.create(access_key, secret, alg)
-
-    async def apply_keys(self, access_key: str, secret: Secret | None, alg: str) -> str:
-        """Validate, store and use keys; returns a status sentence (raises KeyFormatError)."""
-        creds = self._candidate(access_key, secret, alg)
-        source = await self.use_credentials(creds)
-        if source is KeySource.KEYRING:
-            return "Keys saved in the system keyring; connecting."
-        return "Keys kept for this session only (no system keyring available); connecting."
-
-    async def delete_keys(self) -> str:
-        """Forget the keys; returns a status sentence."""
-        await self.clear_credentials()
-        if self._keystore.env_override:
-            return "Stored keys deleted; the environment keys remain in effect after a restart."
-        return "Keys deleted; private feeds are off."
-
-    async def test_keys(self, access_key: str, secret: Secret | None, alg: str) -> tuple[bool, str]:
-        """Open a throw-away private connection with these keys and ask the server what it serves.
-
-        Success = the server answered our ``LIST_SUBSCRIPTIONS`` (it only does so on an authenticated
-        connection); failure = INVALID_AUTH, a refused handshake, or no answer in ``test_timeout_s``.
-        Uses the same :class:`Connection` machinery as the real feed, with no retries.
-        """
-        creds = self._candidate(access_key, secret, alg)
-        return await probe_private(self._mgr.settings, creds, timeout_s=self.test_timeout_s)
 
 
 def _same(a: Credentials, b: Credentials) -> bool:

@@ -15,7 +15,9 @@ from typing import Any
 from upbit_monitor.config import Settings
 from upbit_monitor.connection.connection import Connection
 from upbit_monitor.connection.state import ConnState, StateChange
-from upbit_monitor.exchanges.base import CredentialsProvider
+from upbit_monitor.exchanges.base import Connector, CredentialsProvider
+from upbit_monitor.exchanges.bithumb import BithumbPrivateConnector
+from upbit_monitor.exchanges.registry import descriptor
 from upbit_monitor.exchanges.upbit import UpbitPrivateConnector
 from upbit_monitor.protocol.auth import Credentials
 from upbit_monitor.protocol.events import ServerError, SubscriptionList
@@ -23,18 +25,41 @@ from upbit_monitor.protocol.requests import build_list_subscriptions, new_ticket
 from upbit_monitor.protocol.subscriptions import MergedSubscriptions, SubscriptionSet, SubscriptionSpec
 
 
-class _ProbeConnector(UpbitPrivateConnector):
+def _then_list(requests: list[str]) -> list[str]:
+    return [*requests, build_list_subscriptions(ticket=new_ticket())]
+
+
+class _ListAfterRequest(UpbitPrivateConnector):
     """Private connector that follows its subscription request with a LIST_SUBSCRIPTIONS query."""
 
     def build_requests(self, previous: MergedSubscriptions | None, current: MergedSubscriptions) -> list[str]:
         """The normal request, then the query whose reply proves the server accepted us."""
-        return [*super().build_requests(previous, current), build_list_subscriptions(ticket=new_ticket())]
+        return _then_list(super().build_requests(previous, current))
+
+
+class _BithumbProbe(BithumbPrivateConnector):
+    """Bithumb's private connector (v2 claims and names) with the same query after its request."""
+
+    def build_requests(self, previous: MergedSubscriptions | None, current: MergedSubscriptions) -> list[str]:
+        """The normal request, then the query whose reply proves the server accepted us."""
+        return _then_list(super().build_requests(previous, current))
+
+
+def _probe_connector(settings: Settings, venue: str, creds: Credentials) -> Connector:
+    exchange = descriptor(venue)
+    private = exchange.private
+    url = exchange.url(settings, private.name) if private is not None else ""
+    provider = CredentialsProvider(creds)
+    if venue == "bithumb":
+        return _BithumbProbe(url, provider)
+    return _ListAfterRequest(url, provider)
 
 
 async def probe_private(
-    settings: Settings, creds: Credentials, *, timeout_s: float = 10.0
+    settings: Settings, creds: Credentials, *, timeout_s: float = 10.0, venue: str = "upbit"
 ) -> tuple[bool, str]:
-    """Test ``creds`` against ``settings.ws_private_url``; returns ``(ok, message)`` without key material."""
+    """Test ``creds`` against ``venue``'s private URL; returns ``(ok, message)`` without key material."""
+    label = descriptor(venue).label
     loop = asyncio.get_running_loop()
     result: asyncio.Future[tuple[bool, str]] = loop.create_future()
 
@@ -46,15 +71,15 @@ async def probe_private(
         for ev in events:
             if isinstance(ev, ServerError):
                 if ev.name == "INVALID_AUTH":
-                    settle(False, "Upbit rejected the key (INVALID_AUTH).")
+                    settle(False, f"{label} rejected the key (INVALID_AUTH).")
                 else:
-                    settle(False, f"Upbit answered with error {ev.name}.")
+                    settle(False, f"{label} answered with error {ev.name}.")
             elif isinstance(ev, SubscriptionList):
                 settle(True, "Keys accepted: the private feed answered.")
 
     def on_state(change: StateChange) -> None:
         if change.state is ConnState.KEY_PROBLEM:
-            settle(False, f"Upbit rejected the key ({change.reason}).")
+            settle(False, f"{label} rejected the key ({change.reason}).")
         elif change.state is ConnState.FAILED:
             settle(False, f"Connection failed: {change.reason}")
         elif change.state is ConnState.RECONNECTING and change.reason != "connecting":
@@ -63,7 +88,7 @@ async def probe_private(
     subs = SubscriptionSet()
     subs.set_owner("probe", [SubscriptionSpec("myAsset")])
     conn = Connection(
-        _ProbeConnector(settings.ws_private_url, CredentialsProvider(creds)),
+        _probe_connector(settings, venue, creds),
         sink=sink,
         on_state=on_state,
         connect_timeout_s=min(settings.connect_timeout_s, timeout_s),

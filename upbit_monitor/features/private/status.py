@@ -86,15 +86,15 @@ class WeakListeners(Generic[P]):
                 log.exception("%s listener raised", self._what)
 
 
-def status_for_change(change: StateChange) -> tuple[PrivateState, str] | None:
-    """The status a state change of the private connection means (None: nothing to show)."""
+def status_for_change(change: StateChange, label: str = "Upbit") -> tuple[PrivateState, str] | None:
+    """The status a state change of ``label``'s private connection means (None: nothing to show)."""
     # An auth failure arrives as KEY_PROBLEM whatever its form (error frame, close reason,
     # 401/403 handshake): the connection layer classifies it (Connector.is_auth_problem).
     state = change.state
     if state is ConnState.KEY_PROBLEM:
         return (
             PrivateState.KEY_PROBLEM,
-            f"Upbit rejected the API key ({change.reason}). Private feeds are paused: check the key, "
+            f"{label} rejected the API key ({change.reason}). Private feeds are paused: check the key, "
             "its permissions and IP allow-list, then enter it again via Keys…",
         )
     if state is ConnState.CONNECTED:

@@ -5,13 +5,14 @@ field uses password echo, is never pre-filled (a stored secret is never shown ag
 cleared after saving and when the dialog hides, so the secret does not linger in a widget or appear in a
 screenshot. All work goes through a :class:`KeyController` (implemented by
 :class:`~upbit_monitor.features.private.feed.PrivateFeed`); coroutines are started as tasks whose references
-the dialog keeps until they finish.
+the dialog keeps until they finish. Keys are per venue: given one controller per venue, the dialog has a
+Venue field and every button acts on the chosen venue's controller (its own keyring entries).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from typing import Any, Protocol
 
 from PySide6.QtCore import Signal
@@ -64,13 +65,22 @@ class ApiKeysDialog(QDialog):
     keys_changed = Signal()
     busy_changed = Signal(bool)
 
-    def __init__(self, controller: KeyController, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: KeyController | Mapping[str, KeyController], parent: QWidget | None = None,
+                 *, labels: Mapping[str, str] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ApiKeysDialog")
-        self.setWindowTitle("Upbit API keys")
         self.setModal(False)
-        self._controller = controller
+        self._controllers: dict[str, KeyController] = (
+            dict(controller) if isinstance(controller, Mapping) else {"upbit": controller}
+        )
+        self._labels = {v: (labels or {}).get(v, v.title()) for v in self._controllers}
+        self._venue = next(iter(self._controllers))
         self._tasks: set[asyncio.Future[Any]] = set()
+
+        self.venue_combo = QComboBox()
+        self.venue_combo.setObjectName("venueCombo")
+        for venue, label in self._labels.items():
+            self.venue_combo.addItem(label, venue)
 
         self.access_edit = QLineEdit()
         self.access_edit.setObjectName("accessKeyEdit")
@@ -96,6 +106,8 @@ class ApiKeysDialog(QDialog):
         close_button = QPushButton("Close")
 
         form = QFormLayout()
+        if len(self._controllers) > 1:
+            form.addRow("Venue", self.venue_combo)
         form.addRow("Access key", self.access_edit)
         form.addRow("Secret key", self.secret_edit)
         form.addRow("JWT algorithm", self.alg_combo)
@@ -104,13 +116,10 @@ class ApiKeysDialog(QDialog):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(close_button)
-        hint = QLabel(
-            "Create keys at upbit.com (Open API) with the 'view assets/orders' permission and allow this "
-            "computer's IP. The secret is kept in the system keyring, never in a file."
-        )
-        hint.setWordWrap(True)
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
         layout = QVBoxLayout(self)
-        layout.addWidget(hint)
+        layout.addWidget(self.hint)
         layout.addLayout(form)
         layout.addWidget(self.storage_label)
         layout.addWidget(self.result_label)
@@ -120,12 +129,41 @@ class ApiKeysDialog(QDialog):
         self.save_button.clicked.connect(self._on_save)
         self.delete_button.clicked.connect(self._on_delete)
         close_button.clicked.connect(self.close)
+        self.venue_combo.currentIndexChanged.connect(self._on_venue_chosen)
         self.reload()
 
     # -- state ----------------------------------------------------------------------------------------
 
+    @property
+    def venue(self) -> str:
+        """The venue whose keys the dialog shows and edits."""
+        return self._venue
+
+    @property
+    def _controller(self) -> KeyController:
+        return self._controllers[self._venue]
+
+    def set_venue(self, venue: str) -> None:
+        """Show ``venue``'s keys (ignored for a venue the dialog has no controller for)."""
+        index = self.venue_combo.findData(venue)
+        if index >= 0:
+            self.venue_combo.setCurrentIndex(index)  # -> _on_venue_chosen
+
+    def _on_venue_chosen(self, index: int) -> None:
+        venue = self.venue_combo.itemData(index)
+        if isinstance(venue, str) and venue != self._venue:
+            self._venue = venue
+            self.result_label.clear()  # the last result was about the other venue's keys
+            self.reload()
+
     def reload(self) -> None:
-        """Show the controller's current access key, algorithm and storage status (never the secret)."""
+        """Show the venue's current access key, algorithm and storage status (never the secret)."""
+        label = self._labels[self._venue]
+        self.setWindowTitle(f"{label} API keys")
+        self.hint.setText(
+            f"Create keys at {self._venue}.com (Open API) with the permission to view assets and orders, "
+            "and allow this computer's IP. The secret is kept in the system keyring, never in a file."
+        )
         self.access_edit.setText(self._controller.current_access_key() or "")
         index = self.alg_combo.findText(self._controller.current_algorithm())
         self.alg_combo.setCurrentIndex(max(index, 0))
@@ -172,7 +210,8 @@ class ApiKeysDialog(QDialog):
         task.add_done_callback(finished)
 
     def _set_busy(self, busy: bool) -> None:
-        for b in (self.test_button, self.save_button, self.delete_button):
+        # The venue stays put while an operation runs: its result belongs to that venue's keys.
+        for b in (self.test_button, self.save_button, self.delete_button, self.venue_combo):
             b.setEnabled(not busy)
         self.busy_changed.emit(busy)
 
