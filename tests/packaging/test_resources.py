@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import configparser
+import os
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QSize
@@ -70,3 +73,14 @@ def test_korean_fonts_follow_the_platform_font(qapp) -> None:
         assert installed_korean_family() is not None
     finally:
         qapp.setFont(before)
+
+
+def test_install_desktop_entry_flag_writes_under_xdg_data_home_and_exits(tmp_path: Path) -> None:
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path), QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run([sys.executable, "-m", "upbit_monitor", "--install-desktop-entry"], env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    entry = tmp_path / "applications" / f"{APP_ID}.desktop"
+    assert str(entry) in proc.stdout
+    exec_line = next(line for line in entry.read_text("utf-8").splitlines() if line.startswith("Exec="))
+    assert Path(shlex.split(exec_line[5:])[0]).exists()  # this interpreter or the installed script
