@@ -22,7 +22,6 @@ import signal
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +29,9 @@ import qasync
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from upbit_monitor.app_storage import Storage, choose_db_url, db_status_provider, open_storage
 from upbit_monitor.cli import log_file, parse_args, settings_file_problem, usage_error
-from upbit_monitor.config import Settings, settings_from_env
+from upbit_monitor.config import settings_from_env
 from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.credentials import install_log_redaction
 from upbit_monitor.errors import ConfigError
@@ -61,102 +61,6 @@ from upbit_monitor.ui.premium.setup import start_premium_ui
 from upbit_monitor.ui.private.embed import start_private_ui
 
 log = logging.getLogger("upbit_monitor.app")
-
-
-def short_error(exc: BaseException, limit: int = 160) -> str:
-    """First line of an exception message, bounded (driver errors can be paragraphs long)."""
-    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-DEMO_DB_FILENAME = "demo.db"
-DEMO_DB_NOTICE = "demo (simulator data only)"
-
-
-def demo_db_url() -> str:
-    """SQLite URL of the demo database: ``<user data dir>/upbit-monitor/demo.db``."""
-    from upbit_monitor.storage.engine import default_db_path
-
-    return "sqlite:///" + str(default_db_path().with_name(DEMO_DB_FILENAME))
-
-
-def choose_db_url(args: argparse.Namespace, settings: Settings) -> tuple[str | None, str | None]:
-    """The database URL for this run and a notice for the status panel's database line.
-
-    ``--db-url`` always wins. In ``--demo`` without it the simulator's candles (and the spans marked
-    "covered" by its REST history) must not land in the user's real database, where a later real
-    run would show them as stored history: demo runs get their own file, and
-    ``UPBIT_MONITOR_DB_URL`` is ignored for the same reason. Otherwise the settings decide.
-    """
-    if args.db_url:
-        return args.db_url, None
-    if args.demo:
-        return demo_db_url(), DEMO_DB_NOTICE
-    return settings.db_url, None
-
-
-@dataclass
-class Storage:
-    """What the app holds of the storage layer (all None when the database is unavailable)."""
-
-    db: Any = None
-    writer: Any = None
-    error: str | None = None
-    url: str = ""
-
-
-async def open_storage(settings: Settings, stack: contextlib.AsyncExitStack) -> Storage:
-    """Open the database and start the stream writer; on any failure return the reason instead."""
-    try:
-        from upbit_monitor.storage import DbContext, StreamWriter, safe_url, spill_dir_for
-        from upbit_monitor.storage.unusable import explain_open_failure
-    except Exception as exc:  # storage layer missing or broken: the monitor still works
-        return Storage(error=f"storage layer unavailable: {short_error(exc)}")
-    try:
-        # Opening runs migrations (blocking I/O): keep it off the GUI thread.
-        db = await asyncio.to_thread(DbContext.open, settings.db_url)
-    except Exception as exc:
-        # In plain words on the terminal too: the status panel may not be where the user looks.
-        problem = explain_open_failure(settings.db_url, exc)
-        log.warning("%s", problem)
-        return Storage(error=problem)
-    stack.callback(db.close)
-    # Events the database cannot take (locked, disk full, server down) wait in a bounded spill
-    # next to it and are replayed when writing works again; stop() logs what could not be saved.
-    writer = StreamWriter(db, spill_dir=spill_dir_for(db.engine.url))
-    await writer.start()
-    stack.push_async_callback(writer.stop)
-    return Storage(db=db, writer=writer, url=safe_url(db.url))
-
-
-def db_status_provider(storage: Storage) -> Callable[[], Mapping[str, Any] | None]:
-    """A cheap status callable for the status panel (pool counters + writer backlog)."""
-
-    def status() -> Mapping[str, Any] | None:
-        if storage.db is None:
-            return None
-        pool = storage.db.pool_status()
-        w = storage.writer.status() if storage.writer is not None else None
-        level = getattr(pool.level, "name", str(pool.level)).lower()
-        out: dict[str, Any] = {
-            "url": storage.url,
-            "pool": f"{pool.checked_out}/{pool.capacity} in use ({pool.utilisation * 100:.0f}%, {level})",
-        }
-        if w is not None:
-            out["writer backlog"] = w.backlog
-            out["written"] = f"{w.written:,}"
-            if w.state != "running":
-                out["writer"] = w.state
-            if w.spilled:
-                out["on disk"] = f"{w.spilled:,}"  # waiting in the spill files
-            if w.summary:
-                out["problem"] = w.summary  # "database: N events waiting, cause: disk full"
-            if w.last_error:
-                out["last error"] = w.last_error
-            out["alarm"] = w.alarm  # the status panel shows the row in red
-        return out
-
-    return status
 
 
 def market_loader(rest: RestClient, stack: contextlib.AsyncExitStack | None = None) -> Callable[[], Any]:

@@ -8,7 +8,8 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from tests.ui.fake_source import FakeSource
-from upbit_monitor.app import DEMO_DB_NOTICE, choose_db_url, parse_args
+from upbit_monitor.app_storage import DEMO_DB_NOTICE, choose_db_url
+from upbit_monitor.cli import parse_args
 from upbit_monitor.config import Settings
 from upbit_monitor.storage.engine import default_db_path
 from upbit_monitor.ui.main_window import MainWindow

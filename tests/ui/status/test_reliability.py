@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QSettings
 
 from tests.ui.fake_source import FakeSource
-from upbit_monitor.app import Storage, db_status_provider
+from upbit_monitor.app_storage import Storage, db_status_provider
 from upbit_monitor.storage.writer_status import WriterStatus
 from upbit_monitor.ui.main_window import MainWindow
 from upbit_monitor.ui.status.metrics_model import TITLES, format_metric
