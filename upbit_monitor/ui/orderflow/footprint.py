@@ -20,6 +20,7 @@ from upbit_monitor.ui.orderflow.footprint_canvas import FOOT_H, MIN_TEXT_ROW, Fo
 TIMEFRAMES_MIN = (1, 3, 5, 15)
 GROUPINGS = (0, 1, 2, 5, 10, 25, 50, 100)  # 0 = auto
 RATIOS = (2.0, 3.0, 4.0)
+MIN_INTERVAL_MS = 100.0
 
 
 class FootprintPane(QWidget):
@@ -66,7 +67,9 @@ class FootprintPane(QWidget):
         layout.setSpacing(0)
         layout.addLayout(bar)
         layout.addWidget(self.canvas, 1)
-        FrameClock.shared().add(self, self.refresh, interval_ms=1000.0 / repaint_hz, phase_ms=CHART_MS)
+        # At most 10 Hz: a live candle read ten times a second is live enough, and cheaper.
+        FrameClock.shared().add(self, self.refresh, interval_ms=max(1000.0 / repaint_hz, MIN_INTERVAL_MS),
+                                phase_ms=CHART_MS)
 
     # ---- pane API ----------------------------------------------------------------------------
     def show_code(self, code: str) -> None:

@@ -38,7 +38,8 @@ from upbit_monitor.ui.orderflow.heat_image import HeatImage
 
 GROUPINGS = (1, 2, 5, 10, 25, 50, 100)  # price bin in ticks
 AGGREGATIONS_MS = (100, 250, 500, 1000, 2000, 5000)  # time per column
-RESCALE_EVERY = 50  # frames between colour-scale checks (2 s at 25 Hz)
+RESCALE_EVERY = 20  # refreshes between colour-scale checks (2 s at 10 Hz)
+MIN_INTERVAL_MS = 100.0
 
 
 class HeatmapPane(QWidget):
@@ -99,7 +100,9 @@ class HeatmapPane(QWidget):
         layout.setSpacing(0)
         layout.addLayout(bar)
         layout.addWidget(self.canvas, 1)
-        FrameClock.shared().add(self, self.refresh, interval_ms=1000.0 / repaint_hz, phase_ms=CHART_MS)
+        # At most 10 Hz: the finest column is 100 ms, so a faster repaint adds only cost.
+        FrameClock.shared().add(self, self.refresh, interval_ms=max(1000.0 / repaint_hz, MIN_INTERVAL_MS),
+                                phase_ms=CHART_MS)
 
     # ---- pane API ----------------------------------------------------------------------------
     def show_code(self, code: str) -> None:
