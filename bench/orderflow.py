@@ -144,11 +144,15 @@ def _frames(app: Any, pane_cls: Any, rec: FlowRecorder, feed: Feed, col_ms: int,
         pane.refresh()
         if mode == "pyqtgraph ImageItem":
             # What an ImageItem heatmap does per update: hand it the whole grid again.
-            item.setImage(pane.grid.values, levels=(0, pane.scale.clip), lut=lut, autoLevels=False)
+            # (col-major: x = first axis, so the transpose of our rows x columns)
+            item.setImage(pane.grid.values.T, levels=(0, pane.scale.clip), lut=lut, autoLevels=False)
         t2 = time.perf_counter()
         painter = QPainter(target)
         if mode == "pyqtgraph ImageItem":
-            item.paint(painter)  # converts the array to a QImage (cached until the next setImage), draws
+            # Scaled to the same target as ours; the ImageItem converts the array to a QImage
+            # (cached until the next setImage) and draws it.
+            painter.scale(rect.width() / pane.grid.spec.n_cols, rect.height() / pane.grid.spec.n_rows)
+            item.paint(painter)
         else:
             pane.image.draw(painter, rect.translated(-rect.left(), -rect.top()), pane.grid)
         painter.end()
