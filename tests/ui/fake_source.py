@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import weakref
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +42,9 @@ class FakeSource:
 
     def __post_init__(self) -> None:
         self._comps: weakref.WeakKeyDictionary[Any, tuple[Any, ...]] = weakref.WeakKeyDictionary()
-        self._callbacks: list[Callable[[Event], None]] = []
+        # Bound methods weakly, as the manager's router holds them: a callback must not keep its
+        # component alive (the order-flow tests check registrations go back to baseline on close).
+        self._callbacks: list[Callable[[], Callable[[Event], None] | None]] = []
 
     # registration
     def register(self, component: object, specs: Sequence[Any], *, connection: str = "upbit-public",
@@ -49,7 +52,9 @@ class FakeSource:
         self._comps[component] = tuple(specs)
         self.calls.append(("register", type(component).__name__, tuple(specs)))
         if callback is not None:
-            self._callbacks.append(callback)
+            held = callback
+            self._callbacks.append(
+                weakref.WeakMethod(callback) if inspect.ismethod(callback) else (lambda: held))
 
     def want(self, component: object, specs: Sequence[Any], *, connection: str = "upbit-public",
              callback: Callable[[Event], None] | None = None, unregister_empty: bool = False) -> None:
@@ -82,8 +87,10 @@ class FakeSource:
         self.books[b.code] = b
         self._bump("orderbook", b.code)
         if self.deliver:
-            for cb in list(self._callbacks):
-                cb(b)
+            for ref in list(self._callbacks):
+                cb = ref()
+                if cb is not None:
+                    cb(b)
 
     def put_trade(self, t: Trade) -> None:
         self.trades.setdefault(t.code, []).insert(0, t)
