@@ -10,7 +10,6 @@ desktop. Windows and macOS get their icon from the bundle (scripts/bundle) inste
 
 from __future__ import annotations
 
-import shlex
 import shutil
 import sys
 from dataclasses import dataclass
@@ -27,37 +26,58 @@ class Installed:
 
     entry: Path
     icons: tuple[Path, ...]
-    command: str
+    command: tuple[str, ...]
 
 
-def launch_command() -> str:
-    """The command line the menu entry runs: this very installation, by absolute path.
+def launch_command() -> tuple[str, ...]:
+    """The command the menu entry runs (argv): this very installation, by absolute path.
 
     A PyInstaller bundle runs its own executable; a pip/pipx install its console script; a checkout
     (``python main.py``) the interpreter with ``-m upbit_monitor``. An absolute path keeps the entry
     working when the menu's PATH lacks ``~/.local/bin`` (common on login shells).
     """
     if getattr(sys, "frozen", False):
-        return shlex.quote(sys.executable)
+        return (sys.executable,)
     script = Path(sys.executable).with_name(APP_ID)
     found = str(script) if script.is_file() else shutil.which(APP_ID)
     if found:
-        return shlex.quote(found)
-    return f"{shlex.quote(sys.executable)} -m upbit_monitor"
+        return (str(Path(found).resolve()),)
+    return (sys.executable, "-m", "upbit_monitor")
 
 
-def desktop_entry(command: str) -> str:
-    """The text of ``upbit-monitor.desktop`` (Desktop Entry Specification 1.5)."""
+# Characters the Desktop Entry Specification reserves in Exec arguments (they need double quotes).
+_RESERVED = set(' \t\n"\'\\><~|&;$*?#()`')
+
+
+def exec_value(argv: tuple[str, ...]) -> str:
+    """An ``Exec=`` value for ``argv`` (spec 1.4, "The Exec key"): not shell quoting.
+
+    ``%`` is doubled (field codes); an argument with a reserved character is put in double quotes
+    with ``"`` `` ` `` ``$`` ``\\`` backslash-escaped; then the string-value rule doubles every
+    backslash again (a literal backslash becomes four).
+    """
+    out = []
+    for arg in argv:
+        arg = arg.replace("%", "%%")
+        if any(c in _RESERVED for c in arg):
+            arg = '"' + "".join("\\" + c if c in '"`$\\' else c for c in arg) + '"'
+        out.append(arg.replace("\\", "\\\\"))
+    return " ".join(out)
+
+
+def desktop_entry(argv: tuple[str, ...]) -> str:
+    """The text of ``upbit-monitor.desktop`` (Desktop Entry Specification 1.4: desktop-file-validate
+    in Debian 12 rejects Version=1.5, and nothing of 1.5 is used)."""
     return "\n".join((
         "[Desktop Entry]",
         "Type=Application",
-        "Version=1.5",
+        "Version=1.4",
         "Name=Upbit Monitor",
         "Name[ko]=업비트 모니터",
         "GenericName=Market monitor",
         "Comment=Live Upbit and Bithumb markets: orderbook, trades, charts, premium",
-        f"Exec={command}",
-        f"TryExec={shlex.split(command)[0]}",
+        f"Exec={exec_value(argv)}",
+        f"TryExec={argv[0].replace(chr(92), chr(92) * 2)}",  # a path, string escaping only
         f"Icon={APP_ID}",
         "Terminal=false",
         "Categories=Office;Finance;",
@@ -67,7 +87,8 @@ def desktop_entry(command: str) -> str:
     ))
 
 
-def install_desktop_entry(data_home: Path | None = None, command: str | None = None) -> Installed:
+def install_desktop_entry(data_home: Path | None = None,
+                          command: tuple[str, ...] | None = None) -> Installed:
     """Write the entry and the icons under ``data_home`` (default: the user's XDG data dir)."""
     base = data_home or Path(platformdirs.user_data_dir())
     cmd = command or launch_command()
@@ -101,6 +122,6 @@ def run_install() -> int:
     except OSError as exc:
         print(f"upbit-monitor: error: could not install the desktop entry: {exc}", file=sys.stderr)
         return 1
-    print(f"installed {done.entry} (runs: {done.command}) and {len(done.icons)} icons under "
+    print(f"installed {done.entry} (runs: {' '.join(done.command)}) and {len(done.icons)} icons under "
           f"{done.icons[0].parents[2]}")
     return 0

@@ -5,13 +5,15 @@ from __future__ import annotations
 import configparser
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QSize
 
-from upbit_monitor.desktop import desktop_entry, install_desktop_entry, launch_command
+from upbit_monitor.desktop import desktop_entry, exec_value, install_desktop_entry, launch_command
 from upbit_monitor.resources import APP_ID, ICON_SIZES, resource, resource_bytes
 from upbit_monitor.ui.common.app_icon import app_icon
 from upbit_monitor.ui.common.theme import style_sheet
@@ -38,7 +40,7 @@ def test_app_icon_has_every_size(qapp) -> None:
 
 
 def test_desktop_entry_installs_for_the_user_only(tmp_path: Path) -> None:
-    done = install_desktop_entry(tmp_path, command="/opt/x/upbit-monitor")
+    done = install_desktop_entry(tmp_path, command=("/opt/x/upbit-monitor",))
     assert done.entry == tmp_path / "applications" / f"{APP_ID}.desktop"
     parser = configparser.ConfigParser(interpolation=None)
     parser.optionxform = str  # type: ignore[assignment,method-assign]
@@ -54,9 +56,27 @@ def test_desktop_entry_installs_for_the_user_only(tmp_path: Path) -> None:
 
 
 def test_launch_command_is_an_absolute_runnable_path() -> None:
-    argv = shlex.split(launch_command())
+    argv = launch_command()
     assert Path(argv[0]).is_absolute() and Path(argv[0]).exists()
-    assert "Exec=" + launch_command() in desktop_entry(launch_command())
+    assert "Exec=" + exec_value(argv) in desktop_entry(argv)
+
+
+def test_exec_quoting_follows_the_desktop_entry_spec() -> None:
+    assert exec_value(("/opt/x/upbit-monitor",)) == "/opt/x/upbit-monitor"
+    assert exec_value(("/usr/bin/python3", "-m", "upbit_monitor")) == "/usr/bin/python3 -m upbit_monitor"
+    assert exec_value(("/home/a b/bin/upbit-monitor",)) == '"/home/a b/bin/upbit-monitor"'
+    # $ is escaped as \$ inside the quotes, and the string rule doubles that backslash in the file.
+    assert exec_value(("/x/$HOME/100%",)) == '"/x/' + "\\" * 2 + '$HOME/100%%"'
+
+
+def test_desktop_entry_passes_the_freedesktop_validator(tmp_path: Path) -> None:
+    validator = shutil.which("desktop-file-validate")
+    if validator is None:  # scripts/test installs desktop-file-utils on Debian CI machines
+        pytest.skip("desktop-file-validate (desktop-file-utils) is not installed")
+    path = tmp_path / f"{APP_ID}.desktop"
+    path.write_text(desktop_entry(("/opt/upbit monitor/$bin/upbit-monitor", "-x")), encoding="utf-8")
+    proc = subprocess.run([validator, str(path)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0 and not proc.stdout.strip(), proc.stdout + proc.stderr
 
 
 def test_korean_fonts_follow_the_platform_font(qapp) -> None:
