@@ -1,9 +1,10 @@
 """OrderbookView: the ladder of the selected coin with spread, totals, imbalance and the trade tape.
 
 One manager component subscribing ``orderbook`` (15 or 30 levels) and ``trade`` for the selected
-coin only. A coin switch is a single :meth:`update` call; the manager coalesces it with the chart's
-update into one request. Repaints come from the pool on a timer, skipped when ``version()`` is
-unchanged.
+coin only. A coin switch is a single ``want()`` call, merged by the manager with the chart's into one
+request; the new coin's first snapshot is painted the moment it is routed (the component's
+callback), the tape fills from a REST page of recent fills at the same time. After that, repaints
+come from the pool on the shared frame clock, skipped when ``version()`` is unchanged.
 """
 
 from __future__ import annotations
@@ -15,20 +16,13 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from upbit_monitor.features.orderbook.levels import GROUPS
 from upbit_monitor.features.orderbook.strength import strength, tape_strength
 from upbit_monitor.protocol.events import Event, Ticker, Trade
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
-from upbit_monitor.ui.common.formatting import (
-    display_code,
-    quote_of,
-)
+from upbit_monitor.ui.common.formatting import display_code, quote_of
 from upbit_monitor.ui.common.frame_clock import LADDER_MS, FrameClock
 from upbit_monitor.ui.common.source import MarketSource
 from upbit_monitor.ui.common.theme import Palette
