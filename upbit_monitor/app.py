@@ -40,6 +40,7 @@ from upbit_monitor.features.alerts.premium_input import CombinedPremium
 from upbit_monitor.features.announcements.store import AnnouncementStore
 from upbit_monitor.features.backfill import for_storage as backfill_for_storage
 from upbit_monitor.features.history.loader import DbCandleStore, HistoryLoader
+from upbit_monitor.features.orderflow.archive import BookArchive
 from upbit_monitor.features.orderflow.watch import load_recent_trades
 from upbit_monitor.features.premium.domestic import DomesticSpread
 from upbit_monitor.features.venues.source import VenueSource
@@ -190,9 +191,10 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         # Extra chart panes read the venue the Markets dock shows, like the main chart (and its history).
         install_chart_panes(window, source, history, tracker, settings.repaint_hz)
         # Order-flow panes: footprints start from the venue's REST trades, then the live prints.
+        archive = BookArchive(storage.db) if settings.orderflow_record and storage.db is not None else None
         flow = install_orderflow_panes(
             window, source, settings.orderflow_minutes, settings.repaint_hz,
-            trade_loader=lambda code: load_recent_trades(rests[source.venue], code))
+            trade_loader=lambda code: load_recent_trades(rests[source.venue], code), archive=archive)
         stack.push_async_callback(flow.close)
         # Every dock exists now (extra panes of the last session too): put them where the user left
         # them, unless a default workspace brought its own arrangement.

@@ -57,6 +57,7 @@ class Settings:
     ws_requests_per_minute: int = 0
     trade_ring: int = 500  # recent trades kept per code in the manager's data pool
     orderflow_minutes: float = 30.0  # book/trade history per coin a heatmap pane watches
+    orderflow_record: bool = False  # write watched coins' book snapshots to the database (replay)
     db_url: str | None = None  # None = SQLite file in the user data directory
     demo: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -110,4 +111,5 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         db_url=env.get("UPBIT_MONITOR_DB_URL") or None,
         ws_requests_per_minute=_int_env(env, "UPBIT_MONITOR_WS_PER_MINUTE", base.ws_requests_per_minute),
         orderflow_minutes=_float_env(env, "UPBIT_MONITOR_ORDERFLOW_MINUTES", base.orderflow_minutes),
+        orderflow_record=env.get("UPBIT_MONITOR_ORDERFLOW_RECORD", "") in ("1", "true", "yes", "on"),
     )

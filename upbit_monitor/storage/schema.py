@@ -21,6 +21,7 @@ from sqlalchemy import (
     Boolean,
     Float,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -250,3 +251,15 @@ class AnnouncementRecord(Base):
     event_type: Mapped[str] = mapped_column(String(16))
     timestamp_ms: Mapped[int] = mapped_column(BigInteger, index=True)
     is_listing: Mapped[bool] = mapped_column(Boolean)
+
+
+class BookSnapshotRecord(Base):
+    """One recorded orderbook snapshot of a watched coin (revision 0007; recording is optional and off
+    by default): the 30 levels packed and compressed by ``features.orderflow.archive``."""
+
+    __tablename__ = "book_snapshots"
+
+    venue: Mapped[str] = mapped_column(String(16), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    timestamp_ms: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -90,6 +90,7 @@ class BookHistory:
         self._next = 0  # slot of the next write
         self._count = 0
         self.appended = 0  # snapshots ever appended (readers compare it to see what is new)
+        self.generation = 0  # bumped when older snapshots are merged in: readers rebuild
 
     @property
     def nbytes(self) -> int:
@@ -118,6 +119,32 @@ class BookHistory:
         self._next = (i + 1) % self.capacity
         self._count = min(self._count + 1, self.capacity)
         self.appended += 1
+
+    def merge_older(self, books: list[Orderbook]) -> int:
+        """Put recorded snapshots older than the oldest kept under the live ones (a replay from the
+        database); the newest ``capacity`` of the whole stay. Returns how many went in."""
+        oldest = self.oldest_time()
+        older = sorted((b for b in books if oldest is None or b.timestamp < oldest),
+                       key=lambda b: b.timestamp)
+        if not older:
+            return 0
+        current = self.since(float("-inf"))
+        tmp = BookHistory(len(older))
+        for b in older:
+            tmp.append(b)
+        past = tmp.since(float("-inf"))
+        keep = min(self.capacity, len(past) + len(current))
+        for mine, theirs, now in ((self._times, past.times, current.times),
+                                  (self._bp, past.bid_prices, current.bid_prices),
+                                  (self._bs, past.bid_sizes, current.bid_sizes),
+                                  (self._ap, past.ask_prices, current.ask_prices),
+                                  (self._as, past.ask_sizes, current.ask_sizes)):
+            mine[:keep] = np.concatenate((theirs, now))[-keep:]
+        self._next = keep % self.capacity
+        self._count = keep
+        self.appended += len(older)
+        self.generation += 1
+        return len(older)
 
     def newest_time(self) -> float | None:
         """Time of the newest snapshot (None when empty)."""

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, Protocol
 
-from upbit_monitor.errors import UpbitMonitorError
+from upbit_monitor.errors import StorageError, UpbitMonitorError
+from upbit_monitor.features.orderflow.archive import BookArchive
 from upbit_monitor.features.orderflow.history import (
     BOOK_RATE_HZ,
     LEVELS,
@@ -48,8 +50,10 @@ class FlowSource(Protocol):
 class FlowRecorder:
     """Book and trade history of one coin while referenced (see the module doc)."""
 
-    def __init__(self, source: FlowSource, code: str, minutes: float) -> None:
+    def __init__(self, source: FlowSource, code: str, minutes: float,
+                 archive: BookArchive | None = None) -> None:
         self.code = code
+        self.archive = archive
         self.minutes = minutes
         self.book = BookHistory(capacity_for(minutes, BOOK_RATE_HZ))
         self.trades = TradeHistory(capacity_for(minutes, TRADE_RATE_HZ))
@@ -85,6 +89,8 @@ class FlowRecorder:
         if isinstance(event, Orderbook):
             if event.code == self.code:
                 self.book.append(event)
+                if self.archive is not None:
+                    self.archive.add(self._venue or "upbit", event)
         elif isinstance(event, Trade) and event.code == self.code:
             self.trades.append(event)
 
@@ -108,10 +114,13 @@ class FlowHub:
     """
 
     def __init__(self, source: FlowSource, minutes: float = 30.0,
-                 trade_loader: TradeLoader | None = None) -> None:
+                 trade_loader: TradeLoader | None = None, archive: BookArchive | None = None) -> None:
         self.source = source
         self.minutes = minutes
         self.trade_loader = trade_loader
+        self.archive = archive
+        if archive is not None:
+            archive.start()
         self.history_problem: dict[str, str] = {}
         self._live: weakref.WeakValueDictionary[str, FlowRecorder] = weakref.WeakValueDictionary()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -121,13 +130,36 @@ class FlowHub:
         need the history; drop it to release."""
         rec = self._live.get(code)
         if rec is None:
-            rec = FlowRecorder(self.source, code, self.minutes)
+            rec = FlowRecorder(self.source, code, self.minutes, self.archive)
             self._live[code] = rec
             if self.trade_loader is not None:
-                task = asyncio.get_running_loop().create_task(self._load(weakref.ref(rec), code))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._spawn(self._load(weakref.ref(rec), code))
+            if self.archive is not None:
+                self._spawn(self._replay(weakref.ref(rec), code, _venue_of(self.source) or "upbit"))
         return rec
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _replay(self, ref: weakref.ReferenceType[FlowRecorder], code: str, venue: str) -> None:
+        """The coin's recorded snapshots of the last ``minutes`` go under the live ones."""
+        assert self.archive is not None
+        rec = ref()
+        if rec is None:
+            return
+        since = int(time.time() * 1000 - self.minutes * 60_000)
+        capacity = rec.book.capacity
+        del rec  # not held across the await: closing the pane must still release it
+        try:
+            books = await self.archive.load(venue, code, since, capacity)
+        except StorageError as exc:
+            self.history_problem[code] = f"recorded book unavailable: {exc}"
+            return
+        rec = ref()
+        if rec is not None:
+            rec.book.merge_older(books)
 
     async def _load(self, ref: weakref.ReferenceType[FlowRecorder], code: str) -> None:
         assert self.trade_loader is not None
@@ -144,10 +176,12 @@ class FlowHub:
             rec.trades.merge_history([t for t in trades if t.code == code])
 
     async def close(self) -> None:
-        """Cancel history loads still running (shutdown)."""
+        """Cancel history loads still running and write the recording's last batch (shutdown)."""
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.archive is not None:
+            await self.archive.close()
 
     def watched(self) -> list[str]:
         """Codes with a live recorder."""

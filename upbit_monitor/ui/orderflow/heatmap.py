@@ -63,7 +63,7 @@ class HeatmapPane(QWidget):
         self.tick: float | None = None
         self._trades_seen = (-1, -1, -1)
         self._frames = 0
-        self._resets = 0
+        self._resets = (0, 0)
 
         self.group_box = QComboBox(self)
         self.group_box.setToolTip("Price grouping: rows are this many ticks tall")
@@ -111,7 +111,7 @@ class HeatmapPane(QWidget):
             return
         self.code = code
         self.recorder = self._hub.watch(code)
-        self._resets = self.recorder.resets
+        self._resets = (self.recorder.resets, self.recorder.book.generation)
         self.tick = None
         self._reset_grid()
         self.canvas.scene.quote = quote_of(code)
@@ -158,8 +158,9 @@ class HeatmapPane(QWidget):
         rec = self.recorder
         if rec is None:
             return
-        if rec.resets != self._resets:  # another venue's stream: its own picture
-            self._resets = rec.resets
+        if (rec.resets, rec.book.generation) != self._resets:
+            # Another venue's stream (its own picture), or recorded snapshots merged under the live ones.
+            self._resets = (rec.resets, rec.book.generation)
             self.tick = None
             self._reset_grid()
         if not len(rec.book):

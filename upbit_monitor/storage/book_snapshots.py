@@ -1,0 +1,32 @@
+"""Recorded orderbook snapshots (order-flow replay): insert a batch, load a coin's recent ones."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from upbit_monitor.storage.schema import BookSnapshotRecord
+from upbit_monitor.storage.upsert import table, upsert
+
+KEYS = ("venue", "code", "timestamp_ms")
+
+
+def insert_snapshots(session: Session, venue: str, rows: Sequence[tuple[str, int, bytes]]) -> int:
+    """Store ``(code, timestamp_ms, data)`` rows in one statement; a key already stored (two
+    snapshots in one millisecond) keeps the newest. Returns how many rows were written."""
+    latest = {(code, ts): data for code, ts, data in rows}  # PostgreSQL: one row per key a statement
+    return upsert(session, table("book_snapshots"),
+                  [{"venue": venue, "code": code, "timestamp_ms": ts, "data": data}
+                   for (code, ts), data in latest.items()], KEYS)
+
+
+def load_snapshots(session: Session, venue: str, code: str, since_ms: int,
+                   limit: int) -> list[tuple[int, bytes]]:
+    """The newest ``limit`` snapshots of ``code`` at or after ``since_ms``, oldest first."""
+    stmt = (select(BookSnapshotRecord.timestamp_ms, BookSnapshotRecord.data)
+            .where(BookSnapshotRecord.venue == venue, BookSnapshotRecord.code == code,
+                   BookSnapshotRecord.timestamp_ms >= since_ms)
+            .order_by(BookSnapshotRecord.timestamp_ms.desc()).limit(limit))
+    return [(int(ts), bytes(data)) for ts, data in reversed(list(session.execute(stmt)))]
