@@ -191,7 +191,8 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         # Extra chart panes read the venue the Markets dock shows, like the main chart (and its history).
         install_chart_panes(window, source, history, tracker, settings.repaint_hz)
         # Order-flow panes: footprints start from the venue's REST trades, then the live prints.
-        archive = BookArchive(storage.db) if settings.orderflow_record and storage.db is not None else None
+        archive = (BookArchive(storage.db, keep_hours=settings.orderflow_keep_hours)
+                   if settings.orderflow_record and storage.db is not None else None)
         flow = install_orderflow_panes(
             window, source, settings.orderflow_minutes, settings.repaint_hz,
             trade_loader=lambda code: load_recent_trades(rests[source.venue], code), archive=archive)

@@ -58,6 +58,7 @@ class Settings:
     trade_ring: int = 500  # recent trades kept per code in the manager's data pool
     orderflow_minutes: float = 30.0  # book/trade history per coin a heatmap pane watches
     orderflow_record: bool = False  # write watched coins' book snapshots to the database (replay)
+    orderflow_keep_hours: float = 24.0  # recorded snapshots older than this are deleted
     db_url: str | None = None  # None = SQLite file in the user data directory
     demo: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -112,4 +113,5 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         ws_requests_per_minute=_int_env(env, "UPBIT_MONITOR_WS_PER_MINUTE", base.ws_requests_per_minute),
         orderflow_minutes=_float_env(env, "UPBIT_MONITOR_ORDERFLOW_MINUTES", base.orderflow_minutes),
         orderflow_record=env.get("UPBIT_MONITOR_ORDERFLOW_RECORD", "") in ("1", "true", "yes", "on"),
+        orderflow_keep_hours=_float_env(env, "UPBIT_MONITOR_ORDERFLOW_KEEP_HOURS", base.orderflow_keep_hours),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from upbit_monitor.storage.schema import BookSnapshotRecord
@@ -30,3 +30,9 @@ def load_snapshots(session: Session, venue: str, code: str, since_ms: int,
                    BookSnapshotRecord.timestamp_ms >= since_ms)
             .order_by(BookSnapshotRecord.timestamp_ms.desc()).limit(limit))
     return [(int(ts), bytes(data)) for ts, data in reversed(list(session.execute(stmt)))]
+
+
+def prune_snapshots(session: Session, before_ms: int) -> int:
+    """Delete every recorded snapshot older than ``before_ms`` (the retention); returns how many."""
+    result = session.execute(delete(BookSnapshotRecord).where(BookSnapshotRecord.timestamp_ms < before_ms))
+    return int(getattr(result, "rowcount", 0) or 0)

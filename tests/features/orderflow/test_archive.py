@@ -89,3 +89,22 @@ def test_recording_is_off_unless_asked() -> None:
     assert settings_from_env({}).orderflow_record is False
     assert settings_from_env({"UPBIT_MONITOR_ORDERFLOW_RECORD": "1"}).orderflow_record is True
     assert settings_from_env({"UPBIT_MONITOR_ORDERFLOW_MINUTES": "5"}).orderflow_minutes == 5.0
+
+
+@pytest.mark.asyncio
+async def test_old_snapshots_are_pruned_after_keep_hours(tmp_path: Path) -> None:
+    db = DbContext.open(f"sqlite:///{tmp_path / 'prune.db'}")
+    archive = BookArchive(db, keep_hours=1.0, prune_every_s=600.0)
+    now_s = time.time()
+    for age_h in (3.0, 1.5, 0.5, 0.1):
+        archive.add("upbit", book((now_s - age_h * 3600) * 1000, 100.0))
+    archive._pruned_at = now_s  # the flush's own prune is not due yet
+    await archive.flush()
+    assert archive.written == 4 and archive.pruned == 0
+    await archive.prune(now_s + 1)  # too soon after the last one: nothing
+    assert archive.pruned == 0
+    await archive.prune(now_s + 601)
+    assert archive.pruned == 2
+    left = await archive.load("upbit", "KRW-XRP", 0, 100)
+    assert len(left) == 2
+    db.close()

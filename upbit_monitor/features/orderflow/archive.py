@@ -5,7 +5,8 @@ snapshot a :class:`FlowRecorder` receives is packed (levels as float64 prices an
 zlib level 1: about 0.5-0.6 KB a snapshot, README) and written in batches every ``flush_s`` on a
 worker thread (``DbContext.run_async``), so the loop never waits on the disk. When a coin is watched
 again, the last ``minutes`` come back from the table into its ring before the live ones, and the
-heatmap shows the past at once. A database problem is kept in :attr:`problem` and the batch is kept
+heatmap shows the past at once. Snapshots older than ``keep_hours`` (default 24) are deleted every
+ten minutes. A database problem is kept in :attr:`problem` and the batch is kept
 (up to ``max_pending`` snapshots, the oldest dropped and counted beyond that); the live views go on.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import struct
+import time
 import zlib
 from collections import deque
 from typing import Any, Protocol
@@ -22,7 +24,7 @@ import numpy as np
 
 from upbit_monitor.errors import StorageError
 from upbit_monitor.protocol.events import Orderbook, OrderbookUnit
-from upbit_monitor.storage.book_snapshots import insert_snapshots, load_snapshots
+from upbit_monitor.storage.book_snapshots import insert_snapshots, load_snapshots, prune_snapshots
 
 log = logging.getLogger(__name__)
 _HEADER = struct.Struct("<B")
@@ -58,10 +60,15 @@ class ArchiveDb(Protocol):
 class BookArchive:
     """Batched writer and loader of recorded snapshots (see the module doc)."""
 
-    def __init__(self, db: ArchiveDb, flush_s: float = 2.0, max_pending: int = 50_000) -> None:
+    def __init__(self, db: ArchiveDb, flush_s: float = 2.0, max_pending: int = 50_000,
+                 keep_hours: float = 24.0, prune_every_s: float = 600.0) -> None:
         self.db = db
         self.flush_s = flush_s
         self.max_pending = max_pending
+        self.keep_hours = keep_hours
+        self.prune_every_s = prune_every_s
+        self.pruned = 0
+        self._pruned_at = float("-inf")
         self.written = 0
         self.dropped = 0
         self.problem = ""
@@ -104,6 +111,21 @@ class BookArchive:
             self._pending.popleft()
         self.written += len(batch)
         self.problem = ""
+        await self.prune()
+
+    async def prune(self, now_s: float | None = None) -> None:
+        """Drop snapshots older than ``keep_hours`` (at most every ``prune_every_s``): at ~20 MB an
+        hour per coin the table must not grow without end."""
+        now_s = time.time() if now_s is None else now_s
+        if now_s - self._pruned_at < self.prune_every_s:
+            return
+        self._pruned_at = now_s
+        try:
+            cutoff_ms = int((now_s - self.keep_hours * 3600) * 1000)
+            self.pruned += await self.db.run_async(prune_snapshots, cutoff_ms)
+        except StorageError as exc:
+            self.problem = f"order-flow recording: pruning failed: {exc}"
+            log.warning("%s", self.problem)
 
     async def load(self, venue: str, code: str, since_ms: int, limit: int) -> list[Orderbook]:
         """Recorded snapshots of ``code`` since ``since_ms`` (at most ``limit``, the newest), oldest first."""
