@@ -52,7 +52,9 @@ async def test_six_kinds_at_candle_close() -> None:
 
 
 async def test_rsi_value_matches_the_rest_candles() -> None:
-    async with Simulator(msg_rate=300) as sim:
+    # No live trading (msg_rate=0): with trades the still-open candle's close moves between the indicator
+    # event and the REST read, and the comparison flaked (57.775 vs 58.133). The synthetic past is enough.
+    async with Simulator(msg_rate=0) as sim:
         async with client(sim.ws_info_url, additional_headers=auth(token())) as ws:
             await ws.send(RSI_15M)
             await quiet(ws)
