@@ -7,6 +7,7 @@ import gc
 import time
 
 import numpy as np
+import pytest
 from msgspec.structs import replace
 from PySide6.QtCore import QEvent, QSettings
 from PySide6.QtWidgets import QApplication
@@ -71,3 +72,29 @@ def test_heatmap_pane_from_the_view_menu_paints_and_releases(qtbot, tmp_path):
     gc.collect()
     assert pane_id not in host.frames
     assert recorders(src) == 0 and len(src.registrations()) == baseline
+
+
+def test_order_flow_pane_choices_survive_a_workspace_round_trip(qtbot, tmp_path):
+    from upbit_monitor.errors import WorkspaceError
+    from upbit_monitor.features.panes import PaneState
+
+    src = _source()
+    win = _window(qtbot, src, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+    install_orderflow_panes(win, src, minutes=1.0, repaint_hz=25.0)
+    host = win.extras.host
+    frame = host.add_pane("heatmap", code="KRW-ETH")
+    pane = frame.body
+    pane.group_box.setCurrentIndex(pane.group_box.findData(10))
+    pane.clip_box.setCurrentIndex(pane.clip_box.findData(95.0))
+    (state,) = host.states()
+    assert dict(state.options) == {"grouping": 10, "col_ms": 500, "clip": 95.0, "log": False}
+    saved = state.to_dict()
+    back = PaneState.from_dict(saved)  # through JSON-safe data, as a workspace is stored
+    assert back == state
+    host.close_all()
+    host.restore([back])
+    (restored,) = host.frames.values()
+    assert restored.body.pane_settings() == {"grouping": 10, "col_ms": 500, "clip": 95.0, "log": False}
+    for bad in ({"grouping": [1, 2]}, ["grouping"]):
+        with pytest.raises(WorkspaceError, match="options"):
+            PaneState.from_dict({**saved, "options": bad})

@@ -31,6 +31,18 @@ class PaneKind(StrEnum):
     FOOTPRINT = "footprint"
 
 
+Option = bool | int | float | str
+
+
+def options_from(pane_id: str, raw: object) -> tuple[tuple[str, Option], ...]:
+    """Validated pane options: a mapping of names to scalars (raises :class:`WorkspaceError`)."""
+    if not isinstance(raw, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, bool | int | float | str) for k, v in raw.items()
+    ):
+        raise WorkspaceError(f"pane {pane_id}: options must map names to plain values, got {raw!r}")
+    return tuple(sorted(raw.items()))
+
+
 @dataclass(frozen=True, slots=True)
 class PaneState:
     """One extra pane: identity, link, coin (for pinned/grouped panes) and its own settings."""
@@ -41,6 +53,9 @@ class PaneState:
     code: str | None = None
     timeframe: int | None = None  # charts: minutes (1440 = day, 10080 = week, 43200 = month)
     studies: tuple[StudySettings, ...] = ()
+    # Any other pane's own choices (order-flow grouping, columns...): flat name -> scalar, as the
+    # pane's ``pane_settings()`` gives them; the pane validates them when they are applied.
+    options: tuple[tuple[str, Option], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form."""
@@ -52,6 +67,7 @@ class PaneState:
             "code": self.code,
             "timeframe": self.timeframe,
             "studies": studies_to_list(list(self.studies)),
+            "options": dict(self.options),
         }
 
     @classmethod
@@ -73,7 +89,8 @@ class PaneState:
             raise WorkspaceError(f"pane {pane_id}: code must be a string, got {code!r}")
         if timeframe is not None and (isinstance(timeframe, bool) or not isinstance(timeframe, int)):
             raise WorkspaceError(f"pane {pane_id}: timeframe must be whole minutes, got {timeframe!r}")
-        return cls(pane_id, kind, link, code, timeframe, studies)
+        options = options_from(pane_id, data.get("options", {}))
+        return cls(pane_id, kind, link, code, timeframe, studies, options)
 
 
 @dataclass(frozen=True, slots=True)

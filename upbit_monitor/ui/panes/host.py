@@ -185,8 +185,10 @@ class PaneHost(QObject):
             settings: dict[str, Any] = getattr(frame.body, "pane_settings", dict)()
             timeframe = settings.get("timeframe")
             studies, _ = studies_from_list(settings.get("studies", []))
+            options = tuple(sorted((k, v) for k, v in settings.items() if k not in ("timeframe", "studies")
+                                   and isinstance(v, bool | int | float | str)))
             out.append(PaneState(pane_id, PaneKind(frame.kind), frame.link, frame.code,
-                                 timeframe if isinstance(timeframe, int) else None, tuple(studies)))
+                                 timeframe if isinstance(timeframe, int) else None, tuple(studies), options))
         return out
 
     def restore(self, states: list[PaneState]) -> None:
@@ -195,7 +197,8 @@ class PaneHost(QObject):
             if state.kind.value not in self.kinds:
                 self.sigNotice.emit(f"workspace pane {state.pane_id}: no {state.kind.value} panes here")
                 continue
-            settings: dict[str, object] = {"studies": studies_to_list(list(state.studies))}
+            settings: dict[str, object] = dict(state.options)
+            settings["studies"] = studies_to_list(list(state.studies))
             if state.timeframe is not None:
                 settings["timeframe"] = state.timeframe
             try:
