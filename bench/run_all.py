@@ -37,6 +37,7 @@ SCRIPTS: list[tuple[str, list[str], list[str], int]] = [
     ("load", [], ["--seconds", "4", "--warm", "2"], 900),
     ("startup", [], ["--runs", "2"], 900),
     ("ui", [], ["--switches", "20", "--load-s", "4"], 900),
+    ("orderflow", [], ["--frames", "60", "--lag-s", "4"], 900),
     ("soak", [], ["--scale", "0.05"], 2400),
 ]
 
