@@ -21,7 +21,8 @@ def test_price_bins_floor_without_binary_surprises() -> None:
 def test_sizes_land_in_rows_and_buckets_with_means_and_carry() -> None:
     hist = BookHistory(100)
     spec = GridSpec(bin_size=1.0, col_ms=1000, n_cols=4, n_rows=40)
-    # Bucket 0: two snapshots, the 95 bid holds 2 then 4 (mean 3). Bucket 1: none (carried).
+    # Bucket 0: two snapshots, the 95 bid holds 2 then 4 (mean 3). Bucket 1: none: the book
+    # resting then, i.e. the last snapshot (4).
     # Bucket 2: 95 holds 10.
     hist.append(book(T0, 100.5, levels=10, sizes={95.0: 2.0}))
     hist.append(book(T0 + 500, 100.5, levels=10, sizes={95.0: 4.0}))
@@ -33,7 +34,7 @@ def test_sizes_land_in_rows_and_buckets_with_means_and_carry() -> None:
     assert grid.top_bin == 100 + 20
     row95 = grid.top_bin - 95
     col = [grid.position(b2 - k) for k in (2, 1, 0)]
-    assert grid.values[row95, col].tolist() == [3.0, 3.0, 10.0]
+    assert grid.values[row95, col].tolist() == [3.0, 4.0, 10.0]
     assert grid.values[grid.top_bin - 101, col[0]] == 1.0  # best ask level
     assert grid.best_bid[col[2]] == 100.0 and grid.best_ask[col[2]] == 101.0
     # The bucket before the first snapshot has nothing.
@@ -82,3 +83,20 @@ def test_bad_spec_is_a_config_error() -> None:
         GridSpec(0.0, 100, 10, 10)
     with pytest.raises(ConfigError):
         GridSpec(1.0, 100, 1, 10)
+
+
+def test_a_quiet_book_costs_only_the_new_buckets() -> None:
+    hist = BookHistory(100)
+    spec = GridSpec(bin_size=1.0, col_ms=100, n_cols=50, n_rows=40)
+    grid = HeatGrid(spec)
+    hist.append(book(T0, 100.5))
+    grid.update(hist, now_ms=T0)
+    grid.take_dirty()
+    # Two seconds without a book (an illiquid coin): a frame computes the new buckets, no more.
+    first = int(T0 // 100)
+    grid.update(hist, now_ms=T0 + 150)
+    assert grid.take_dirty()[1] == [grid.position(first + 1)]
+    grid.update(hist, now_ms=T0 + 2000)
+    full, dirty = grid.take_dirty()
+    assert not full and len(dirty) == 19  # buckets +2 .. +20
+    assert hist.time_of(0) == T0 and hist.time_of(1) is None

@@ -68,7 +68,7 @@ class HeatGrid:
         self.full = True  # every column changed (re-centre, rebuild): recolour all
         self.rebuilds = 0
         self._seen = -1  # history.appended at the last update
-        self._seen_time = 0.0  # newest snapshot time at the last update
+        self._generation = 0  # history.generation at the last update (older snapshots merged: rebuild)
 
     # ---- geometry ----------------------------------------------------------------------------
     def row_of(self, price: float) -> float:
@@ -101,32 +101,38 @@ class HeatGrid:
             now_bucket = max(now_bucket, self.last_bucket)  # time shown never runs backwards
         if history.appended == self._seen and now_bucket == self.last_bucket:
             return False
-        self._seen = history.appended
+        seen_before, self._seen = self._seen, history.appended
         mid_bin = self._mid_bin(history)
         margin = spec.n_rows // RECENTRE_MARGIN
         if (
             self.top_bin is None
             or self.last_bucket is None
+            or history.generation != self._generation
             or now_bucket - self.last_bucket >= spec.n_cols
             or not margin <= self.top_bin - mid_bin < spec.n_rows - margin
         ):
+            self._generation = history.generation
             self._full_fill(history, now_bucket, mid_bin + spec.n_rows // 2)
         else:
-            # Redo from the bucket of the newest snapshot seen last time: it (and, when the wall
-            # clock ran ahead of the stream, the buckets after it) may have gained snapshots.
-            b0 = min(self.last_bucket, int(self._seen_time // spec.col_ms))
+            first_new = history.time_of(seen_before)
+            if first_new is None:
+                # No new snapshot, the clock moved on: only the new buckets (the book carried).
+                b0 = self.last_bucket + 1
+            else:
+                # From the bucket of the oldest new snapshot: it, and every bucket after it (the
+                # wall clock may have run ahead of the stream), may have changed.
+                b0 = min(self.last_bucket, int(first_new // spec.col_ms))
             self._fill(history, max(b0, self.last_bucket - spec.n_cols + 1), now_bucket)
         self.last_bucket = now_bucket
-        self._seen_time = newest
         return True
 
     def rebuild(self, history: BookHistory, last_bucket: int, top_bin: int) -> None:
         """Everything from the history, ending at ``last_bucket`` with ``top_bin`` on row 0 (what
         a fresh render of that view shows)."""
         self._seen = history.appended
+        self._generation = history.generation
         self._full_fill(history, last_bucket, top_bin)
         self.last_bucket = last_bucket
-        self._seen_time = history.newest_time() or 0.0
 
     def _full_fill(self, history: BookHistory, last_bucket: int, top_bin: int) -> None:
         self.top_bin = top_bin
@@ -154,6 +160,7 @@ class HeatGrid:
         m = b1 - b0 + 1
         rows = history.since(b0 * spec.col_ms)
         sums = np.zeros((m + 1, spec.n_rows), np.float64)  # slot 0: the book resting before b0
+        lasts = np.zeros((m + 1, spec.n_rows), np.float64)  # each slot's last snapshot
         counts = np.zeros(m + 1, np.int64)
         bids = np.full(m + 1, np.nan)
         asks = np.full(m + 1, np.nan)
@@ -165,13 +172,16 @@ class HeatGrid:
             last = np.full(m + 1, -1, np.int64)
             np.maximum.at(last, slot, np.arange(len(slot)))
             has = last >= 0
+            picked = last[has]
+            lasts = self._sums(np.flatnonzero(has), _take(rows, picked), m + 1)
             bids[has] = np.where(rows.bid_prices[last[has], 0] > 0, rows.bid_prices[last[has], 0], np.nan)
             asks[has] = np.where(rows.ask_prices[last[has], 0] > 0, rows.ask_prices[last[has], 0], np.nan)
         means = sums / np.maximum(counts, 1)[:, None]
-        # Forward fill: a bucket without snapshots shows the last book before it.
-        src = np.where(counts > 0, np.arange(m + 1), 0)
-        src = np.maximum.accumulate(src)
-        cols = means[src][1:]
+        # A bucket with snapshots shows their mean; one without shows the book resting then: the
+        # last snapshot before it (orders rest until the stream says otherwise). Slot 0 is that
+        # snapshot for b0, so a fill starting at any bucket agrees with a full one.
+        src = np.maximum.accumulate(np.where(counts > 0, np.arange(m + 1), 0))
+        cols = np.where((counts > 0)[:, None], means, lasts[src])[1:]
         bids, asks = bids[src][1:], asks[src][1:]
         positions = (np.arange(b0, b1 + 1) % spec.n_cols)
         self.values[:, positions] = cols.T.astype(np.float32)
@@ -204,3 +214,8 @@ def infer_tick(rows: BookRows) -> float | None:
         return None
     gap = float(np.diff(prices).min())
     return float(f"{gap:.10g}")  # 0.1 + 0.2 noise off: ticks are short decimals
+
+
+def _take(rows: BookRows, index: I64) -> BookRows:
+    return BookRows(rows.times[index], rows.bid_prices[index], rows.bid_sizes[index],
+                    rows.ask_prices[index], rows.ask_sizes[index])

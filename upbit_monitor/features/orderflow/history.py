@@ -152,6 +152,14 @@ class BookHistory:
             return None
         return float(self._times[(self._next - 1) % self.capacity])
 
+    def time_of(self, number: int) -> float | None:
+        """Time of the ``number``-th snapshot ever appended (0-based); the oldest kept if it was
+        overwritten; None if it has not arrived yet."""
+        if number >= self.appended or not self._count:
+            return None
+        back = min(self.appended - number, self._count)
+        return float(self._times[(self._next - back) % self.capacity])
+
     def oldest_time(self) -> float | None:
         """Time of the oldest snapshot kept (None when empty)."""
         if not self._count:
