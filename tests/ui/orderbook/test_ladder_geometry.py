@@ -9,7 +9,7 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QAbstractSlider, QApplication
 
 from tests.ui.fake_source import FakeSource, book
-from upbit_monitor.ui.common.theme import Palette
+from upbit_monitor.ui.common.theme import Palette, apply_theme
 from upbit_monitor.ui.orderbook.model import ObCol
 from upbit_monitor.ui.orderbook.view import OrderbookView
 
@@ -147,7 +147,19 @@ def test_the_first_book_of_a_new_coin_is_painted_when_it_arrives(qtbot) -> None:
     assert painted.args == ["KRW-ETH"]
 
 
-def test_header_gives_way_with_strength_never_clipping_price_or_change(qtbot) -> None:
+@pytest.fixture(params=["unstyled", "dark", "light"])
+def style(request: pytest.FixtureRequest, qapp: QApplication):
+    """The app always runs with a theme's style sheet, which makes the pane wider (its minimum is
+    293 px unstyled, 322 px themed): test both, and leave no style sheet behind for other tests
+    (a window test that left one made this test order-dependent)."""
+    before = qapp.styleSheet()
+    if request.param != "unstyled":
+        apply_theme(qapp, dark=request.param == "dark")
+    yield request.param
+    qapp.setStyleSheet(before)
+
+
+def test_header_gives_way_with_strength_never_clipping_price_or_change(qtbot, style: str) -> None:
     from tests.ui.fake_source import ticker
 
     view, src = _view(qtbot, 500, 15)
@@ -155,7 +167,9 @@ def test_header_gives_way_with_strength_never_clipping_price_or_change(qtbot) ->
     view.refresh()
     view.header.show_strength(73.13, 150.2, 100)
     h = view.header
-    for width in (700, 420, 330, 300):  # 293 px is the pane's minimum (the tape's picker row)
+    floor = view.minimumSizeHint().width()  # the pane's minimum: the tape's picker row
+    assert floor <= 330, floor
+    for width in (700, 420, 330, floor):
         view.resize(width, 500)
         qtbot.waitUntil(lambda w=width: h.width() <= w)
         for label in (h.price_label, h.change_label):
