@@ -31,6 +31,8 @@ ENVIRONMENT: tuple[tuple[str, str], ...] = (
     ("UPBIT_MONITOR_STALE_S", "treat a silent connection as dead after this many seconds (default 60)"),
     ("UPBIT_MONITOR_WS_PER_MINUTE", "pace Upbit WebSocket requests per minute (default 0 = off)"),
     ("UPBIT_MONITOR_ORDERFLOW_MINUTES", "book/trade history kept per coin for a heatmap pane (default 30)"),
+    ("UPBIT_MONITOR_ORDERFLOW_RECORD", "1 = record watched coins' books to the database (default off)"),
+    ("UPBIT_MONITOR_ORDERFLOW_KEEP_HOURS", "hours of recorded book snapshots kept (default 24)"),
     ("UPBIT_ACCESS_KEY, UPBIT_SECRET_KEY", "Upbit API keys; override the OS keyring, never stored"),
     ("UPBIT_JWT_ALG", "JWT algorithm for those keys (default HS512)"),
     ("BITHUMB_ACCESS_KEY, BITHUMB_SECRET_KEY", "the same for Bithumb (BITHUMB_JWT_ALG likewise)"),
