@@ -48,6 +48,7 @@ from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.models import MarketInfo
 from upbit_monitor.ui.alerts.setup import start_alerts_ui
 from upbit_monitor.ui.announcements.setup import start_announcements_ui
+from upbit_monitor.ui.chart.server_source import install_server_studies
 from upbit_monitor.ui.chart.view import ChartView
 from upbit_monitor.ui.coin_list.first_ticker import FirstTickerProbe
 from upbit_monitor.ui.common.app_icon import app_icon
@@ -104,7 +105,8 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
             sim = await stack.enter_async_context(Simulator(msg_rate=args.sim_rate, demo_orders_every_s=4.0,
                                                             demo_announcements_every_s=45.0))
             settings = settings.with_overrides(
-                ws_public_url=sim.ws_url, ws_private_url=sim.ws_private_url, rest_url=sim.rest_url, demo=True
+                ws_public_url=sim.ws_url, ws_private_url=sim.ws_private_url, ws_info_url=sim.ws_info_url,
+                rest_url=sim.rest_url, demo=True,
             )
             title = "  [demo: simulator]"
             demo_keys = {"upbit": (sim.config.access_key, sim.config.secret_key)}
@@ -171,6 +173,8 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
             lambda code: load_recent_trades(rests[source.venue], code, pages=1))
         # Private feeds (My orders / My assets docks, Account > API keys…); public-only without keys.
         private_ui = await start_private_ui(window, mgr, stack, demo_keys=demo_keys)
+        # Studies may show Upbit's own indicator values (the info endpoint signs with the same keys).
+        install_server_studies(chart, mgr, private_ui.feed)
         # Upbit's notices (private endpoint): the Announcements dock, stored when the database is up.
         notices = AnnouncementStore(storage.db) if storage.db is not None else None
         await start_announcements_ui(window, mgr, private_ui.feed, stack, store=notices)

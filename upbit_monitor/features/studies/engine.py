@@ -10,6 +10,9 @@ with each live bar. ``apply`` costs O(1) per study:
 - an identical bar changes nothing;
 - a bar older than the newest (late history, rare) is merged and everything is recomputed.
 
+A study whose source is Upbit's server computes nothing here: its rows are NaN until
+:meth:`StudyEngine.set_server_value` fills the bar a server value belongs to (kept across resets).
+
 Outputs are numpy columns aligned with the bars (:meth:`StudyEngine.lines`), so the chart draws
 them without copying. ``version`` moves on every change and :meth:`take_dirty` says from which
 bar index values changed since the last call, so a repaint touches only what moved.
@@ -21,9 +24,25 @@ import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from upbit_monitor.features.studies.calculators import BarLike, Calculator, make_calculator
+import numpy as np
+
+from upbit_monitor.features.studies.calculators import NAN, BarLike, Calculator, Values, make_calculator
 from upbit_monitor.features.studies.lines import FloatArray, LineTable
-from upbit_monitor.features.studies.settings import StudySettings
+from upbit_monitor.features.studies.settings import Source, StudySettings
+
+
+class _ServerValues:
+    """The "calculator" of a server-source study: the values Upbit sent, by bar start; NaN elsewhere."""
+
+    def __init__(self, values: dict[int, Values], width: int) -> None:
+        self.values = values
+        self.missing: Values = (NAN,) * width
+
+    def add(self, bar: BarLike) -> Values:
+        return self.values.get(bar.t, self.missing)
+
+    def update(self, bar: BarLike) -> Values:
+        return self.values.get(bar.t, self.missing)
 
 
 @dataclass(slots=True)
@@ -43,6 +62,7 @@ class StudyEngine:
         self._bars: list[BarLike] = []
         self._starts: list[int] = []
         self._studies: dict[StudySettings, _Study] = {}
+        self._server: dict[StudySettings, dict[int, Values]] = {}
         self.version = 0
         self._dirty_from: int | None = None
         self.set_studies(studies)
@@ -69,7 +89,12 @@ class StudyEngine:
             self._changed(0)
 
     def _computed(self, settings: StudySettings) -> _Study:
-        study = _Study(settings, make_calculator(settings))
+        calc: Calculator
+        if settings.source is Source.SERVER:
+            calc = _ServerValues(self._server.setdefault(settings, {}), len(settings.lines))
+        else:
+            calc = make_calculator(settings)
+        study = _Study(settings, calc)
         study.table.reserve(len(self._bars))
         for bar in self._bars:
             study.table.append(study.calc.add(bar))
@@ -110,6 +135,32 @@ class StudyEngine:
             else:
                 bars.insert(i, bar)
             self.reset(bars)
+
+    def set_server_value(self, study: StudySettings, start: int, values: Values) -> None:
+        """Upbit's ``values`` of server-source ``study`` for the bar starting at ``start`` (epoch s)."""
+        self._server.setdefault(study, {})[start] = values
+        drawn = self._studies.get(study)
+        i = bisect.bisect_left(self._starts, start)
+        if drawn is not None and i < len(self._starts) and self._starts[i] == start:
+            drawn.table.set_row(i, values)
+            self._changed(i)
+
+    def clear_server_values(self) -> None:
+        """Forget every server value (another coin or timeframe is shown)."""
+        for values in self._server.values():
+            values.clear()
+        changed = [s for s in self._studies if s.source is Source.SERVER]
+        for study in changed:
+            self._studies[study] = self._computed(study)
+        if changed:
+            self._changed(0)
+
+    def has_values(self, study: StudySettings) -> bool:
+        """Whether ``study`` has any value yet (a server study has none before Upbit's first close)."""
+        drawn = self._studies.get(study)
+        if drawn is None or not len(drawn.table):
+            return False
+        return any(bool(np.isfinite(drawn.table.view(name)).any()) for name in drawn.table.names)
 
     def lines(self, study: StudySettings) -> dict[str, FloatArray]:
         """Every line of ``study`` as read-only arrays aligned with the bars."""

@@ -52,6 +52,12 @@ class LineTable:
             raise IndexError("set_last on an empty table")
         self._data[:, self._n - 1] = values
 
+    def set_row(self, index: int, values: Sequence[float]) -> None:
+        """Overwrite row ``index`` (a server value for a closed bar arrives after the bar was added)."""
+        if not 0 <= index < self._n:
+            raise IndexError(index)
+        self._data[:, index] = values
+
     def view(self, name: str) -> FloatArray:
         """The column ``name`` as a read-only zero-copy view of its ``len(self)`` values."""
         column = self._data[self.names.index(name), : self._n]

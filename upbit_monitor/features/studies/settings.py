@@ -41,7 +41,8 @@ class _Study:
     def label(self) -> str:
         """Short legend text, e.g. ``"SMA 20"``."""
         params = [f"{getattr(self, f.name):g}" for f in fields(self) if f.name != "source"]
-        return " ".join([self.kind.upper(), *params])
+        text = " ".join([self.kind.upper(), *params])
+        return f"{text} · Upbit" if self.source is Source.SERVER else text
 
     def validate(self) -> None:
         """Raise :class:`StudySettingsError` when a parameter is out of range."""

@@ -60,6 +60,7 @@ class StudyLayer:
         layout = self._layout()
         layout.insertWidget(0, self.legend)
         self.legend_text: dict[str, str] = {}  # pane -> plain legend text (tests, copy)
+        self.notes: dict[StudySettings, str] = {}  # shown after a study's values (server source state)
         self._legend_html: dict[str, str] = {}
         self._legend_index: int | None = None
         self._visible = (0, 0)  # history slice drawn last
@@ -257,7 +258,8 @@ class StudyLayer:
                 fmt = _formatter(drawn.study.pane, self.plots.quote)
                 values = self.engine.values_at(drawn.study, i)
                 shown = [fmt(v) for k, v in values.items() if k != "volume" and not np.isnan(v)]
-            text = " ".join([drawn.study.label(), "/".join(shown)]).strip()
+            note = "" if shown else self.notes.get(drawn.study, "")  # stands in for missing values
+            text = " ".join(part for part in (drawn.study.label(), "/".join(shown), note) if part)
             row = "price" if drawn.study.pane == "volume" else drawn.study.pane
             html.setdefault(row, []).append(f'<span style="color:{drawn.color}">{escape(text)}</span>')
             plain.setdefault(row, []).append(text)
@@ -268,6 +270,12 @@ class StudyLayer:
             if self._legend_html.get(row) != text:  # a QLabel relayout per tick is not free
                 self._legend_html[row] = text
                 label.setText(text)
+
+    def set_notes(self, notes: dict[StudySettings, str]) -> None:
+        """Words in a study's legend where it has no value (e.g. why Upbit's values are not shown)."""
+        if notes != self.notes:
+            self.notes = notes
+            self._write_legends(self._legend_index)
 
     def colors(self) -> dict[StudySettings, str]:
         """The colour each study is drawn in (legends, menus)."""

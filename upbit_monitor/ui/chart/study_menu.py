@@ -4,6 +4,11 @@ The menu toggles each study kind (on with its usual parameters) and can add furt
 "Study settings…" opens a small non-modal dialog with one row of parameters per study. Both emit the
 complete new study list (``sigStudiesChanged``); the chart applies it through its engine, which
 validates first, so a bad value is reported in the dialog and nothing half-changes.
+
+Each row of the dialog also has the study's source: "Local" (computed here from the chart's candles) or
+"Upbit server" (Upbit's own values, see features/studies/server.py). Upbit's choice is disabled, with
+the reason as its tooltip, where Upbit does not serve the study: not a KRW market, a timeframe other
+than 5m-D, parameters outside Upbit's sets, no API keys, or a kind Upbit does not compute.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ import weakref
 from collections.abc import Callable
 from dataclasses import fields, replace
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -32,6 +39,7 @@ from upbit_monitor.features.studies import (
     STUDY_TYPES,
     EmaSettings,
     SmaSettings,
+    Source,
     StudySettings,
 )
 from upbit_monitor.features.studies.settings import MAX_PERIOD
@@ -46,6 +54,9 @@ MENU_TITLES = {
     "volume": "Volume MA",
 }
 _EXTRA_MA = {"sma": (5, 20, 60, 120), "ema": (9, 21, 50, 200)}
+SOURCE_TITLES = {Source.LOCAL: "Local", Source.SERVER: "Upbit server"}
+ServerProblem = Callable[[StudySettings], str | None]
+"""Why a study cannot take Upbit's values on the chart as it is (None: it can)."""
 
 
 class StudiesMenu(QMenu):
@@ -61,6 +72,7 @@ class StudiesMenu(QMenu):
         self._current_fn = None if inspect.ismethod(current) else current
         self.aboutToShow.connect(self._rebuild)
         self.dialog: StudySettingsDialog | None = None
+        self.server_problem: ServerProblem | None = None  # set when the chart can use Upbit's values
 
     def _current(self) -> list[StudySettings]:
         fn = self._current_ref() if self._current_ref is not None else self._current_fn
@@ -108,6 +120,7 @@ class StudiesMenu(QMenu):
             owner = self.parentWidget()
             assert owner is not None
             self.dialog = StudySettingsDialog(owner, self._current, self._emit)
+        self.dialog.server_problem = self.server_problem
         self.dialog.load()
         self.dialog.show()
         self.dialog.raise_()
@@ -128,6 +141,8 @@ class StudySettingsDialog(QDialog):
         self._current = current
         self._apply = apply
         self._rows: list[tuple[StudySettings, dict[str, QSpinBox | QDoubleSpinBox]]] = []
+        self.sources: dict[int, QComboBox] = {}  # row -> source box (tests read it)
+        self.server_problem: ServerProblem | None = None
         layout = QVBoxLayout(self)
         self._grid_host = QWidget(self)
         layout.addWidget(self._grid_host)
@@ -149,6 +164,7 @@ class StudySettingsDialog(QDialog):
             QWidget().setLayout(old)  # the usual way to drop a layout with its widgets
         grid = QGridLayout(self._grid_host)
         self._rows = []
+        self.sources = {}
         self.error.setText("")
         studies = self._current()
         if not studies:
@@ -175,20 +191,47 @@ class StudySettingsDialog(QDialog):
                 grid.addWidget(box, row, col)
                 boxes[f.name] = box
                 col += 1
+            self.sources[row] = self._source_box(study)
+            grid.addWidget(self.sources[row], row, 4)
             remove = QToolButton(self._grid_host)
             remove.setText("✕")
             remove.setToolTip(f"Remove {study.label()}")
             remove.clicked.connect(lambda _=False, s=study: self._remove(s))
-            grid.addWidget(remove, row, 4)
+            grid.addWidget(remove, row, 5)
             self._rows.append((study, boxes))
         self.adjustSize()
 
+    def _source_box(self, study: StudySettings) -> QComboBox:
+        box = QComboBox(self._grid_host)
+        box.setAccessibleName(f"{study.kind} source")
+        for source, title in SOURCE_TITLES.items():
+            box.addItem(title, source.value)
+        box.setCurrentIndex(list(SOURCE_TITLES).index(study.source))
+        # The server choice as it would be (a local study asks about its server twin).
+        problem = "this chart cannot reach Upbit's indicators" if self.server_problem is None else \
+            self.server_problem(replace(study, source=Source.SERVER))
+        model = box.model()
+        if problem is not None and isinstance(model, QStandardItemModel):
+            item = model.item(list(SOURCE_TITLES).index(Source.SERVER))
+            # A study already on the server source keeps the choice (its legend says why it is empty).
+            item.setEnabled(study.source is Source.SERVER)
+            item.setToolTip(problem)
+            box.setToolTip(problem)
+        else:
+            box.setToolTip("Local: computed from the chart's candles. Upbit server: Upbit's values, "
+                           "one per closed candle")
+        return box
+
     def edited(self) -> list[StudySettings]:
-        """The studies with the values in the boxes (not validated)."""
-        return [
-            replace(study, **{name: box.value() for name, box in boxes.items()})  # type: ignore[arg-type]
-            for study, boxes in self._rows
-        ]
+        """The studies with the values and sources in the boxes (not validated)."""
+        out: list[StudySettings] = []
+        for row, (study, boxes) in enumerate(self._rows):
+            values: dict[str, object] = {name: box.value() for name, box in boxes.items()}
+            source = self.sources.get(row)
+            if source is not None:
+                values["source"] = Source(source.currentData(Qt.ItemDataRole.UserRole))
+            out.append(replace(study, **values))  # type: ignore[arg-type]
+        return out
 
     def apply(self) -> None:
         """Validate and emit; a bad combination (MACD fast >= slow) is shown, nothing changes."""
@@ -199,6 +242,13 @@ class StudySettingsDialog(QDialog):
         except StudySettingsError as exc:
             self.error.setText(str(exc))
             return
+        # New parameters can leave Upbit's sets (RSI 15): say so instead of an empty server study.
+        for (old, _), study in zip(self._rows, studies, strict=True):
+            changed = study != old
+            problem = self.server_problem(study) if self.server_problem is not None else None
+            if changed and study.source is Source.SERVER and problem is not None:
+                self.error.setText(f"{MENU_TITLES[study.kind]} from Upbit: {problem}")
+                return
         self.error.setText("")
         self._apply(studies)
 

@@ -34,6 +34,7 @@ from upbit_monitor.ui.chart.plots import ChartPlots
 from upbit_monitor.ui.chart.pointer import ChartPointer
 from upbit_monitor.ui.chart.readout import ChartReadout
 from upbit_monitor.ui.chart.series import Bar, BarSeries, Change, bar_from_candle
+from upbit_monitor.ui.chart.server_source import ServerStudies
 from upbit_monitor.ui.chart.source import ChartSource
 from upbit_monitor.ui.chart.studies import StudyLayer
 from upbit_monitor.ui.chart.study_menu import StudiesMenu
@@ -44,6 +45,7 @@ from upbit_monitor.ui.common.frame_clock import CHART_MS, FrameClock
 
 if TYPE_CHECKING:  # the UI never needs the storage stack imported just for a type
     from upbit_monitor.features.history.loader import HistoryLoader
+    from upbit_monitor.features.studies.server import ServerStudyFeed
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +106,7 @@ class ChartView(QWidget):
             self.readout, self.series, self.plots, self.study_layer, self._up, self._down
         )
         self.readout.resized.connect(self.readout_line.refresh)
+        self.server_studies: ServerStudies | None = None  # Upbit's values for studies (use_server_studies)
         self.studies_menu = StudiesMenu(self, self._current_studies)
         self.studies_menu.sigStudiesChanged.connect(self._studies_chosen)
         self.toolbar.studies.setMenu(self.studies_menu)
@@ -188,7 +191,15 @@ class ChartView(QWidget):
     def set_studies(self, studies: Sequence[StudySettings]) -> None:
         """Show exactly ``studies`` (kept across coin and timeframe switches)."""
         self.study_layer.set_studies(studies)
+        if self.server_studies is not None:
+            self.server_studies.follow()
         self.readout_line.refresh()
+
+    def use_server_studies(self, feed: ServerStudyFeed) -> None:
+        """Let studies take Upbit's server values (chosen per study in Study settings)."""
+        self.server_studies = ServerStudies(self, feed)
+        self.studies_menu.server_problem = self.server_studies.problem
+        self.server_studies.follow()
 
     def _current_studies(self) -> list[StudySettings]:
         return self.study_layer.studies
@@ -316,6 +327,8 @@ class ChartView(QWidget):
         self.plots.set_placeholder(f"waiting for {self._code} candles…" if self._code else "select a coin")
         self._seen_version = -1
         self._subscribe()
+        if self.server_studies is not None:
+            self.server_studies.follow()
         self.history_pager.start(self._code, self._unit)
 
     def _subscribe(self) -> None:
