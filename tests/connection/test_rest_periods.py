@@ -30,7 +30,7 @@ class FakePeriods(FakeUpbit):
         self.days = _days(450)
 
     def _route(self, path: str, q: dict[str, str]) -> Reply:
-        if path in ("/v1/candles/days", "/v1/candles/weeks", "/v1/candles/months"):
+        if path in ("/v1/candles/days", "/v1/candles/weeks", "/v1/candles/months", "/v1/candles/years"):
             to = datetime.fromisoformat(q["to"].replace("Z", "+00:00")) if "to" in q else NOW
             older = [c for c in self.days if c.candle_date_time_utc < to.strftime("%Y-%m-%dT%H:%M:%S")]
             page = older[-int(q.get("count", "1")):][::-1]
@@ -55,7 +55,8 @@ async def periods():
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize(("unit", "path"), [(1440, "days"), (10080, "weeks"), (43200, "months")])
+@pytest.mark.parametrize(("unit", "path"), [(1440, "days"), (10080, "weeks"), (43200, "months"),
+                                            (525600, "years")])
 async def test_each_period_has_its_own_path(periods, unit, path):
     client = RestClient(periods.url, timeout_s=5)
     page = await client.candles("KRW-BTC", unit, count=3)

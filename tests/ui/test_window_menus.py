@@ -47,9 +47,9 @@ def test_timeframe_hotkeys_follow_the_menu_and_the_toolbar(qtbot, store):
     _active(qtbot, win)
     menu = win.chart_menu
     assert menu is not None and "Chart" in _menu_titles(win)
-    # Every timeframe has a key, shown in the menu: Ctrl+1 .. Ctrl+9, Ctrl+0.
+    # Every timeframe has a key, shown in the menu: Ctrl+1 .. Ctrl+9, Ctrl+0, and Ctrl+Y for the year.
     keys = [menu.actions[u].shortcut().toString() for u in TIMEFRAME_LABELS]
-    assert keys == [f"Ctrl+{d}" for d in "1234567890"]
+    assert keys == [*(f"Ctrl+{d}" for d in "1234567890"), "Ctrl+Y"]
     qtbot.keyClick(win, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
     assert chart.unit == 15 and menu.actions[15].isChecked()
     qtbot.keyClick(win, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)

@@ -36,10 +36,11 @@ __all__ = [
 ]
 
 MINUTE_UNITS: tuple[int, ...] = (1, 3, 5, 10, 15, 30, 60, 240)
-PERIOD_UNITS: dict[int, str] = {1440: "days", 10080: "weeks", 43200: "months"}
-"""Day+ timeframes in nominal minutes (a month counts as 30 days) -> ``/v1/candles/{path}``.
+PERIOD_UNITS: dict[int, str] = {1440: "days", 10080: "weeks", 43200: "months", 525600: "years"}
+"""Day+ timeframes in nominal minutes (a month counts as 30 days, a year 365) -> ``/v1/candles/{path}``.
 
-Their candles start at 00:00 UTC (09:00 KST): days every day, weeks on Mondays, months on the 1st."""
+Their candles start at 00:00 UTC (09:00 KST): days every day, weeks on Mondays, months on the 1st,
+years on January 1st."""
 CANDLE_UNITS: tuple[int, ...] = (*MINUTE_UNITS, *PERIOD_UNITS)
 MAX_CANDLES_PER_CALL = 200
 
@@ -149,7 +150,7 @@ class RestClient:
     ) -> list[Candle]:
         """One page of candles of any timeframe in :data:`CANDLE_UNITS` (minutes or day/week/month).
 
-        Day+ candles come from ``/v1/candles/days|weeks|months`` with the same ``market``/``to``/
+        Day+ candles come from ``/v1/candles/days|weeks|months|years`` with the same ``market``/``to``/
         ``count`` parameters; they are returned as :class:`Candle` of type ``candle.{unit}m``.
         """
         if unit in PERIOD_UNITS:

@@ -24,9 +24,13 @@ PREVIOUS_COIN_KEY = "Ctrl+Up"
 SEARCH_KEYS_TEXT = "/, Ctrl+F"
 
 
+YEAR_KEY = "Ctrl+Y"  # the eleventh timeframe: the digit row is used up (nothing else binds Ctrl+Y)
+
+
 def timeframe_key(position: int) -> str:
-    """Ctrl+1 .. Ctrl+9, then Ctrl+0 for the tenth timeframe (the keyboard's digit row order)."""
-    return f"Ctrl+{(position + 1) % 10}"
+    """Ctrl+1 .. Ctrl+9, then Ctrl+0 for the tenth timeframe (the keyboard's digit row order), then
+    Ctrl+Y for the year chart."""
+    return f"Ctrl+{(position + 1) % 10}" if position < 10 else YEAR_KEY
 
 
 class TimeframeTarget(Protocol):

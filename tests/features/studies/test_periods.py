@@ -7,7 +7,15 @@ from typing import NamedTuple
 
 import pytest
 
-from upbit_monitor.features.studies.periods import DAY, MONTH, WEEK, PeriodBar, PeriodBarTracker, period_start
+from upbit_monitor.features.studies.periods import (
+    DAY,
+    MONTH,
+    WEEK,
+    YEAR,
+    PeriodBar,
+    PeriodBarTracker,
+    period_start,
+)
 
 
 class T(NamedTuple):
@@ -29,6 +37,7 @@ def test_period_starts_are_utc_day_monday_and_first_of_month():
     assert period_start(wed, DAY) == wed
     assert period_start(wed, WEEK) == ts(2026, 11, 23)  # Monday
     assert period_start(wed, MONTH) == ts(2026, 11, 1)
+    assert period_start(wed, YEAR) == ts(2026, 1, 1)
     with pytest.raises(ValueError):
         period_start(wed, 60)
 
@@ -59,3 +68,14 @@ def test_a_new_month_starts_from_the_ticker():
     tracker = PeriodBarTracker(MONTH, PeriodBar(ts(2026, 11, 1), 100, 130, 80, 120, 50.0, 5000.0))
     bar = tracker.on_ticker(T("20261201", 120, 125, 119, 124, 3.0, 360.0))
     assert bar == PeriodBar(ts(2026, 12, 1), 120, 125, 119, 124, 3.0, 360.0)
+
+
+def test_a_year_bar_grows_from_its_history_bar_and_a_new_year_starts_from_the_ticker():
+    year = ts(2026, 1, 1)
+    tracker = PeriodBarTracker(YEAR, PeriodBar(year, 100, 300, 80, 150, 900.0, 90000.0))
+    assert tracker.on_ticker(T("20261204", 149, 151, 148, 151, 4.0, 600.0)) == PeriodBar(
+        year, 100, 300, 80, 151, 900.0, 90000.0)  # the REST bar holds today so far
+    bar = tracker.on_ticker(T("20261204", 149, 320, 148, 310, 5.0, 910.0))
+    assert bar == PeriodBar(year, 100, 320, 80, 310, 901.0, 90310.0)
+    bar = tracker.on_ticker(T("20270101", 310, 312, 305, 306, 1.0, 306.0))
+    assert bar == PeriodBar(ts(2027, 1, 1), 310, 312, 305, 306, 1.0, 306.0)

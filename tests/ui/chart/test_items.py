@@ -65,6 +65,21 @@ def test_kst_ticks_are_aligned_to_kst():
     assert all((t + 9 * 3600) % 1800 == 0 for t in ticks)
 
 
+
+def test_month_and_year_charts_tick_on_kst_month_starts(qtbot):
+    from upbit_monitor.ui.chart.axes import KstTimeAxis
+
+    def kst(y: int, m: int) -> int:  # the 1st of a month, 00:00 KST
+        return int(datetime(y, m, 1, tzinfo=UTC).timestamp()) - 9 * 3600
+
+    end = datetime(2026, 12, 4, tzinfo=UTC).timestamp()
+    step, ticks = kst_ticks(end - 9 * 365 * 86400, end, 5)  # a month chart of nine years, 465 px
+    assert ticks == [kst(2018, 1), kst(2020, 1), kst(2022, 1), kst(2024, 1), kst(2026, 1)]
+    assert KstTimeAxis().tickStrings(ticks[:2], 1.0, step) == ["2018", "2020"]
+    step, ticks = kst_ticks(end - 365 * 86400, end, 5)  # one year of weeks: quarters
+    assert ticks == [kst(2026, 1), kst(2026, 4), kst(2026, 7), kst(2026, 10)]
+    assert KstTimeAxis().tickStrings(ticks[:1], 1.0, step) == ["2026-01"]
+
 @pytest.fixture
 def view(qtbot):
     v = ChartView(None, None)

@@ -195,6 +195,9 @@ def test_day_timeframe_subscribes_the_ticker_and_folds_it_into_the_last_bar(qtbo
     view.set_timeframe(43200)
     assert view.toolbar.more.text() == "M" and view.toolbar.more.isChecked()
     assert view.toolbar.timeframes.checkedId() == -1
+    view.set_timeframe(525600)  # the year chart: REST years, the ticker folded into this year's bar
+    assert view.toolbar.more.text() == "Y" and mgr.calls[-1][2] == (SubscriptionSpec("ticker", ("KRW-BTC",)),)
+    assert view.series.unit_s == 525600 * 60
     view.set_timeframe(5)
     assert not view.toolbar.more.isChecked() and view.toolbar.timeframes.checkedId() == 5
     assert not math.isnan(view.series.unit_s)

@@ -1,10 +1,10 @@
-"""The live day/week/month bar, built from the ticker (Upbit has no day+ candle stream).
+"""The live day/week/month/year bar, built from the ticker (Upbit has no day+ candle stream).
 
 Upbit's ticker carries the UTC day's open/high/low/close and accumulated volume and value (its day
 starts 00:00 UTC = 09:00 KST, like the day candle), so the day bar is exact. A week (from Monday) or
 month bar is the REST bar of the current period (history) with the ticker folded in: high/low/close
-move live, and volume grows by what the day accumulated since the history was loaded. A period with
-no history bar yet (a new week began) starts from the ticker's day.
+move live, and volume grows by what the day accumulated since the history was loaded; a year bar
+likewise. A period with no history bar yet (a new week began) starts from the ticker's day.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from upbit_monitor.connection.rest import (
     PERIOD_UNITS as PERIOD_UNITS,  # re-exported: ui must not import connection
 )
 
-DAY, WEEK, MONTH = 1440, 10080, 43200  # the REST client's day+ units (nominal minutes)
+DAY, WEEK, MONTH, YEAR = 1440, 10080, 43200, 525600  # the REST client's day+ units (nominal minutes)
 
 
 class PeriodBar(NamedTuple):
@@ -49,7 +49,7 @@ class TickerLike(Protocol):
 
 
 def period_start(day_start: int, unit: int) -> int:
-    """Start (UTC epoch s) of the day/week/month containing the UTC day that starts at ``day_start``."""
+    """Start (UTC epoch s) of the day/week/month/year containing the UTC day that starts at ``day_start``."""
     day = datetime.fromtimestamp(day_start, UTC)
     if unit == DAY:
         return day_start
@@ -57,6 +57,8 @@ def period_start(day_start: int, unit: int) -> int:
         return day_start - day.weekday() * 86_400
     if unit == MONTH:
         return int(day.replace(day=1).timestamp())
+    if unit == YEAR:
+        return int(day.replace(month=1, day=1).timestamp())
     raise ValueError(f"not a day+ unit: {unit}")
 
 

@@ -21,8 +21,12 @@ _KST_OFFSET_S = 9 * 3600
 _STEPS = (
     60, 120, 300, 600, 900, 1800,
     3600, 2 * 3600, 3 * 3600, 4 * 3600, 6 * 3600, 12 * 3600,
-    86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400, 91 * 86400, 182 * 86400, 365 * 86400,
+    86400, 2 * 86400, 7 * 86400, 14 * 86400,
 )  # fmt: skip
+# Beyond two weeks ticks go to calendar months (KST month starts): a fixed 30 or 365-day step drifts off
+# the 1st and, past a few years, packed "2018-12" labels into each other on a month chart.
+_MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60, 120)
+_MONTH_S = 30 * 86400  # nominal: picks the step; ticks themselves are calendar exact
 
 
 def format_volume(volume: float) -> str:
@@ -47,11 +51,32 @@ def format_kst(epoch: float, short: bool = False) -> str:
 def kst_ticks(x0: float, x1: float, max_ticks: int) -> tuple[int, list[int]]:
     """Tick spacing and positions (UTC epoch seconds) aligned to round KST times within ``[x0, x1]``."""
     span = max(x1 - x0, 1.0)
-    step = next((s for s in _STEPS if span / s <= max(max_ticks, 1)), _STEPS[-1])
+    step = next((s for s in _STEPS if span / s <= max(max_ticks, 1)), None)
+    if step is None:
+        return _month_ticks(x0, x1, span, max(max_ticks, 1))
     # Align in KST: shift into KST seconds, floor to the step, shift back. Day and multi-day
     # steps thus fall on KST midnight, which is what the date labels mean.
     first = math.ceil((x0 + _KST_OFFSET_S) / step) * step - _KST_OFFSET_S
     return step, list(range(int(first), int(x1) + 1, step))
+
+
+def _month_ticks(x0: float, x1: float, span: float, max_ticks: int) -> tuple[int, list[int]]:
+    """Ticks on the 1st of every n-th KST month (n from :data:`_MONTH_STEPS`); the step in seconds is
+    nominal (n x 30 days), which is what the labels need to choose ``YYYY-MM`` or ``YYYY``."""
+    months = next((m for m in _MONTH_STEPS if span / (m * _MONTH_S) <= max_ticks), _MONTH_STEPS[-1])
+    first = datetime.fromtimestamp(x0, UTC).astimezone(KST)
+    index = first.year * 12 + first.month - 1  # the month holding x0; its 1st is at or before x0
+    index = -(-index // months) * months  # round up to a multiple of the step (January for years)
+    ticks: list[int] = []
+    while True:
+        moment = datetime(index // 12, index % 12 + 1, 1, tzinfo=KST)
+        t = int(moment.timestamp())
+        if t > x1:
+            break
+        if t >= x0:
+            ticks.append(t)
+        index += months
+    return months * _MONTH_S, ticks
 
 
 class KstTimeAxis(pg.AxisItem):  # type: ignore[misc]
@@ -80,7 +105,9 @@ class KstTimeAxis(pg.AxisItem):  # type: ignore[misc]
         dated = False
         for value in values:
             moment = datetime.fromtimestamp(value, UTC).astimezone(KST)
-            if spacing >= 28 * 86400:  # week and month charts: months and years, not days
+            if spacing >= 12 * _MONTH_S:  # month and year charts: ticks on January 1st
+                out.append(moment.strftime("%Y"))
+            elif spacing >= _MONTH_S:  # week and month charts: months, not days
                 out.append(moment.strftime("%Y-%m"))
                 dated = True
             elif spacing >= 86400 or (moment.hour == 0 and moment.minute == 0):

@@ -8,13 +8,14 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QMenu, QSizePol
 
 TIMEFRAME_LABELS = {
     1: "1m", 3: "3m", 5: "5m", 15: "15m", 30: "30m", 60: "1h", 240: "4h", 1440: "D", 10080: "W", 43200: "M",
+    525600: "Y",
 }
 """Chart timeframes in (nominal) minutes: day, week (from Monday) and month candles come from REST and the
 ticker, everything shorter from the candle stream."""
 # Tighter than the window's tool buttons and no menu arrow: ten timeframes, the "more" button and
 # Studies must fit a ~360 px dock in either theme.
 _COMPACT = "QToolButton { padding: 2px 4px; } QToolButton::menu-indicator { image: none; width: 0px; }"
-TIMEFRAME_NAMES = {1440: "day", 10080: "week", 43200: "month"}
+TIMEFRAME_NAMES = {1440: "day", 10080: "week", 43200: "month", 525600: "year"}
 PRIMARY_TIMEFRAMES = (1, 5, 15, 60, 240, 1440)
 """Shown as buttons; the others are in the "more" menu, so the strip fits a narrow dock."""
 
