@@ -174,7 +174,7 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         # Private feeds (My orders / My assets docks, Account > API keys…); public-only without keys.
         private_ui = await start_private_ui(window, mgr, stack, demo_keys=demo_keys)
         # Studies may show Upbit's own indicator values (the info endpoint signs with the same keys).
-        install_server_studies(chart, mgr, private_ui.feed)
+        install_server_studies(chart, mgr, private_ui.feed, venue=lambda: source.venue)
         # Upbit's notices (private endpoint): the Announcements dock, stored when the database is up.
         notices = AnnouncementStore(storage.db) if storage.db is not None else None
         await start_announcements_ui(window, mgr, private_ui.feed, stack, store=notices)

@@ -76,6 +76,14 @@ def test_server_values_are_drawn_on_their_bars(qtbot: Any) -> None:
     assert not math.isnan(local[-1])  # the local twin is computed as before
     # The newest (live) bar has no server value yet: the legend says when it comes.
     assert "RSI 14 · Upbit — at the 5m close" in view.study_layer.legend_text["rsi"]
+    # The window's venue switch reloads the chart: Upbit's values do not describe Bithumb's candles.
+    venue = "bithumb"
+    feed.venue = lambda: venue
+    view.reload("Bithumb · live candles built from trades")
+    assert indicators.wants[-1][0] == "released" and not view.study_layer.engine.has_values(RSI)
+    assert "the chart shows Bithumb" in view.study_layer.legend_text["rsi"]
+    venue = "upbit"
+    view.reload()
     view.set_code("KRW-ETH")
     assert indicators.wants[-1][0] == "KRW-ETH"
     assert not view.study_layer.engine.has_values(RSI)

@@ -54,6 +54,7 @@ def test_who_may_choose_upbit() -> None:
     assert "Bollinger" in str(server_problem(BollingerSettings(20, 6.0), "KRW-BTC", 5, True))
     assert "does not compute VWAP" in str(server_problem(VwapSettings(), "KRW-BTC", 5, True))
     assert server_problem(RSI, "KRW-BTC", 5, False) == NEEDS_KEYS
+    assert "the chart shows Bithumb" in str(server_problem(RSI, "KRW-BTC", 5, True, venue="bithumb"))
 
 
 def test_definitions_and_values() -> None:

@@ -86,10 +86,16 @@ def _parameter_problem(study: StudySettings) -> str:
     return f"Upbit does not compute {study.label()} (RSI, SMA, EMA, Bollinger and MACD only)"
 
 
-def server_problem(study: StudySettings, code: str | None, unit: int, keys_ok: bool) -> str | None:
-    """Why ``study`` cannot show Upbit's values on ``code`` at ``unit`` minutes (None: it can)."""
+def server_problem(study: StudySettings, code: str | None, unit: int, keys_ok: bool,
+                   venue: str = "upbit") -> str | None:
+    """Why ``study`` cannot show Upbit's values on ``code`` at ``unit`` minutes (None: it can).
+
+    ``venue`` is the exchange the chart shows: Upbit's values describe Upbit's candles only.
+    """
     if study.kind not in SERVER_KINDS:
         return f"Upbit does not compute {study.label()} (RSI, SMA, EMA, Bollinger and MACD only)"
+    if venue != "upbit":
+        return f"Upbit's indicators describe Upbit's candles; the chart shows {venue.title()}"
     if code is not None and not code.startswith("KRW-"):
         return "Upbit computes indicators for KRW markets only"
     if unit not in SERVER_TIMEFRAMES:
@@ -119,9 +125,11 @@ class ServerStudyFeed:
     the event loop (the Qt thread under qasync), so ``listener`` may touch widgets.
     """
 
-    def __init__(self, indicators: ServerIndicators, keys_ok: Callable[[], bool]) -> None:
+    def __init__(self, indicators: ServerIndicators, keys_ok: Callable[[], bool],
+                 venue: Callable[[], str] = lambda: "upbit") -> None:
         self.indicators = indicators
         self.keys_ok = keys_ok
+        self.venue = venue  # the exchange the chart shows (the app's venue switch)
         self.listener: Listener | None = None
         self.code: str | None = None
         self.timeframe: str | None = None
@@ -131,7 +139,7 @@ class ServerStudyFeed:
 
     def problem(self, study: StudySettings, code: str | None, unit: int) -> str | None:
         """:func:`server_problem` with this feed's key state."""
-        return server_problem(study, code, unit, self.keys_ok())
+        return server_problem(study, code, unit, self.keys_ok(), self.venue())
 
     def follow(self, code: str | None, unit: int, studies: Iterable[StudySettings]) -> None:
         """Subscribe to the server studies among ``studies`` that ``code`` at ``unit`` can have.

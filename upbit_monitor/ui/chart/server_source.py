@@ -11,6 +11,7 @@ shows a note only where the study has no value, e.g. on the live bar).
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from upbit_monitor.features.indicators.server import ServerIndicators
@@ -25,14 +26,17 @@ if TYPE_CHECKING:
 _NO_KEYS = (PrivateState.NO_KEYS, PrivateState.KEY_PROBLEM)
 
 
-def install_server_studies(chart: ChartView, manager: Any, private: PrivateFeed) -> ServerStudies:
+def install_server_studies(chart: ChartView, manager: Any, private: PrivateFeed,
+                           venue: Callable[[], str] = lambda: "upbit") -> ServerStudies:
     """Composition root: ``chart``'s studies may take Upbit's values, signed with ``private``'s keys.
 
     The info connection uses the private feed's key provider (keys entered in Account > API keys…
     apply to it too); a change of the key state re-subscribes (or releases) the server studies.
+    ``venue`` names the exchange the chart shows (the window's venue switch reloads the chart, which
+    re-checks it).
     """
     indicators = ServerIndicators(manager, provider=private.provider)
-    feed = ServerStudyFeed(indicators, keys_ok=lambda: private.status.state not in _NO_KEYS)
+    feed = ServerStudyFeed(indicators, keys_ok=lambda: private.status.state not in _NO_KEYS, venue=venue)
     chart.use_server_studies(feed)
     binding = chart.server_studies
     assert binding is not None
@@ -48,7 +52,7 @@ class ServerStudies:
         # through the feed's listener.
         self._chart = weakref.ref(chart)
         self.feed = feed
-        self._view: tuple[str | None, int] | None = None
+        self._view: tuple[str, str | None, int] | None = None
         feed.listener = self._on_values
 
     def problem(self, study: StudySettings) -> str | None:
@@ -64,7 +68,7 @@ class ServerStudies:
         if chart is None:
             self.feed.release()
             return
-        view = (chart.code, chart.unit)
+        view = (self.feed.venue(), chart.code, chart.unit)
         if view != self._view:
             self._view = view
             chart.study_layer.engine.clear_server_values()
