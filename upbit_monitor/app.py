@@ -193,7 +193,9 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         await start_alerts_ui(window, mgr, stack, db=storage.db, premium=CombinedPremium(kimchi, spread),
                               venues=("upbit", "bithumb"))
         # Extra chart panes read the venue the Markets dock shows, like the main chart (and its history).
-        install_chart_panes(window, source, history, tracker, settings.repaint_hz)
+        install_chart_panes(window, source, history, tracker, settings.repaint_hz,
+                            on_chart=lambda pane: install_server_studies(pane, mgr, private_ui.feed,
+                                                                         venue=lambda: source.venue))
         # Order-flow panes: footprints start from the venue's REST trades, then the live prints.
         archive = (BookArchive(storage.db, keep_hours=settings.orderflow_keep_hours)
                    if settings.orderflow_record and storage.db is not None else None)

@@ -159,3 +159,16 @@ def test_reset_layout_brings_back_closed_and_floating_built_in_docks(qtbot, tmp_
     _flush()
     assert win.status_dock.isVisible() and not win.chart_dock.isFloating()
     assert win.extras.host.frames == {}
+
+
+def test_every_new_chart_pane_is_handed_to_on_chart(qtbot, tmp_path):
+    # The app passes install_server_studies here, so pane charts can take Upbit's server values too.
+    src = _source()
+    win = _window(qtbot, src, _store(tmp_path))
+    seen: list[object] = []
+    install_chart_panes(win, src, None, None, 25.0, on_chart=seen.append)
+    host = win.extras.host
+    host.add_pane("chart")
+    host.add_pane("orderbook")
+    assert [type(c) for c in seen] == [ChartView]
+    assert seen[0] is next(f.body for f in host.frames.values() if f.kind == "chart")

@@ -183,16 +183,23 @@ class PremiumInput(Protocol):
 
 
 def install_chart_panes(
-    window: QMainWindow, source: Any, history: Any, premium: PremiumInput | None, repaint_hz: float
+    window: QMainWindow, source: Any, history: Any, premium: PremiumInput | None, repaint_hz: float,
+    *, on_chart: Callable[[Any], object] | None = None,
 ) -> None:
-    """Composition root: chart panes (they need the history loader) and premium for the watch grid."""
+    """Composition root: chart panes (they need the history loader) and premium for the watch grid.
+
+    ``on_chart`` is called with every new chart pane (the app lets it take Upbit's server studies).
+    """
     from upbit_monitor.ui.chart.view import ChartView  # the window module does not import the chart
 
     extras: WindowPanes = window.extras  # type: ignore[attr-defined]
     book = extras.book
 
     def new_chart() -> QWidget:
-        return ChartView(source, history, repaint_hz=repaint_hz, price_lines=book)
+        chart = ChartView(source, history, repaint_hz=repaint_hz, price_lines=book)
+        if on_chart is not None:
+            on_chart(chart)
+        return chart
 
     extras.host.register_kind("chart", "Chart", new_chart)
     if premium is not None:
