@@ -14,6 +14,7 @@ from tests.ui.chart_support import FakeManager, demo_candles
 from upbit_monitor.features.studies import RsiSettings, SmaSettings, Source, VwapSettings
 from upbit_monitor.features.studies.server import NEEDS_KEYS, ServerStudyFeed
 from upbit_monitor.protocol.events import Indicator
+from upbit_monitor.ui.chart.axes import format_kst
 from upbit_monitor.ui.chart.view import ChartView
 
 END = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -74,8 +75,19 @@ def test_server_values_are_drawn_on_their_bars(qtbot: Any) -> None:
     assert server[-2] == 61.25 and math.isnan(server[-1]) and math.isnan(server[-3])
     local = view.study_layer.engine.lines(RsiSettings(14))["rsi"]
     assert not math.isnan(local[-1])  # the local twin is computed as before
-    # The newest (live) bar has no server value yet: the legend says when it comes.
-    assert "RSI 14 · Upbit — at the 5m close" in view.study_layer.legend_text["rsi"]
+    # The newest (live) bar has no server value yet: the legend shows Upbit's newest, with its bar.
+    when = format_kst(starts[-2], short=True)
+    assert f"RSI 14 · Upbit 61.25 ({when})" in view.study_layer.legend_text["rsi"]
+    view.study_layer.update_legends(10)  # the crosshair before the first value: no history from Upbit
+    assert "RSI 14 · Upbit — Upbit sends no history" in view.study_layer.legend_text["rsi"]
+    item = view.study_layer._drawn[0].lines["rsi"].hist
+    assert item.opts["symbol"] == "o"  # a lone value is a dot, not an invisible one-point line
+    for back, rsi in ((3, "60"), (6, "55")):
+        feed.on_event(_indicator(datetime.fromtimestamp(starts[-back], UTC), rsi))
+    view.study_layer.refresh()
+    xs, ys = item.getData()
+    assert list(ys) == [55.0, 60.0, 61.25] and list(xs) == [starts[-6], starts[-3], starts[-2]]
+    assert list(item.opts["connect"]) == [False, True, False]  # joined only where closes are adjacent
     # The window's venue switch reloads the chart: Upbit's values do not describe Bithumb's candles.
     venue = "bithumb"
     feed.venue = lambda: venue

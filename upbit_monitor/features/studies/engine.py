@@ -162,6 +162,21 @@ class StudyEngine:
             return False
         return any(bool(np.isfinite(drawn.table.view(name)).any()) for name in drawn.table.names)
 
+    def last_values(self, study: StudySettings, index: int) -> tuple[int, dict[str, float]] | None:
+        """The newest bar at or before ``index`` where ``study`` has a value, with its values (None:
+        there is none). A server study's live bar is empty until Upbit closes it; its legend shows this."""
+        table = self._studies[study].table
+        if not 0 <= index < len(table):
+            return None
+        finite = np.zeros(index + 1, dtype=bool)
+        for name in table.names:
+            finite |= np.isfinite(table.view(name)[: index + 1])
+        hits = np.flatnonzero(finite)
+        if not hits.size:
+            return None
+        last = int(hits[-1])
+        return last, self.values_at(study, last)
+
     def lines(self, study: StudySettings) -> dict[str, FloatArray]:
         """Every line of ``study`` as read-only arrays aligned with the bars."""
         table = self._studies[study].table

@@ -5,7 +5,8 @@
 allows, writes each value Upbit sends into the chart's study engine (the bar it belongs to), and keeps a
 note in the study's legend while there is nothing to draw: why Upbit's values cannot be shown here
 (a BTC market, a 1m chart, no API keys), or that they start at Upbit's next candle close (the legend
-shows a note only where the study has no value, e.g. on the live bar).
+shows a note only where the study has no value to show; on the live bar it shows Upbit's newest value
+with the close it belongs to).
 """
 
 from __future__ import annotations
@@ -102,6 +103,6 @@ class ServerStudies:
                 notes[study] = f"— {problem}"
             elif not layer.engine.has_values(study):
                 notes[study] = f"— from Upbit's next {TIMEFRAME_LABELS[chart.unit]} close"
-            else:  # the live bar: Upbit sends a bar's value when it closes
-                notes[study] = f"— at the {TIMEFRAME_LABELS[chart.unit]} close"
+            else:  # the crosshair on a bar before the first value Upbit sent
+                notes[study] = "— Upbit sends no history"
         layer.set_notes(notes)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from html import escape
 
 import numpy as np
@@ -30,11 +31,19 @@ from PySide6.QtCore import QPointF, QRectF, QTimer
 from PySide6.QtGui import QPolygonF
 from PySide6.QtWidgets import QBoxLayout
 
-from upbit_monitor.features.studies import StudyEngine, StudySettings
+from upbit_monitor.features.studies import Source, StudyEngine, StudySettings
 from upbit_monitor.features.studies.calculators import BarLike
-from upbit_monitor.ui.chart.axes import format_volume
+from upbit_monitor.ui.chart.axes import format_kst, format_volume
 from upbit_monitor.ui.chart.plots import ChartPlots
-from upbit_monitor.ui.chart.study_panes import PALETTE, SUB_PANES, Drawn, SubPane, add_items, legend_label
+from upbit_monitor.ui.chart.study_panes import (
+    PALETTE,
+    SUB_PANES,
+    Drawn,
+    SubPane,
+    add_items,
+    legend_label,
+    set_sparse,
+)
 from upbit_monitor.ui.chart.theme import ChartTheme
 from upbit_monitor.ui.common.formatting import format_price
 
@@ -154,8 +163,9 @@ class StudyLayer:
         unit = self.plots.series.unit_s
         for drawn in self._drawn:
             lines = self.engine.lines(drawn.study)
+            server = drawn.study.source is Source.SERVER
             for name, line in drawn.lines.items():
-                line.hist.setData(x, lines[name][i0:i1])
+                (partial(set_sparse, line.hist) if server else line.hist.setData)(x, lines[name][i0:i1])
             if drawn.bars is not None:
                 drawn.bars.setOpts(x=x, height=np.nan_to_num(lines["histogram"][i0:i1]), width=unit * 0.6)
         self._visible = (i0, i1)
@@ -258,6 +268,11 @@ class StudyLayer:
                 fmt = _formatter(drawn.study.pane, self.plots.quote)
                 values = self.engine.values_at(drawn.study, i)
                 shown = [fmt(v) for k, v in values.items() if k != "volume" and not np.isnan(v)]
+                last = self.engine.last_values(drawn.study, i) if not shown and drawn.study.source is \
+                    Source.SERVER else None
+                if last is not None:  # Upbit's newest value, with the close it belongs to
+                    shown = [fmt(v) for v in last[1].values() if not np.isnan(v)]
+                    shown[-1] += f" ({format_kst(self.engine.starts[last[0]], short=True)})"
             note = "" if shown else self.notes.get(drawn.study, "")  # stands in for missing values
             text = " ".join(part for part in (drawn.study.label(), "/".join(shown), note) if part)
             row = "price" if drawn.study.pane == "volume" else drawn.study.pane

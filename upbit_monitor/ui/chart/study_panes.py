@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPen
@@ -25,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from upbit_monitor.features.studies import StudySettings
+from upbit_monitor.features.studies import Source, StudySettings
 from upbit_monitor.ui.chart.plots import AXIS_WIDTH, ChartPlots
 from upbit_monitor.ui.chart.theme import ChartTheme
 
@@ -145,7 +147,10 @@ def add_items(drawn: Drawn) -> None:
             continue
         pen = pg.mkPen(QColor(SIGNAL_COLOR) if name == "signal" else color,
                        width=1.0 if name in ("upper", "lower") else 1.4)  # cosmetic: pixels
-        line = Line(pg.PlotDataItem(pen=pen, connect="finite"), QGraphicsLineItem())
+        # Upbit's values exist only for the closes seen since subscribing: dots keep a lone one visible.
+        dots = {"symbol": "o", "symbolSize": 4, "symbolPen": None, "symbolBrush": pen.color()} \
+            if drawn.study.source is Source.SERVER else {}
+        line = Line(pg.PlotDataItem(pen=pen, connect="finite", **dots), QGraphicsLineItem())
         line.tail.setPen(pen)
         line.tail.setVisible(False)
         for item in (line.hist, line.tail):
@@ -167,3 +172,13 @@ def alpha(color: QColor, value: int) -> QColor:
     out = QColor(color)
     out.setAlpha(value)
     return out
+
+
+def set_sparse(item: pg.PlotDataItem, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> None:
+    """Draw only the finite points of a sparse line (Upbit's values: one per close seen), as dots joined
+    where two are adjacent in ``y``. The dots' scatter must not get NaNs: its bounds warn on all-NaN data."""
+    keep = np.flatnonzero(np.isfinite(y))
+    if not keep.size:
+        item.setData([], [])
+        return
+    item.setData(x[keep], y[keep], connect=np.append(np.diff(keep) == 1, False))
