@@ -12,8 +12,8 @@ import pytest
 
 from tests.manager.waiting import wait_until
 from upbit_monitor.config import Settings
-from upbit_monitor.exchanges.upbit import UpbitConnector
 from upbit_monitor.exchanges.base import CredentialsProvider
+from upbit_monitor.exchanges.upbit import UpbitConnector
 from upbit_monitor.features.indicators.server import NAME, ServerIndicators
 from upbit_monitor.features.studies import (
     BollingerSettings,
