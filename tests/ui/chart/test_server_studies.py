@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtGui import QStandardItemModel
 
-from tests.ui.chart_support import FakeManager, demo_candles
+from tests.ui.chart.support import FakeManager, demo_candles
 from upbit_monitor.features.studies import RsiSettings, SmaSettings, Source, VwapSettings
 from upbit_monitor.features.studies.server import NEEDS_KEYS, ServerStudyFeed
 from upbit_monitor.protocol.events import Indicator
