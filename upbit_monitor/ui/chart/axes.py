@@ -107,6 +107,7 @@ class KstTimeAxis(pg.AxisItem):  # type: ignore[misc]
             moment = datetime.fromtimestamp(value, UTC).astimezone(KST)
             if spacing >= 12 * _MONTH_S:  # month and year charts: ticks on January 1st
                 out.append(moment.strftime("%Y"))
+                dated = True
             elif spacing >= _MONTH_S:  # week and month charts: months, not days
                 out.append(moment.strftime("%Y-%m"))
                 dated = True
