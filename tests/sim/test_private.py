@@ -51,13 +51,14 @@ async def test_jwt_accepted_and_account_events(sim: Simulator, alg: str) -> None
 
 
 async def test_resting_limit_order_fills_when_market_trades_through(sim: Simulator) -> None:
-    book = sim.model.state("KRW-ETH").book
-    price = book.best_bid
+    # The book is read after the feed is paused: read before it, the market could move while the client
+    # connected (slow under load), and the ASK print then landed above the resting bid (a flaky failure).
+    sim.faults.pause_feed()
+    price = sim.model.state("KRW-ETH").book.best_bid
     async with client(sim.ws_private_url, additional_headers=auth(token())) as ws:
         await ws.send('[{"ticket":"p"},{"type":"myOrder","codes":["KRW-ETH"]}]')
         await ws.send("PING")
         await recv_obj(ws)
-        sim.faults.pause_feed()
         oid = sim.account.place_order("KRW-ETH", "bid", "limit", price=price, volume=0.01)
         assert (await recv_obj(ws))["state"] == "wait"
         # A different market's order is filtered out by the codes list.
