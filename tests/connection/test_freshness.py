@@ -30,7 +30,9 @@ async def test_paused_feed_drops_health_within_the_stale_limit_without_a_reconne
             # Within the stale limit (plus the frame in flight when the feed paused).
             assert took <= STALE + 0.5
             assert m.state is ConnState.CONNECTED and m.epoch == 1  # alive: no reconnect
-            assert m.last_data_age_s is not None and m.last_data_age_s >= STALE
+            # 10 ms of slack: the health verdict and this age come from separate clock reads, which
+            # disagreed by a fraction of a millisecond once under load (1.1998 vs 1.2).
+            assert m.last_data_age_s is not None and m.last_data_age_s >= STALE - 0.01
             # The PING answers kept arriving: liveness is fresh, only data is stale.
             await wait_until(lambda: h.mgr.connection(PUBLIC).stats.text_pings_sent >= 2, within=5.0)
             pings = h.mgr.connection(PUBLIC).stats.text_pings_sent
