@@ -15,9 +15,11 @@ Sans-I/O and clock-free: times come from the trades (``trade_timestamp``, ms sin
 from __future__ import annotations
 
 import calendar
+import functools
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from upbit_monitor.protocol.events import REALTIME, Candle, Trade
 
@@ -38,16 +40,23 @@ def interval_ms(candle_type: str) -> int:
     raise ValueError(f"not a candle type: {candle_type!r}")
 
 
+@functools.lru_cache(maxsize=256)
+def _fmt_s(seconds: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+
+
 def _fmt(ms: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000))
+    # Cached per second: the simulator sends many candles per second that share their times.
+    return _fmt_s(ms // 1000)
 
 
 def _start_ms(utc: str) -> int:
     return calendar.timegm(time.strptime(utc[:19], "%Y-%m-%dT%H:%M:%S")) * 1000
 
 
-@dataclass(slots=True)
-class _Bar:
+class CandleBar(NamedTuple):
+    """One OHLCV bar. ``start_ms`` is the interval start (UTC, ms); ``last_ms`` the last trade."""
+
     start_ms: int
     open: float
     high: float
@@ -56,17 +65,39 @@ class _Bar:
     volume: float
     notional: float
     last_ms: int
+
+
+def bar_candle(candle_type: str, code: str, bar: CandleBar, now_ms: int, stream_type: str) -> Candle:
+    """The ``candle.*`` message for ``bar`` (the builder's live bars and the simulator's alike)."""
+    return Candle(
+        candle_type,
+        code,
+        _fmt(bar.start_ms),
+        _fmt(bar.start_ms + KST_OFFSET_MS),
+        bar.open,
+        bar.high,
+        bar.low,
+        bar.close,
+        round(bar.volume, 8),
+        round(bar.notional, 8),
+        int(now_ms),
+        stream_type,
+    )
+
+
+@dataclass(slots=True)
+class _Bar:
+    """The live bar of one key plus the trades counted into it."""
+
+    ohlcv: CandleBar
     # Trades counted from the stream (sequential id -> (time, price, volume)): a snapshot resent after
     # a reconnect is not added twice, and a REST reconcile can re-add the ones newer than its data.
     trades: dict[int, tuple[int, float, float]] = field(default_factory=dict)
 
     def add(self, price: float, volume: float, ts: int) -> None:
-        self.high = max(self.high, price)
-        self.low = min(self.low, price)
-        self.close = price
-        self.volume += volume
-        self.notional += price * volume
-        self.last_ms = max(self.last_ms, ts)
+        b = self.ohlcv
+        self.ohlcv = CandleBar(b.start_ms, b.open, max(b.high, price), min(b.low, price), price,
+                               b.volume + volume, b.notional + price * volume, max(b.last_ms, ts))
 
 
 class TradeCandleBuilder:
@@ -89,13 +120,13 @@ class TradeCandleBuilder:
             length = interval_ms(ctype)
             start = ts - ts % length
             bar = self._bars.get(key)
-            if bar is None or start > bar.start_ms:
-                bar = self._bars[key] = _Bar(start, price, price, price, price, 0.0, 0.0, ts)
-            elif start < bar.start_ms or trade.sequential_id in bar.trades:
+            if bar is None or start > bar.ohlcv.start_ms:
+                bar = self._bars[key] = _Bar(CandleBar(start, price, price, price, price, 0.0, 0.0, ts))
+            elif start < bar.ohlcv.start_ms or trade.sequential_id in bar.trades:
                 continue  # a late trade of a closed bar, or one counted already
             bar.trades[trade.sequential_id] = (ts, price, volume)
             bar.add(price, volume, ts)
-            out.append(self._candle(trade.code, ctype, bar, trade.timestamp))
+            out.append(bar_candle(ctype, trade.code, bar.ohlcv, trade.timestamp, REALTIME))
         return out
 
     def reconcile(self, candle: Candle) -> Candle | None:
@@ -109,13 +140,13 @@ class TradeCandleBuilder:
         start = _start_ms(candle.candle_date_time_utc)
         rest_last = int(candle.timestamp)
         bar = self._bars.get(key)
-        if bar is not None and start < bar.start_ms:
+        if bar is not None and start < bar.ohlcv.start_ms:
             return None
-        merged = _Bar(start, float(candle.opening_price), float(candle.high_price),
-                      float(candle.low_price), float(candle.trade_price),
-                      float(candle.candle_acc_trade_volume), float(candle.candle_acc_trade_price),
-                      rest_last)
-        if bar is not None and bar.start_ms == start:
+        merged = _Bar(CandleBar(start, float(candle.opening_price), float(candle.high_price),
+                                float(candle.low_price), float(candle.trade_price),
+                                float(candle.candle_acc_trade_volume),
+                                float(candle.candle_acc_trade_price), rest_last))
+        if bar is not None and bar.ohlcv.start_ms == start:
             # Fills this connection saw after the REST snapshot was taken are not in its numbers.
             for seq, (ts, price, volume) in sorted(bar.trades.items(), key=lambda kv: kv[1][0]):
                 if ts > rest_last:
@@ -123,12 +154,12 @@ class TradeCandleBuilder:
                     merged.add(price, volume, ts)
         self._bars[key] = merged
         self._after[key] = rest_last
-        return self._candle(candle.code, candle.type, merged, merged.last_ms)
+        return bar_candle(candle.type, candle.code, merged.ohlcv, merged.ohlcv.last_ms, REALTIME)
 
     def current(self, code: str, candle_type: str) -> Candle | None:
         """The live bar of ``code`` for ``candle_type`` as a candle, or None."""
         bar = self._bars.get((code, candle_type))
-        return None if bar is None else self._candle(code, candle_type, bar, bar.last_ms)
+        return None if bar is None else bar_candle(candle_type, code, bar.ohlcv, bar.ohlcv.last_ms, REALTIME)
 
     def forget(self, keep: Iterable[tuple[str, str]]) -> None:
         """Drop the bars of every ``(code, candle type)`` not in ``keep`` (unsubscribed)."""
@@ -136,20 +167,3 @@ class TradeCandleBuilder:
         for key in [k for k in self._bars if k not in wanted]:
             del self._bars[key]
             self._after.pop(key, None)
-
-    @staticmethod
-    def _candle(code: str, ctype: str, bar: _Bar, now_ms: int) -> Candle:
-        return Candle(
-            ctype,
-            code,
-            _fmt(bar.start_ms),
-            _fmt(bar.start_ms + KST_OFFSET_MS),
-            bar.open,
-            bar.high,
-            bar.low,
-            bar.close,
-            round(bar.volume, 8),
-            round(bar.notional, 8),
-            int(now_ms),
-            REALTIME,
-        )

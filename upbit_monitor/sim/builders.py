@@ -9,11 +9,8 @@ from __future__ import annotations
 import functools
 import time
 
-from upbit_monitor.protocol.events import Candle, Orderbook, Ticker, Trade
-from upbit_monitor.sim.candles import CandleBar
+from upbit_monitor.protocol.events import Orderbook, Ticker, Trade
 from upbit_monitor.sim.market import MarketState
-
-KST_OFFSET_MS = 9 * 3_600_000
 
 
 def _change(price: float, prev: float) -> str:
@@ -122,21 +119,3 @@ def orderbook_event(
         tas, tbs = book.totals(depth)
     wire_level = int(level) if level == int(level) else level
     return Orderbook("orderbook", st.info.code, tas, tbs, units, now_ms, wire_level, stream_type)
-
-
-def candle_event(code: str, candle_type: str, bar: CandleBar, stream_type: str, now_ms: int) -> Candle:
-    """The ``candle.*`` message for ``bar``."""
-    return Candle(
-        candle_type,
-        code,
-        _gm(bar.start_ms, "%Y-%m-%dT%H:%M:%S"),
-        _gm(bar.start_ms + KST_OFFSET_MS, "%Y-%m-%dT%H:%M:%S"),
-        bar.open,
-        bar.high,
-        bar.low,
-        bar.close,
-        round(bar.volume, 8),
-        round(bar.notional, 8),
-        now_ms,
-        stream_type,
-    )

@@ -16,7 +16,9 @@ from collections import deque
 from collections.abc import Callable
 
 from upbit_monitor.protocol.ticks import snap, tick_for
-from upbit_monitor.sim.history_base import CandleBar as CandleBar  # re-exported: the bar type of every series
+from upbit_monitor.protocol.trade_candles import (
+    CandleBar as CandleBar,  # re-exported: the bar type of every series
+)
 from upbit_monitor.sim.history_base import SyntheticPast
 
 # candle type -> interval in seconds

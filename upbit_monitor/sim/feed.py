@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterable
 from upbit_monitor.protocol.bithumb_v2 import to_v2
 from upbit_monitor.protocol.encoder import dumps, encode
 from upbit_monitor.protocol.events import REALTIME, SNAPSHOT, Event, MyAsset, MyOrder
+from upbit_monitor.protocol.trade_candles import bar_candle
 from upbit_monitor.sim.announcements import Notice, encode_event, event_dict
 from upbit_monitor.sim.announcements import Subscription as AnnouncementSub
-from upbit_monitor.sim.builders import candle_event, orderbook_event, ticker_event, trade_event
+from upbit_monitor.sim.builders import orderbook_event, ticker_event, trade_event
 from upbit_monitor.sim.candles import CANDLE_UNITS
 from upbit_monitor.sim.config import SimConfig
 from upbit_monitor.sim.info_feed import InfoFeed
@@ -150,7 +151,7 @@ class Feed:
                     event = orderbook_event(st, depth, req.level, SNAPSHOT, now_ms)
                 else:
                     bar = model.series(code, req.type).latest(now_ms)
-                    event = candle_event(code, req.type, bar, SNAPSHOT, now_ms) if bar else None
+                    event = bar_candle(req.type, code, bar, now_ms, SNAPSHOT) if bar else None
                 if event is not None:
                     session.push(self.encode(event, session.simple))
 
@@ -231,7 +232,7 @@ class Feed:
                 if subs:
                     bar = model.series(code, ctype).current
                     if bar is not None:
-                        self.send(tuple(subs), candle_event(code, ctype, bar, REALTIME, now_ms))
+                        self.send(tuple(subs), bar_candle(ctype, code, bar, now_ms, REALTIME))
 
     def step(self, n_events: int, now_ms: int) -> int:
         """Generate about ``n_events`` market events now, dispatching each; returns events used."""

@@ -19,30 +19,17 @@ import math
 import random
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import NamedTuple
 
 import numpy as np
 
 from upbit_monitor.protocol.ticks import decimals, snap, tick_for
+from upbit_monitor.protocol.trade_candles import CandleBar
 
 PARENT_MS = 4 * 3_600_000
 MINUTE_MS = 60_000
 MAX_PARENTS = 20_000  # about nine years; older requests get nothing, like a market's listing date
 _SIGMA_MIN = 0.0008  # log-price standard deviation per minute
 _MINUTE_CACHE = 96  # parents whose minute bars are kept
-
-
-class CandleBar(NamedTuple):
-    """One OHLCV bar. ``start_ms`` is the interval start (UTC, ms); ``last_ms`` the last trade."""
-
-    start_ms: int
-    open: float
-    high: float
-    low: float
-    close: float
-    volume: float
-    notional: float
-    last_ms: int
 
 
 class SyntheticPast:

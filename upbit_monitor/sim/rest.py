@@ -22,9 +22,10 @@ import msgspec
 import orjson
 
 from upbit_monitor.protocol.ticks import tick_for
+from upbit_monitor.protocol.trade_candles import KST_OFFSET_MS
 from upbit_monitor.sim import rest_candles
 from upbit_monitor.sim.account import Account
-from upbit_monitor.sim.builders import KST_OFFSET_MS, ticker_event
+from upbit_monitor.sim.builders import ticker_event
 from upbit_monitor.sim.candles import REST_MINUTE_UNITS, CandleBar
 from upbit_monitor.sim.config import SimConfig
 from upbit_monitor.sim.http_server import HttpError, JsonHttpServer
