@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from upbit_monitor.config import UPBIT_REST
-from upbit_monitor.connection.rest_http import BACKOFF_429, PacedHttp, RemainingReq, parse_remaining_req
+from upbit_monitor.connection.rest_http import BACKOFF_429, PacedHttp
 from upbit_monitor.connection.rest_models import (
     RestTicker,
     parse_candle,
@@ -24,6 +24,7 @@ from upbit_monitor.connection.rest_models import (
 from upbit_monitor.errors import RestError
 from upbit_monitor.models import MarketInfo
 from upbit_monitor.protocol.events import AssetBalance, Candle, Orderbook, Trade
+from upbit_monitor.protocol.rest_limits import RemainingReq, parse_remaining_req
 
 __all__ = [
     "CANDLE_UNITS",

@@ -22,14 +22,15 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from email.message import Message
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 
 from upbit_monitor.connection.proxy import proxy_for
 from upbit_monitor.errors import RestError
+from upbit_monitor.protocol.rest_limits import parse_remaining_req, rest_group
 
-__all__ = ["BACKOFF_429", "PacedHttp", "RemainingReq", "parse_remaining_req", "retry_after"]
+__all__ = ["BACKOFF_429", "PacedHttp", "retry_after"]
 
 # Upbit's quotation error bodies are small; a larger error body is not worth keeping.
 _ERROR_BODY_LIMIT = 2_000
@@ -38,35 +39,6 @@ BACKOFF_429 = (0.25, 0.5, 1.0, 2.0)
 _DEFAULT_BLOCK_S = 30.0
 # Extra wait after an exhausted second, so clock granularity cannot land us in the same window.
 _PACING_MARGIN_S = 0.02
-_GROUP_BY_PREFIX = (
-    ("/v1/market", "market"),
-    ("/v1/candles", "candle"),
-    ("/v1/ticker", "ticker"),
-    ("/v1/orderbook", "orderbook"),
-    ("/v1/trades", "trade"),
-)
-
-
-class RemainingReq(NamedTuple):
-    """A parsed ``Remaining-Req`` header; ``min`` is deprecated upstream and ignored."""
-
-    group: str
-    sec: int
-
-
-def parse_remaining_req(value: str | None) -> RemainingReq | None:
-    """Parse ``group=candle; min=1800; sec=29``; None when absent or malformed."""
-    if not value:
-        return None
-    fields: dict[str, str] = {}
-    for part in value.split(";"):
-        key, sep, val = part.strip().partition("=")
-        if sep:
-            fields[key.strip().lower()] = val.strip()
-    try:
-        return RemainingReq(fields["group"], int(fields["sec"]))
-    except (KeyError, ValueError):
-        return None
 
 
 @dataclass(slots=True)
@@ -109,7 +81,7 @@ class PacedHttp:
     async def get_json(
         self, path: str, params: dict[str, str], headers: dict[str, str] | None = None
     ) -> Any:
-        group = _group_of(path)
+        group = rest_group(path)
         budget = self._budgets.setdefault(group, _GroupBudget(asyncio.Lock()))
         query = urllib.parse.urlencode(params)
         url = f"{self.base_url}{path}?{query}" if query else f"{self.base_url}{path}"
@@ -227,9 +199,3 @@ def retry_after(headers: Message) -> float | None:
             continue  # an HTTP-date or junk: try the other header, else the client's own backoff
     return None
 
-
-def _group_of(path: str) -> str:
-    for prefix, group in _GROUP_BY_PREFIX:
-        if path.startswith(prefix):
-            return group
-    return "default"

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import msgspec
 import orjson
 
+from upbit_monitor.protocol.rest_limits import rest_group
 from upbit_monitor.protocol.ticks import tick_for
 from upbit_monitor.protocol.trade_candles import KST_OFFSET_MS
 from upbit_monitor.sim import rest_candles
@@ -31,7 +32,7 @@ from upbit_monitor.sim.config import SimConfig
 from upbit_monitor.sim.http_server import HttpError, JsonHttpServer
 from upbit_monitor.sim.jwt_check import JwtVerifier
 from upbit_monitor.sim.market import MarketModel
-from upbit_monitor.sim.rest_limits import RestLimits, group_of
+from upbit_monitor.sim.rest_limits import RestLimits
 
 MAX_COUNT = 200
 _INVALID = "Invalid parameter. Check the given value!"
@@ -93,7 +94,7 @@ class RestServer(JsonHttpServer):
         """Answer one request: (status, extra headers, body)."""
         parts = urlsplit(target)
         path = parts.path.rstrip("/") or "/"
-        group = "origin" if "origin" in headers else group_of(path)
+        group = "origin" if "origin" in headers else rest_group(path)
         now = time.monotonic()
         extra: dict[str, str] = {}
         try:

@@ -15,24 +15,7 @@ from collections import deque
 from upbit_monitor.sim.config import SimConfig
 from upbit_monitor.sim.http_server import HttpError
 
-__all__ = ["RestLimits", "group_of"]
-
-
-def group_of(path: str) -> str:
-    """The rate-limit group of a REST path (as Upbit groups them)."""
-    if path.startswith("/v1/market"):
-        return "market"
-    if path.startswith("/v1/candles"):
-        return "candle"
-    if path.startswith("/v1/orderbook"):
-        return "orderbook"
-    if path.startswith("/v1/trades"):
-        return "trade"
-    if path.startswith("/v1/ticker"):
-        return "ticker"
-    if path.startswith("/v1/accounts"):
-        return "default"
-    return "default"
+__all__ = ["RestLimits"]
 
 
 def _retry_headers(extra: dict[str, str], wait_s: float) -> None:
