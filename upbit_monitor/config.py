@@ -7,8 +7,9 @@ can build any configuration explicitly.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from upbit_monitor.errors import ConfigError
 
@@ -68,30 +69,32 @@ class Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
-def _float_env(env: Mapping[str, str], name: str, default: float) -> float:
+_N = TypeVar("_N", int, float)
+
+
+def _number_env(
+    env: Mapping[str, str], name: str, default: _N, parse: Callable[[str], _N], kind: str,
+    allowed: Callable[[_N], bool], rule: str,
+) -> _N:
+    """``env[name]`` parsed as ``kind`` (unset or empty: ``default``); ConfigError unless ``allowed``."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        value = float(raw)
+        value = parse(raw)
     except ValueError as exc:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
-    if value <= 0:
-        raise ConfigError(f"{name} must be positive, got {raw!r}")
+        raise ConfigError(f"{name} must be {kind}, got {raw!r}") from exc
+    if not allowed(value):
+        raise ConfigError(f"{name} must be {rule}, got {raw!r}")
     return value
+
+
+def _float_env(env: Mapping[str, str], name: str, default: float) -> float:
+    return _number_env(env, name, default, float, "a number", lambda v: v > 0, "positive")
 
 
 def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
-    if value < 0:
-        raise ConfigError(f"{name} must be 0 (off) or positive, got {raw!r}")
-    return value
+    return _number_env(env, name, default, int, "a whole number", lambda v: v >= 0, "0 (off) or positive")
 
 
 def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
