@@ -33,6 +33,7 @@ from msgspec.structs import replace
 
 from upbit_monitor.protocol.events import Event, Orderbook, OrderbookUnit, Ticker, Trade
 from upbit_monitor.protocol.ticks import snap, tick_for
+from upbit_monitor.sim.catalog import SimMarket
 from upbit_monitor.sim.config import SimConfig
 from upbit_monitor.sim.http_server import HttpError
 from upbit_monitor.sim.rest import RestServer
@@ -155,19 +156,13 @@ class BithumbRest(RestServer):
         if path in ("/v1/candles/seconds", "/v1/candles/years"):
             raise HttpError(404, "Not Found")  # Bithumb offers minute, day, week and month candles
         if path == "/v1/market/all":
-            return self._market_list(q.get("isDetails", q.get("is_details", "false")).lower() == "true")
+            return self._market_all(q.get("isDetails", q.get("is_details", "false")).lower() == "true")
         return self._scaled(super()._route(path, q))
 
-    def _market_list(self, details: bool) -> list[dict[str, object]]:
+    @staticmethod
+    def _market_details(m: SimMarket) -> dict[str, object]:
         # Bithumb: ``isDetails`` (camelCase) adds a flat ``market_warning`` (NONE / CAUTION).
-        out: list[dict[str, object]] = []
-        for m in self.model.markets:
-            item: dict[str, object] = {"market": m.code, "korean_name": m.korean_name,
-                                       "english_name": m.english_name}
-            if details:
-                item["market_warning"] = "CAUTION" if m.warning else "NONE"
-            out.append(item)
-        return out
+        return {"market_warning": "CAUTION" if m.warning else "NONE"}
 
     def _scaled(self, data: object) -> object:
         if not isinstance(data, list):

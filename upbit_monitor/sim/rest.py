@@ -28,6 +28,7 @@ from upbit_monitor.sim import rest_candles
 from upbit_monitor.sim.account import Account
 from upbit_monitor.sim.builders import ticker_event
 from upbit_monitor.sim.candles import REST_MINUTE_UNITS, CandleBar
+from upbit_monitor.sim.catalog import SimMarket
 from upbit_monitor.sim.config import SimConfig
 from upbit_monitor.sim.http_server import HttpError, JsonHttpServer
 from upbit_monitor.sim.jwt_check import JwtVerifier
@@ -174,16 +175,23 @@ class RestServer(JsonHttpServer):
             item: dict[str, object] = {"market": m.code, "korean_name": m.korean_name,
                                        "english_name": m.english_name}
             if details:
-                item["market_event"] = {
-                    "warning": m.warning,
-                    "caution": {
-                        "PRICE_FLUCTUATIONS": False, "TRADING_VOLUME_SOARING": False,
-                        "DEPOSIT_AMOUNT_SOARING": False, "GLOBAL_PRICE_DIFFERENCES": False,
-                        "CONCENTRATION_OF_SMALL_ACCOUNTS": False,
-                    },
-                }
+                item.update(self._market_details(m))
             out.append(item)
         return out
+
+    @staticmethod
+    def _market_details(m: SimMarket) -> dict[str, object]:
+        """What ``is_details=true`` adds to a market (Upbit: a nested ``market_event``)."""
+        return {
+            "market_event": {
+                "warning": m.warning,
+                "caution": {
+                    "PRICE_FLUCTUATIONS": False, "TRADING_VOLUME_SOARING": False,
+                    "DEPOSIT_AMOUNT_SOARING": False, "GLOBAL_PRICE_DIFFERENCES": False,
+                    "CONCENTRATION_OF_SMALL_ACCOUNTS": False,
+                },
+            },
+        }
 
     def _ticker(self, code: str) -> dict[str, object]:
         now_ms = int(time.time() * 1000)

@@ -170,15 +170,21 @@ def _count(q: dict[str, str], limit: int) -> int:
     return count
 
 
+def _market(model: MarketModel, q: dict[str, str]) -> str:
+    """The ``market`` parameter: BadParam when missing, KeyError when the model has no such market."""
+    market = q.get("market", "")
+    if not market:
+        raise BadParam("market")
+    if not model.has(market):
+        raise KeyError(market)
+    return market
+
+
 def route(model: MarketModel, path: str, q: dict[str, str], parse_to: object) -> object | None:
     """Answer the endpoints of this module (None = not one of them). KeyError = unknown market."""
     unit = path.removeprefix("/v1/candles/")
     if unit in ("days", "weeks", "months", "years"):
-        market = q.get("market", "")
-        if not market:
-            raise BadParam("market")
-        if not model.has(market):
-            raise KeyError(market)
+        market = _market(model, q)
         count = _count(q, MAX_COUNT)
         to_ms = parse_to(q["to"]) if q.get("to") else int(time.time() * 1000) + 1  # type: ignore[operator]
         if unit == "days":
@@ -188,11 +194,7 @@ def route(model: MarketModel, path: str, q: dict[str, str], parse_to: object) ->
                     for i, bar in enumerate(bars[:count])]
         return [_period_json(market, bar) for bar in period_bars(model, market, unit, to_ms, count)]
     if path == "/v1/trades/ticks":
-        market = q.get("market", "")
-        if not market:
-            raise BadParam("market")
-        if not model.has(market):
-            raise KeyError(market)
+        market = _market(model, q)
         count = _count(q, MAX_TRADES)
         try:
             days_ago = int(q.get("days_ago") or 0)
