@@ -19,7 +19,7 @@ import logging
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from upbit_monitor.errors import ManagerError
 from upbit_monitor.manager.router import EventCallback, Subscriber
@@ -53,6 +53,22 @@ class Registration:
     def info(self) -> RegistrationInfo:
         """The public, frozen view."""
         return RegistrationInfo(self.name, self.connection, self.specs)
+
+
+class NamedOwner:
+    """A plain owner for one of a feature's several subscription sets (one per venue or connection).
+
+    The manager keys registrations by component, so each set needs an object of its own. Subclass it
+    once per feature: the status panel lists owners by class name, and ``feature`` names it in reprs.
+    """
+
+    feature: ClassVar[str] = ""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"{self.feature}[{self.name}]"
 
 
 def component_name(component: object) -> str:

@@ -19,6 +19,7 @@ from typing import Any, Final, Protocol
 
 from upbit_monitor.exchanges.registry import krw_venues
 from upbit_monitor.features.premium.history import BACKGROUND_S, SeriesStore, Throttle
+from upbit_monitor.manager.registry import NamedOwner
 from upbit_monitor.protocol.events import Ticker
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 
@@ -50,12 +51,10 @@ def spread_percent(this_price: float, other_price: float) -> float:
     return (other_price / this_price - 1.0) * 100.0
 
 
-class DomesticSpreadOwner:
-    def __init__(self, venue: str) -> None:
-        self.venue = venue
+class DomesticSpreadOwner(NamedOwner):
+    """The spread's subscription owner per venue."""
 
-    def __repr__(self) -> str:
-        return f"DomesticSpread[{self.venue}]"
+    feature = "DomesticSpread"
 
 
 class DomesticSpread:

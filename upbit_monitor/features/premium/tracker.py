@@ -26,6 +26,7 @@ from upbit_monitor.exchanges.quotes import (
 )
 from upbit_monitor.exchanges.registry import descriptor, descriptors, premium_venues
 from upbit_monitor.features.premium.history import BACKGROUND_S, SeriesStore, Throttle
+from upbit_monitor.manager.registry import NamedOwner
 from upbit_monitor.protocol.events import Ticker
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 
@@ -63,14 +64,10 @@ class PremiumSource(Protocol):
         """Receive every event of the given types; returns an unsubscribe function."""
 
 
-class _Owner:
-    """A subscription owner per connection: the manager keys registrations by component."""
+class _Owner(NamedOwner):
+    """The tracker's subscription owner per venue."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"PremiumTracker[{self.name}]"
+    feature = "PremiumTracker"
 
 
 class PremiumTracker:
