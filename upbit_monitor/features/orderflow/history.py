@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -75,30 +75,87 @@ def _ordered(arr: npt.NDArray[_T], start: int, count: int, cap: int) -> npt.NDAr
     return np.concatenate((arr[start:], arr[: end - cap]))
 
 
-class BookHistory:
-    """Ring of the last ``capacity`` book snapshots of one coin."""
+class _Ring:
+    """What both histories share: a write cursor over ``capacity`` rows, their times and counters.
 
-    def __init__(self, capacity: int) -> None:
+    A subclass adds its column arrays (``capacity`` rows each) and lists them in ``_columns``.
+    """
+
+    def __init__(self, capacity: int, what: str) -> None:
         if capacity < 1:
-            raise ConfigError(f"book history capacity must be positive, got {capacity}")
+            raise ConfigError(f"{what} history capacity must be positive, got {capacity}")
         self.capacity = capacity
         self._times = np.zeros(capacity, np.float64)
-        self._bp = np.zeros((capacity, LEVELS), np.float64)
-        self._bs = np.zeros((capacity, LEVELS), np.float32)
-        self._ap = np.zeros((capacity, LEVELS), np.float64)
-        self._as = np.zeros((capacity, LEVELS), np.float32)
+        self._columns: tuple[npt.NDArray[Any], ...] = (self._times,)
         self._next = 0  # slot of the next write
         self._count = 0
-        self.appended = 0  # snapshots ever appended (readers compare it to see what is new)
-        self.generation = 0  # bumped when older snapshots are merged in: readers rebuild
+        self.appended = 0  # rows ever appended (readers compare it to see what is new)
+        self.generation = 0  # bumped when older rows are merged in: readers rebuild
 
     @property
     def nbytes(self) -> int:
         """Memory held by the arrays."""
-        return sum(a.nbytes for a in (self._times, self._bp, self._bs, self._ap, self._as))
+        return sum(a.nbytes for a in self._columns)
 
     def __len__(self) -> int:
         return self._count
+
+    def _advance(self) -> None:
+        """The row at the cursor is written: move the cursor on."""
+        self._next = (self._next + 1) % self.capacity
+        self._count = min(self._count + 1, self.capacity)
+
+    def _start(self) -> int:
+        """Slot of the oldest row kept."""
+        return (self._next - self._count) % self.capacity
+
+    def _since(
+        self, t_ms: float, columns: tuple[npt.NDArray[Any], ...], *, resting: bool = False
+    ) -> list[npt.NDArray[Any]]:
+        """Times and ``columns`` of the rows at or after ``t_ms``, in time order (copies).
+
+        ``resting``: plus the row before ``t_ms`` (a book snapshot still stands until the next one).
+        """
+        start = self._start()
+        times = _ordered(self._times, start, self._count, self.capacity)
+        first = int(np.searchsorted(times, t_ms, side="left"))
+        if resting:
+            first = max(0, first - 1)
+        skip = (start + first) % self.capacity
+        count = self._count - first
+        return [times[first:], *(_ordered(a, skip, count, self.capacity) for a in columns)]
+
+    def newest_time(self) -> float | None:
+        """Time of the newest row (None when empty)."""
+        if not self._count:
+            return None
+        return float(self._times[(self._next - 1) % self.capacity])
+
+    def time_of(self, number: int) -> float | None:
+        """Time of the ``number``-th row ever appended (0-based); the oldest kept if it was
+        overwritten; None if it has not arrived yet."""
+        if number >= self.appended or not self._count:
+            return None
+        back = min(self.appended - number, self._count)
+        return float(self._times[(self._next - back) % self.capacity])
+
+    def oldest_time(self) -> float | None:
+        """Time of the oldest row kept (None when empty)."""
+        if not self._count:
+            return None
+        return float(self._times[self._start()])
+
+
+class BookHistory(_Ring):
+    """Ring of the last ``capacity`` book snapshots of one coin."""
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__(capacity, "book")
+        self._bp = np.zeros((capacity, LEVELS), np.float64)
+        self._bs = np.zeros((capacity, LEVELS), np.float32)
+        self._ap = np.zeros((capacity, LEVELS), np.float64)
+        self._as = np.zeros((capacity, LEVELS), np.float32)
+        self._columns = (self._times, self._bp, self._bs, self._ap, self._as)
 
     def append(self, book: Orderbook) -> None:
         """Store one snapshot. A timestamp older than the newest is clamped to it (order kept)."""
@@ -116,8 +173,7 @@ class BookHistory:
         newest = self.newest_time()
         t = float(book.timestamp)
         self._times[i] = t if newest is None or t >= newest else newest
-        self._next = (i + 1) % self.capacity
-        self._count = min(self._count + 1, self.capacity)
+        self._advance()
         self.appended += 1
 
     def merge_older(self, books: list[Orderbook]) -> int:
@@ -146,71 +202,26 @@ class BookHistory:
         self.generation += 1
         return len(older)
 
-    def newest_time(self) -> float | None:
-        """Time of the newest snapshot (None when empty)."""
-        if not self._count:
-            return None
-        return float(self._times[(self._next - 1) % self.capacity])
-
-    def time_of(self, number: int) -> float | None:
-        """Time of the ``number``-th snapshot ever appended (0-based); the oldest kept if it was
-        overwritten; None if it has not arrived yet."""
-        if number >= self.appended or not self._count:
-            return None
-        back = min(self.appended - number, self._count)
-        return float(self._times[(self._next - back) % self.capacity])
-
-    def oldest_time(self) -> float | None:
-        """Time of the oldest snapshot kept (None when empty)."""
-        if not self._count:
-            return None
-        return float(self._times[(self._next - self._count) % self.capacity])
-
     def since(self, t_ms: float) -> BookRows:
         """Snapshots at or after ``t_ms`` (a copy), plus the one before, which was still resting at
         ``t_ms`` (so a quiet book still fills the first bucket)."""
-        start = (self._next - self._count) % self.capacity
-        times = _ordered(self._times, start, self._count, self.capacity)
-        first = max(0, int(np.searchsorted(times, t_ms, side="left")) - 1)
-        skip = (start + first) % self.capacity
-        count = self._count - first
-        return BookRows(
-            times[first:],
-            _ordered(self._bp, skip, count, self.capacity),
-            _ordered(self._bs, skip, count, self.capacity),
-            _ordered(self._ap, skip, count, self.capacity),
-            _ordered(self._as, skip, count, self.capacity),
-        )
+        return BookRows(*self._since(t_ms, (self._bp, self._bs, self._ap, self._as), resting=True))
 
 
-class TradeHistory:
+class TradeHistory(_Ring):
     """Ring of the last ``capacity`` trades of one coin (bubbles, volume profile, footprint)."""
 
     def __init__(self, capacity: int) -> None:
-        if capacity < 1:
-            raise ConfigError(f"trade history capacity must be positive, got {capacity}")
-        self.capacity = capacity
-        self._times = np.zeros(capacity, np.float64)
+        super().__init__(capacity, "trade")
         self._prices = np.zeros(capacity, np.float64)
         self._volumes = np.zeros(capacity, np.float64)
         self._buy = np.zeros(capacity, np.bool_)
         self._ids = np.zeros(capacity, np.int64)
-        self._next = 0
-        self._count = 0
-        self.appended = 0
+        self._columns = (self._times, self._prices, self._volumes, self._buy, self._ids)
         # A reconnect's snapshot repeats the newest trades: live duplicates are recent, so a short
         # window of ids finds them without a set the size of the ring.
         self._recent: deque[int] = deque(maxlen=RECENT_IDS)
         self._recent_set: set[int] = set()
-        self.generation = 0  # bumped when history is merged in: readers rebuild
-
-    @property
-    def nbytes(self) -> int:
-        """Memory held by the arrays."""
-        return sum(a.nbytes for a in (self._times, self._prices, self._volumes, self._buy, self._ids))
-
-    def __len__(self) -> int:
-        return self._count
 
     def append(self, trade: Trade) -> bool:
         """Store one live trade; a repeat of a recent one (same ``sequential_id``) is skipped (False)."""
@@ -221,7 +232,7 @@ class TradeHistory:
             self._recent_set.discard(self._recent[0])
         self._recent.append(sid)
         self._recent_set.add(sid)
-        newest = float(self._times[(self._next - 1) % self.capacity]) if self._count else None
+        newest = self.newest_time()
         t = float(trade.trade_timestamp)
         self._put(t if newest is None or t >= newest else newest, float(trade.trade_price),
                   float(trade.trade_volume), trade.ask_bid == "BID", sid)
@@ -235,14 +246,13 @@ class TradeHistory:
         self._volumes[i] = volume
         self._buy[i] = buy
         self._ids[i] = sid
-        self._next = (i + 1) % self.capacity
-        self._count = min(self._count + 1, self.capacity)
+        self._advance()
 
     def merge_history(self, trades: list[Trade]) -> int:
         """Merge trades from REST (any order, overlapping the live ones): the ring is rewritten in
         time order, keeping the newest ``capacity``. Returns how many new trades went in."""
         current = self.since(float("-inf"))
-        start = (self._next - self._count) % self.capacity
+        start = self._start()
         ids = _ordered(self._ids, start, self._count, self.capacity)
         known = set(ids.tolist())
         fresh = [t for t in trades if int(t.sequential_id) not in known]
@@ -262,14 +272,4 @@ class TradeHistory:
 
     def since(self, t_ms: float) -> TradeRows:
         """Trades at or after ``t_ms`` (a copy), oldest first."""
-        start = (self._next - self._count) % self.capacity
-        times = _ordered(self._times, start, self._count, self.capacity)
-        first = int(np.searchsorted(times, t_ms, side="left"))
-        skip = (start + first) % self.capacity
-        count = self._count - first
-        return TradeRows(
-            times[first:],
-            _ordered(self._prices, skip, count, self.capacity),
-            _ordered(self._volumes, skip, count, self.capacity),
-            _ordered(self._buy, skip, count, self.capacity),
-        )
+        return TradeRows(*self._since(t_ms, (self._prices, self._volumes, self._buy)))
