@@ -17,13 +17,14 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QWidget
 
 from upbit_monitor.features.venues.source import LABELS, VenueSource
 from upbit_monitor.ui.coin_list.venue_bar import VenueBar
 from upbit_monitor.ui.coin_list.view import CoinList, MarketLoader
 from upbit_monitor.ui.common.formatting import display_code
 from upbit_monitor.ui.common.gauge import HealthDot
+from upbit_monitor.ui.common.layout import flush_column
 from upbit_monitor.ui.common.source import IntrospectableSource
 from upbit_monitor.ui.common.theme import Palette, apply_theme, health_colour
 from upbit_monitor.ui.orderbook.view import OrderbookView
@@ -103,11 +104,7 @@ class MainWindow(QMainWindow):
             self.venue_bar = VenueBar([(v, LABELS.get(v, v)) for v in venue_source.venues],
                                       venue_source.venue)
             markets = QWidget(self)
-            column = QVBoxLayout(markets)
-            column.setContentsMargins(0, 0, 0, 0)
-            column.setSpacing(0)
-            column.addWidget(self.venue_bar)
-            column.addWidget(self.coin_list, 1)
+            flush_column(markets, self.venue_bar, (self.coin_list, 1))
             self.venue_bar.venue_chosen.connect(self.set_venue)
             self.orderbook.set_venue_label(venue_source.label)
         self.coin_dock = self._dock("Markets", "CoinDock", markets, left)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from upbit_monitor.ui.chart.axes import KstTimeAxis, PriceAxis, VolumeAxis
 from upbit_monitor.ui.chart.items import CandleItem, VolumeItem
@@ -18,6 +18,7 @@ from upbit_monitor.ui.chart.series import Applied, BarSeries, Change
 from upbit_monitor.ui.chart.tags import AxisTag
 from upbit_monitor.ui.chart.theme import ChartTheme
 from upbit_monitor.ui.common.formatting import format_price
+from upbit_monitor.ui.common.layout import flush_column
 
 # Width of both right axes: equal widths keep the two x axes aligned bar for bar.
 AXIS_WIDTH = 84
@@ -44,11 +45,7 @@ class ChartPlots:
         self.price = self.price_view.addPlot(row=0, col=0, axisItems=price_axes)
         self.volume = self.volume_view.addPlot(row=0, col=0, axisItems=volume_axes)
         self.widget = QWidget()
-        layout = QVBoxLayout(self.widget)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.price_view, 4)
-        layout.addWidget(self.volume_view, 1)
+        flush_column(self.widget, (self.price_view, 4), (self.volume_view, 1))
         for plot in (self.price, self.volume):
             plot.hideAxis("left")
             plot.showAxis("right")

@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
     QGraphicsRectItem,
     QLabel,
     QSizePolicy,
-    QVBoxLayout,
     QWidget,
 )
 
 from upbit_monitor.features.studies import Source, StudySettings
 from upbit_monitor.ui.chart.plots import AXIS_WIDTH, ChartPlots
 from upbit_monitor.ui.chart.theme import ChartTheme
+from upbit_monitor.ui.common.layout import flush_column
 
 __all__ = ["PALETTE", "SUB_PANES", "Drawn", "Line", "SubPane", "add_items", "alpha", "legend_label"]
 
@@ -86,15 +86,11 @@ class SubPane:
         self.name = name
         self.container = QWidget()
         self.container.setObjectName(f"StudyPane-{name}")
-        layout = QVBoxLayout(self.container)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
         self.title = legend_label(self.container)
         self.title.setVisible(True)
         self.view = pg.GraphicsLayoutWidget()
         self.view.ci.setContentsMargins(2, 1, 2, 1)
-        layout.addWidget(self.title)
-        layout.addWidget(self.view, 1)
+        flush_column(self.container, self.title, (self.view, 1))
         self.container.setMinimumHeight(_SUB_PANE_MIN)
         self.container.setMaximumHeight(_SUB_PANE_MAX)
         self.plot = self.view.addPlot(row=0, col=0)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QAction, QColor, QContextMenuEvent
-from PySide6.QtWidgets import QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 
 from upbit_monitor.errors import UpbitMonitorError
 from upbit_monitor.features.studies import PriceLineBook, StudySettings, studies_from_list, studies_to_list
@@ -42,6 +42,7 @@ from upbit_monitor.ui.chart.theme import DARK, DEFAULT_DOWN, DEFAULT_UP, LIGHT
 from upbit_monitor.ui.chart.toolbar import TIMEFRAME_LABELS, ChartToolbar
 from upbit_monitor.ui.common.formatting import display_code, quote_of
 from upbit_monitor.ui.common.frame_clock import CHART_MS, FrameClock
+from upbit_monitor.ui.common.layout import flush_column
 
 if TYPE_CHECKING:  # the UI never needs the storage stack imported just for a type
     from upbit_monitor.features.history.loader import HistoryLoader
@@ -114,12 +115,7 @@ class ChartView(QWidget):
         self.plots.price.getViewBox().sigXRangeChanged.connect(self.history_pager.maybe_load_older)
         self.pointer = ChartPointer(self)
         self.graphics.setToolTip("wheel: zoom time · drag: pan · double-click: back to the newest bars")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(self.toolbar.layout)
-        layout.addWidget(self.readout)
-        layout.addWidget(self.graphics, 1)
+        flush_column(self, self.toolbar.layout, self.readout, (self.graphics, 1), spacing=2)
         self.set_dark(True)
         self.plots.set_placeholder("select a coin")
 

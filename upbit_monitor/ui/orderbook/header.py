@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from upbit_monitor.features.orderbook.levels import GROUPS
 from upbit_monitor.protocol.events import Ticker
@@ -15,6 +15,7 @@ from upbit_monitor.ui.common.formatting import (
     format_strength,
     quote_of,
 )
+from upbit_monitor.ui.common.layout import flush_column
 from upbit_monitor.ui.common.theme import Palette
 
 STRENGTH_TIP = (
@@ -65,11 +66,7 @@ class CoinHeader(QWidget):
         price_row.addSpacing(8)
         price_row.addWidget(self.change_label)
         price_row.addWidget(self.strength_label, 1)
-        head = QVBoxLayout(self)
-        head.setContentsMargins(0, 0, 0, 0)
-        head.setSpacing(0)
-        head.addLayout(name_row)
-        head.addLayout(price_row)
+        flush_column(self, name_row, price_row)
 
     def _ticker_fault(self, t: Ticker, code: str) -> None:
         self.price_label.setText(PLACEHOLDER)

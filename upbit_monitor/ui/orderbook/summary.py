@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from upbit_monitor.ui.common.display_guard import guarded, nothing
 from upbit_monitor.ui.common.formatting import format_price, format_size_compact, format_spread
 from upbit_monitor.ui.common.gauge import ImbalanceGauge
+from upbit_monitor.ui.common.layout import flush_column
 from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.orderbook.model import OrderbookModel
 
@@ -36,11 +37,7 @@ class LadderSummary(QWidget):
         totals.addWidget(self.total_ask)
         totals.addWidget(self.gauge, 1)
         totals.addWidget(self.total_bid)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(3)
-        layout.addLayout(top)
-        layout.addLayout(totals)
+        flush_column(self, top, totals, spacing=3)
 
     @guarded("orderbook.summary", nothing)
     def show_book(self, model: OrderbookModel, quote: str) -> None:

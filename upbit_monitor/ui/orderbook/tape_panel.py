@@ -15,11 +15,11 @@ from PySide6.QtWidgets import (
     QLabel,
     QSizePolicy,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
 from upbit_monitor.ui.common.formatting import format_value_korean
+from upbit_monitor.ui.common.layout import flush_column
 from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.orderbook.tape_delegate import TapeDelegate
 from upbit_monitor.ui.orderbook.trade_tape import TAPE_HEADERS, TapeCol, TradeTapeModel
@@ -152,11 +152,7 @@ class TapePanel(QWidget):
         row.addSpacing(6)
         row.addWidget(QLabel("Big", self))
         row.addWidget(self.big_box)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(row)
-        layout.addWidget(self.tape, 1)
+        flush_column(self, row, (self.tape, 1), spacing=2)
         header_h = self.tape.horizontalHeader().sizeHint().height()
         self.tape.setMinimumHeight(header_h + MIN_ROWS * self.tape.verticalHeader().defaultSectionSize() + 4)
         self.tape.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)

@@ -24,6 +24,7 @@ from upbit_monitor.protocol.events import Event, Ticker, Trade
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 from upbit_monitor.ui.common.formatting import display_code, quote_of
 from upbit_monitor.ui.common.frame_clock import LADDER_MS, FrameClock
+from upbit_monitor.ui.common.layout import flush_column
 from upbit_monitor.ui.common.source import MarketSource
 from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.orderbook.delegate import DepthBarDelegate
@@ -107,12 +108,7 @@ class OrderbookView(QWidget):
         self.gauge = self.summary.gauge
 
         ladder = QWidget(self)
-        ll = QVBoxLayout(ladder)
-        ll.setContentsMargins(0, 0, 0, 0)
-        ll.setSpacing(3)
-        ll.addWidget(self.header)
-        ll.addWidget(self.table, 1)
-        ll.addWidget(self.summary)
+        flush_column(ladder, self.header, (self.table, 1), self.summary, spacing=3)
 
         self.tape_panel = TapePanel(self.tape_model, palette, store, self)
         self.tape = self.tape_panel.tape

@@ -12,7 +12,7 @@ import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPen
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QSizePolicy, QWidget
 
 from upbit_monitor.features.orderflow.depth import DepthCurve, depth_curve
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
@@ -22,9 +22,10 @@ from upbit_monitor.ui.common.formatting import (
     format_value_english,
     quote_of,
 )
-from upbit_monitor.ui.common.frame_clock import LADDER_MS, FrameClock
+from upbit_monitor.ui.common.frame_clock import LADDER_MS
 from upbit_monitor.ui.common.source import MarketSource
 from upbit_monitor.ui.common.theme import Palette
+from upbit_monitor.ui.orderflow.pane import ToolPane
 
 AXIS_H = 20
 AXIS_W = 64
@@ -146,33 +147,19 @@ def _nice_step(raw: float) -> float:
     return float(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
 
 
-class DepthPane(QWidget):
+class DepthPane(ToolPane):
     """Depth chart of one coin (see the module doc)."""
 
     def __init__(self, source: MarketSource, palette: Palette, *, repaint_hz: float = 25.0,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("DepthPane")
+        super().__init__("DepthPane", parent, interval_ms=1000.0 / repaint_hz, phase_ms=LADDER_MS)
         self._source = source
-        self.code: str | None = None
         self._version = -1
         self.value_box = QCheckBox("value", self)
         self.value_box.setToolTip("Cumulate price x size (quote currency) instead of size")
         self.value_box.toggled.connect(self._value_toggled)
-        self.info = QLabel("", self)
-        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        bar = QHBoxLayout()
-        bar.setContentsMargins(4, 2, 4, 2)
-        bar.addWidget(self.value_box)
-        bar.addSpacing(10)
-        bar.addWidget(self.info, 1)
         self.canvas = DepthCanvas(palette, self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addLayout(bar)
-        layout.addWidget(self.canvas, 1)
-        FrameClock.shared().add(self, self.refresh, interval_ms=1000.0 / repaint_hz, phase_ms=LADDER_MS)
+        self._assemble((self.value_box,), self.canvas)
 
     def show_code(self, code: str) -> None:
         """Switch coin: one register-or-update call for the 30-level book."""

@@ -8,83 +8,48 @@ canvas repaints only the live candle's column (finished ones are cached pixmaps)
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from upbit_monitor.features.orderflow import FlowHub, FlowRecorder, infer_tick
 from upbit_monitor.features.orderflow.footprint import FootprintBook
 from upbit_monitor.ui.common.formatting import display_code, format_price, quote_of
-from upbit_monitor.ui.common.frame_clock import CHART_MS, FrameClock
 from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.orderflow.footprint_canvas import FOOT_H, MIN_TEXT_ROW, FootprintCanvas
+from upbit_monitor.ui.orderflow.pane import RecorderPane
 
 TIMEFRAMES_MIN = (1, 3, 5, 15)
 GROUPINGS = (0, 1, 2, 5, 10, 25, 50, 100)  # 0 = auto
 RATIOS = (2.0, 3.0, 4.0)
-MIN_INTERVAL_MS = 100.0
 
 
-class FootprintPane(QWidget):
+class FootprintPane(RecorderPane):
     """Footprint candles of one coin (see the module doc)."""
 
     def __init__(self, hub: FlowHub, palette: Palette, *, repaint_hz: float = 25.0,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("FootprintPane")
-        self._hub = hub
-        self.code: str | None = None
-        self.recorder: FlowRecorder | None = None
+        super().__init__("FootprintPane", hub, repaint_hz, parent)
         self.book: FootprintBook | None = None
-        self.tick: float | None = None
         self.minutes = 1
         self.grouping = 0
         self.ratio = 3.0
         self._resets = 0
-        self.tf_box = QComboBox(self)
-        for m in TIMEFRAMES_MIN:
-            self.tf_box.addItem(f"{m} min", m)
-        self.group_box = QComboBox(self)
-        self.group_box.setToolTip("Price rows in ticks (auto: the smallest that fits the numbers)")
-        for g in GROUPINGS:
-            self.group_box.addItem("auto rows" if g == 0 else f"{g}× tick", g)
-        self.ratio_box = QComboBox(self)
-        self.ratio_box.setToolTip("Diagonal imbalance: one side at least this many times the other")
-        for r in RATIOS:
-            self.ratio_box.addItem(f"imbalance {r:g}×", r)
-        self.ratio_box.setCurrentIndex(RATIOS.index(self.ratio))
+        self.tf_box = self._combo((f"{m} min", m) for m in TIMEFRAMES_MIN)
+        self.group_box = self._combo((("auto rows" if g == 0 else f"{g}× tick", g) for g in GROUPINGS),
+                                     tip="Price rows in ticks (auto: the smallest that fits the numbers)")
+        self.ratio_box = self._combo(((f"imbalance {r:g}×", r) for r in RATIOS), self.ratio,
+                                     tip="Diagonal imbalance: one side at least this many times the other")
         for box in (self.tf_box, self.group_box, self.ratio_box):
             box.currentIndexChanged.connect(self._controls_changed)
-        self.info = QLabel("", self)
-        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        bar = QHBoxLayout()
-        bar.setContentsMargins(4, 2, 4, 2)
-        for w in (self.tf_box, self.group_box, self.ratio_box):
-            bar.addWidget(w)
-        bar.addSpacing(10)
-        bar.addWidget(self.info, 1)
         self.canvas = FootprintCanvas(palette, self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addLayout(bar)
-        layout.addWidget(self.canvas, 1)
-        # At most 10 Hz: a live candle read ten times a second is live enough, and cheaper.
-        FrameClock.shared().add(self, self.refresh, interval_ms=max(1000.0 / repaint_hz, MIN_INTERVAL_MS),
-                                phase_ms=CHART_MS)
+        self._assemble((self.tf_box, self.group_box, self.ratio_box), self.canvas)
 
     # ---- pane API ----------------------------------------------------------------------------
-    def show_code(self, code: str) -> None:
-        """Watch ``code`` through the shared hub (the previous coin's recorder is let go)."""
-        if code == self.code:
-            return
-        self.code = code
-        self.recorder = self._hub.watch(code)
-        self._resets = self.recorder.resets
-        self.tick = None
+    def _coin_changed(self, code: str, recorder: FlowRecorder) -> None:
+        self._resets = recorder.resets
         self.book = None
         self.canvas.quote = quote_of(code)
         self.canvas.message = f"waiting for {display_code(code)} trades"
         self.canvas.set_candles([], 1.0)
-        self.refresh()
 
     def pane_settings(self) -> dict[str, object]:
         """Candle minutes, grouping (0 = auto), imbalance ratio."""
@@ -92,10 +57,8 @@ class FootprintPane(QWidget):
 
     def apply_pane_settings(self, settings: dict[str, object]) -> None:
         """Restore :meth:`pane_settings` output; unknown values keep the defaults."""
-        for box, key in ((self.tf_box, "minutes"), (self.group_box, "grouping"), (self.ratio_box, "ratio")):
-            idx = box.findData(settings.get(key))
-            if idx >= 0:
-                box.setCurrentIndex(idx)
+        self._restore_boxes(settings, ((self.tf_box, "minutes"), (self.group_box, "grouping"),
+                                       (self.ratio_box, "ratio")))
 
     def set_dark(self, dark: bool) -> None:
         """Theme switch: cached candles are repainted (the cache key holds the theme)."""

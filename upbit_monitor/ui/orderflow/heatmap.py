@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QWidget
 
 from upbit_monitor.features.orderflow import (
     ColourScale,
@@ -31,28 +31,23 @@ from upbit_monitor.features.orderflow import (
 )
 from upbit_monitor.features.orderflow.colors import PERCENTILES
 from upbit_monitor.ui.common.formatting import display_code, format_price, quote_of
-from upbit_monitor.ui.common.frame_clock import CHART_MS, FrameClock
 from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.orderflow.heat_canvas import HeatCanvas
 from upbit_monitor.ui.orderflow.heat_image import HeatImage
+from upbit_monitor.ui.orderflow.pane import RecorderPane
 
 GROUPINGS = (1, 2, 5, 10, 25, 50, 100)  # price bin in ticks
 AGGREGATIONS_MS = (100, 250, 500, 1000, 2000, 5000)  # time per column
 RESCALE_EVERY = 20  # refreshes between colour-scale checks (2 s at 10 Hz)
-MIN_INTERVAL_MS = 100.0
 
 
-class HeatmapPane(QWidget):
+class HeatmapPane(RecorderPane):
     """Heatmap + volume profile of one coin (see the module doc)."""
 
     def __init__(self, hub: FlowHub, palette: Palette, *, repaint_hz: float = 25.0,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("HeatmapPane")
-        self._hub = hub
+        super().__init__("HeatmapPane", hub, repaint_hz, parent)
         self.palette_ = palette
-        self.code: str | None = None
-        self.recorder: FlowRecorder | None = None
         self.grouping = 1
         self.col_ms = 500
         self.percentile = 99.0
@@ -60,63 +55,33 @@ class HeatmapPane(QWidget):
         self.grid: HeatGrid | None = None
         self.image: HeatImage | None = None
         self.scale: ColourScale | None = None
-        self.tick: float | None = None
         self._trades_seen = (-1, -1, -1)
         self._frames = 0
         self._resets = (0, 0)
 
-        self.group_box = QComboBox(self)
-        self.group_box.setToolTip("Price grouping: rows are this many ticks tall")
-        for g in GROUPINGS:
-            self.group_box.addItem(f"{g}× tick", g)
-        self.agg_box = QComboBox(self)
-        self.agg_box.setToolTip("Time per column")
-        for ms in AGGREGATIONS_MS:
-            self.agg_box.addItem(f"{ms / 1000:g} s", ms)
-        self.agg_box.setCurrentIndex(AGGREGATIONS_MS.index(self.col_ms))
-        self.clip_box = QComboBox(self)
-        self.clip_box.setToolTip("Colour scale: sizes above this percentile of the cells are full colour")
-        for pct in PERCENTILES:
-            self.clip_box.addItem("clip max" if pct == 100 else f"clip {pct:g}%", pct)
-        self.clip_box.setCurrentIndex(PERCENTILES.index(self.percentile))
+        self.group_box = self._combo(((f"{g}× tick", g) for g in GROUPINGS),
+                                     tip="Price grouping: rows are this many ticks tall")
+        self.agg_box = self._combo(((f"{ms / 1000:g} s", ms) for ms in AGGREGATIONS_MS), self.col_ms,
+                                   tip="Time per column")
+        self.clip_box = self._combo(
+            (("clip max" if pct == 100 else f"clip {pct:g}%", pct) for pct in PERCENTILES), self.percentile,
+            tip="Colour scale: sizes above this percentile of the cells are full colour",
+        )
         self.log_box = QCheckBox("log", self)
         self.log_box.setToolTip("Logarithmic colour scale (two decades below the clip level)")
-        self.info = QLabel("", self)
         self.info.setObjectName("HeatInfo")
         for box in (self.group_box, self.agg_box, self.clip_box):
             box.currentIndexChanged.connect(self._controls_changed)
         self.log_box.toggled.connect(self._controls_changed)
-        bar = QHBoxLayout()
-        bar.setContentsMargins(4, 2, 4, 2)
-        for w in (self.group_box, self.agg_box, self.clip_box, self.log_box):
-            bar.addWidget(w)
-        bar.addSpacing(10)
-        bar.addWidget(self.info, 1)
-        # The info line may clip in a narrow pane rather than widen the dock.
-        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.canvas = HeatCanvas(palette, self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addLayout(bar)
-        layout.addWidget(self.canvas, 1)
-        # At most 10 Hz: the finest column is 100 ms, so a faster repaint adds only cost.
-        FrameClock.shared().add(self, self.refresh, interval_ms=max(1000.0 / repaint_hz, MIN_INTERVAL_MS),
-                                phase_ms=CHART_MS)
+        self._assemble((self.group_box, self.agg_box, self.clip_box, self.log_box), self.canvas)
 
     # ---- pane API ----------------------------------------------------------------------------
-    def show_code(self, code: str) -> None:
-        """Watch ``code`` (the previous coin's recorder is let go: released if no one else holds it)."""
-        if code == self.code:
-            return
-        self.code = code
-        self.recorder = self._hub.watch(code)
-        self._resets = (self.recorder.resets, self.recorder.book.generation)
-        self.tick = None
+    def _coin_changed(self, code: str, recorder: FlowRecorder) -> None:
+        self._resets = (recorder.resets, recorder.book.generation)
         self._reset_grid()
         self.canvas.scene.quote = quote_of(code)
         self.canvas.scene.message = f"waiting for the {display_code(code)} book"
-        self.refresh()
 
     def pane_settings(self) -> dict[str, object]:
         """Grouping, time per column, colour clip and log (kept in workspaces)."""
@@ -124,10 +89,8 @@ class HeatmapPane(QWidget):
 
     def apply_pane_settings(self, settings: dict[str, object]) -> None:
         """Restore :meth:`pane_settings` output; unknown or bad values keep the defaults."""
-        for box, key in ((self.group_box, "grouping"), (self.agg_box, "col_ms"), (self.clip_box, "clip")):
-            idx = box.findData(settings.get(key))
-            if idx >= 0:
-                box.setCurrentIndex(idx)
+        self._restore_boxes(settings, ((self.group_box, "grouping"), (self.agg_box, "col_ms"),
+                                       (self.clip_box, "clip")))
         if isinstance(settings.get("log"), bool):
             self.log_box.setChecked(bool(settings["log"]))
 

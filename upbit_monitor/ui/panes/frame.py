@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from upbit_monitor.features.panes import GROUP_COLORS, LinkMode, PaneLink
+from upbit_monitor.ui.common.layout import flush_column
 
 _FOLLOW_COLOR = "#8b93a1"
 
@@ -93,11 +93,7 @@ class PaneFrame(QWidget):
         header.addWidget(self.link_button)
         header.addWidget(self.coin_box)
         header.addWidget(self.problem, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addLayout(header)
-        layout.addWidget(body, 1)
+        flush_column(self, header, (body, 1))
         self.set_link(self.link)
 
     def set_link(self, link: PaneLink) -> None:
