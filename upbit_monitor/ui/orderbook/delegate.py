@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter
-from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QStyleOptionViewItem
 
 from upbit_monitor.ui.common.display_guard import guarded, nothing
 from upbit_monitor.ui.common.theme import Palette
+from upbit_monitor.ui.orderbook.cell_delegate import CellDelegate
 from upbit_monitor.ui.orderbook.model import ObCol, OrderbookModel
 
 Index = QModelIndex | QPersistentModelIndex
@@ -24,28 +25,18 @@ FLASH_ALPHA = 45  # peak alpha of a changed-size highlight (of 255): visible, no
 CUM_ALPHA_DIV = 3  # the cumulative bar is the size bar's colour at a third of its alpha
 
 
-class DepthBarDelegate(QStyledItemDelegate):
+class DepthBarDelegate(CellDelegate):
     """Ask bars grow leftwards towards the price column, bid bars rightwards, like Upbit's ladder."""
 
     def __init__(self, palette: Palette, model: OrderbookModel, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._palette = palette
+        super().__init__(palette, parent)
         self._model = model
-        # Colours and the bold font are built once per theme/font, not per cell: the ladder paints
-        # ~80 cells a frame at 25 Hz, and Palette builds a new QColor from a string on every call.
-        self._colours_for: tuple[bool, bool] | None = None
         self._bars: tuple[QColor, QColor] = (QColor(), QColor())  # (ask, bid)
         self._tints: tuple[QColor, QColor] = (QColor(), QColor())
         self._flash = QColor()
         self._cums: tuple[QColor, QColor] = (QColor(), QColor())
-        self._bold_for: QFont | None = None
-        self._bold = QFont()
 
-    def _colours(self) -> None:
-        key = (self._palette.dark, self._palette.korean_colours)
-        if key == self._colours_for:
-            return
-        self._colours_for = key
+    def _build_colours(self) -> None:
         bars = (self._palette.bar(bid=False), self._palette.bar(bid=True))
         tints = (QColor(bars[0]), QColor(bars[1]))
         for t in tints:
@@ -79,22 +70,8 @@ class DepthBarDelegate(QStyledItemDelegate):
             colour.setAlpha(int(FLASH_ALPHA * min(1.0, c.flash)))
             painter.fillRect(rect, colour)
         if c.text:
-            painter.save()
-            if c.bold:
-                if self._bold_for != option.font:
-                    self._bold_for = QFont(option.font)
-                    self._bold = QFont(option.font)
-                    self._bold.setBold(True)
-                painter.setFont(self._bold)
-            painter.setPen(c.colour if c.colour is not None else option.palette.text().color())
-            box = rect.adjusted(5, 0, -5, 0)
-            text = c.text
-            fm = painter.fontMetrics()
-            if fm.horizontalAdvance(text) > box.width():
-                # Never clip a number at its left edge (".339491" reads as another number).
-                text = fm.elidedText(text, Qt.TextElideMode.ElideRight, int(box.width()))
-            painter.drawText(box, c.align, text)
-            painter.restore()
+            pen = c.colour if c.colour is not None else option.palette.text().color()
+            self._draw_text(painter, option, rect, c.text, c.align, pen, bold=c.bold)
 
     @staticmethod
     def _bar(rect: QRectF, col: int, frac: float, inset: float) -> QRectF:

@@ -13,17 +13,17 @@ button appears over the table and ``Ctrl+Shift+S`` brings the spread back.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSlider,
     QHeaderView,
     QPushButton,
-    QTableView,
     QWidget,
 )
 
+from upbit_monitor.ui.orderbook.fitted_table import FittedTable
 from upbit_monitor.ui.orderbook.model import ObCol, OrderbookModel
 
 ROW_PX = 20  # the smallest row height (what a 15-level ladder gets in a short window)
@@ -35,35 +35,23 @@ WIDEST_RATE = "+88.88%"
 NARROWEST_SIZE = "0.00888888"
 
 
-class LadderTable(QTableView):
+class LadderTable(FittedTable):
     """QTableView over an :class:`OrderbookModel`, centred on the spread unless the user scrolled."""
 
     # True when following the spread, False after the user scrolled away.
     pinned_changed = Signal(bool)
 
     def __init__(self, model: OrderbookModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("OrderbookTable")
+        super().__init__("OrderbookTable", ROW_PX, parent)
         self._model = model
         self._following = True
         self._code: str | None = None
         self._widths = (0, 0)  # (price, change) reserved for the current coin: grow only
         self._row_fit: tuple[int, int, int] | None = None  # (rows, px, extra per side) applied
         self.setModel(model)
-        self.setShowGrid(False)
-        self.setWordWrap(False)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         # Per-pixel scrolling: the spread is centred exactly, not to the nearest row.
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        vh = self.verticalHeader()
-        vh.setVisible(False)
-        vh.setMinimumSectionSize(1)
-        vh.setDefaultSectionSize(ROW_PX)
-        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         h = self.horizontalHeader()
-        h.setHighlightSections(False)
         h.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         # Prices and % must never elide; the size columns share what is left.
         h.setSectionResizeMode(ObCol.PRICE, QHeaderView.ResizeMode.Fixed)
@@ -209,15 +197,6 @@ class LadderTable(QTableView):
             self.setColumnWidth(ObCol.CHANGE, rate_w)
             self._fit_width()
 
-    def viewportEvent(self, event: QEvent) -> bool:
-        """The viewport also narrows when the vertical scroll bar appears: re-check the % column."""
-        if event.type() == QEvent.Type.Resize:
-            self._fit_width()
-        return super().viewportEvent(event)
-
-    def changeEvent(self, event: QEvent) -> None:
-        """A new font (theme, style sheet, DPI) re-measures the columns."""
-        super().changeEvent(event)
-        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
-            self._widths = (0, 0)
-            self.fit_columns()
+    def _font_changed(self) -> None:
+        self._widths = (0, 0)
+        self.fit_columns()

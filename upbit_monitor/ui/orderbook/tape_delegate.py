@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter
-from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QStyleOptionViewItem
 
 from upbit_monitor.ui.common.display_guard import guarded, nothing
 from upbit_monitor.ui.common.theme import Palette
+from upbit_monitor.ui.orderbook.cell_delegate import CellDelegate
 from upbit_monitor.ui.orderbook.trade_tape import BIG_ALPHA, TapeCol, TradeTapeModel
 
 Index = QModelIndex | QPersistentModelIndex
@@ -24,24 +25,16 @@ _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
-class TapeDelegate(QStyledItemDelegate):
+class TapeDelegate(CellDelegate):
     """Side colour, muted time, big fills bold on a side tint."""
 
     def __init__(self, palette: Palette, model: TradeTapeModel, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._palette = palette
+        super().__init__(palette, parent)
         self._model = model
-        self._colours_for: tuple[bool, bool] | None = None
         self._pens: tuple[QColor, QColor, QColor] = (QColor(), QColor(), QColor())  # sell, buy, time
         self._tints: tuple[QColor, QColor] = (QColor(), QColor())  # sell, buy
-        self._bold_for: QFont | None = None
-        self._bold = QFont()
 
-    def _colours(self) -> None:
-        key = (self._palette.dark, self._palette.korean_colours)
-        if key == self._colours_for:
-            return
-        self._colours_for = key
+    def _build_colours(self) -> None:
         up, down = self._palette.up, self._palette.down
         self._pens = (down, up, self._palette.muted)
         tints = (QColor(down), QColor(up))
@@ -60,18 +53,6 @@ class TapeDelegate(QStyledItemDelegate):
         rect = QRectF(option.rect)
         if row.big:
             painter.fillRect(rect, self._tints[row.buy])
-        painter.save()
-        if row.big:
-            if self._bold_for != option.font:
-                self._bold_for = QFont(option.font)
-                self._bold = QFont(option.font)
-                self._bold.setBold(True)
-            painter.setFont(self._bold)
-        painter.setPen(self._pens[2] if col == TapeCol.TIME else self._pens[row.buy])
-        box = rect.adjusted(5, 0, -5, 0)
-        text = row.texts[col]
-        fm = painter.fontMetrics()
-        if fm.horizontalAdvance(text) > box.width():
-            text = fm.elidedText(text, Qt.TextElideMode.ElideRight, int(box.width()))
-        painter.drawText(box, _LEFT if col == TapeCol.TIME else _RIGHT, text)
-        painter.restore()
+        time_col = col == TapeCol.TIME
+        self._draw_text(painter, option, rect, row.texts[col], _LEFT if time_col else _RIGHT,
+                        self._pens[2] if time_col else self._pens[row.buy], bold=row.big)

@@ -6,21 +6,20 @@ remembered in QSettings (``tape/min_value``, ``tape/big_value``).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSettings, Qt
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QSizePolicy,
-    QTableView,
     QWidget,
 )
 
 from upbit_monitor.ui.common.formatting import format_value_korean
 from upbit_monitor.ui.common.layout import flush_column
 from upbit_monitor.ui.common.theme import Palette
+from upbit_monitor.ui.orderbook.fitted_table import FittedTable
 from upbit_monitor.ui.orderbook.tape_delegate import TapeDelegate
 from upbit_monitor.ui.orderbook.trade_tape import TAPE_HEADERS, TapeCol, TradeTapeModel
 
@@ -37,32 +36,22 @@ NARROWEST_SIZE = "0.0008888"
 MIN_KEY, BIG_KEY = "tape/min_value", "tape/big_value"
 
 
-class TradeTapeView(QTableView):
+class TradeTapeView(FittedTable):
     """Compact read-only table for the tape; columns sized from font metrics, never eliding digits."""
 
     def __init__(self, model: TradeTapeModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("TradeTape")
+        super().__init__("TradeTape", 20, parent)
         self.setModel(model)
         self._model = model
-        self.setShowGrid(False)
-        self.setWordWrap(False)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.verticalHeader().setVisible(False)
-        self.verticalHeader().setDefaultSectionSize(20)
-        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         h = self.horizontalHeader()
-        h.setHighlightSections(False)
         h.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         h.setSectionResizeMode(TapeCol.SIZE, QHeaderView.ResizeMode.Stretch)
         self._price_for: tuple[str, int] = ("", 0)  # (code, width) of the price column
         model.rowsInserted.connect(self._fit_price)
         model.modelReset.connect(self._fit_price)
-        self._fit_fixed()
+        self._font_changed()
 
-    def _fit_fixed(self) -> None:
+    def _font_changed(self) -> None:
         """Widths of the fixed columns in the current font (again after a style sheet sets one)."""
         for col, widest in WIDEST.items():
             self.setColumnWidth(col, self._text_w(col, widest))
@@ -89,6 +78,7 @@ class TradeTapeView(QTableView):
             self._fit_width()
 
     def _fit_width(self) -> None:
+        """Hide Value, then Side, when the sizes would not fit."""
         need_size = self.fontMetrics().horizontalAdvance(NARROWEST_SIZE) + PAD
         fixed = sum(self.columnWidth(c) for c in (TapeCol.TIME, TapeCol.PRICE))
         room = self.viewport().width() - fixed - need_size
@@ -100,18 +90,6 @@ class TradeTapeView(QTableView):
         if self.isColumnHidden(TapeCol.VALUE) == show_value:
             self.setColumnHidden(TapeCol.VALUE, not show_value)
 
-    def viewportEvent(self, event: QEvent) -> bool:
-        """Hide Value, then Side, when the sizes would not fit (the viewport also narrows when the
-        vertical scroll bar appears, without a resize of the view)."""
-        if event.type() == QEvent.Type.Resize:
-            self._fit_width()
-        return super().viewportEvent(event)
-
-    def changeEvent(self, event: QEvent) -> None:
-        """The app's style sheet sets the font after construction: measure again."""
-        super().changeEvent(event)
-        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
-            self._fit_fixed()
 
 
 def _label(value: float, off: str) -> str:
