@@ -89,7 +89,10 @@ HEADER_TIPS = {
 
 
 class CoinListModel(QAbstractTableModel):
-    """Markets x (star, name, code, price, change, value, warning)."""
+    """Markets x (star, name, code, price, change, value, warning).
+
+    Cells keep Qt's table flags: selectable, enabled, never editable (stars toggle through the view).
+    """
 
     favourites_changed = Signal()
 
@@ -256,12 +259,6 @@ class CoinListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return HEADER_TIPS[section]  # type: ignore[index]
         return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        """Selectable, enabled, never editable (stars toggle through the view)."""
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
 
     @guarded("coin_list.data", display_text)
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

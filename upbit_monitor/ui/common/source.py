@@ -15,16 +15,6 @@ from upbit_monitor.protocol.events import Event, Orderbook, Ticker, Trade
 class MarketSource(Protocol):
     """The subset of the manager API the UI uses (see CONTRACTS.md, manager public API)."""
 
-    def register(
-        self,
-        component: object,
-        specs: Sequence[Any],
-        *,
-        connection: str = ...,
-        callback: Callable[[Event], None] | None = ...,
-    ) -> None:
-        """Register a component (held weakly) with its subscription specs."""
-
     def want(
         self,
         component: object,
@@ -34,9 +24,6 @@ class MarketSource(Protocol):
         callback: Callable[[Event], None] | None = ...,
     ) -> None:
         """Register ``component`` the first time, replace its specs after (one call for both)."""
-
-    def update(self, component: object, specs: Sequence[Any]) -> None:
-        """Replace a registered component's specs."""
 
     def latest_ticker(self, code: str) -> Ticker | None:
         """Newest ticker of a code."""

@@ -146,7 +146,8 @@ def format_metric(name: str, value: Any, now_wall: float | None = None) -> str:
 
 
 class MetricsModel(QAbstractTableModel):
-    """Metrics x connections."""
+    """Metrics x connections. Cells keep Qt's table flags: selectable (values can be copied), never
+    editable."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -219,12 +220,6 @@ class MetricsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return name
         return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        """Selectable so values can be copied; never editable."""
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     @guarded("status.metrics", display_text)
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
