@@ -49,13 +49,13 @@ def test_studies_follow_live_candles_and_survive_a_coin_switch(qtbot):
     start = END - timedelta(minutes=1)
     mgr.push(make_candle("KRW-BTC", 1, start, last.opening_price, last.high_price + 5000,
                          last.low_price, last.high_price + 5000, 9.0))
-    view.poll_live()
+    view.refresh()
     sma = view.study_layer.engine.lines(SmaSettings(20))["sma"]
     assert len(sma) == 200  # the live candle updated the last value in place
     closes = [bar_from_candle(c).close for c in candles[-20:-1]] + [last.high_price + 5000]
     assert sma[-1] == pytest.approx(sum(closes) / 20)
     mgr.push(make_candle("KRW-BTC", 1, END, 1, 1, 1, 1, 1.0))  # the next minute: appends
-    view.poll_live()
+    view.refresh()
     assert len(view.study_layer.engine.lines(SmaSettings(20))["sma"]) == 201
     view.set_code("KRW-ETH")
     assert view.studies == FIVE and len(view.study_layer.engine) == 0
@@ -72,9 +72,9 @@ def test_incremental_chart_values_equal_a_batch_computation(qtbot):
     view.set_candles(candles[:60])
     for c in candles[60:]:
         mgr.push(replace(c, trade_price=c.opening_price))  # an early version of the candle
-        view.poll_live()
+        view.refresh()
         mgr.push(c)
-        view.poll_live()
+        view.refresh()
     batch = StudyEngine(FIVE)
     batch.reset([bar_from_candle(c) for c in candles])
     for study in FIVE:
@@ -141,7 +141,7 @@ def test_price_lines_are_per_market_and_shared_between_charts(qtbot):
         view.set_code("KRW-BTC")
         view.set_candles(demo_candles(count=100, end=END))
     assert a.price_lines.add(150_000_000)
-    b.poll_live()
+    b.refresh()
     assert b.price_lines.count() == 1
     b.set_code("KRW-ETH")
     assert b.price_lines.count() == 0
@@ -187,10 +187,10 @@ def test_day_timeframe_subscribes_the_ticker_and_folds_it_into_the_last_bar(qtbo
     days = demo_candles(count=30, unit=1440, end=datetime(2026, 11, 24, tzinfo=UTC))
     view.set_candles(days)
     mgr.push_ticker(_ticker("KRW-BTC", "20261123", 1.0, 2.0, 0.5, 1.5, 10.0, 15.0))
-    view.poll_live()
+    view.refresh()
     assert len(view.series) == 30 and view.series[-1].close == 1.5 and view.series[-1].volume == 10.0
     mgr.push_ticker(_ticker("KRW-BTC", "20261124", 1.5, 1.6, 1.4, 1.55, 0.5, 0.8))  # the next day
-    view.poll_live()
+    view.refresh()
     assert len(view.series) == 31 and view.series[-1].t == int(datetime(2026, 11, 24, tzinfo=UTC).timestamp())
     view.set_timeframe(43200)
     assert view.toolbar.more.text() == "M" and view.toolbar.more.isChecked()

@@ -127,7 +127,7 @@ async def test_loader_crash_does_not_break_the_chart(qtbot):
     assert errors and "kaboom" in errors[0]
     # live data still flows
     mgr.push(make_candle("KRW-BTC", 1, END, 1, 2, 1, 2, 3))
-    view.poll_live()
+    view.refresh()
     assert len(view.series) == 1
 
 
@@ -141,28 +141,28 @@ async def test_live_updates_pull_on_version_change_and_render_one_bar(qtbot):
     view.grab()
     renders = view.candles.render_count
     reads = mgr.reads
-    view.poll_live()  # version unchanged: the manager is not even read
+    view.refresh()  # version unchanged: the manager is not even read
     assert mgr.reads == reads
 
     last = candles[-1]
     start = END - timedelta(minutes=1)
     mgr.push(make_candle("KRW-BTC", 1, start, last.opening_price, last.high_price + 9000,
                          last.low_price, last.high_price + 9000, 5.0))
-    view.poll_live()
+    view.refresh()
     assert view.series[-1].close == last.high_price + 9000
     view.grab()
     assert view.candles.render_count == renders + 1
 
     x0, x1 = view.plots.x_range()
     mgr.push(make_candle("KRW-BTC", 1, END, 1.5e8, 1.5e8, 1.5e8, 1.5e8, 0.1))
-    view.poll_live()
+    view.refresh()
     assert len(view.series) == 121
     nx0, nx1 = view.plots.x_range()
     assert (nx0 - x0, nx1 - x1) == (60, 60)  # following the tip scrolls by one bar
     assert view.plots.last_tag.text == "150,000,000"
     # a candle of another timeframe or coin is ignored
     mgr.push(make_candle("KRW-ETH", 1, END, 1, 1, 1, 1, 1))
-    view.poll_live()
+    view.refresh()
     assert len(view.series) == 121
 
 
@@ -172,7 +172,7 @@ async def test_timer_drives_live_updates(qtbot):
     view = _view(qtbot, mgr, None, repaint_hz=50)
     view.set_code("KRW-BTC")
     mgr.push(make_candle("KRW-BTC", 1, END, 1, 2, 1, 2, 3))
-    # Nothing calls poll_live here: only the shared frame clock can bring the candle in.
+    # Nothing calls refresh here: only the shared frame clock can bring the candle in.
     await wait_until(lambda: len(view.series) == 1, 5)
     assert FrameClock.shared().calls > 0
 
@@ -402,7 +402,7 @@ def test_live_tick_repaints_only_a_few_bars(qtbot):
         close = last.high_price - (i % 2 + 1) * 1000  # inside the bar: no y rescale
         mgr.push(make_candle("KRW-BTC", 1, start, last.opening_price, last.high_price,
                              last.low_price, close, 1.0 + i))
-        view.poll_live()
+        view.refresh()
         QApplication.processEvents()
         if i > 0:  # (the first tick after the initial paint may still repaint the whole view)
             assert 1 <= view.candles.replay_count - replayed < 30  # not the ~120 visible bars

@@ -41,7 +41,7 @@ from upbit_monitor.ui.chart.study_menu import StudiesMenu
 from upbit_monitor.ui.chart.theme import DARK, DEFAULT_DOWN, DEFAULT_UP, LIGHT
 from upbit_monitor.ui.chart.toolbar import TIMEFRAME_LABELS, ChartToolbar
 from upbit_monitor.ui.common.formatting import display_code, quote_of
-from upbit_monitor.ui.common.frame_clock import CHART_MS, FrameClock
+from upbit_monitor.ui.common.frame_clock import CHART_MS, ClockedView
 from upbit_monitor.ui.common.layout import flush_column
 
 if TYPE_CHECKING:  # the UI never needs the storage stack imported just for a type
@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 __all__ = ["ChartSource", "ChartView"]
 
 
-class ChartView(QWidget):
+class ChartView(ClockedView):
     """Candlestick chart with volume, KST time axis, crosshair readout and timeframe buttons.
 
     **Signals:** ``sigTimeframeChanged(int)`` unit in minutes; ``sigHistoryLoaded(str, int, int)``
@@ -78,8 +78,7 @@ class ChartView(QWidget):
         visible_bars: int = 120,
         price_lines: PriceLineBook | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.setObjectName("ChartView")
+        super().__init__("ChartView", parent, hz=repaint_hz, phase_ms=CHART_MS)
         self._manager = manager
         self._visible_bars = visible_bars
         self._code: str | None = None
@@ -118,8 +117,6 @@ class ChartView(QWidget):
         flush_column(self, self.toolbar.layout, self.readout, (self.graphics, 1), spacing=2)
         self.set_dark(True)
         self.plots.set_placeholder("select a coin")
-
-        FrameClock.shared().add(self, self.poll_live, interval_ms=1000 / repaint_hz, phase_ms=CHART_MS)
 
     # ---- public API --------------------------------------------------------------------------
     @property
@@ -279,8 +276,8 @@ class ChartView(QWidget):
         self.readout_line.leave()
 
     # ---- live updates ------------------------------------------------------------------------
-    def poll_live(self) -> None:
-        """Timer tick: merge the manager's newest candle if its version moved (cheap otherwise)."""
+    def refresh(self) -> None:
+        """Frame tick: merge the manager's newest candle if its version moved (cheap otherwise)."""
         self.price_lines.sync()
         if self._manager is None or self._code is None:
             return
@@ -342,7 +339,7 @@ class ChartView(QWidget):
         self._series_replaced()
         # A live candle may have arrived while loading: merge it now.
         self._seen_version = -1
-        self.poll_live()
+        self.refresh()
 
     def prepend_bars(self, older: Sequence[Bar]) -> None:
         """Put ``older`` (an older history page) before the bars shown; the view keeps its place."""

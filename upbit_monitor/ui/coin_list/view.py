@@ -34,7 +34,7 @@ from upbit_monitor.ui.coin_list.delegate import CoinListDelegate
 from upbit_monitor.ui.coin_list.model import CODE_ROLE, CoinListModel, Col
 from upbit_monitor.ui.coin_list.proxy import CoinFilterProxy
 from upbit_monitor.ui.coin_list.table import CoinTable
-from upbit_monitor.ui.common.frame_clock import LIST_MS, FrameClock
+from upbit_monitor.ui.common.frame_clock import LIST_MS, ClockedView
 from upbit_monitor.ui.common.source import MarketSource
 from upbit_monitor.ui.common.theme import Palette
 
@@ -53,7 +53,7 @@ MIN_WIDTH = 300
 FIT_S = 1.0  # seconds between two column-width checks (one text measure per column)
 
 
-class CoinList(QWidget):
+class CoinList(ClockedView):
     """Market list with quote toggle, search, favourites and live prices."""
 
     coin_selected = Signal(str)
@@ -69,8 +69,9 @@ class CoinList(QWidget):
         repaint_hz: float = 25.0,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.setObjectName("CoinList")
+        # A list of ~200 rows re-sorted on every change: 10 Hz reads as live and costs far less
+        # than the ladder's frame rate.
+        super().__init__("CoinList", parent, hz=min(repaint_hz, LIST_HZ), phase_ms=LIST_MS)
         self._source = source
         self._load_markets = load_markets
         self._load_task: asyncio.Task[None] | None = None
@@ -172,11 +173,6 @@ class CoinList(QWidget):
         # The dock settles its height after the first scroll (and rows come and go with the filter):
         # the scroll range changes then, after the resize event, so follow it rather than the resize.
         self.table.verticalScrollBar().rangeChanged.connect(lambda *_: self._keep_selected_in_view())
-        # A list of ~200 rows re-sorted on every change: 10 Hz reads as live and costs far less
-        # than the ladder's frame rate.
-        FrameClock.shared().add(
-            self, self.refresh, interval_ms=1000.0 / min(repaint_hz, LIST_HZ), phase_ms=LIST_MS
-        )
         self._next_sort = 0.0
 
     # -- catalogue ------------------------------------------------------------------------

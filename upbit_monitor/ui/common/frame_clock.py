@@ -141,3 +141,22 @@ class FrameClock(QObject):
                 continue
             self.calls += 1
             method()
+
+
+class ClockedView(QWidget):
+    """A view the shared clock refreshes: ``refresh`` about ``hz`` times a second at ``phase_ms``.
+
+    Subscribing in the constructor is safe before the subclass has built its parts: the clock only
+    ticks from the event loop, after the constructor has returned.
+    """
+
+    def __init__(self, name: str, parent: QWidget | None, *, hz: float, phase_ms: int,
+                 only_visible: bool = True) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        FrameClock.shared().add(self, self.refresh, interval_ms=1000.0 / hz, phase_ms=phase_ms,
+                                only_visible=only_visible)
+
+    def refresh(self) -> None:
+        """Frame tick: bring the view up to date from the pool."""
+        raise NotImplementedError

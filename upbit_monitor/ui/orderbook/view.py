@@ -23,7 +23,7 @@ from upbit_monitor.features.orderbook.strength import strength, tape_strength
 from upbit_monitor.protocol.events import Event, Ticker, Trade
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 from upbit_monitor.ui.common.formatting import display_code, quote_of
-from upbit_monitor.ui.common.frame_clock import LADDER_MS, FrameClock
+from upbit_monitor.ui.common.frame_clock import LADDER_MS, ClockedView
 from upbit_monitor.ui.common.layout import flush_column
 from upbit_monitor.ui.common.source import MarketSource
 from upbit_monitor.ui.common.theme import Palette
@@ -53,7 +53,7 @@ def _stored_group(store: QSettings | None) -> int:
     return group if group in GROUPS else 1
 
 
-class OrderbookView(QWidget):
+class OrderbookView(ClockedView):
     """Ladder + summary + tape for one coin."""
 
     # Emitted once per coin switch, when the ladder of the new coin has been painted.
@@ -69,8 +69,7 @@ class OrderbookView(QWidget):
         store: QSettings | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.setObjectName("OrderbookView")
+        super().__init__("OrderbookView", parent, hz=repaint_hz, phase_ms=LADDER_MS)
         self._source = source
         self._palette = palette
         self._code: str | None = None
@@ -126,7 +125,6 @@ class OrderbookView(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)
 
-        FrameClock.shared().add(self, self.refresh, interval_ms=1000.0 / repaint_hz, phase_ms=LADDER_MS)
         self._fast = QTimer(self)
         self._fast.setInterval(8)
         self._fast.timeout.connect(self.refresh)

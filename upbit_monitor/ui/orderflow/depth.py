@@ -152,7 +152,7 @@ class DepthPane(ToolPane):
 
     def __init__(self, source: MarketSource, palette: Palette, *, repaint_hz: float = 25.0,
                  parent: QWidget | None = None) -> None:
-        super().__init__("DepthPane", parent, interval_ms=1000.0 / repaint_hz, phase_ms=LADDER_MS)
+        super().__init__("DepthPane", parent, hz=repaint_hz, phase_ms=LADDER_MS)
         self._source = source
         self._version = -1
         self.value_box = QCheckBox("value", self)

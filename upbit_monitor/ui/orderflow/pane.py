@@ -2,7 +2,7 @@
 
 Heatmap, depth chart and footprint each show one coin as a row of choices (combo boxes, a check box)
 followed by a line of facts about what is drawn, above a canvas that takes the rest of the pane. A
-:class:`ToolPane` builds that frame and subscribes the pane's ``refresh`` to the shared frame clock;
+:class:`ToolPane` builds that frame and has the shared frame clock call the pane's ``refresh``;
 a :class:`RecorderPane` (heatmap, footprint) also holds the coin's :class:`FlowRecorder` from the
 window's :class:`FlowHub`, which is what keeps the coin's history recorded while the pane shows it.
 """
@@ -14,21 +14,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from upbit_monitor.features.orderflow import FlowHub, FlowRecorder
-from upbit_monitor.ui.common.frame_clock import CHART_MS, FrameClock
+from upbit_monitor.ui.common.frame_clock import CHART_MS, ClockedView
 from upbit_monitor.ui.common.layout import flush_column
 
 # Panes that draw from a recorder repaint at most 10 Hz: the finest heatmap column is 100 ms, and a
 # live footprint candle read ten times a second is live enough; a faster repaint adds only cost.
-RECORDER_MIN_INTERVAL_MS = 100.0
+RECORDER_MAX_HZ = 10.0
 
 
-class ToolPane(QWidget):
+class ToolPane(ClockedView):
     """Controls and info line on top, the canvas below; ``refresh`` runs on the frame clock."""
 
-    def __init__(self, name: str, parent: QWidget | None, *, interval_ms: float, phase_ms: int) -> None:
-        super().__init__(parent)
-        self.setObjectName(name)
-        self._tick_at = (interval_ms, phase_ms)  # frame-clock interval and phase, used by _assemble
+    def __init__(self, name: str, parent: QWidget | None, *, hz: float, phase_ms: int) -> None:
+        super().__init__(name, parent, hz=hz, phase_ms=phase_ms)
         self.code: str | None = None
         self.info = QLabel("", self)
         # The info line may clip in a narrow pane rather than widen the dock.
@@ -55,8 +53,7 @@ class ToolPane(QWidget):
                 box.setCurrentIndex(idx)
 
     def _assemble(self, controls: Sequence[QWidget], canvas: QWidget) -> None:
-        """Lay out the control row over ``canvas`` and start ticking (last in a constructor, once
-        ``refresh`` can run)."""
+        """Lay out the control row over ``canvas``."""
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 2)
         for w in controls:
@@ -64,20 +61,13 @@ class ToolPane(QWidget):
         bar.addSpacing(10)
         bar.addWidget(self.info, 1)
         flush_column(self, bar, (canvas, 1))
-        interval_ms, phase_ms = self._tick_at
-        FrameClock.shared().add(self, self.refresh, interval_ms=interval_ms, phase_ms=phase_ms)
-
-    def refresh(self) -> None:
-        """Frame tick: bring the canvas up to date (each pane draws its own picture)."""
-        raise NotImplementedError
 
 
 class RecorderPane(ToolPane):
     """A pane that draws one coin's recorded book and trades, held through the shared hub."""
 
     def __init__(self, name: str, hub: FlowHub, repaint_hz: float, parent: QWidget | None) -> None:
-        super().__init__(name, parent, interval_ms=max(1000.0 / repaint_hz, RECORDER_MIN_INTERVAL_MS),
-                         phase_ms=CHART_MS)
+        super().__init__(name, parent, hz=min(repaint_hz, RECORDER_MAX_HZ), phase_ms=CHART_MS)
         self._hub = hub
         self.recorder: FlowRecorder | None = None
         self.tick: float | None = None  # the coin's price step, inferred from its book

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from upbit_monitor.ui.common.frame_clock import STATUS_MS, FrameClock
+from upbit_monitor.ui.common.frame_clock import STATUS_MS, ClockedView
 from upbit_monitor.ui.common.source import IntrospectableSource
 from upbit_monitor.ui.status.metrics_model import MetricsModel, metric_fields, state_text
 
@@ -51,7 +51,7 @@ def _spec_text(spec: Any) -> str:
 STATE_SAMPLE = "connecting"  # the longest state text seen at every start
 
 
-class StatusPanel(QWidget):
+class StatusPanel(ClockedView):
     """Bottom dock content."""
 
     notice_added = Signal(str)
@@ -64,8 +64,10 @@ class StatusPanel(QWidget):
         refresh_hz: float = 4.0,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.setObjectName("StatusPanel")
+        # At most 20 Hz. Its refresh also turns new error frames and state changes into status-bar
+        # notices, which must reach the user with the Status dock closed: it ticks while hidden.
+        super().__init__("StatusPanel", parent, hz=min(refresh_hz, 20.0), phase_ms=STATUS_MS,
+                         only_visible=False)
         self._source = source
         self._db_status = db_status
         self._db_notice = ""
@@ -121,16 +123,6 @@ class StatusPanel(QWidget):
         layout.addWidget(split, 1)
         # The database line spans the whole panel: in the side column it wrapped into 4-5 lines.
         layout.addWidget(self.db_label)
-
-        FrameClock.shared().add(
-            self,
-            self.refresh,
-            interval_ms=max(50.0, 1000.0 / refresh_hz),
-            phase_ms=STATUS_MS,
-            # Its refresh also turns new error frames and state changes into status-bar notices,
-            # which must reach the user with the Status dock closed.
-            only_visible=False,
-        )
 
     # -- notices --------------------------------------------------------------------------
     def add_notice(self, text: str) -> None:
