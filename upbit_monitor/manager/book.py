@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from upbit_monitor.connection.connection import Connection
 from upbit_monitor.manager.pool import DataPool
@@ -21,36 +22,30 @@ from upbit_monitor.protocol.subscriptions import MergedSubscriptions, Subscripti
 __all__ = ["SubscriptionBook"]
 
 
+@dataclass(eq=False, kw_only=True)
 class SubscriptionBook:
-    """Merged subscriptions per connection (see the module docstring)."""
+    """Merged subscriptions per connection (see the module docstring).
 
-    def __init__(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        *,
-        window_s: float,
-        router: Router,
-        registrations: Callable[[], Iterable[Registration]],
-        connections: Mapping[str, Connection],
-        pool: Callable[[str], DataPool],
-        venue_of: Callable[[str], str],
-        closed: Callable[[], bool],
-    ) -> None:
-        self._loop = loop
-        self._window_s = window_s
-        self._router = router
-        self._registry = registrations
-        self._connections = connections
-        self._pool = pool
-        self._venue_of = venue_of
-        self._closed = closed
-        self.subsets: dict[str, SubscriptionSet] = {}
-        self.flush_handles: dict[str, asyncio.Handle] = {}
-        self._last_flush: dict[str, float] = {}  # loop time of each connection's last flush
-        self.dirty: set[str] = set()
-        # (type, code) pairs of the set last flushed per connection: when a pair leaves, its data
-        # leaves the pool.
-        self._wanted_pairs: dict[str, frozenset[tuple[str, str]]] = {}
+    The fields are what it needs of the manager: its loop, coalescing window, router, registrations,
+    connections, pools, venue lookup, and whether it has shut down.
+    """
+
+    loop: asyncio.AbstractEventLoop
+    window_s: float
+    router: Router
+    registrations: Callable[[], Iterable[Registration]]
+    connections: Mapping[str, Connection]
+    pool: Callable[[str], DataPool]
+    venue_of: Callable[[str], str]
+    closed: Callable[[], bool]
+    subsets: dict[str, SubscriptionSet] = field(default_factory=dict, init=False)
+    flush_handles: dict[str, asyncio.Handle] = field(default_factory=dict, init=False)
+    # Loop time of each connection's last flush.
+    _last_flush: dict[str, float] = field(default_factory=dict, init=False)
+    dirty: set[str] = field(default_factory=set, init=False)
+    # (type, code) pairs of the set last flushed per connection: when a pair leaves, its data
+    # leaves the pool.
+    _wanted_pairs: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict, init=False)
 
     def merged(self, connection: str) -> MergedSubscriptions:
         """The merged set wanted on ``connection`` right now (before coalescing)."""
@@ -74,9 +69,9 @@ class SubscriptionBook:
             # next loop turn, merged with whatever else this turn changes (the orderbook and the
             # chart switch coins in one call); changes within the window after a request wait for
             # its end and go out as one. Waiting the whole window every time cost a click 25 ms.
-            window = self._window_s
-            since = self._loop.time() - self._last_flush.get(connection, float("-inf"))
-            loop = self._loop
+            window = self.window_s
+            since = self.loop.time() - self._last_flush.get(connection, float("-inf"))
+            loop = self.loop
             self.flush_handles[connection] = (
                 loop.call_soon(self._flush, connection) if since >= window
                 else loop.call_later(window - since, self._flush, connection)
@@ -84,13 +79,13 @@ class SubscriptionBook:
 
     def _flush(self, connection: str) -> None:
         self.flush_handles.pop(connection, None)
-        self._last_flush[connection] = self._loop.time()
-        if self._closed():
+        self._last_flush[connection] = self.loop.time()
+        if self.closed():
             return
         self.reindex(connection)
         subset = self.subsets[connection]
         self._release_pairs(connection, subset.merged())
-        conn = self._connections.get(connection)
+        conn = self.connections.get(connection)
         if conn is None:
             return  # removed: the next connection of that name subscribes the current set
         if subset.needs_request():
@@ -109,9 +104,9 @@ class SubscriptionBook:
         pairs = frozenset((e.type, code) for e in merged.entries for code in e.codes)
         old = self._wanted_pairs.get(connection, frozenset())
         self._wanted_pairs[connection] = pairs
-        self._router.set_wanted(connection, pairs)
-        venue = self._venue_of(connection)
-        pool = self._pool(venue)
+        self.router.set_wanted(connection, pairs)
+        venue = self.venue_of(connection)
+        pool = self.pool(venue)
         unstored = pool.unstored
         unstored.difference_update(pairs)  # wanted (again): store its frames
         left = set(old - pairs)
@@ -119,9 +114,9 @@ class SubscriptionBook:
             return
         for other, wanted in self._wanted_pairs.items():
             # Only a connection of the same venue keeps a pair alive: the pools are per venue.
-            if other != connection and self._venue_of(other) == venue:
+            if other != connection and self.venue_of(other) == venue:
                 left -= wanted
-        self._router.forget_pairs(connection, left)
+        self.router.forget_pairs(connection, left)
         for type_, code in left:
             pool.drop(type_, code)
         unstored.update(left)
@@ -133,7 +128,7 @@ class SubscriptionBook:
         self.dirty.discard(connection)
         pairs: list[tuple[Subscriber, Sequence[SubscriptionSpec]]] = [
             (reg.subscriber, reg.specs)
-            for reg in self._registry()
+            for reg in self.registrations()
             if reg.connection == connection and reg.subscriber is not None
         ]
-        self._router.set_subscribers(connection, pairs)
+        self.router.set_subscribers(connection, pairs)

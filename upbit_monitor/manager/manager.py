@@ -79,7 +79,7 @@ class GlobalWebSocketManager(VenueReads):
         self._started = False
         self._closed = False
         self._book = SubscriptionBook(
-            self._loop,
+            loop=self._loop,
             window_s=self.settings.coalesce_window_s,
             router=self._router,
             registrations=lambda: self._registry,

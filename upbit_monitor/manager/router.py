@@ -13,7 +13,7 @@ import logging
 import time
 import weakref
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from upbit_monitor.connection.stats import CONTROL_TYPES
@@ -96,6 +96,7 @@ def _call(sub: Subscriber, event: object, stats: RouteStats) -> None:
                              sub.name, sub.errors)
 
 
+@dataclass(eq=False)
 class Router:
     """Dispatches batches of events of one connection.
 
@@ -108,38 +109,30 @@ class Router:
             counted; the manager uses it to classify the error and notify the UI.
     """
 
-    def __init__(
-        self,
-        pool: DataPool,
-        *,
-        pool_for: Callable[[str], DataPool] | None = None,
-        venue_of: Callable[[str], str] | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        on_server_error: Callable[[str, Any], None] | None = None,
-    ) -> None:
-        self._pool = pool
-        self._pool_for = pool_for
-        self._venue_of = venue_of
-        self._clock = clock
-        self._on_server_error = on_server_error
-        self._stats: dict[str, RouteStats] = {}
-        self._index: dict[str, dict[RouteKey, tuple[Subscriber, ...]]] = {}
-        self._wildcard: dict[str, bool] = {}
-        # Connection -> the (type, code) pairs it subscribes to (set by the manager with every
-        # request). Market events of other pairs are not stored. No entry: store everything (a
-        # router used without a manager, e.g. in a benchmark).
-        self._wanted: dict[str, frozenset[RouteKey]] = {}
-        self._listeners_all: tuple[Subscriber, ...] = ()
-        self._listeners_by_type: dict[str, tuple[Subscriber, ...]] = {}
+    pool: DataPool
+    _: KW_ONLY
+    pool_for: Callable[[str], DataPool] | None = None
+    venue_of: Callable[[str], str] | None = None
+    clock: Callable[[], float] = time.monotonic
+    on_server_error: Callable[[str, Any], None] | None = None
+    _stats: dict[str, RouteStats] = field(default_factory=dict, init=False)
+    _index: dict[str, dict[RouteKey, tuple[Subscriber, ...]]] = field(default_factory=dict, init=False)
+    _wildcard: dict[str, bool] = field(default_factory=dict, init=False)
+    # Connection -> the (type, code) pairs it subscribes to (set by the manager with every
+    # request). Market events of other pairs are not stored. No entry: store everything (a
+    # router used without a manager, e.g. in a benchmark).
+    _wanted: dict[str, frozenset[RouteKey]] = field(default_factory=dict, init=False)
+    _listeners_all: tuple[Subscriber, ...] = field(default=(), init=False)
+    _listeners_by_type: dict[str, tuple[Subscriber, ...]] = field(default_factory=dict, init=False)
 
     @property
     def unstored(self) -> set[RouteKey]:
         """The default pool's pairs that are routed but not stored (see :attr:`DataPool.unstored`)."""
-        return self._pool.unstored
+        return self.pool.unstored
 
     def pool_of(self, connection: str) -> DataPool:
         """The pool events of ``connection`` are stored in."""
-        return self._pool if self._pool_for is None else self._pool_for(connection)
+        return self.pool if self.pool_for is None else self.pool_for(connection)
 
     def stats(self, connection: str) -> RouteStats:
         """The counters of ``connection`` (created on first use)."""
@@ -205,7 +198,7 @@ class Router:
             How many events were delivered (not dropped as stale).
         """
         st = self.stats(connection)
-        now = self._clock()
+        now = self.clock()
         index = self._index.get(connection, {})
         wildcard = self._wildcard.get(connection, False)
         pool = self.pool_of(connection)
@@ -214,7 +207,7 @@ class Router:
         by_type = self._listeners_by_type
         unstored = pool.unstored
         wanted = self._wanted.get(connection)
-        venue = self._venue_of(connection) if self._venue_of is not None else ""
+        venue = self.venue_of(connection) if self.venue_of is not None else ""
         delivered = 0
         for ev in events:
             if ev.epoch < epoch:
@@ -226,8 +219,8 @@ class Router:
             if t == "error":
                 st.server_errors += 1
                 st.last_server_error = (str(getattr(ev, "name", "")), str(getattr(ev, "message", "")))
-                if self._on_server_error is not None:
-                    self._on_server_error(connection, ev)
+                if self.on_server_error is not None:
+                    self.on_server_error(connection, ev)
             elif t == "unknown":
                 st.unknown_messages += 1
             if wanted is not None and t in POOLED_TYPES and (t, code) not in wanted:
