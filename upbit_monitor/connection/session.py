@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection
@@ -40,40 +41,29 @@ EventSink = Callable[[str, Sequence[Any], int], None]
 """``sink(connection_name, events, current_epoch)``, called on the loop for every frame."""
 
 
+@dataclass(eq=False)
 class Session:
     """The loops of one socket (see the module docstring)."""
 
-    def __init__(
-        self,
-        ws: ClientConnection,
-        *,
-        name: str,
-        connector: Connector,
-        epoch: int,
-        stats: ConnStats,
-        limiter: RateLimiter,
-        clock: Callable[[], float],
-        sink: EventSink,
-        desired: Callable[[], MergedSubscriptions],
-        request: asyncio.Event,
-        stale_after_s: float,
-    ) -> None:
-        self.ws = ws
-        self.name = name
-        self.connector = connector
-        self.epoch = epoch
-        self.stats = stats
-        self.limiter = limiter
-        self._clock = clock
-        self._sink = sink
-        self._desired = desired
-        self._request = request
-        self.stale_after_s = stale_after_s
-        self.sent: MergedSubscriptions | None = None  # a fresh socket is subscribed to nothing
-        self.got_data = False
-        now = clock()
-        self._last_rx = now
-        self._last_text_ping = now
+    ws: ClientConnection
+    _: KW_ONLY
+    name: str
+    connector: Connector
+    epoch: int
+    stats: ConnStats
+    limiter: RateLimiter
+    clock: Callable[[], float]
+    sink: EventSink
+    desired: Callable[[], MergedSubscriptions]
+    request: asyncio.Event
+    stale_after_s: float
+    sent: MergedSubscriptions | None = field(default=None, init=False)  # a fresh socket has nothing
+    got_data: bool = field(default=False, init=False)
+    _last_rx: float = field(init=False)
+    _last_text_ping: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._last_rx = self._last_text_ping = self.clock()
 
     def _close_outcome(self, exc: ConnectionClosed | None) -> Outcome:
         outcome = close_outcome(self.connector, self.ws, exc)
@@ -84,10 +74,10 @@ class Session:
     async def reader(self) -> Outcome:
         """Read frames until the socket closes; returns how it closed."""
         parse = self.connector.parse
-        sink = self._sink
+        sink = self.sink
         stats = self.stats
         window = stats.window
-        clock = self._clock
+        clock = self.clock
         name = self.name
         epoch = self.epoch
         try:
@@ -137,11 +127,11 @@ class Session:
         """Send the wanted set whenever it differs from what this socket is subscribed to."""
         connector = self.connector
         while True:
-            await self._request.wait()
-            self._request.clear()
-            while self._desired() != self.sent:
+            await self.request.wait()
+            self.request.clear()
+            while self.desired() != self.sent:
                 await self._wait_budget()
-                desired = self._desired()  # read after waiting: the latest set wins
+                desired = self.desired()  # read after waiting: the latest set wins
                 if desired == self.sent:
                     break
                 if desired.is_empty and connector.clear_by_reconnect:
@@ -173,7 +163,7 @@ class Session:
         tick = min(1.0, stale / 5, ping_after / 2)
         while True:
             await asyncio.sleep(tick)
-            now = self._clock()
+            now = self.clock()
             subscribed = self.sent is not None and not self.sent.is_empty
             if not subscribed:
                 self._last_rx = now  # nothing is expected: silence is not staleness

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from upbit_monitor.features.announcements.model import Notice, notice_from_event
@@ -24,31 +25,30 @@ PRIVATE = "upbit-private"
 Listener = Callable[[Notice, bool], None]
 
 
+@dataclass(eq=False)
 class AnnouncementFeed:
     """Notices of one venue, newest first, with an unread count."""
 
-    def __init__(self, manager: Any, *, private: Any = None, store: AnnouncementStore | None = None,
-                 venue: str = "upbit", connection: str = PRIVATE, include_body: bool = True,
-                 limit: int = 500) -> None:
-        self.manager = manager
-        # The PrivateFeed (``attach``/``detach``): it registers us whenever usable keys exist and
-        # creates the private connection; without one, the manager is asked directly.
-        self.private = private
-        self.store = store
-        self.venue = venue
-        self.connection = connection
-        self.include_body = include_body
-        self.limit = limit
-        self.notices: list[Notice] = []
-        self.unread = 0
-        self.store_errors = 0
-        self.last_store_error = ""
-        self._listeners: list[Listener] = []
-        self._tasks: set[asyncio.Task[None]] = set()
-        # Saves run one at a time, in arrival order (asyncio.Lock wakes waiters FIFO): a CREATED and its
-        # UPDATED on two worker threads raced get-then-insert into a UNIQUE violation.
-        self._save_lock = asyncio.Lock()
-        self._started = False
+    manager: Any
+    _: KW_ONLY
+    # The PrivateFeed (``attach``/``detach``): it registers us whenever usable keys exist and
+    # creates the private connection; without one, the manager is asked directly.
+    private: Any = None
+    store: AnnouncementStore | None = None
+    venue: str = "upbit"
+    connection: str = PRIVATE
+    include_body: bool = True
+    limit: int = 500
+    notices: list[Notice] = field(default_factory=list, init=False)
+    unread: int = field(default=0, init=False)
+    store_errors: int = field(default=0, init=False)
+    last_store_error: str = field(default="", init=False)
+    _listeners: list[Listener] = field(default_factory=list, init=False)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set, init=False)
+    # Saves run one at a time, in arrival order (asyncio.Lock wakes waiters FIFO): a CREATED and its
+    # UPDATED on two worker threads raced get-then-insert into a UNIQUE violation.
+    _save_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+    _started: bool = field(default=False, init=False)
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def start(self) -> None:
