@@ -32,18 +32,17 @@ from typing import Any
 
 import orjson
 
-from upbit_monitor.config import Settings
 from upbit_monitor.exchanges.base import Connector, KeepalivePolicy, RateLimit
-from upbit_monitor.exchanges.descriptor import ConnectionSpec, ExchangeDescriptor
+from upbit_monitor.exchanges.descriptor import premium_reference
 from upbit_monitor.exchanges.quotes import (
     ACK_TYPE,
     ControlAck,
     PriceQuote,
     decode_json,
     make_quote,
-    symbol_from_code,
     to_float,
     unknown_message,
+    wanted_symbols,
 )
 from upbit_monitor.protocol.events import ServerError, UnknownMessage
 from upbit_monitor.protocol.policy import Disposition
@@ -77,16 +76,8 @@ def streams_for(merged: MergedSubscriptions) -> tuple[str, ...]:
     ``ticker``/``orderbook`` entries with ``USDT-BASE`` codes become ``base+usdt@ticker`` /
     ``@bookTicker``; other types and codes are skipped.
     """
-    streams: set[str] = set()
-    for entry in merged.entries:
-        suffix = STREAM_SUFFIX.get(entry.type)
-        if suffix is None:
-            continue
-        for code in entry.codes:
-            symbol = symbol_from_code(code)
-            if symbol is not None:
-                streams.add(symbol.lower() + suffix)
-    return tuple(sorted(streams))
+    wanted = wanted_symbols(merged, STREAM_SUFFIX)
+    return tuple(sorted({symbol.lower() + STREAM_SUFFIX[kind] for kind, symbol in wanted}))
 
 
 def subscribe_message(method: str, streams: Iterable[str], request_id: int) -> str:
@@ -249,15 +240,5 @@ class BinanceConnector(Connector):
         return Disposition.RETRY if name == SERVER_SHUTDOWN else Disposition.IGNORE
 
 
-def binance_public(settings: Settings) -> BinanceConnector:
-    """Factory for ``"binance-public"`` from settings."""
-    return BinanceConnector(settings.binance_ws_url)
-
-
-DESCRIPTOR = ExchangeDescriptor(
-    venue=EXCHANGE,
-    label="Binance",
-    connections=(ConnectionSpec(CONNECTION, binance_public, "binance_ws_url"),),
-    premium_reference=True,
-)
+DESCRIPTOR = premium_reference(EXCHANGE, "Binance", CONNECTION, BinanceConnector, "binance_ws_url")
 """Binance as the registry lists it: a foreign USDT reference for the kimchi premium."""

@@ -31,17 +31,16 @@ from typing import Any
 
 import orjson
 
-from upbit_monitor.config import Settings
 from upbit_monitor.exchanges.base import Connector, KeepalivePolicy, RateLimit
-from upbit_monitor.exchanges.descriptor import ConnectionSpec, ExchangeDescriptor
+from upbit_monitor.exchanges.descriptor import premium_reference
 from upbit_monitor.exchanges.quotes import (
     ACK_TYPE,
     ControlAck,
     decode_json,
     make_quote,
-    symbol_from_code,
     to_float,
     unknown_message,
+    wanted_symbols,
 )
 from upbit_monitor.protocol.events import ServerError, UnknownMessage
 from upbit_monitor.protocol.subscriptions import MergedSubscriptions
@@ -59,15 +58,7 @@ BYBIT_RATE_LIMIT = RateLimit(per_second=5, per_minute=0)
 
 def topics_for(merged: MergedSubscriptions) -> tuple[str, ...]:
     """The Bybit topics for a merged subscription set, sorted (``ticker`` + ``USDT-BASE`` codes only)."""
-    topics: set[str] = set()
-    for entry in merged.entries:
-        if entry.type != "ticker":
-            continue
-        for code in entry.codes:
-            symbol = symbol_from_code(code)
-            if symbol is not None:
-                topics.add(TICKER_TOPIC + symbol)
-    return tuple(sorted(topics))
+    return tuple(sorted({TICKER_TOPIC + symbol for _, symbol in wanted_symbols(merged, ("ticker",))}))
 
 
 def op_message(op: str, args: Iterable[str], req_id: str) -> str:
@@ -173,15 +164,5 @@ class BybitConnector(Connector):
         return self.normalizer.parse(data, epoch)
 
 
-def bybit_public(settings: Settings) -> BybitConnector:
-    """Factory for ``"bybit-public"`` from settings."""
-    return BybitConnector(settings.bybit_ws_url)
-
-
-DESCRIPTOR = ExchangeDescriptor(
-    venue=EXCHANGE,
-    label="Bybit",
-    connections=(ConnectionSpec(CONNECTION, bybit_public, "bybit_ws_url"),),
-    premium_reference=True,
-)
+DESCRIPTOR = premium_reference(EXCHANGE, "Bybit", CONNECTION, BybitConnector, "bybit_ws_url")
 """Bybit as the registry lists it: a foreign USDT reference for the kimchi premium."""

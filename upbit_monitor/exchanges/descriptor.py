@@ -148,6 +148,19 @@ class ExchangeDescriptor:
         return connector
 
 
+def premium_reference(
+    venue: str, label: str, connection: str, connector: Callable[[str], Connector], url_setting: str
+) -> ExchangeDescriptor:
+    """A foreign USDT venue used as the kimchi premium's reference: one public connection whose
+    connector is built from the URL in ``url_setting``."""
+
+    def factory(settings: Settings) -> Connector:
+        return connector(str(getattr(settings, url_setting)))
+
+    spec = ConnectionSpec(connection, factory, url_setting)
+    return ExchangeDescriptor(venue=venue, label=label, connections=(spec,), premium_reference=True)
+
+
 def check_connector(spec: ConnectionSpec, connector: Connector) -> None:
     """Raise :class:`ConfigError` unless ``connector`` is what ``spec`` promises."""
     if connector.name != spec.name:

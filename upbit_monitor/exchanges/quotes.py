@@ -24,13 +24,14 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import NamedTuple
 
 import orjson
 
 from upbit_monitor.errors import ParseError
 from upbit_monitor.protocol.events import UnknownMessage
+from upbit_monitor.protocol.subscriptions import MergedSubscriptions
 
 QUOTE_TYPE = "quote"
 """``PriceQuote.type``."""
@@ -137,6 +138,20 @@ def symbol_from_code(code: str) -> str | None:
     if quote != FOREIGN_QUOTE or not base:
         return None
     return f"{base}{FOREIGN_QUOTE}"
+
+
+def wanted_symbols(merged: MergedSubscriptions, types: Collection[str]) -> Iterator[tuple[str, str]]:
+    """``(type, exchange symbol)`` of every ``USDT-BASE`` code wanted with one of ``types``.
+
+    What a foreign venue's connector subscribes to: other types and codes have no foreign stream.
+    """
+    for entry in merged.entries:
+        if entry.type not in types:
+            continue
+        for code in entry.codes:
+            symbol = symbol_from_code(code)
+            if symbol is not None:
+                yield entry.type, symbol
 
 
 def upbit_code(symbol: str, quote: str = "KRW") -> str | None:
