@@ -99,27 +99,30 @@ class RestClient:
         """The proxy the calls go through (None: direct)."""
         return self._http.proxy
 
+    async def _get_items(
+        self, path: str, params: dict[str, str], headers: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """``GET path``: the JSON array of objects every endpoint here answers with."""
+        return _as_list(await self._http.get_json(path, params, headers))
+
     # ---- endpoints -------------------------------------------------------------------------
     async def market_all(self, is_details: bool = True) -> list[MarketInfo]:
         """``GET /v1/market/all``: every listed market with names and warning flags."""
-        data = await self._http.get_json("/v1/market/all", {self.details_param: str(is_details).lower()})
-        return [parse_market(item) for item in _as_list(data)]
+        items = await self._get_items("/v1/market/all", {self.details_param: str(is_details).lower()})
+        return [parse_market(item) for item in items]
 
     async def tickers(self, markets: Sequence[str]) -> list[RestTicker]:
         """``GET /v1/ticker``: current ticker of each market (chunked 100 per call)."""
         out: list[RestTicker] = []
         for chunk in _chunks(markets, 100):
-            data = await self._http.get_json("/v1/ticker", {"markets": ",".join(chunk)})
-            out.extend(parse_ticker(item) for item in _as_list(data))
+            items = await self._get_items("/v1/ticker", {"markets": ",".join(chunk)})
+            out.extend(parse_ticker(item) for item in items)
         return out
 
     async def orderbook(self, markets: Sequence[str], count: int | None = None) -> list[Orderbook]:
         """``GET /v1/orderbook``: a full snapshot per market (``count`` levels, server default 30)."""
-        params = {"markets": ",".join(markets)}
-        if count is not None:
-            params["count"] = str(count)
-        data = await self._http.get_json("/v1/orderbook", params)
-        return [parse_orderbook(item) for item in _as_list(data)]
+        items = await self._get_items("/v1/orderbook", _query(markets=",".join(markets), count=count))
+        return [parse_orderbook(item) for item in items]
 
     async def candles_minutes(
         self, market: str, unit: int, to: datetime | None = None, count: int = MAX_CANDLES_PER_CALL
@@ -138,13 +141,8 @@ class RestClient:
     ) -> list[Trade]:
         """``GET /v1/trades/ticks``: one page of recent trades, newest first (``cursor``: the
         ``sequential_id`` to continue below; ``days_ago`` 0..7 selects the UTC day)."""
-        params = {"market": market, "count": str(count)}
-        if cursor is not None:
-            params["cursor"] = str(cursor)
-        if days_ago:
-            params["days_ago"] = str(days_ago)
-        data = await self._http.get_json("/v1/trades/ticks", params)
-        return [parse_trade_tick(item) for item in _as_list(data)]
+        params = _query(market=market, count=count, cursor=cursor, days_ago=days_ago or None)
+        return [parse_trade_tick(item) for item in await self._get_items("/v1/trades/ticks", params)]
 
     async def candles(
         self, market: str, unit: int, to: datetime | None = None, count: int = MAX_CANDLES_PER_CALL
@@ -162,11 +160,8 @@ class RestClient:
             raise ValueError(f"unit must be one of {CANDLE_UNITS}, got {unit}")
         if not 1 <= count <= MAX_CANDLES_PER_CALL:
             raise ValueError(f"count must be 1..{MAX_CANDLES_PER_CALL}, got {count}")
-        params = {"market": market, "count": str(count)}
-        if to is not None:
-            params["to"] = _utc_iso(to)
-        data = await self._http.get_json(path, params)
-        candles = [parse_candle(item, unit) for item in _as_list(data)]
+        params = _query(market=market, count=count, to=None if to is None else _utc_iso(to))
+        candles = [parse_candle(item, unit) for item in await self._get_items(path, params)]
         candles.sort(key=lambda c: c.candle_date_time_utc)
         return candles
 
@@ -202,16 +197,21 @@ class RestClient:
         query, so no ``query_hash``). Added for the private feed's initial balances (myAsset only
         reports changes). The header never appears in errors or logs.
         """
-        data = await self._http.get_json("/v1/accounts", {}, headers={"Authorization": authorization})
+        items = await self._get_items("/v1/accounts", {}, headers={"Authorization": authorization})
         try:
             return [
                 AssetBalance(
                     str(item["currency"]), Decimal(str(item["balance"])), Decimal(str(item["locked"]))
                 )
-                for item in _as_list(data)
+                for item in items
             ]
         except (KeyError, TypeError, ArithmeticError) as exc:
             raise RestError(f"REST /v1/accounts: unexpected item shape ({type(exc).__name__})") from exc
+
+
+def _query(**values: object) -> dict[str, str]:
+    """Query parameters as text, in the order given; None means "not sent"."""
+    return {key: str(value) for key, value in values.items() if value is not None}
 
 
 def _as_list(data: Any) -> list[dict[str, Any]]:
