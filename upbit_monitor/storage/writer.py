@@ -50,6 +50,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 from upbit_monitor.errors import StorageError
@@ -60,7 +61,7 @@ from upbit_monitor.storage.schema import DEFAULT_VENUE
 from upbit_monitor.storage.spill import DEFAULT_SPILL_BYTES, SpillStore
 from upbit_monitor.storage.writer_batches import BatchMixin
 from upbit_monitor.storage.writer_spill import SpillMixin
-from upbit_monitor.storage.writer_status import WriterState, WriterStatus
+from upbit_monitor.storage.writer_status import WriterCounters, WriterState, WriterStatus
 
 log = logging.getLogger(__name__)
 
@@ -121,21 +122,7 @@ class StreamWriter(BatchMixin, SpillMixin):
         self._stop_deadline = 0.0
         self._outage_since: float | None = None
         # Counters (see writer_status.py for the identity they satisfy).
-        self._received = 0
-        self._restored = 0
-        self._written = 0
-        self._rejected = 0
-        self._dropped = 0
-        self._batches = 0
-        self._restarts = 0
-        self._retrying = False
-        self._cause: str | None = None
-        self._last_error: str | None = None
-        self._last_rejected: str | None = None
-        self._last_crash: str | None = None
-        self._last_flush: float | None = None
-        self._last_batch_rows = 0
-        self._last_batch_s = 0.0
+        self._counts = WriterCounters()
 
     # -- caller side (GUI / loop thread) --------------------------------------------------------
 
@@ -152,7 +139,7 @@ class StreamWriter(BatchMixin, SpillMixin):
         if event.type not in self.types:
             return
         with self._lock:
-            self._received += 1
+            self._counts.received += 1
             if event.type in OWN_TYPES:
                 self._own.append((venue, event))
                 wake = True
@@ -164,7 +151,7 @@ class StreamWriter(BatchMixin, SpillMixin):
                     # The worker could not move the excess to disk fast enough (or at all):
                     # past the memory bound the oldest market event goes, and is counted.
                     market.popleft()
-                    self._dropped += 1
+                    self._counts.dropped += 1
                     self._progress.notify_all()
                 wake = len(market) >= self._batch_rows or (
                     self._spill is not None and len(market) > self._spill_from)
@@ -179,27 +166,8 @@ class StreamWriter(BatchMixin, SpillMixin):
             state = self._state
             if state in ("running", "retrying") and not running:
                 state = "restarting"
-            return WriterStatus(
-                state=state,
-                running=running,
-                received=self._received,
-                restored=self._restored,
-                written=self._written,
-                waiting=self._waiting(),
-                spilled=self._spilled,
-                rejected=self._rejected,
-                dropped=self._dropped,
-                batches=self._batches,
-                retrying=self._retrying,
-                cause=self._cause,
-                last_error=self._last_error,
-                last_rejected=self._last_rejected,
-                restarts=self._restarts,
-                last_crash=self._last_crash,
-                last_flush=self._last_flush,
-                last_batch_rows=self._last_batch_rows,
-                last_batch_s=self._last_batch_s,
-            )
+            return WriterStatus(state=state, running=running, waiting=self._waiting(), spilled=self._spilled,
+                                **asdict(self._counts))
 
     async def start(self) -> None:
         """Start the supervised worker (no-op when running). Events queued before are written too,
@@ -212,12 +180,12 @@ class StreamWriter(BatchMixin, SpillMixin):
             if restored:
                 log.warning("storage writer: %d events left by a previous run are replayed", restored)
             with self._lock:
-                self._restored += restored
+                self._counts.restored += restored
                 self._spilled += restored
         with self._lock:
             self._stopping = False
             self._finished = False
-            self._state = "retrying" if self._retrying else "running"
+            self._state = "retrying" if self._counts.retrying else "running"
         self._stop_evt.clear()
         self._supervisor = threading.Thread(
             target=self._supervise, name="storage-writer-supervisor", daemon=True
@@ -270,7 +238,7 @@ class StreamWriter(BatchMixin, SpillMixin):
         Off the loop thread: the wait happens in ``asyncio.to_thread``.
         """
         with self._lock:
-            target = self._received + self._restored
+            target = self._counts.received + self._counts.restored
         self._wake.set()
         return await asyncio.to_thread(self._wait_done, target, wait_s)
 
@@ -280,7 +248,7 @@ class StreamWriter(BatchMixin, SpillMixin):
 
     def _wait_done(self, target: int, timeout: float) -> bool:
         def done() -> bool:
-            return self._written + self._rejected + self._dropped >= target
+            return self._counts.written + self._counts.rejected + self._counts.dropped >= target
         with self._progress:
             return self._progress.wait_for(done, timeout)
 
@@ -297,12 +265,12 @@ class StreamWriter(BatchMixin, SpillMixin):
             with self._lock:
                 if self._finished:
                     return
-                self._restarts += 1
+                self._counts.restarts += 1
                 self._put_back(list(self._inflight))
                 self._inflight.clear()
                 self._market.extendleft(reversed(self._moving))
                 self._moving = []
-                restarts, crash = self._restarts, self._last_crash
+                restarts, crash = self._counts.restarts, self._counts.last_crash
             log.error("storage writer thread died (%s); restart #%d in %.2f s", crash, restarts, delay)
             self._stop_evt.wait(delay)
             delay = min(delay * 2, _RESTART_DELAYS[1])
@@ -312,7 +280,7 @@ class StreamWriter(BatchMixin, SpillMixin):
             self._run()
         except BaseException as exc:  # anything that ends the thread is reported
             with self._lock:
-                self._last_crash = f"{type(exc).__name__}: {exc}"[:200]
+                self._counts.last_crash = f"{type(exc).__name__}: {exc}"[:200]
             log.exception("storage writer thread crashed")
             return
         with self._lock:
@@ -364,7 +332,7 @@ class StreamWriter(BatchMixin, SpillMixin):
         # While the database refuses, segments stay on disk (reading them back would only churn):
         # the next attempt probes with new events instead.
         with self._lock:
-            probing = self._retrying
+            probing = self._counts.retrying
             need_segment = not self._front and self._spilled > 0 and not probing
         if need_segment:
             self._load_segment()

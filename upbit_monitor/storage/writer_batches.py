@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from upbit_monitor.errors import StorageUnavailable
 from upbit_monitor.storage.batch import Entry, Prepared, describe, is_own, prepare, write_prepared
 from upbit_monitor.storage.context import DbContext
-from upbit_monitor.storage.writer_status import WriterState
+from upbit_monitor.storage.writer_status import WriterCounters, WriterState
 
 log = logging.getLogger("upbit_monitor.storage.writer")
 
@@ -34,17 +34,8 @@ class BatchMixin:
     _market: deque[Entry]
     _inflight: deque[Entry]
     _state: WriterState
-    _written: int
-    _rejected: int
-    _batches: int
-    _retrying: bool
-    _cause: str | None
-    _last_error: str | None
-    _last_rejected: str | None
+    _counts: WriterCounters
     _outage_since: float | None
-    _last_flush: float | None
-    _last_batch_rows: int
-    _last_batch_s: float
 
     def _write(self, batch: list[Entry]) -> bool:
         """Write one batch. False: the database refused for a cause that may clear (put back)."""
@@ -92,21 +83,21 @@ class BatchMixin:
     def _committed(self, n: int, elapsed: float) -> None:
         with self._lock:
             self._resolve(n)
-            self._written += n
-            self._batches += 1
-            if self._retrying:
+            self._counts.written += n
+            self._counts.batches += 1
+            if self._counts.retrying:
                 down = time.monotonic() - (self._outage_since or time.monotonic())
                 log.warning("storage writer: database writable again after %.1f s (%s)",
-                            down, self._cause)
-            self._retrying = False
-            self._cause = None
-            self._last_error = None
+                            down, self._counts.cause)
+            self._counts.retrying = False
+            self._counts.cause = None
+            self._counts.last_error = None
             self._outage_since = None
             if self._state == "retrying":
                 self._state = "running"
-            self._last_flush = time.time()
-            self._last_batch_rows = n
-            self._last_batch_s = elapsed
+            self._counts.last_flush = time.time()
+            self._counts.last_batch_rows = n
+            self._counts.last_batch_s = elapsed
             self._progress.notify_all()
 
     def _reject(self, event: Entry, exc: BaseException) -> None:
@@ -120,9 +111,9 @@ class BatchMixin:
                     self._inflight.remove(event)
                 except ValueError:
                     pass
-            self._rejected += 1
-            self._last_rejected = reason
-            n = self._rejected
+            self._counts.rejected += 1
+            self._counts.last_rejected = reason
+            n = self._counts.rejected
             self._progress.notify_all()
         if n <= _LOG_FIRST_REJECTS or n % _LOG_EVERY_REJECTS == 0:
             log.error("storage writer: bad record skipped (#%d): %s", n, reason)
@@ -132,13 +123,13 @@ class BatchMixin:
             rest = list(self._inflight)
             self._inflight.clear()
             self._put_back(rest)
-            if not self._retrying:
+            if not self._counts.retrying:
                 self._outage_since = time.monotonic()
                 log.warning("storage writer: database refuses writes (%s); keeping events: %s",
                             exc.cause, exc)
-            self._retrying = True
-            self._cause = exc.cause
-            self._last_error = str(exc)
+            self._counts.retrying = True
+            self._counts.cause = exc.cause
+            self._counts.last_error = str(exc)
             if self._state == "running":
                 self._state = "retrying"
             self._progress.notify_all()

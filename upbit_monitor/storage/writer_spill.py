@@ -15,6 +15,7 @@ from collections import deque
 
 from upbit_monitor.storage.batch import Entry, is_own
 from upbit_monitor.storage.spill import SpillStore
+from upbit_monitor.storage.writer_status import WriterCounters
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,7 @@ class SpillMixin:
     _market: deque[Entry]
     _moving: list[Entry]
     _spilled: int
-    _rejected: int
-    _dropped: int
-    _last_rejected: str | None
+    _counts: WriterCounters
     _spill_retry_at: float = 0.0
     _spill_error: str | None = None
 
@@ -96,8 +95,8 @@ class SpillMixin:
             self._moving = []
             self._spilled += written
             if bad:
-                self._rejected += len(bad)
-                self._last_rejected = f"{len(bad)} unserialisable events (spill)"
+                self._counts.rejected += len(bad)
+                self._counts.last_rejected = f"{len(bad)} unserialisable events (spill)"
         return True
 
     def _make_room(self, spill: SpillStore, incoming: int) -> bool:
@@ -113,7 +112,7 @@ class SpillMixin:
             with self._lock:
                 self._spilled -= count
                 self._own.extend(own)  # the user's orders are never dropped
-                self._dropped += count - len(own)
+                self._counts.dropped += count - len(own)
             log.warning("storage writer: spill bound (%d bytes) reached: dropped the oldest %d "
                         "market events", spill.max_bytes, count - len(own))
         return True
@@ -128,4 +127,4 @@ class SpillMixin:
             self._spilled -= count
             self._own.extend(e for e in events if is_own(e))
             self._front.extend(e for e in events if not is_own(e))
-            self._dropped += count - len(events)  # unreadable lines of a damaged segment
+            self._counts.dropped += count - len(events)  # unreadable lines of a damaged segment

@@ -23,6 +23,28 @@ from typing import Literal
 WriterState = Literal["not started", "running", "retrying", "restarting", "stopped"]
 
 
+@dataclass(slots=True)
+class WriterCounters:
+    """The writer's running totals and last outcomes, changed under its lock; a
+    :class:`WriterStatus` is a frozen copy of them plus the state and the backlog."""
+
+    received: int = 0
+    restored: int = 0
+    written: int = 0
+    rejected: int = 0
+    dropped: int = 0
+    batches: int = 0
+    restarts: int = 0
+    retrying: bool = False
+    cause: str | None = None
+    last_error: str | None = None
+    last_rejected: str | None = None
+    last_crash: str | None = None
+    last_flush: float | None = None
+    last_batch_rows: int = 0
+    last_batch_s: float = 0.0
+
+
 @dataclass(frozen=True, slots=True)
 class WriterStatus:
     """A consistent snapshot of the writer's counters and state."""
