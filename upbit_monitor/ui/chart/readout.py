@@ -12,6 +12,8 @@ label's tooltip has the whole line.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from PySide6.QtGui import QColor, QFontMetrics
 from PySide6.QtWidgets import QLabel
 
@@ -23,43 +25,36 @@ from upbit_monitor.ui.chart.theme import DARK, DROP_ORDER, ChartTheme, readout_f
 __all__ = ["ChartReadout"]
 
 
+@dataclass(eq=False)
 class ChartReadout:
     """Which bar the readout shows (hovered or newest) and its text in ``label``."""
 
-    def __init__(
-        self,
-        label: QLabel,
-        series: BarSeries,
-        plots: ChartPlots,
-        studies: StudyLayer,
-        up: QColor,
-        down: QColor,
-    ) -> None:
-        self._label = label
-        self._series = series
-        self._plots = plots
-        self._studies = studies
-        self._up, self._down = up, down
-        self._theme = DARK
-        self.hover_index: int | None = None  # the bar under the crosshair, None = follow the newest
-        self.plain = ""
+    label: QLabel
+    series: BarSeries
+    plots: ChartPlots
+    studies: StudyLayer
+    up: QColor
+    down: QColor
+    theme: ChartTheme = field(default=DARK, init=False)
+    hover_index: int | None = field(default=None, init=False)  # the bar under the crosshair; None = newest
+    plain: str = field(default="", init=False)
 
     def set_style(self, up: QColor, down: QColor, theme: ChartTheme) -> None:
         """New bar colours or surface: redraw the text in them."""
-        self._up, self._down, self._theme = up, down, theme
+        self.up, self.down, self.theme = up, down, theme
         self.refresh()
 
     def text_for(self, x: float) -> str:
         """The plain readout for the bar at ``x`` (epoch seconds)."""
-        index = self._series.nearest(x)
+        index = self.series.nearest(x)
         if index is None:
             return ""
-        prev_close = self._series[index - 1].close if index > 0 else None
-        return readout_text(self._series[index], prev_close, self._plots.quote)
+        prev_close = self.series[index - 1].close if index > 0 else None
+        return readout_text(self.series[index], prev_close, self.plots.quote)
 
     def hover(self, x: float) -> None:
         """The crosshair is at ``x``: show the bar nearest to it (none if there is no bar there)."""
-        self.hover_index = self._series.nearest(x)
+        self.hover_index = self.series.nearest(x)
         self._show(self.hover_index)
 
     def leave(self) -> None:
@@ -74,35 +69,35 @@ class ChartReadout:
 
     def series_replaced(self) -> None:
         """The bars were replaced: keep a hovered bar that still exists, else show the newest."""
-        if self.hover_index is None or self.hover_index >= len(self._series):
+        if self.hover_index is None or self.hover_index >= len(self.series):
             self.leave()
 
     def refresh(self) -> None:
         """Redraw the bar shown (style, studies or quote changed)."""
-        if self.hover_index is not None and self.hover_index < len(self._series):
+        if self.hover_index is not None and self.hover_index < len(self.series):
             self._show(self.hover_index)
         else:
             self.show_last()
 
     def show_last(self) -> None:
         """Show the newest bar (blank when there is none)."""
-        self._show(len(self._series) - 1 if len(self._series) else None)
+        self._show(len(self.series) - 1 if len(self.series) else None)
 
     def _show(self, index: int | None) -> None:
         if index is None:
             self.plain = ""
-            self._label.setText(" ")
-            self._studies.update_legends(None)
+            self.label.setText(" ")
+            self.studies.update_legends(None)
             return
-        series = self._series
+        series = self.series
         bar = series[index]
         prev_close = series[index - 1].close if index > 0 else None
-        quote = self._plots.quote
+        quote = self.plots.quote
         self.plain = readout_text(bar, prev_close, quote)
-        fields = readout_fields(bar, prev_close, self._up, self._down, self._theme.axis, quote)
-        self._label.setText("&nbsp; ".join(html for _, _, html in fit_fields(fields, self._label)))
-        self._label.setToolTip(self.plain)
-        self._studies.update_legends(index)
+        fields = readout_fields(bar, prev_close, self.up, self.down, self.theme.axis, quote)
+        self.label.setText("&nbsp; ".join(html for _, _, html in fit_fields(fields, self.label)))
+        self.label.setToolTip(self.plain)
+        self.studies.update_legends(index)
 
 
 def fit_fields(fields: list[tuple[str, str, str]], label: QLabel) -> list[tuple[str, str, str]]:
