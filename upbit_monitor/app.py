@@ -22,47 +22,34 @@ import signal
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from upbit_monitor.app_storage import Storage, choose_db_url, db_status_provider, open_storage
+from upbit_monitor.app_storage import EarlyEvents, choose_db_url
 from upbit_monitor.cli import log_file, parse_args, settings_file_problem, usage_error
-from upbit_monitor.config import settings_from_env
+from upbit_monitor.config import Settings, settings_from_env
 from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.credentials import install_log_redaction
 from upbit_monitor.errors import ConfigError
 from upbit_monitor.exchanges.registry import krw_venues
-from upbit_monitor.features.alerts.premium_input import CombinedPremium
-from upbit_monitor.features.announcements.store import AnnouncementStore
-from upbit_monitor.features.backfill import for_storage as backfill_for_storage
-from upbit_monitor.features.history.loader import DbCandleStore, HistoryLoader
-from upbit_monitor.features.orderflow.archive import BookArchive
-from upbit_monitor.features.orderflow.watch import load_recent_trades
-from upbit_monitor.features.premium.domestic import DomesticSpread
 from upbit_monitor.features.venues.source import VenueSource
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.models import MarketInfo
-from upbit_monitor.ui.alerts.setup import start_alerts_ui
-from upbit_monitor.ui.announcements.setup import start_announcements_ui
-from upbit_monitor.ui.chart.server_source import install_server_studies
-from upbit_monitor.ui.chart.view import ChartView
 from upbit_monitor.ui.coin_list.first_ticker import FirstTickerProbe
 from upbit_monitor.ui.common.app_icon import app_icon
 from upbit_monitor.ui.common.fonts import apply_korean_fonts
 from upbit_monitor.ui.common.gc_timer import GuiThreadGc
 from upbit_monitor.ui.common.theme import apply_theme
 from upbit_monitor.ui.main_window import MainWindow
-from upbit_monitor.ui.orderflow.setup import install_orderflow_panes
-from upbit_monitor.ui.panes.window import install_chart_panes
-from upbit_monitor.ui.premium.domestic_column import install_domestic
-from upbit_monitor.ui.premium.setup import start_premium_ui
-from upbit_monitor.ui.private.embed import start_private_ui
 
 log = logging.getLogger("upbit_monitor.app")
+
+LATE_AFTER_S = 1.5  # the rest of the app attaches after the first painted ticker, or after this long
 
 
 def market_loader(rest: RestClient, stack: contextlib.AsyncExitStack | None = None) -> Callable[[], Any]:
@@ -89,137 +76,49 @@ def market_loader(rest: RestClient, stack: contextlib.AsyncExitStack | None = No
     return load
 
 
+@dataclass
+class Started:
+    """What the first half of the start built (:func:`start_window`) and the second half attaches to."""
+
+    args: argparse.Namespace
+    settings: Settings
+    mgr: GlobalWebSocketManager
+    rests: Mapping[str, RestClient]
+    source: VenueSource
+    window: MainWindow
+    stack: contextlib.AsyncExitStack
+    painted: asyncio.Future[None]  # done once the first live price is on screen
+    early: EarlyEvents | None  # the storage writer's events until it exists; None with --no-db
+    db_notice: str | None = None
+    demo_keys: dict[str, tuple[str, str]] | None = None  # the simulators' private-endpoint keys per venue
+    foreign_urls: dict[str, str] | None = None  # demo: the Binance/Bybit simulators
+
+
 async def run(args: argparse.Namespace, app: QApplication) -> int:
-    """Build everything, show the window, wait for it to close, then shut down in order."""
+    """Build everything, show the window, wait for it to close, then shut down in order.
+
+    Two halves (issue #18, start to first painted ticker): :func:`start_window` shows the coin list,
+    the ladder and the status panel with the feed running; once the first price is painted,
+    ``app_attach.attach_rest`` opens the storage and adds the chart and the feature docks.
+    """
     async with contextlib.AsyncExitStack() as stack:
-        settings = settings_from_env()
-        title = ""
-        demo_keys: dict[str, tuple[str, str]] | None = None  # the simulators' private-endpoint keys per venue
-        foreign_urls: dict[str, str] | None = None  # demo: the Binance/Bybit simulators
-        if args.demo:
-            from upbit_monitor.sim.server import Simulator
-
-            # demo_orders_every_s: the simulated account trades now and then, so the private
-            # docks (My orders / My assets) show live data in the demo too.
-            # demo_announcements_every_s: synthetic notices, some of them new listings that then pump.
-            sim = await stack.enter_async_context(Simulator(msg_rate=args.sim_rate, demo_orders_every_s=4.0,
-                                                            demo_announcements_every_s=45.0))
-            settings = settings.with_overrides(
-                ws_public_url=sim.ws_url, ws_private_url=sim.ws_private_url, ws_info_url=sim.ws_info_url,
-                rest_url=sim.rest_url, demo=True,
-            )
-            title = "  [demo: simulator]"
-            demo_keys = {"upbit": (sim.config.access_key, sim.config.secret_key)}
-            from upbit_monitor.sim.bybit import start_demo_venues
-
-            foreign_urls = await start_demo_venues(sim.model, stack)
-            from upbit_monitor.sim.bithumb import BithumbSimulator
-
-            # Bithumb beside Upbit: the same markets, prices off by a small wandering spread.
-            # Its own demo account (orders every few seconds) behind its own keys: the private panels
-            # show Bithumb's orders while the list shows Bithumb.
-            bithumb = await stack.enter_async_context(BithumbSimulator(beside=sim, demo_orders_every_s=6.0))
-            demo_keys["bithumb"] = (bithumb.config.access_key, bithumb.config.secret_key)
-            settings = settings.with_overrides(
-                bithumb_ws_url=bithumb.ws_url, bithumb_ws_private_url=bithumb.ws_private_url,
-                bithumb_rest_url=bithumb.rest_url,
-            )
-            log.info("demo simulators at %s and %s", sim.ws_url, bithumb.ws_url)
-        db_url, db_notice = choose_db_url(args, settings)
-        settings = settings.with_overrides(db_url=db_url)
-
-        storage = Storage(error="disabled by --no-db") if args.no_db else await open_storage(settings, stack)
-        mgr = await GlobalWebSocketManager.instance(settings)
-        stack.push_async_callback(mgr.shutdown)
-        if storage.writer is not None:
-            # Rows are keyed by venue: each venue's events reach the writer through its own listener.
-            w = storage.writer
-            stack.callback(mgr.add_listener(w.on_event, types=w.types, venues=("upbit",)))
-            stack.callback(mgr.add_listener(w.listener("bithumb"), types=w.types, venues=("bithumb",)))
-
-        rests = {d.venue: RestClient(d.profile.rest_url(settings), details_param=d.profile.rest_details_param)
-                 for d in krw_venues() if d.profile is not None}
-        for venue, rest in rests.items():
-            # After every reconnect: missed trades from REST (when recorded), candle gaps refetched.
-            backfill = backfill_for_storage(mgr, rest, storage.writer, storage.db, venue)
-            backfill.start()
-            stack.push_async_callback(backfill.close)
-        source = VenueSource(mgr)
-        history = HistoryLoader.with_db(rests["upbit"], storage.db)
-        source.add_venue_listener(lambda venue: _history_for(history, venue, rests, storage))
-        store, settings_warning = settings_store(args.settings_file, stack)
-        # The venue the Markets dock will show (window.restore_venue's rule): its catalogue is fetched now.
-        shown = args.venue or str((store or QSettings()).value("markets/venue", "upbit"))
-        loaders = {venue: market_loader(client, stack if venue == shown else None)
-                   for venue, client in rests.items()}
-        chart = ChartView(source, history, repaint_hz=settings.repaint_hz)
-        window = MainWindow(
-            source,
-            venue_source=source,
-            market_loaders=loaders,
-            load_markets=loaders["upbit"],
-            chart=chart,
-            db_status=db_status_provider(storage) if storage.db is not None else None,
-            store=store,
-            dark=False if args.light else None,
-            repaint_hz=settings.repaint_hz,
-            title_suffix=title,
-        )
-        report_start(window, storage.error, db_notice, settings_warning)
-        FirstTickerProbe(window.coin_list)  # logs the start-up time a user feels (bench/startup.py)
-        # The tape fills from REST on a coin switch (the websocket only brings fills from then on):
-        # one page of 500, the tape's whole memory.
-        window.orderbook.set_trades_loader(
-            lambda code: load_recent_trades(rests[source.venue], code, pages=1))
-        # Private feeds (My orders / My assets docks, Account > API keys…); public-only without keys.
-        private_ui = await start_private_ui(window, mgr, stack, demo_keys=demo_keys)
-        # Studies may show Upbit's own indicator values (the info endpoint signs with the same keys).
-        install_server_studies(chart, mgr, private_ui.feed, venue=lambda: source.venue)
-        # Upbit's notices (private endpoint): the Announcements dock, stored when the database is up.
-        notices = AnnouncementStore(storage.db) if storage.db is not None else None
-        await start_announcements_ui(window, mgr, private_ui.feed, stack, store=notices)
-        # Kimchi premium: Binance/Bybit connections, CoinList columns and the Premium dock.
-        # Domestic spread (Upbit vs Bithumb): a coin list column seen from the venue the Markets dock
-        # shows, and the premium chart's Bithumb line (Upbit over Bithumb).
-        spread = DomesticSpread(mgr)
-        stack.callback(spread.close)
-        tracker = start_premium_ui(window, mgr, foreign_urls, domestic=spread)
-        domestic = install_domestic(window.coin_list, spread, lambda: source.venue, window.palette_)
-        source.add_venue_listener(lambda _venue: domestic.headerDataChanged.emit(
-            Qt.Orientation.Horizontal, domestic.column, domestic.column))
-        # Alerts: engine + rules from the database, Alerts dock, badge, ladder/list/chart hooks.
-        # Premium rules read Upbit's premium whatever venue the list shows.
-        kimchi = tracker.on_venue("upbit") if tracker is not None else None
-        await start_alerts_ui(window, mgr, stack, db=storage.db, premium=CombinedPremium(kimchi, spread),
-                              venues=("upbit", "bithumb"))
-        # Extra chart panes read the venue the Markets dock shows, like the main chart (and its history).
-        install_chart_panes(window, source, history, tracker, settings.repaint_hz,
-                            on_chart=lambda pane: install_server_studies(pane, mgr, private_ui.feed,
-                                                                         venue=lambda: source.venue))
-        # Order-flow panes: footprints start from the venue's REST trades, then the live prints.
-        archive = (BookArchive(storage.db, keep_hours=settings.orderflow_keep_hours)
-                   if settings.orderflow_record and storage.db is not None else None)
-        flow = install_orderflow_panes(
-            window, source, settings.orderflow_minutes, settings.repaint_hz,
-            trade_loader=lambda code: load_recent_trades(rests[source.venue], code), archive=archive)
-        stack.push_async_callback(flow.close)
-        # Every dock exists now (extra panes of the last session too): put them where the user left
-        # them, unless a default workspace brought its own arrangement.
-        if not window.extras.workspaces.restore_at_start():
-            window.restore_dock_layout()
+        started = await start_window(args, stack)
+        window = started.window
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         window.closing.connect(lambda: _resolve(closed))
         stack.callback(_install_sigint(window))
-
-        await mgr.start()
-        window.restore_venue(args.venue)
-        window.coin_list.start_loading()
-        window.show()
         if args.screenshot is not None:
             shot: Path = args.screenshot
             QTimer.singleShot(int(args.screenshot_delay * 1000), window, lambda: _shoot(window, shot))
         if args.quit_after is not None:
             QTimer.singleShot(int(args.quit_after * 1000), window, window.close)
+        # The rest imports for most of a second without yielding: not before the first prices are
+        # on screen (or LATE_AFTER_S without them: no network, nothing listed, window closed).
+        await asyncio.wait([started.painted, closed], timeout=LATE_AFTER_S,
+                           return_when=asyncio.FIRST_COMPLETED)
+        from upbit_monitor.app_attach import attach_rest  # deferred on purpose: see above
+
+        await attach_rest(started)
         await closed
         window.hide()
         log.info("shutting down")
@@ -229,6 +128,91 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     await asyncio.sleep(0)
     return 0
+
+
+async def start_window(args: argparse.Namespace, stack: contextlib.AsyncExitStack) -> Started:
+    """Simulators (--demo), manager, coin list, ladder and status panel: shown, the feed started.
+
+    The chart and the feature docks get places kept in the window's layout; nothing here imports
+    SQLAlchemy, pyqtgraph or the feature modules (``app_attach`` does).
+    """
+    settings, demo_keys, foreign_urls = await start_simulators(args, stack, settings_from_env())
+    db_url, db_notice = choose_db_url(args, settings)
+    settings = settings.with_overrides(db_url=db_url)
+    mgr = await GlobalWebSocketManager.instance(settings)
+    stack.push_async_callback(mgr.shutdown)
+    # The database opens after the first prices are painted; the events it should store wait here.
+    early = None if args.no_db else EarlyEvents(mgr)
+    rests = {d.venue: RestClient(d.profile.rest_url(settings), details_param=d.profile.rest_details_param)
+             for d in krw_venues() if d.profile is not None}
+    source = VenueSource(mgr)
+    store, settings_warning = settings_store(args.settings_file, stack)
+    # The venue the Markets dock will show (window.restore_venue's rule): its catalogue is fetched now.
+    shown = args.venue or str((store or QSettings()).value("markets/venue", "upbit"))
+    loaders = {venue: market_loader(client, stack if venue == shown else None)
+               for venue, client in rests.items()}
+    window = MainWindow(
+        source,
+        venue_source=source,
+        market_loaders=loaders,
+        load_markets=loaders["upbit"],
+        store=store,
+        dark=False if args.light else None,
+        repaint_hz=settings.repaint_hz,
+        title_suffix="  [demo: simulator]" if args.demo else "",
+        reserve_docks=True,  # the chart and the feature docks come later, into places kept for them
+    )
+    report_start(window, None, None, settings_warning)
+    if not args.no_db:
+        window.status_panel.set_db_notice("opening…")
+    probe = FirstTickerProbe(window.coin_list)  # logs the start-up time a user feels (bench/startup.py)
+    painted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    probe.ticker_painted.connect(lambda: _resolve(painted))
+    # The tape fills from REST on a coin switch (the websocket only brings fills from then on):
+    # one page of 500, the tape's whole memory. Asked of the client directly: the order-flow
+    # package's load_recent_trades brings SQLAlchemy and numpy with it, not wanted before the first paint.
+    window.orderbook.set_trades_loader(lambda code: rests[source.venue].trades_ticks(code, 500))
+    await mgr.start()
+    window.restore_venue(args.venue)
+    window.coin_list.start_loading()
+    window.show()
+    return Started(args, settings, mgr, rests, source, window, stack, painted, early, db_notice,
+                   demo_keys, foreign_urls)
+
+
+async def start_simulators(args: argparse.Namespace, stack: contextlib.AsyncExitStack, settings: Settings,
+                           ) -> tuple[Settings, dict[str, tuple[str, str]] | None, dict[str, str] | None]:
+    """With --demo: the in-process simulators, the settings pointing at them, their keys and foreign URLs."""
+    if not args.demo:
+        return settings, None, None
+    from upbit_monitor.sim.server import Simulator
+
+    # demo_orders_every_s: the simulated account trades now and then, so the private
+    # docks (My orders / My assets) show live data in the demo too.
+    # demo_announcements_every_s: synthetic notices, some of them new listings that then pump.
+    sim = await stack.enter_async_context(Simulator(msg_rate=args.sim_rate, demo_orders_every_s=4.0,
+                                                    demo_announcements_every_s=45.0))
+    settings = settings.with_overrides(
+        ws_public_url=sim.ws_url, ws_private_url=sim.ws_private_url, ws_info_url=sim.ws_info_url,
+        rest_url=sim.rest_url, demo=True,
+    )
+    demo_keys = {"upbit": (sim.config.access_key, sim.config.secret_key)}
+    from upbit_monitor.sim.bybit import start_demo_venues
+
+    foreign_urls = await start_demo_venues(sim.model, stack)
+    from upbit_monitor.sim.bithumb import BithumbSimulator
+
+    # Bithumb beside Upbit: the same markets, prices off by a small wandering spread.
+    # Its own demo account (orders every few seconds) behind its own keys: the private panels
+    # show Bithumb's orders while the list shows Bithumb.
+    bithumb = await stack.enter_async_context(BithumbSimulator(beside=sim, demo_orders_every_s=6.0))
+    demo_keys["bithumb"] = (bithumb.config.access_key, bithumb.config.secret_key)
+    settings = settings.with_overrides(
+        bithumb_ws_url=bithumb.ws_url, bithumb_ws_private_url=bithumb.ws_private_url,
+        bithumb_rest_url=bithumb.rest_url,
+    )
+    log.info("demo simulators at %s and %s", sim.ws_url, bithumb.ws_url)
+    return settings, demo_keys, foreign_urls
 
 
 def report_start(window: MainWindow, db_error: str | None, db_notice: str | None,
@@ -261,13 +245,6 @@ def settings_store(path: Path | None, stack: contextlib.ExitStack | contextlib.A
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="upbit-monitor-")))
         path = scratch / "settings.ini"
     return QSettings(str(path), QSettings.Format.IniFormat), problem
-
-
-def _history_for(history: HistoryLoader, venue: str, rests: Mapping[str, RestClient],
-                 storage: Storage) -> None:
-    """Point the chart's history loader at ``venue``'s REST and stored candles (a venue switch)."""
-    history.rest = rests[venue]
-    history.store = DbCandleStore(storage.db, venue=venue) if storage.db is not None else None
 
 
 def _resolve(fut: asyncio.Future[None]) -> None:

@@ -11,17 +11,20 @@ import argparse
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from upbit_monitor.config import Settings
+from upbit_monitor.protocol.events import CANDLE_TYPES
 
 log = logging.getLogger("upbit_monitor.app")
 
 __all__ = [
     "DEMO_DB_FILENAME",
     "DEMO_DB_NOTICE",
+    "EarlyEvents",
     "Storage",
     "choose_db_url",
     "db_status_provider",
@@ -95,6 +98,60 @@ async def open_storage(settings: Settings, stack: contextlib.AsyncExitStack) -> 
     await writer.start()
     stack.push_async_callback(writer.stop)
     return Storage(db=db, writer=writer, url=safe_url(db.url))
+
+
+VENUES = ("upbit", "bithumb")  # the venues whose market data the writer stores, each by its own listener
+# What any writer may store (it filters again by its own ``types``): not the orderbooks and tickers
+# that make up most of the traffic, so holding a second or two of events stays small.
+STORABLE = frozenset({*CANDLE_TYPES, "trade", "myOrder", "myAsset"})
+
+
+class EarlyEvents:
+    """Holds the manager's events for the storage writer until the database is open.
+
+    The database opens after the window shows (start to first ticker, issue #18) while the feed is
+    already running: what arrives in between is kept here, per venue, and handed to the writer
+    first, so nothing is missing from the stored data. Bounded: at most ``limit`` events per venue
+    (the oldest go first; a count of them is logged) in case storage takes unusually long.
+    """
+
+    def __init__(self, mgr: Any, limit: int = 100_000) -> None:
+        self._held: dict[str, deque[Any]] = {v: deque(maxlen=limit) for v in VENUES}
+        self.dropped = 0
+        self._stop = [mgr.add_listener(self._keeper(v), types=STORABLE, venues=(v,)) for v in VENUES]
+
+    def _keeper(self, venue: str) -> Callable[[Any], None]:
+        held = self._held[venue]
+
+        def keep(event: Any) -> None:
+            if len(held) == held.maxlen:
+                self.dropped += 1
+            held.append(event)
+
+        return keep
+
+    def held(self, venue: str) -> int:
+        """How many events of ``venue`` wait for the writer."""
+        return len(self._held[venue])
+
+    def hand_over(self, writer: Any, mgr: Any,
+                  stack: contextlib.ExitStack | contextlib.AsyncExitStack) -> None:
+        """Stop holding; replay into ``writer`` (None: storage did not open, drop them) and subscribe it.
+
+        Replay and subscription happen in one event-loop turn: no event falls between them.
+        """
+        for stop in self._stop:
+            stop()
+        self._stop = []
+        if self.dropped:
+            log.warning("storage opened late: %d early events were not kept", self.dropped)
+        for venue, held in self._held.items():
+            if writer is not None:
+                on_event = writer.on_event if venue == VENUES[0] else writer.listener(venue)
+                for event in held:
+                    on_event(event)
+                stack.callback(mgr.add_listener(on_event, types=writer.types, venues=(venue,)))
+            held.clear()
 
 
 def db_status_provider(storage: Storage) -> Callable[[], Mapping[str, Any] | None]:

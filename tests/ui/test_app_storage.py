@@ -1,14 +1,18 @@
-"""app.py: --demo keeps simulator data out of the user's real database, and says so."""
+"""app.py: --demo keeps simulator data out of the user's real database, and says so; the events that
+arrive before the database opens reach it."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
 
 from tests.ui.fake_source import FakeSource
-from upbit_monitor.app_storage import DEMO_DB_NOTICE, choose_db_url
+from upbit_monitor.app_storage import DEMO_DB_NOTICE, EarlyEvents, choose_db_url
 from upbit_monitor.cli import parse_args
 from upbit_monitor.config import Settings
 from upbit_monitor.storage.engine import default_db_path
@@ -48,3 +52,68 @@ def test_status_panel_database_line_says_demo(qtbot, tmp_path: Path) -> None:
     text = win.status_panel.db_label.text()
     assert text.startswith("Database: " + DEMO_DB_NOTICE)
     assert "demo.db" in text
+
+
+class _Mgr:
+    """The manager's listener API: ``add_listener`` with types/venues, and the unsubscribe it returns."""
+
+    def __init__(self) -> None:
+        self.listeners: list[tuple[Any, frozenset[str] | None, tuple[str, ...]]] = []
+
+    def add_listener(self, callback: Any, *, types: Any = None, venues: Any = None) -> Any:
+        entry = (callback, frozenset(types) if types is not None else None, tuple(venues))
+        self.listeners.append(entry)
+        return lambda: self.listeners.remove(entry)
+
+    def deliver(self, venue: str, event: Any) -> None:
+        for callback, types, venues in list(self.listeners):
+            if venue in venues and (types is None or event.type in types):
+                callback(event)
+
+
+class _Writer:
+    types = frozenset({"trade"})
+
+    def __init__(self) -> None:
+        self.got: list[tuple[str, str]] = []
+
+    def on_event(self, event: Any, venue: str = "upbit") -> None:
+        if event.type in self.types:
+            self.got.append((venue, event.code))
+
+    def listener(self, venue: str) -> Any:
+        return lambda event: self.on_event(event, venue)
+
+
+def _ev(type_: str, code: str) -> Any:
+    return SimpleNamespace(type=type_, code=code)
+
+
+def test_early_events_reach_the_writer_in_order_then_it_listens_itself() -> None:
+    mgr = _Mgr()
+    early = EarlyEvents(mgr)
+    mgr.deliver("upbit", _ev("trade", "KRW-BTC"))
+    mgr.deliver("upbit", _ev("orderbook", "KRW-BTC"))  # never stored: not even held
+    mgr.deliver("bithumb", _ev("trade", "KRW-ETH"))
+    mgr.deliver("upbit", _ev("trade", "KRW-XRP"))
+    assert (early.held("upbit"), early.held("bithumb")) == (2, 1)
+    writer = _Writer()
+    with contextlib.ExitStack() as stack:
+        early.hand_over(writer, mgr, stack)
+        assert writer.got == [("upbit", "KRW-BTC"), ("upbit", "KRW-XRP"), ("bithumb", "KRW-ETH")]
+        assert early.held("upbit") == 0 and len(mgr.listeners) == 2  # the writer's own, per venue
+        mgr.deliver("bithumb", _ev("trade", "KRW-SOL"))
+        assert writer.got[-1] == ("bithumb", "KRW-SOL")
+    assert mgr.listeners == []  # unsubscribed when the app's stack closes
+
+
+def test_early_events_are_bounded_and_dropped_without_storage(caplog: pytest.LogCaptureFixture) -> None:
+    mgr = _Mgr()
+    early = EarlyEvents(mgr, limit=2)
+    for code in ("A", "B", "C"):
+        mgr.deliver("upbit", _ev("trade", code))
+    assert early.held("upbit") == 2 and early.dropped == 1
+    with contextlib.ExitStack() as stack:
+        early.hand_over(None, mgr, stack)  # storage did not open
+    assert early.held("upbit") == 0 and mgr.listeners == []
+    assert "1 early events were not kept" in caplog.text

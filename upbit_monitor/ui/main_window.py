@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QWidget
 
 from upbit_monitor.features.venues.source import LABELS, VenueSource
 from upbit_monitor.ui.coin_list.venue_bar import VenueBar
@@ -27,10 +27,12 @@ from upbit_monitor.ui.common.gauge import HealthDot
 from upbit_monitor.ui.common.layout import flush_column
 from upbit_monitor.ui.common.source import IntrospectableSource
 from upbit_monitor.ui.common.theme import Palette, apply_theme, health_colour
+from upbit_monitor.ui.dock_reserve import DockReservations, ReservingWindow, reserved_docks
 from upbit_monitor.ui.orderbook.view import OrderbookView
 from upbit_monitor.ui.panes.window import WindowPanes
 from upbit_monitor.ui.status.health import health_summary
 from upbit_monitor.ui.status.panel import DbStatus, StatusPanel
+from upbit_monitor.ui.window_chart import chart_palette, wire_chart
 from upbit_monitor.ui.window_layout import LAYOUT_VERSION, apply_default_layout, constrain, fit_to_screen
 from upbit_monitor.ui.window_menus import ChartMenu, build_file_menu, build_market_menu
 from upbit_monitor.ui.window_state import int_setting, restore_window_state, save_window_state
@@ -46,7 +48,7 @@ def _model_call(ref: weakref.ReferenceType[Any], name: str, default: Any, *args:
 
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ReservingWindow):
     """Top-level window; the composition root builds it and shows it."""
 
     closing = Signal()  # emitted from closeEvent, after the state was saved
@@ -67,6 +69,7 @@ class MainWindow(QMainWindow):
         title_suffix: str = "",
         venue_source: VenueSource | None = None,
         market_loaders: Mapping[str, MarketLoader] | None = None,
+        reserve_docks: bool = False,
     ) -> None:
         super().__init__()
         self.setObjectName("MainWindow")
@@ -91,7 +94,7 @@ class MainWindow(QMainWindow):
             parent=self,
         )
         self.status_panel = StatusPanel(source, db_status, parent=self)
-        self.chart: QWidget | None = chart
+        self.chart: QWidget | None = None
 
         self.setCentralWidget(self.orderbook)
         left = Qt.DockWidgetArea.LeftDockWidgetArea
@@ -109,11 +112,19 @@ class MainWindow(QMainWindow):
             self.orderbook.set_venue_label(venue_source.label)
         self.coin_dock = self._dock("Markets", "CoinDock", markets, left)
         self.chart_dock: QDockWidget | None = None
-        if chart is not None:
-            self.chart_dock = self._dock("Chart", "ChartDock", chart, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.chart_menu: ChartMenu | None = None
+        # reserve_docks: the chart and the feature docks arrive after the first show, into places
+        # kept for them (ui/dock_reserve.py); the Chart's is made here, where the chart dock goes.
+        reserved = reserved_docks(self._store) if reserve_docks else None
+        if reserved is not None:
+            self.reservations = DockReservations(self, LAYOUT_VERSION)
+            self.reservations.reserve(reserved[0][:1], reserved[1])
+            self.chart_dock = self.reservations.placeholder("ChartDock")
         self.status_dock = self._dock(
             "Status", "StatusDock", self.status_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
+        if reserved is not None and self.reservations is not None:
+            self.reservations.reserve(reserved[0][1:], reserved[1])
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         # Extra panes, workspaces, price lines, chart studies (issue 19).
         model = weakref.ref(self.coin_list.model)
@@ -124,7 +135,7 @@ class MainWindow(QMainWindow):
             codes=lambda: _model_call(model, "codes", []),
             names=lambda code: getattr(_model_call(model, "market", None, code), "korean_name", ""),
             favourites=lambda: sorted(_model_call(model, "favourites", set())),
-            chart=chart,
+            chart=None,
             notice=self.status_panel.add_notice,
             default_layout=self._default_layout,
             repaint_hz=repaint_hz,
@@ -143,20 +154,12 @@ class MainWindow(QMainWindow):
         self.status_panel.notice_added.connect(self.show_notice)
         self.status_panel.metrics_model.modelReset.connect(self._update_health)
         self.status_panel.metrics_model.dataChanged.connect(self._update_health)
-        if chart is not None:
-            err = getattr(chart, "sigError", None)
-            if err is not None:
-                err.connect(self.status_panel.add_notice)
-            tf = getattr(chart, "sigTimeframeChanged", None)
-            if tf is not None:
-                tf.connect(lambda unit: self._store.setValue("chart/timeframe", int(unit)))
-            studies = getattr(chart, "sigStudiesChanged", None)
-            if studies is not None:
-                studies.connect(self.extras.main_studies_changed)
         self.coin_list.model.favourites_changed.connect(self.extras.favourites_changed)
         self.extras.host.anchor = self.chart_dock
 
         self._build_menus()
+        if chart is not None:
+            self.attach_chart(chart, restoring=False)
         constrain(self, self.orderbook, markets)
         self.layout_settled = False  # see save_window_state
         fit_to_screen(self)
@@ -177,9 +180,19 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
+    def attach_chart(self, chart: QWidget, *, restoring: bool = True) -> None:
+        """Dock and wire the candle chart: at construction, or later into the place kept for it."""
+        self.chart = chart
+        self.chart_dock = self._dock("Chart", "ChartDock", chart, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.chart_menu = wire_chart(self, chart, self._store, self._view_menu, restoring=restoring)
+        if restoring:
+            self._update_title()
+            if self._code is not None:
+                chart.set_code(self._code)  # type: ignore[attr-defined]
+
     def _build_menus(self) -> None:
         self.quit_action = build_file_menu(self)
-        view = self.menuBar().addMenu("&View")
+        view = self._view_menu = self.menuBar().addMenu("&View")
         self.light_action = self._toggle(view, "Light theme", not self.palette_.dark, self.set_light)
         self.korean_colours_action = self._toggle(
             view, "Red up / blue down (Korean colours)", self.palette_.korean_colours, self.set_korean_colours
@@ -193,15 +206,10 @@ class MainWindow(QMainWindow):
         )
         self.orderbook.depth_toggle.toggled.connect(self.depth_action.setChecked)
         view.addSeparator()
-        for dock in (self.coin_dock, self.chart_dock, self.status_dock):
-            if dock is not None:
-                view.addAction(dock.toggleViewAction())
+        for dock in (self.coin_dock, self.status_dock):  # the Chart's goes between them (attach_chart)
+            view.addAction(dock.toggleViewAction())
         self.extras.fill_view_menu(view)
         self.next_coin_action, self.previous_coin_action = build_market_menu(self, self.coin_list)
-        self.chart_menu: ChartMenu | None = None
-        if self.chart is not None and hasattr(self.chart, "set_timeframe"):
-            self.chart_menu = ChartMenu(self, self.chart)  # type: ignore[arg-type]
-            self.chart.sigTimeframeChanged.connect(self.chart_menu.show_unit)  # type: ignore[attr-defined]
 
     def _toggle(self, menu: Any, text: str, checked: bool, slot: Callable[[bool], None]) -> QAction:
         act = QAction(text, self)
@@ -337,13 +345,7 @@ class MainWindow(QMainWindow):
         self.orderbook.model.repaint()
         self.orderbook.gauge.update()
         self.orderbook.refresh_colours()
-        if self.chart is not None:
-            set_dark = getattr(self.chart, "set_dark", None)
-            if callable(set_dark):
-                set_dark(self.palette_.dark)
-            set_colors = getattr(self.chart, "set_colors", None)
-            if callable(set_colors):
-                set_colors(self.palette_.up, self.palette_.down)
+        chart_palette(self.chart, self.palette_)
         self.extras.palette_changed(self.palette_)
 
     # -- persistence ----------------------------------------------------------------------

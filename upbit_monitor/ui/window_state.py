@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from upbit_monitor.ui.dock_reserve import save_docks
 from upbit_monitor.ui.window_layout import LAYOUT_VERSION
+
+OWN_DOCKS = ("CoinDock", "StatusDock")  # always built by the window itself, never reserved
 
 if TYPE_CHECKING:
     from upbit_monitor.ui.main_window import MainWindow
@@ -75,6 +78,7 @@ def save_window_state(window: MainWindow, store: QSettings) -> None:
         # (e.g. --quit-after before the default layout was applied) keeps the previous one.
         s.setValue("window/geometry", window.saveGeometry())
         s.setValue("window/state", window.saveState(LAYOUT_VERSION))
+        save_docks(window, s, OWN_DOCKS)  # the places to keep for late docks next time
     s.setValue("coins/favourites", sorted(window.coin_list.model.favourites()))
     # Columns by key, not the header's saveState: see ui/coin_list/columns.py.
     s.setValue("coins/columns", json.dumps(window.coin_list.columns.prefs()))
@@ -87,5 +91,8 @@ def save_window_state(window: MainWindow, store: QSettings) -> None:
         s.setValue("coin/last", window.code)
     if window.chart is not None:
         s.setValue("chart/timeframe", int(window.chart.unit))  # type: ignore[attr-defined]
-    window.extras.save()
+    if window.reservations is None:
+        # Not while late docks are still on their way: the panes of the last session would be
+        # saved as none (closing within the first second, e.g. --quit-after 0.5).
+        window.extras.save()
     s.sync()

@@ -14,7 +14,7 @@ import logging
 import os
 import time
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Signal
 
 from upbit_monitor.ui.coin_list.model import CODE_ROLE, Col
 from upbit_monitor.ui.coin_list.view import CoinList
@@ -42,6 +42,9 @@ _IMPORTED = time.time()
 class FirstTickerProbe(QObject):
     """Event filter on the coin list's viewport; logs the first paint that shows a price, then leaves."""
 
+    # Emitted once, as that paint arrives: the composition root attaches the rest of the app after it.
+    ticker_painted = Signal()
+
     def __init__(self, coin_list: CoinList) -> None:
         super().__init__(coin_list)
         self._coin_list = coin_list
@@ -61,4 +64,5 @@ class FirstTickerProbe(QObject):
             # Logged as the paint event arrives: Qt draws the row right after this returns.
             log.info("%s %.2f s after the process started", MESSAGE, time.time() - self._started)
             watched.removeEventFilter(self)
+            self.ticker_painted.emit()
         return False

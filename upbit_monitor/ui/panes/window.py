@@ -85,6 +85,13 @@ class WindowPanes:
         self.workspaces.sigNotice.connect(notice)
         for problem in problems:
             notice(problem)
+        if chart is not None:
+            self.attach_chart(chart)
+
+    def attach_chart(self, chart: QWidget) -> None:
+        """The main chart (at construction or when it arrives later): price lines, studies, workspaces."""
+        self.chart = chart if _is_main_chart(chart) else None  # type: ignore[assignment]
+        self.workspaces.chart = self.chart
         use_lines = getattr(chart, "use_price_lines", None)
         if callable(use_lines):
             use_lines(self.book)

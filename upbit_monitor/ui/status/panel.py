@@ -132,6 +132,11 @@ class StatusPanel(ClockedView):
             self.notices.takeItem(self.notices.count() - 1)
         self.notice_added.emit(text)
 
+    def set_db_status(self, db_status: DbStatus | None) -> None:
+        """The database's status callable, once storage is open (it opens after the window shows)."""
+        self._db_status = db_status
+        self._refresh_db()
+
     def set_db_notice(self, text: str) -> None:
         """A fixed database message (e.g. 'database unavailable, running without storage')."""
         self._db_notice = text

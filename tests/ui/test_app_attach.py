@@ -1,0 +1,100 @@
+"""The composition root in two halves (issue #18, start to first painted ticker): the window shows the
+prices first; storage, chart, private docks, announcements, premium and alerts attach after it, into the
+places kept for them, and a late step that fails says so in the status panel while the rest attaches."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import pytest
+from PySide6.QtWidgets import QDockWidget
+
+from tests.manager.waiting import wait_until
+from upbit_monitor import app_attach
+from upbit_monitor.app import Started, start_window
+from upbit_monitor.cli import parse_args
+from upbit_monitor.ui.chart.view import ChartView
+
+
+@pytest.fixture(autouse=True)
+def _keep_loop_on_close(qapp):
+    # As in the app (main()): a window closing must not quit QApplication and with it the test's loop.
+    old = qapp.quitOnLastWindowClosed()
+    qapp.setQuitOnLastWindowClosed(False)
+    yield
+    qapp.setQuitOnLastWindowClosed(old)
+
+
+LATE_DOCKS = ("PremiumDock", "AnnouncementsDock", "MyOrdersDock", "MyAssetsDock", "AlertsDock")
+
+
+@contextlib.asynccontextmanager
+async def _first_half(tmp_path, *flags: str) -> AsyncIterator[Started]:
+    args = parse_args(["--demo", "--sim-rate", "200", "--settings-file", str(tmp_path / "s.ini"), *flags])
+    async with contextlib.AsyncExitStack() as stack:
+        started = await start_window(args, stack)
+        try:
+            yield started
+        finally:
+            started.window.close()
+
+
+def _notices(started: Started) -> list[str]:
+    panel = started.window.status_panel
+    return [panel.notices.item(i).text() for i in range(panel.notices.count())]
+
+
+@pytest.mark.asyncio
+async def test_prices_first_then_storage_chart_alerts_and_announcements_attach(qtbot, tmp_path) -> None:
+    db = tmp_path / "late.db"
+    async with _first_half(tmp_path, "--db-url", f"sqlite:///{db}") as started:
+        win = started.window
+        qtbot.addWidget(win)
+        # First half: no chart, no database yet; the places for them are kept.
+        assert win.chart is None and win.reservations is not None
+        assert {"ChartDock", *LATE_DOCKS} <= set(win.reservations.placeholders)
+        assert "opening" in win.status_panel.db_label.text()
+        await wait_until(lambda: started.painted.done(), within=30)
+        assert started.early is not None
+        await wait_until(lambda: started.early is not None and started.early.held("upbit") > 0, within=30)
+
+        await app_attach.attach_rest(started)
+
+        assert isinstance(win.chart, ChartView) and win.chart_dock is not None
+        assert win.chart_dock.widget() is win.chart
+        for name in LATE_DOCKS:
+            dock = win.findChild(QDockWidget, name)
+            assert dock is not None and type(dock.widget()).__name__ != "QWidget", name  # the real one
+        assert win.reservations is None
+        assert started.early.held("upbit") == 0  # handed to the writer
+        win.status_panel.refresh()
+        assert "late.db" in win.status_panel.db_label.text()
+
+        def stored() -> bool:
+            win.status_panel.refresh()
+            text = win.status_panel.db_label.text()
+            return "written: " in text and "written: 0" not in text
+
+        await wait_until(stored, within=30)  # the early events and the live ones reach the database
+        assert win.chart.code == win.code  # the chart shows the coin the ladder shows
+
+
+@pytest.mark.asyncio
+async def test_a_failing_late_step_reaches_the_status_panel_and_the_rest_attaches(
+        qtbot, tmp_path, monkeypatch) -> None:
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("notice feed exploded")
+
+    monkeypatch.setattr(app_attach, "start_announcements_ui", broken)
+    async with _first_half(tmp_path, "--no-db") as started:
+        win = started.window
+        qtbot.addWidget(win)
+        await app_attach.attach_rest(started)  # even before the first price: the timeout case
+        failed = "announcements could not start: notice feed exploded"
+        assert any(n.endswith(failed) for n in _notices(started))
+        assert isinstance(win.chart, ChartView)
+        assert win.findChild(QDockWidget, "PremiumDock") is not None
+        assert win.findChild(QDockWidget, "AlertsDock") is not None
+        assert win.findChild(QDockWidget, "AnnouncementsDock") is None  # its place was given up
+        assert "disabled by --no-db" in win.status_panel.db_label.text()
