@@ -30,7 +30,7 @@ import qasync
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from upbit_monitor.app_storage import EarlyEvents, choose_db_url
+from upbit_monitor.app_storage import EarlyEvents
 from upbit_monitor.cli import log_file, parse_args, settings_file_problem, usage_error
 from upbit_monitor.config import Settings, settings_from_env
 from upbit_monitor.connection.rest import RestClient
@@ -89,7 +89,6 @@ class Started:
     stack: contextlib.AsyncExitStack
     painted: asyncio.Future[None]  # done once the first live price is on screen
     early: EarlyEvents | None  # the storage writer's events until it exists; None with --no-db
-    db_notice: str | None = None
     demo_keys: dict[str, tuple[str, str]] | None = None  # the simulators' private-endpoint keys per venue
     foreign_urls: dict[str, str] | None = None  # demo: the Binance/Bybit simulators
 
@@ -137,8 +136,6 @@ async def start_window(args: argparse.Namespace, stack: contextlib.AsyncExitStac
     SQLAlchemy, pyqtgraph or the feature modules (``app_attach`` does).
     """
     settings, demo_keys, foreign_urls = await start_simulators(args, stack, settings_from_env())
-    db_url, db_notice = choose_db_url(args, settings)
-    settings = settings.with_overrides(db_url=db_url)
     mgr = await GlobalWebSocketManager.instance(settings)
     stack.push_async_callback(mgr.shutdown)
     # The database opens after the first prices are painted; the events it should store wait here.
@@ -176,8 +173,7 @@ async def start_window(args: argparse.Namespace, stack: contextlib.AsyncExitStac
     window.restore_venue(args.venue)
     window.coin_list.start_loading()
     window.show()
-    return Started(args, settings, mgr, rests, source, window, stack, painted, early, db_notice,
-                   demo_keys, foreign_urls)
+    return Started(args, settings, mgr, rests, source, window, stack, painted, early, demo_keys, foreign_urls)
 
 
 async def start_simulators(args: argparse.Namespace, stack: contextlib.AsyncExitStack, settings: Settings,

@@ -24,7 +24,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from upbit_monitor.app import Started, report_start
-from upbit_monitor.app_storage import Storage, db_status_provider, open_storage, short_error
+from upbit_monitor.app_storage import Storage, choose_db_url, db_status_provider, open_storage, short_error
 from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.features.alerts.premium_input import CombinedPremium
 from upbit_monitor.features.announcements.store import AnnouncementStore
@@ -61,12 +61,16 @@ def late_step(window: MainWindow, what: str) -> Iterator[None]:
 
 async def attach_rest(s: Started) -> None:
     """Storage, chart, private docks, announcements, premium, alerts and panes, in that order."""
-    window, mgr, stack, settings = s.window, s.mgr, s.stack, s.settings
+    window, mgr, stack = s.window, s.mgr, s.stack
     storage = Storage(error="disabled by --no-db")
+    db_notice: str | None = None
     with late_step(window, "storage"):
         if not s.args.no_db:
-            storage = await open_storage(settings, stack)
-    report_start(window, storage.error, s.db_notice, None)
+            # Chosen here: the demo database's path comes from the storage package (SQLAlchemy).
+            db_url, db_notice = choose_db_url(s.args, s.settings)
+            storage = await open_storage(s.settings.with_overrides(db_url=db_url), stack)
+    window.status_panel.set_db_notice("")  # no longer "opening…"; report_start says what it is now
+    report_start(window, storage.error, db_notice, None)
     if storage.db is not None:
         window.status_panel.set_db_status(db_status_provider(storage))
     if s.early is not None:
@@ -83,7 +87,7 @@ async def attach_rest(s: Started) -> None:
     source.add_venue_listener(lambda venue: _history_for(history, venue, s.rests, storage))
     chart: ChartView | None = None
     with late_step(window, "chart"):
-        chart = ChartView(source, history, repaint_hz=settings.repaint_hz)
+        chart = ChartView(source, history, repaint_hz=s.settings.repaint_hz)
         window.attach_chart(chart)
     await _features(s, storage, history, chart)
     # Every dock exists now (extra panes of the last session too): put them where the user left

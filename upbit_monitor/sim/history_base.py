@@ -19,11 +19,13 @@ import math
 import random
 from collections import OrderedDict
 from collections.abc import Callable
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from upbit_monitor.protocol.ticks import decimals, snap, tick_for
 from upbit_monitor.protocol.trade_candles import CandleBar
+
+if TYPE_CHECKING:
+    import numpy as np
 
 PARENT_MS = 4 * 3_600_000
 MINUTE_MS = 60_000
@@ -112,6 +114,10 @@ class SyntheticPast:
         return bars
 
     def _refine(self, p: CandleBar) -> list[CandleBar]:
+        # numpy here, not at module import: the demo's first prices need no minute bars, and numpy is
+        # a tenth of a second of the start to the first painted ticker (issue 18).
+        import numpy as np
+
         end = self.anchor_ms if p.start_ms + PARENT_MS > self.anchor_ms else p.start_ms + PARENT_MS
         n = (end - p.start_ms) // MINUTE_MS
         rng = np.random.default_rng([self.seed, _code_key(self.code), p.start_ms // MINUTE_MS])
