@@ -40,6 +40,7 @@ from upbit_monitor.exchanges.registry import krw_venues
 from upbit_monitor.features.venues.source import VenueSource
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.models import MarketInfo
+from upbit_monitor.protocol.events import Trade
 from upbit_monitor.ui.coin_list.first_ticker import FirstTickerProbe
 from upbit_monitor.ui.common.app_icon import app_icon
 from upbit_monitor.ui.common.fonts import apply_korean_fonts
@@ -168,7 +169,14 @@ async def start_window(args: argparse.Namespace, stack: contextlib.AsyncExitStac
     # The tape fills from REST on a coin switch (the websocket only brings fills from then on):
     # one page of 500, the tape's whole memory. Asked of the client directly: the order-flow
     # package's load_recent_trades brings SQLAlchemy and numpy with it, not wanted before the first paint.
-    window.orderbook.set_trades_loader(lambda code: rests[source.venue].trades_ticks(code, 500))
+
+    async def recent_trades(code: str) -> list[Trade]:
+        # The first coin's fills wait for the first painted prices: the demo's simulator, in this
+        # process, prints older fills from its minute history, which would hold that paint back.
+        await asyncio.wait([painted], timeout=LATE_AFTER_S)
+        return await rests[source.venue].trades_ticks(code, 500)
+
+    window.orderbook.set_trades_loader(recent_trades)
     await mgr.start()
     window.restore_venue(args.venue)
     window.coin_list.start_loading()

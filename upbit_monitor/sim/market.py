@@ -44,6 +44,7 @@ _DAILY_TURNOVER_KRW = 3e12  # whole exchange, split over markets by weight
 _QUOTE_KRW = {"KRW": 1.0, "BTC": KNOWN_COINS[0][3], "USDT": KNOWN_COINS[3][3]}
 _TRADE_SIGMA = 4e-4  # relative price step scale per trade
 _TRADE_RING = 2_000  # live trades kept per market for REST /v1/trades/ticks
+_UNAPPLIED_MAX = 256  # a market's trades waiting for its candle series (see MarketModel._apply_trades)
 
 
 class TradeTick(NamedTuple):
@@ -166,6 +167,7 @@ class MarketModel:
         self._anchor_price = {code: st.price for code, st in self._states.items()}
         self._listeners: list[Callable[[TradeTick], None]] = []
         self._series: dict[tuple[str, str], CandleSeries] = {}
+        self._unapplied: dict[str, list[tuple[int, float, float]]] = {}  # trades not yet in the series
         self._traded: set[str] = set()
         self._seq = 0
         self.trades_total = 0
@@ -197,17 +199,34 @@ class MarketModel:
 
     def series(self, code: str, candle_type: str) -> CandleSeries:
         """The candle series of ``code`` for ``candle_type`` (e.g. ``candle.1m``), created on demand."""
+        if code in self._unapplied:
+            self._apply_trades(code)
+        st = self._states[code]
+        return self._series_of(code, candle_type, st.price, st.last_ts)
+
+    def _series_of(self, code: str, candle_type: str, price: float, ts_ms: int) -> CandleSeries:
         key = (code, candle_type)
         series = self._series.get(key)
         if series is None:
-            st = self._states[code]
             interval = ALL_UNITS[candle_type]
-            liquidity = 1.0 - (1.0 - st.liquidity) ** (interval / 60)
-            series = CandleSeries(code, interval, self.seed, liquidity, st.price, st.last_ts,
+            liquidity = 1.0 - (1.0 - self._states[code].liquidity) ** (interval / 60)
+            series = CandleSeries(code, interval, self.seed, liquidity, price, ts_ms,
                                   volume_per_s=lambda: self.expected_volume_per_s(code),
                                   shared_past=self.past(code) if interval >= 60 else None)
             self._series[key] = series
         return series
+
+    def _apply_trades(self, code: str) -> None:
+        """Put the trades of ``code`` not yet in its candle series into every one of them, in order.
+
+        Trades reach the series when a series is asked for (or every ``_UNAPPLIED_MAX`` trades), not
+        as they print: a series' first trade cuts the market's synthetic past (numpy, minute bars),
+        which at a market's first print made the demo's first prices wait for it (issue 18). A
+        series is created with its first trade's price and time, as when it was built at that print.
+        """
+        for ts_ms, price, volume in self._unapplied.pop(code, ()):
+            for ctype in ALL_UNITS:
+                self._series_of(code, ctype, price, ts_ms).add_trade(ts_ms, price, volume)
 
     def recent_trades(self, code: str) -> tuple[TradeTick, ...]:
         """The last live trades of ``code`` (oldest first, up to a bounded ring)."""
@@ -356,8 +375,10 @@ class MarketModel:
         st.last_ts = now_ms
         st.last_sid = now_ms * 10_000 + self._seq
         code = st.info.code
-        for ctype in ALL_UNITS:
-            self.series(code, ctype).add_trade(now_ms, price, volume)
+        unapplied = self._unapplied.setdefault(code, [])
+        unapplied.append((now_ms, price, volume))
+        if len(unapplied) >= _UNAPPLIED_MAX:
+            self._apply_trades(code)
         self._traded.add(code)
         self.trades_total += 1
         tick = TradeTick(code, price, volume, side, now_ms, st.last_sid)

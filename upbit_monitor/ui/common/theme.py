@@ -105,5 +105,11 @@ def style_sheet(dark: bool) -> str:
 
 def apply_theme(app: QApplication, dark: bool) -> None:
     """Apply the theme to the whole application (Fusion style + our QSS)."""
+    sheet = style_sheet(dark)
+    if app.styleSheet() == sheet:
+        # Already so (main() themes the app, then the window its saved theme; only this function
+        # sets our sheet, Fusion with it): setting it again re-polishes every widget, tens of
+        # milliseconds before the first prices are on screen.
+        return
     app.setStyle("Fusion")
-    app.setStyleSheet(style_sheet(dark))
+    app.setStyleSheet(sheet)
