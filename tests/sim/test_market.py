@@ -128,3 +128,22 @@ def test_synthetic_history_volume_matches_the_live_stream() -> None:
     past_mean = sum(b.volume for b in past) / len(past)
     assert 0.5 < past_mean / live_mean < 2.0
     assert 0.5 < live_mean / (model.expected_volume_per_s("KRW-BTC") * 60) < 2.0
+
+
+def test_candles_are_the_same_whether_asked_for_at_every_print_or_later() -> None:
+    # Trades reach a market's candle series when a series is asked for (issue 18: a first print no
+    # longer cuts the synthetic past before the demo's first paint); what the series hold must not
+    # depend on when that is, also for an interval that began before the simulator started.
+    start = NOW + 30_000
+    eager, lazy = MarketModel(7, now_ms=start), MarketModel(7, now_ms=start)
+    types = ("candle.1s", "candle.1m", "candle.5m", "candle.1d")
+    for i in range(300):
+        now = start + i * 100
+        list(eager.advance(now, 200))
+        list(lazy.advance(now, 200))
+        for ctype in types:
+            eager.series("KRW-BTC", ctype)
+    for ctype in types:
+        a, b = eager.series("KRW-BTC", ctype), lazy.series("KRW-BTC", ctype)
+        assert a.current == b.current and list(a.history) == list(b.history), ctype
+        assert a.before(start + 30_000, 5) == b.before(start + 30_000, 5), ctype
