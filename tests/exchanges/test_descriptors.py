@@ -174,3 +174,15 @@ def test_both_private_endpoints_sign_through_one_core() -> None:
         with pytest.raises(HandshakeRejected, match=connector.name):
             connector.headers()
         assert connector.tokens_issued == 0 and "no key" in connector.describe()
+
+
+def test_only_venues_that_read_the_flag_resubscribe_stream_only() -> None:
+    tickers = SubscriptionSpec("ticker", ("KRW-BTC", "KRW-ETH"))
+    before = merge_specs([tickers, SubscriptionSpec("trade", ("KRW-BTC",))])
+    after = merge_specs([tickers, SubscriptionSpec("trade", ("KRW-ETH",))])
+    upbit_req = UpbitConnector("u", "ws://127.0.0.1:1").build_requests(before, after)
+    # Bithumb documents the camelCase spelling only: it keeps every snapshot.
+    bithumb_req = UpbitConnector("b", "ws://127.0.0.1:1", profile=bithumb.BITHUMB_PROFILE).build_requests(
+        before, after)
+    assert [r.count("is_only_realtime") for r in upbit_req] == [1]
+    assert [r.count("is_only_realtime") for r in bithumb_req] == [0]

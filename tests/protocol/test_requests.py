@@ -12,6 +12,7 @@ from upbit_monitor.protocol.requests import (
     build_list_subscriptions,
     build_request,
     new_ticket,
+    realtime_where_unchanged,
 )
 from upbit_monitor.protocol.subscriptions import MergedSubscriptions, SubscriptionSpec, merge_specs
 
@@ -95,3 +96,21 @@ def test_new_ticket_unique() -> None:
     tickets = {new_ticket() for _ in range(100)}
     assert len(tickets) == 100
     assert all(t and t.isascii() for t in tickets)
+
+
+def test_unchanged_market_data_entries_ask_for_the_stream_only() -> None:
+    tickers = SubscriptionSpec("ticker", ("KRW-BTC", "KRW-ETH"))
+    before = merge_specs([tickers, SubscriptionSpec("orderbook", ("KRW-BTC",), depth=15),
+                          SubscriptionSpec("myOrder", ())])
+    after = merge_specs([tickers, SubscriptionSpec("orderbook", ("KRW-ETH",), depth=15),
+                         SubscriptionSpec("myOrder", ())])
+    flagged = {e.type: e.only_realtime for e in realtime_where_unchanged(before, after).entries}
+    # The list's tickers are already streaming; the new coin's book needs its snapshot; private
+    # streams carry no snapshot flags at all.
+    assert flagged == {"ticker": True, "orderbook": False, "myOrder": False}
+    # A new socket (nothing subscribed yet) gets every snapshot; one more code re-snapshots the type.
+    assert realtime_where_unchanged(None, after) == after
+    grown = merge_specs([SubscriptionSpec("ticker", ("KRW-BTC", "KRW-ETH", "KRW-XRP"))])
+    assert not realtime_where_unchanged(after, grown).entries[0].only_realtime
+    text = build_request(realtime_where_unchanged(before, after), ticket="t", fmt="SIMPLE")
+    assert '{"type":"ticker","codes":["KRW-BTC","KRW-ETH"],"is_only_realtime":true}' in text

@@ -39,6 +39,7 @@ class FakeSource:
     calls: list[tuple[str, str, tuple[Any, ...]]] = field(default_factory=list)
     metrics_: dict[str, Any] = field(default_factory=lambda: {"upbit-public": FakeMetrics()})
     deliver: bool = False  # call registered callbacks on put_* (after storing), as the router does
+    flushes: int = 0  # flush() calls (a coin switch sends its request at once)
 
     def __post_init__(self) -> None:
         self._comps: weakref.WeakKeyDictionary[Any, tuple[Any, ...]] = weakref.WeakKeyDictionary()
@@ -124,6 +125,9 @@ class FakeSource:
         for i, (_c, specs) in enumerate(list(self._comps.items())):
             s.set_owner(i, specs)
         return s.merged()
+
+    def flush(self) -> None:
+        self.flushes += 1
 
     def registrations(self) -> list[FakeReg]:
         return [FakeReg(type(c).__name__, "upbit-public", specs) for c, specs in list(self._comps.items())]

@@ -135,9 +135,14 @@ class Connection:
         )
 
     def set_subscriptions(self, merged: MergedSubscriptions) -> None:
-        """Make ``merged`` the wanted set; it is sent as soon as connected and within the rate limit."""
+        """Make ``merged`` the wanted set; it is sent as soon as connected and within the rate limit.
+
+        On a live, idle socket with budget left it leaves before this returns (``Session.send_now``).
+        """
         self._desired = merged
-        self._request.set()
+        live = self._live
+        if live is None or not live.send_now():
+            self._request.set()
 
     def resend_after_rejection(self, hold_s: float) -> None:
         """The server refused our last request as too fast: send the whole set again later.

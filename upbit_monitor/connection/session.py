@@ -7,6 +7,7 @@ loops, each as its own task (the connection starts, names and cancels them):
   timing frames for the health score; a parse error is counted, never fatal;
 * :meth:`Session.sender` sends the wanted subscription set whenever it changes, paced by the
   connector's rate limit (the request is built after waiting, so the latest set always wins);
+  :meth:`Session.send_now` writes it from the caller's stack when nothing has to wait;
 * :meth:`Session.watchdog` sends the connector's text ping on a quiet stream and declares the
   stream dead after ``stale_after_s`` without any message while subscribed.
 
@@ -24,6 +25,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, WebSocketException
+from websockets.protocol import State
 
 from upbit_monitor.connection.ratelimit import RateLimiter
 from upbit_monitor.connection.stats import ConnStats, carries_data
@@ -59,6 +61,7 @@ class Session:
     stale_after_s: float
     sent: MergedSubscriptions | None = field(default=None, init=False)  # a fresh socket has nothing
     got_data: bool = field(default=False, init=False)
+    _sending: bool = field(default=False, init=False)  # the sender task is between a wake-up and its end
     _last_rx: float = field(init=False)
     _last_text_ping: float = field(init=False)
 
@@ -123,36 +126,71 @@ class Session:
         except WebSocketException as exc:
             raise ConnectionFailure(f"send failed: {exc}") from exc
 
+    def send_now(self) -> bool:
+        """Write the wanted set now, from the caller's stack; False = leave it to the sender task.
+
+        Waking the sender costs a loop turn, and on a Qt loop that turn repaints the window first:
+        a click's request left ~20 ms late, behind the repaint the click itself caused. This path
+        writes the frame through websockets' sans-I/O protocol straight to the transport (as the
+        simulator's sender does), only when the sender would send it at once anyway: it is idle,
+        the rate limit has room, the change is one message and the socket is open. Connectors
+        that number their messages are left to the sender (building a request draws an id).
+        """
+        desired = self.desired()
+        ws = self.ws
+        if not self.connector.pure_requests or self._sending or desired == self.sent:
+            return False  # message ids (Binance, Bybit) are drawn by the sender alone
+        if self.limiter.delay() > 0:
+            return False
+        if desired.is_empty or ws.protocol.state is not State.OPEN or ws.transport.is_closing():
+            return False  # emptying may need a reconnect; a closing socket is the reader's
+        messages = self.connector.build_requests(self.sent, desired)
+        if len(messages) != 1:
+            return False
+        self.limiter.record()
+        ws.protocol.send_text(messages[0].encode())
+        for chunk in ws.protocol.data_to_send():
+            if chunk:
+                ws.transport.write(chunk)
+        self.stats.requests_sent += 1
+        self.stats.last_request = messages[0]
+        self.sent = desired
+        return True
+
     async def sender(self) -> Outcome | None:
         """Send the wanted set whenever it differs from what this socket is subscribed to."""
         connector = self.connector
         while True:
             await self.request.wait()
             self.request.clear()
-            while self.desired() != self.sent:
-                await self._wait_budget()
-                desired = self.desired()  # read after waiting: the latest set wins
-                if desired == self.sent:
-                    break
-                if desired.is_empty and connector.clear_by_reconnect:
-                    if self.sent is not None and not self.sent.is_empty:
-                        # Nothing can unsubscribe everything on this exchange: use a fresh socket.
-                        return Outcome(
-                            Disposition.RETRY, "subscription set emptied", delay_s=0.0, expected=True
-                        )
+            self._sending = True
+            try:
+                while self.desired() != self.sent:
+                    await self._wait_budget()
+                    desired = self.desired()  # read after waiting: the latest set wins
+                    if desired == self.sent:
+                        break
+                    if desired.is_empty and connector.clear_by_reconnect:
+                        if self.sent is not None and not self.sent.is_empty:
+                            # Nothing can unsubscribe everything on this exchange: use a fresh socket.
+                            return Outcome(
+                                Disposition.RETRY, "subscription set emptied", delay_s=0.0, expected=True
+                            )
+                        self.sent = desired
+                        break
+                    messages = connector.build_requests(self.sent, desired)
+                    for i, text in enumerate(messages):
+                        if i:
+                            await self._wait_budget()
+                        try:
+                            await self._send(text)
+                        except ConnectionClosed:
+                            return None
+                        self.stats.requests_sent += 1
+                        self.stats.last_request = text
                     self.sent = desired
-                    break
-                messages = connector.build_requests(self.sent, desired)
-                for i, text in enumerate(messages):
-                    if i:
-                        await self._wait_budget()
-                    try:
-                        await self._send(text)
-                    except ConnectionClosed:
-                        return None
-                    self.stats.requests_sent += 1
-                    self.stats.last_request = text
-                self.sent = desired
+            finally:
+                self._sending = False
 
     async def watchdog(self) -> Outcome | None:
         """Keep a quiet stream alive with the text ping; end a stale one."""

@@ -98,6 +98,8 @@ class Connector(abc.ABC):
         clear_by_reconnect: True if the exchange cannot express "subscribe to nothing" on a live
             socket (Upbit: every request replaces the set and an empty request is an error); the
             connection then recycles the socket when the merged set becomes empty.
+        pure_requests: True if ``build_requests`` has no side effect (no message ids drawn), so a
+            request may be built only to see whether it can go out at once (``Session.send_now``).
         private: True if the connection signs with the user's keys: the only kind an auth failure
             may stop (:func:`upbit_monitor.protocol.policy.auth_rule`).
     """
@@ -109,6 +111,7 @@ class Connector(abc.ABC):
     keepalive: KeepalivePolicy = KeepalivePolicy()
     rate_limit: RateLimit = RateLimit()
     clear_by_reconnect: bool = False
+    pure_requests: bool = False
 
     def headers(self) -> Mapping[str, str]:
         """Extra HTTP headers for the upgrade request, built fresh for every connection attempt.

@@ -68,6 +68,9 @@ BITHUMB_PROFILE: Final = VenueProfile(
     simple_format=False,  # UNCONFIRMED: the documented examples use DEFAULT names
     depth_suffix=False,  # UNCONFIRMED: the server's default depth, cut by the views
     rest_details_param=REST_DETAILS_PARAM,
+    # Its docs spell the snapshot flags in camelCase; whether it reads Upbit's snake_case is
+    # unconfirmed, so every request keeps the default (snapshot + stream).
+    realtime_resubscribe=False,
 )
 """Where Bithumb differs from Upbit on the shared protocol core."""
 

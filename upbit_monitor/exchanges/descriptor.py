@@ -56,6 +56,8 @@ class VenueProfile:
         simple_format: the SIMPLE response format is accepted (else DEFAULT is requested).
         depth_suffix: orderbook codes with a depth suffix (``KRW-BTC.15``) are accepted.
         rest_details_param: the market list's detail switch (``is_details``; Bithumb ``isDetails``).
+        realtime_resubscribe: a re-request asks only the stream of entries already subscribed
+            (``is_only_realtime``), so a coin switch does not replay every ticker's snapshot.
     """
 
     venue: str
@@ -67,6 +69,7 @@ class VenueProfile:
     simple_format: bool = True
     depth_suffix: bool = True
     rest_details_param: str = "is_details"
+    realtime_resubscribe: bool = True
 
     @property
     def default_format(self) -> str:

@@ -1,7 +1,8 @@
 """Upbit: the protocol core of the Upbit family (public and private connectors) and Upbit's descriptor.
 
 Upbit specifics (upbit-protocol.md): every request REPLACES the whole subscription set, so
-:meth:`UpbitConnector.build_requests` ignores ``previous`` and sends one full-set request; an empty
+:meth:`UpbitConnector.build_requests` sends one full-set request (``previous`` only marks the entries
+already subscribed as stream-only, see ``realtime_where_unchanged``); an empty
 set cannot be requested, so the socket is recycled instead (``clear_by_reconnect``). Keepalive is a
 protocol PING every ``keepalive_interval_s`` plus the text ``PING`` on quiet streams, whose
 ``{"status":"UP"}`` reply proves liveness to the staleness watchdog. 5 messages/s per connection
@@ -39,7 +40,7 @@ from upbit_monitor.protocol.policy import (
     classify_handshake_status,
     classify_server_error,
 )
-from upbit_monitor.protocol.requests import PING_TEXT, build_request, new_ticket
+from upbit_monitor.protocol.requests import PING_TEXT, build_request, new_ticket, realtime_where_unchanged
 from upbit_monitor.protocol.subscriptions import MergedSubscriptions
 
 VENUE: Final = "upbit"
@@ -80,6 +81,7 @@ class UpbitConnector(Connector):
     """
 
     clear_by_reconnect = True
+    pure_requests = True  # a fresh random ticket per request, nothing counted
 
     def __init__(
         self,
@@ -111,9 +113,15 @@ class UpbitConnector(Connector):
     def build_requests(
         self, previous: MergedSubscriptions | None, current: MergedSubscriptions
     ) -> list[str]:
-        """One full-set request (Upbit replaces everything on every request); ``[]`` if empty."""
+        """One full-set request (Upbit replaces everything on every request); ``[]`` if empty.
+
+        ``previous`` is what this socket is subscribed to (None on a new socket): its unchanged
+        entries are asked without a snapshot where the venue allows it.
+        """
         if current.is_empty:
             return []
+        if self.profile.realtime_resubscribe:
+            current = realtime_where_unchanged(previous, current)
         return [build_request(current, ticket=new_ticket(), fmt=self.fmt)]
 
     def parse(self, data: bytes | str, epoch: int) -> Sequence[Event]:

@@ -40,6 +40,8 @@ class SubscriptionBook:
     closed: Callable[[], bool]
     subsets: dict[str, SubscriptionSet] = field(default_factory=dict, init=False)
     flush_handles: dict[str, asyncio.Handle] = field(default_factory=dict, init=False)
+    # Connections whose pending flush is a leading edge (``flush_leading`` may run it now).
+    _leading: set[str] = field(default_factory=set, init=False)
     # Loop time of each connection's last flush.
     _last_flush: dict[str, float] = field(default_factory=dict, init=False)
     dirty: set[str] = field(default_factory=set, init=False)
@@ -56,6 +58,7 @@ class SubscriptionBook:
         """Drop the pending flush of ``connection`` (every connection when None)."""
         names = list(self.flush_handles) if connection is None else [connection]
         for name in names:
+            self._leading.discard(name)
             handle = self.flush_handles.pop(name, None)
             if handle is not None:
                 handle.cancel()
@@ -72,13 +75,26 @@ class SubscriptionBook:
             window = self.window_s
             since = self.loop.time() - self._last_flush.get(connection, float("-inf"))
             loop = self.loop
-            self.flush_handles[connection] = (
-                loop.call_soon(self._flush, connection) if since >= window
-                else loop.call_later(window - since, self._flush, connection)
-            )
+            if since >= window:
+                self._leading.add(connection)
+                self.flush_handles[connection] = loop.call_soon(self._flush, connection)
+            else:
+                self.flush_handles[connection] = loop.call_later(window - since, self._flush, connection)
+
+    def flush_leading(self) -> None:
+        """Flush now every connection whose pending flush is a leading edge (see ``apply``).
+
+        A trailing flush (a change inside the window after a request) keeps waiting for the window.
+        """
+        for connection in list(self._leading):
+            handle = self.flush_handles.get(connection)
+            if handle is not None:
+                handle.cancel()
+            self._flush(connection)
 
     def _flush(self, connection: str) -> None:
         self.flush_handles.pop(connection, None)
+        self._leading.discard(connection)
         self._last_flush[connection] = self.loop.time()
         if self.closed():
             return

@@ -274,6 +274,11 @@ class GlobalWebSocketManager(VenueReads):
             self._registry.remove(reg.token)
             self._book.apply(reg.connection, reg.token, ())
 
+    def flush(self) -> None:
+        """Send pending changes now, not on the next loop turn, where a click's request waited behind
+        the window's repaint. A change inside the coalescing window after a request still waits."""
+        self._book.flush_leading()
+
     def _on_component_dead(self, reg: Registration) -> None:
         if not self._closed:
             self._book.apply(reg.connection, reg.token, ())

@@ -25,6 +25,7 @@ from upbit_monitor.ui.coin_list.view import CoinList, MarketLoader
 from upbit_monitor.ui.common.formatting import display_code
 from upbit_monitor.ui.common.gauge import HealthDot
 from upbit_monitor.ui.common.layout import flush_column
+from upbit_monitor.ui.common.paint_hold import PaintHold
 from upbit_monitor.ui.common.source import IntrospectableSource
 from upbit_monitor.ui.common.theme import Palette, apply_theme, health_colour
 from upbit_monitor.ui.dock_reserve import DockReservations, ReservingWindow, reserved_docks
@@ -81,6 +82,7 @@ class MainWindow(ReservingWindow):
             korean_colours=bool(self._store.value("theme/korean_colours", True, type=bool)),
         )
         self._code: str | None = None
+        self._source = source
         self._needs_default_layout = False
 
         self.coin_list = CoinList(source, self.palette_, load_markets, repaint_hz=repaint_hz, parent=self)
@@ -94,6 +96,7 @@ class MainWindow(ReservingWindow):
             parent=self,
         )
         self.status_panel = StatusPanel(source, db_status, parent=self)
+        self._paint_hold = PaintHold(self, self.orderbook.first_paint)
         self.chart: QWidget | None = None
 
         self.setCentralWidget(self.orderbook)
@@ -229,6 +232,9 @@ class MainWindow(ReservingWindow):
         """Switch every coin view together (one event-loop turn, hence one merged request)."""
         if code == self._code:
             return
+        # The new ladder paints first: the coin list, charts and tape repaint once it has (<= 150 ms).
+        self._paint_hold.hold([self.coin_list, *self.findChildren(QWidget, "ChartView"),
+                               self.orderbook.tape_panel])
         self._code = code
         self.orderbook.set_code(code)
         if self.chart is not None:
@@ -239,6 +245,9 @@ class MainWindow(ReservingWindow):
         self._store.setValue("coin/last", code)
         self._update_title()
         self.coin_changed.emit(code)
+        # Every view (and each linked pane) has switched: send the merged request from inside the
+        # click rather than on the next loop turn, behind the repaint of the whole window.
+        self._source.flush()
 
     # -- venue switching ------------------------------------------------------------------
     @property

@@ -155,6 +155,10 @@ class VenueSource:
         """Latest ticker per code on the current venue."""
         return self.manager.all_tickers(self._venue)
 
+    def flush(self) -> None:
+        """Send pending subscription changes now (the manager's ``flush``)."""
+        self.manager.flush()
+
     # -- introspection (status panel): every venue ---------------------------------------------------
     def metrics(self) -> Mapping[str, Any]:
         """Metrics of every connection (both venues side by side)."""

@@ -50,6 +50,9 @@ class IntrospectableSource(MarketSource, Protocol):
     def subscriptions(self, connection: str = ...) -> Any:
         """The merged subscription set of a connection."""
 
+    def flush(self) -> None:
+        """Send pending subscription changes now instead of on the next loop turn (a user's click)."""
+
     def registrations(self) -> Sequence[Any]:
         """RegistrationInfo(component_name, connection, specs) of every live component."""
 
