@@ -128,7 +128,7 @@ async def _features(s: Started, storage: Storage, history: HistoryLoader, chart:
             Qt.Orientation.Horizontal, domestic.column, domestic.column))
     with late_step(window, "alerts"):
         # Engine + rules from the database, Alerts dock, badge, ladder/list/chart hooks.
-        # Premium rules read Upbit's premium whatever venue the list shows.
+        # Premium rules read the premium on the rule's venue (Upbit by default), whatever the list shows.
         kimchi = tracker.on_venue("upbit") if tracker is not None else None
         await start_alerts_ui(window, mgr, stack, db=storage.db, premium=CombinedPremium(kimchi, spread),
                               venues=("upbit", "bithumb"))

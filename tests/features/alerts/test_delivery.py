@@ -83,9 +83,12 @@ async def test_premium_rules_also_wake_on_the_foreign_quote() -> None:
 
     value = {"p": 0.01}
     src = FakeSource()
-    premium = SimpleNamespace(premium=lambda code, exchange=None: SimpleNamespace(premium=value["p"]))
+    premium = SimpleNamespace(premium=lambda code, exchange=None, venue=None: SimpleNamespace(
+        premium=value["p"]))
     engine = AlertEngine(src, premium=premium)  # type: ignore[arg-type]
     await engine.add_rule(AlertRule(K.PREMIUM, "KRW-BTC", {"pct": 3}))
+    # The venue's KRW-USDT rate converts the foreign price: the rule keeps it subscribed itself.
+    assert {"KRW-BTC", "KRW-USDT"} <= src.wanted("ticker")
     src.push(tick(100, T0))  # 1 %: armed
     value["p"] = 0.035
     src.push(make_quote("bybit", "BTCUSDT", 70_000.0, timestamp=T0 + 1))  # not the reference venue
@@ -140,10 +143,18 @@ async def test_combined_premium_routes_bithumb_to_the_domestic_spread() -> None:
 
     spreads = {"bithumb": 1.5}
     domestic = SimpleNamespace(spread=lambda code, venue=None: spreads.get(venue or "upbit"))
-    kimchi = SimpleNamespace(premium=lambda code, exchange=None: SimpleNamespace(premium=0.04))
+    by_venue = {"upbit": 0.04, "bithumb": 0.03}
+    kimchi = SimpleNamespace(premium=lambda code, exchange=None, venue=None: SimpleNamespace(
+        premium=by_venue[venue]))
     both = CombinedPremium(kimchi, domestic)  # type: ignore[arg-type]
     assert both.premium("KRW-BTC", "bithumb").premium == pytest.approx(0.015)  # type: ignore[union-attr]
     assert both.premium("KRW-BTC", "binance").premium == 0.04  # type: ignore[union-attr]
+    # The rule's venue picks whose price is compared: Bithumb's against Binance, Bithumb's over Upbit's.
+    assert both.premium("KRW-BTC", "binance", venue="bithumb").premium == 0.03  # type: ignore[union-attr]
+    spreads["upbit"] = -1.0
+    back = both.premium("KRW-BTC", "upbit", venue="bithumb")
+    assert back is not None and back.premium == pytest.approx(-0.01)
+    assert both.premium("KRW-BTC", "bithumb", venue="bithumb") is None  # against itself: nothing to compare
     spreads.clear()
     assert both.premium("KRW-BTC", "bithumb") is None
     assert CombinedPremium().premium("KRW-BTC", "binance") is None

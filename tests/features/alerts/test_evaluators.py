@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 from tests.features.alerts.events import T0, book, fill, tick
@@ -125,8 +126,10 @@ def test_premium_reads_the_input_and_waits_without_a_quote() -> None:
     values: dict[str, float | None] = {"binance": None}
 
     class Input:
-        def premium(self, code: str, exchange: str | None = None) -> SimpleNamespace | None:
-            v = values.get(exchange or "binance")
+        def premium(self, code: str, exchange: str | None = None, *,
+                    venue: str | None = None) -> SimpleNamespace | None:
+            key = exchange or "binance"
+            v = values.get(key) if venue in (None, "upbit") else values.get(f"{venue}:{key}")
             return None if v is None else SimpleNamespace(premium=v)
 
     src = Input()
@@ -140,3 +143,10 @@ def test_premium_reads_the_input_and_waits_without_a_quote() -> None:
                      source=lambda: src)
     values["bithumb"] = -0.02
     assert spread.feed(tick(1, T0)) is not None
+    # A rule on Bithumb reads the premium of Bithumb's price, not Upbit's.
+    on_bithumb = Premium(replace(rule(K.PREMIUM, pct=3, direction="above"), venue="bithumb"), "KRW-BTC",
+                         source=lambda: src)
+    values["binance"], values["bithumb:binance"] = 0.05, 0.01
+    assert on_bithumb.feed(tick(1, T0)) is None
+    values["bithumb:binance"] = 0.04
+    assert on_bithumb.feed(tick(1, T0 + S)) is not None

@@ -44,14 +44,16 @@ class PremiumLike(Protocol):
 
 
 class PremiumInput(Protocol):
-    """Where premium rules read the premium of a coin against a venue.
+    """Where premium rules read the premium of a coin on a Korean venue against a reference venue.
 
-    ``features/premium``'s tracker satisfies it structurally (``premium(code, exchange)``);
+    ``features/premium``'s tracker satisfies it structurally (``premium(code, exchange, venue=)``);
     a domestic spread (Upbit vs Bithumb) is the same call with ``exchange="bithumb"``.
     """
 
-    def premium(self, code: str, exchange: str | None = None) -> PremiumLike | None:
-        """The current premium of ``code`` against ``exchange``, None if not computable now."""
+    def premium(
+        self, code: str, exchange: str | None = None, *, venue: str | None = None
+    ) -> PremiumLike | None:
+        """The premium of ``code`` on ``venue`` (default Upbit) against ``exchange``; None if unknown now."""
 
 
 class Evaluator:
@@ -232,7 +234,7 @@ class Premium(Evaluator):
         src = self.source()
         if src is None:
             return None
-        pv = src.premium(self.code, self.against)
+        pv = src.premium(self.code, self.against, venue=self.rule.venue)  # a Bithumb rule: Bithumb's price
         if pv is None:
             return None  # no fresh quote: the rule waits rather than guessing
         value = pv.premium * 100.0

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from upbit_monitor.connection.state import StateChange
+from upbit_monitor.exchanges.quotes import USDT_KRW_CODE as USDT_KRW
 from upbit_monitor.features.alerts.evaluators import STREAM, Evaluator, Hit, Premium
 from upbit_monitor.features.alerts.rules import AlertRule, RuleKind
 from upbit_monitor.protocol.events import Ticker
@@ -154,6 +155,10 @@ def build_tables(
             wild[rule.venue].setdefault((stream, rule.quote), []).append(state)
         else:
             index[rule.venue].setdefault((stream, rule.market), []).extend(state)
+        if rule.kind is RuleKind.PREMIUM:
+            # The rule's venue's KRW-USDT converts the foreign price: subscribed on that venue even
+            # when no view shows it (the premium tracker only follows the venue the list shows).
+            index[rule.venue].setdefault(("ticker", USDT_KRW), [])
     premium: dict[str, list[Premium]] = {}
     for state in evals.values():
         if isinstance(state, list):

@@ -265,6 +265,9 @@ class PinnedPremium:
         self.tracker = tracker
         self.venue = venue
 
-    def premium(self, code: str, exchange: str | None = None) -> PremiumValue | None:
-        """The premium of ``code`` on :attr:`venue` against ``exchange`` (default primary)."""
-        return self.tracker.premium(code, exchange, venue=self.venue)
+    def premium(
+        self, code: str, exchange: str | None = None, *, venue: str | None = None
+    ) -> PremiumValue | None:
+        """The premium of ``code`` on ``venue`` (default :attr:`venue`) against ``exchange`` (default
+        primary)."""
+        return self.tracker.premium(code, exchange, venue=venue or self.venue)
