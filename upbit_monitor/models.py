@@ -25,6 +25,12 @@ def base_of(code: str) -> str:
     return code.partition("-")[2]
 
 
+def display_code(code: str) -> str:
+    """Upbit's ``BASE/QUOTE`` display form (``"KRW-BTC"`` -> ``"BTC/KRW"``)."""
+    quote, _, base = code.partition("-")
+    return f"{base}/{quote}" if base else code
+
+
 @dataclass(frozen=True, slots=True)
 class MarketInfo:
     """One listed market: code, names, and the venue's warning/caution flags.

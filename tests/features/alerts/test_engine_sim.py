@@ -12,6 +12,7 @@ from tests.manager.simtools import running, subscription_requests, wire_set
 from tests.manager.waiting import wait_until
 from upbit_monitor.features.alerts import AlertEngine, AlertRule, Delivery, RuleKind
 from upbit_monitor.features.alerts.delivery import RecordingNotifier
+from upbit_monitor.models import display_code
 
 K = RuleKind
 MIN = 60_000
@@ -30,7 +31,8 @@ def _kinds(engine: AlertEngine) -> list[str]:
 @pytest.mark.asyncio
 async def test_every_market_rule_kind_fires_once_on_scripted_moves() -> None:
     premium = {"value": 0.0}
-    src = SimpleNamespace(premium=lambda code, exchange=None: SimpleNamespace(premium=premium["value"]))
+    src = SimpleNamespace(premium=lambda code, exchange=None, venue=None: SimpleNamespace(
+        premium=premium["value"]))
     async with running() as (sim, mgr):
         quiet(sim)
         codes = sim.model.codes("KRW")
@@ -119,6 +121,9 @@ async def test_scanner_watches_every_market_of_a_quote() -> None:
         trade_at(sim, codes[3], sim.model.price(codes[3]) * 1.01, t + 60_000)  # +1 %: no
         await wait_until(lambda: len(rec.sent) >= 2, within=10)
         assert sorted(tr.market for tr in engine.recent) == sorted(movers)
+        for tr in engine.recent:  # named as the UI shows the coin that moved, not as "KRW-*"
+            assert tr.title == f"{display_code(tr.market)} alert"
+            assert tr.message.startswith(f"{display_code(tr.market)} moves +4 % within 5 min: ")
         await engine.aclose()
 
 

@@ -47,10 +47,10 @@ def test_valid_rules_are_normalised_with_defaults() -> None:
     rule = validate_rule(AlertRule(K.PRICE, " krw-btc ", {"level": "100000000"}))
     assert rule.market == "KRW-BTC"
     assert rule.params == {"level": 100_000_000.0, "direction": "above"}
-    assert describe(rule) == "KRW-BTC price above 100,000,000"
+    assert describe(rule) == "BTC/KRW price above 100,000,000"  # the display form the UI uses
     scan = validate_rule(AlertRule(K.MOVE, "KRW-*", {"pct": -5, "window_s": 60}))
     assert scan.wildcard and scan.quote == "KRW"
-    assert describe(scan) == "KRW-* moves -5 % within 1 min"
+    assert describe(scan) == "every KRW market moves -5 % within 1 min"
     conn = validate_rule(AlertRule(K.CONNECTION, "KRW-BTC", {"down_s": 10}))
     assert conn.market == "" and conn.text("connection") == "upbit-public"
 

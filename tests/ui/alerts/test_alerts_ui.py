@@ -66,7 +66,7 @@ async def test_panel_creates_toggles_edits_and_deletes_rules(qtbot) -> None:  # 
     dialog.try_accept()
     await wait_until(lambda: panel.rules_model.rowCount() == 1)
     rule = engine.rules()[0]
-    assert "KRW-BTC price above 100" in panel.rules_model.data(panel.rules_model.index(0, 4))
+    assert "BTC/KRW price above 100" in panel.rules_model.data(panel.rules_model.index(0, 4))
     src.push(tick(99, T0))
     src.push(tick(101, T0 + 1))
     assert panel.log_model.rowCount() == 1 and badge.text() == "🔔 1" and not badge.isHidden()

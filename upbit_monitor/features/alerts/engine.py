@@ -300,8 +300,10 @@ class AlertEngine:
         self._fire(rule, market, hit)
 
     def _fire(self, rule: AlertRule, market: str, hit: Hit) -> None:
+        # A "KRW-*" rule's message names the coin that fired ("ETH/KRW moves ..."), not the pattern.
+        said = describe(dataclasses.replace(rule, market=market) if rule.wildcard and market else rule)
         trig = Trigger(rule.id, hit.t_ms, rule.venue, market, str(rule.kind), hit.value,
-                       f"{describe(rule)}: {hit.detail}", time.perf_counter())
+                       f"{said}: {hit.detail}", time.perf_counter())
         if rule.id is not None:
             self._last_fired[rule.id] = max(hit.t_ms, self._last_fired.get(rule.id, hit.t_ms))
         self.triggers.record(trig, persist=rule.id is not None and rule.id >= 0)

@@ -21,6 +21,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from upbit_monitor.errors import AlertRuleError
+from upbit_monitor.models import display_code
 
 Param = float | str
 
@@ -265,9 +266,17 @@ def _finite(raw: object, label: str) -> float:
     return value
 
 
+def market_label(market: str) -> str:
+    """A market as the rest of the UI shows it: ``"BTC/KRW"``, ``"every KRW market"`` for ``"KRW-*"``."""
+    if not market:
+        return "any market"
+    quote, _, base = market.partition("-")
+    return f"every {quote} market" if base == "*" else display_code(market)
+
+
 def describe(rule: AlertRule) -> str:
-    """A one-line human description: ``"KRW-BTC price above 100,000,000"``."""
-    k, m = rule.kind, rule.market or "any market"
+    """A one-line human description: ``"BTC/KRW price above 100,000,000"``."""
+    k, m = rule.kind, market_label(rule.market)
     if k is RuleKind.PRICE:
         return f"{m} price {rule.text('direction')} {fmt_price(rule.num('level'))}"
     if k is RuleKind.MOVE:

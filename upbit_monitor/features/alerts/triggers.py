@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import NamedTuple
 
+from upbit_monitor.models import display_code
+
 
 class Trigger(NamedTuple):
     """One firing of one rule on one market.
@@ -33,8 +35,8 @@ class Trigger(NamedTuple):
 
     @property
     def title(self) -> str:
-        """A short notification title: ``"KRW-BTC alert"``."""
-        return f"{self.market or self.venue} alert"
+        """A short notification title: ``"BTC/KRW alert"`` (the UI's display form)."""
+        return f"{display_code(self.market) if self.market else self.venue} alert"
 
     @property
     def local_time(self) -> str:

@@ -15,17 +15,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 # Market-code helpers live with MarketInfo; re-exported for the views that format by quote.
 from upbit_monitor.models import base_of as base_of
+from upbit_monitor.models import display_code as display_code
 from upbit_monitor.models import quote_of as quote_of
 from upbit_monitor.protocol.ticks import decimals as tick_decimals
 from upbit_monitor.protocol.ticks import krw_tick
 
 KST = timezone(timedelta(hours=9), "KST")
-
-def display_code(code: str) -> str:
-    """Upbit's ``BASE/QUOTE`` display form (``"KRW-BTC"`` -> ``"BTC/KRW"``)."""
-    quote, _, base = code.partition("-")
-    return f"{base}/{quote}" if base else code
-
 
 def price_decimals(price: float, quote: str = "KRW", code: str = "") -> int:
     """How many decimals a price of this size shows on this quote market (its tick's decimals)."""
