@@ -3,6 +3,7 @@ columns as wide as their widest text, so digits are never clipped."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QFont, QFontMetrics
 
@@ -10,8 +11,8 @@ from tests.ui.fake_source import FakeSource, ticker
 from upbit_monitor.models import MarketInfo
 from upbit_monitor.ui.coin_list.columns import CELL_PADDING, ColumnSpec
 from upbit_monitor.ui.coin_list.model import Col
-from upbit_monitor.ui.coin_list.view import CoinList
-from upbit_monitor.ui.common.theme import Palette
+from upbit_monitor.ui.coin_list.view import MIN_WIDTH, NAME_FLOOR, CoinList
+from upbit_monitor.ui.common.theme import Palette, apply_theme
 from upbit_monitor.ui.main_window import MainWindow
 
 MARKETS = [
@@ -76,6 +77,23 @@ def test_narrow_list_hides_the_least_important_columns_and_brings_them_back(qtbo
     qtbot.waitUntil(lambda: table.isColumnHidden(Col.VALUE))
     titles = [a.text() for a in cl.columns.header_menu(cl).actions()]
     assert any(t.startswith("Value 24h") and "no room" in t for t in titles)
+
+
+@pytest.mark.parametrize("dark", [None, True, False])  # unstyled, then both themes' style sheets
+def test_the_narrowest_list_keeps_price_and_change_and_elides_the_name(qtbot, qapp, dark) -> None:
+    if dark is not None:
+        apply_theme(qapp, dark)  # tests/ui/conftest.py puts the application's look back afterwards
+    cl = _list(qtbot, MIN_WIDTH)  # the dock's minimum: what a 1024 x 700 screen gets
+    table = cl.table
+    assert not table.isColumnHidden(Col.CHANGE)  # a trader reads price and change first
+    assert _fits(cl, Col.CHANGE, "+10.12%") and _fits(cl, Col.PRICE, "146,143,000", bold=True)
+    assert table.isColumnHidden(Col.VALUE)  # the less important column went instead
+    shown = [c for c in Col if not table.isColumnHidden(c)]
+    assert sum(table.columnWidth(c) for c in shown) <= table.viewport().width()  # no digit scrolled away
+    assert table.columnWidth(Col.NAME) >= NAME_FLOOR
+    # The user may still hide the change column (kept only against lack of room).
+    cl.columns.set_wanted("change", False)
+    assert table.isColumnHidden(Col.CHANGE)
 
 
 def test_column_choices_survive_a_restart_with_feature_columns_added_later(qtbot, tmp_path) -> None:

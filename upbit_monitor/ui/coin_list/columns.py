@@ -9,9 +9,10 @@ Three rules, in this order, decide a column:
 2. the feature has data to show (the premium hides while no foreign quote is fresh);
 3. the room: numeric columns are exactly as wide as their widest text, and when the dock is too narrow
    for all of them the least important ones hide (then come back), so digits are never clipped
-   ("+10.1…", "75.362 …").
+   ("+10.1…", "75.362 …"). A column marked ``kept`` (the change %: a trader reads price and change
+   first) never hides for room; the name column gives up width for it instead.
 
-The name column takes what is left (never less than ``name_min``).
+The name column takes what is left (``reserve`` when there is room, down to a floor when not).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class ColumnSpec:
     sample: Callable[[], str]  # the widest text the column shows now
     default_on: bool = True
     required: bool = False
+    kept: bool = False  # never hidden for lack of room (the user may still hide it)
     bold: bool = False
     available: Callable[[], bool] = field(default=lambda: True)
     fixed_width: int = 0  # icon-like columns (the star) keep one width
@@ -134,8 +136,8 @@ class ColumnFit(QObject):
         if room is None and table.isVisible():
             room = self._room()
         if room is not None:
-            droppable = sorted((s for c, s in self._specs.items() if want[c] and not s.required),
-                               key=lambda s: s.priority)
+            droppable = sorted((s for c, s in self._specs.items()
+                                if want[c] and not s.required and not s.kept), key=lambda s: s.priority)
             while sum(widths.values()) > room and droppable:
                 spec = droppable.pop(0)
                 want[spec.col] = False
@@ -209,7 +211,7 @@ class ColumnFit(QObject):
 
 
 def builtin_specs(model: CoinListModel, quote: Callable[[], str]) -> list[ColumnSpec]:
-    """The coin list model's own columns: star, price (required); change, value, code, warn (optional).
+    """The coin list model's own columns: star, price (required); change (kept), value, code, warn.
 
     Samples are the longest text seen so far on the shown quote's markets (so a column grows once and
     does not twitch with every ticker), and at least a typical one before tickers arrive.
@@ -231,7 +233,7 @@ def builtin_specs(model: CoinListModel, quote: Callable[[], str]) -> list[Column
     return [
         ColumnSpec(Col.FAV, "star", "★", 99, lambda: "★", required=True, fixed_width=24),
         ColumnSpec(Col.PRICE, "price", "Price", 99, sample(Col.PRICE, "99,999"), required=True, bold=True),
-        ColumnSpec(Col.CHANGE, "change", "Change", 6, sample(Col.CHANGE, "+99.99%")),
+        ColumnSpec(Col.CHANGE, "change", "Change", 6, sample(Col.CHANGE, "+99.99%"), kept=True),
         ColumnSpec(Col.VALUE, "value", "Value 24h", 5, sample(Col.VALUE, "9,999억")),
         ColumnSpec(Col.CODE, "code", "Market", 1, codes, default_on=False),
         ColumnSpec(Col.WARN, "warn", "Warn", 0, lambda: "유의", default_on=False, fixed_width=46),

@@ -49,6 +49,9 @@ LIST_HZ = 10.0
 # jumping around more than twice a second are unreadable anyway. Values still update at LIST_HZ.
 RESORT_S = 0.5
 NAME_MIN = 104  # a Korean name of six syllables; the English line below is elided
+# The name's floor on the narrowest list (a 1024 px screen): four syllables, the rest elided, so
+# the change % keeps its place beside the price.
+NAME_FLOOR = 64
 MIN_WIDTH = 300
 FIT_S = 1.0  # seconds between two column-width checks (one text measure per column)
 
@@ -135,7 +138,7 @@ class CoinList(ClockedView):
         self.table.star_clicked.connect(self._toggle_star)
         self.table.activated.connect(self._on_table_activated)
         self.table.installEventFilter(self)
-        # The name column takes whatever width the others leave, but never less than NAME_MIN
+        # The name column takes whatever width the others leave, but never less than NAME_FLOOR
         # (other features may add columns; a plain Stretch section would shrink to nothing).
         self.table.viewport().installEventFilter(self)
         header.sectionResized.connect(self._on_section_resized)
@@ -336,7 +339,7 @@ class CoinList(ClockedView):
         header = self.table.horizontalHeader()
         visible = (i for i in range(header.count()) if i != Col.NAME and not header.isSectionHidden(i))
         others = sum(header.sectionSize(i) for i in visible)
-        width = max(NAME_MIN, self.table.viewport().width() - others)
+        width = max(NAME_FLOOR, self.table.viewport().width() - others)
         if header.sectionSize(Col.NAME) != width:
             header.resizeSection(Col.NAME, width)
 
