@@ -178,3 +178,25 @@ def test_header_gives_way_with_strength_never_clipping_price_or_change(qtbot, st
         assert s.fontMetrics().horizontalAdvance(s.text()) <= s.width(), (width, s.text())
     view.resize(700, 500)
     qtbot.waitUntil(lambda: h.strength_label.text() == "체결강도 73.13% · 150.20%")
+
+
+def test_title_gives_way_to_the_pickers_venue_first_then_name(qtbot, style: str) -> None:
+    view, _ = _view(qtbot, 500, 15)
+    view.set_venue_label("Upbit")
+    view.set_names({"KRW-BTC": "비트코인"})
+    h, title = view.header, view.header.title
+    seen = []
+    for width in (700, 420, 360, view.minimumSizeHint().width()):
+        view.resize(width, 500)
+        qtbot.waitUntil(lambda w=width: h.width() <= w)
+        text = title.text()
+        seen.append(text)
+        # Whole words, inside the label, left of the grouping box: never letters under the picker.
+        fits = title.fontMetrics().horizontalAdvance(text) <= title.width()
+        assert fits or text == "BTC/KRW", (width, text)
+        assert title.geometry().right() < h.group_box.geometry().left(), width
+    assert seen[0] == "Upbit · 비트코인  BTC/KRW" and seen[-1] != seen[0], seen  # the narrowest drops some
+    assert set(seen) <= {"Upbit · 비트코인  BTC/KRW", "비트코인  BTC/KRW", "BTC/KRW"}
+    assert title.toolTip() == "Upbit · 비트코인  BTC/KRW"  # the full title stays one hover away
+    view.resize(700, 500)
+    qtbot.waitUntil(lambda: title.text() == "Upbit · 비트코인  BTC/KRW")

@@ -18,6 +18,14 @@ from upbit_monitor.ui.common.formatting import (
 from upbit_monitor.ui.common.layout import flush_column
 from upbit_monitor.ui.common.theme import Palette
 
+
+def _widest_fitting(label: QLabel, texts: tuple[str, ...], default: str) -> str:
+    """The first of ``texts`` (longest first) that fits ``label``'s width, else ``default``."""
+    fm = label.fontMetrics()
+    room = label.width()
+    return next((t for t in texts if fm.horizontalAdvance(t) <= room), default)
+
+
 STRENGTH_TIP = (
     "체결강도 (trade strength): buy-initiated volume / sell-initiated volume x 100.\n"
     "Above 100: buyers lift offers more than sellers hit bids."
@@ -33,6 +41,10 @@ class CoinHeader(QWidget):
         self._colours = ("", "")  # (price/change, strength) colours applied: restyle only on change
         self.title = QLabel("-", self)
         self.title.setObjectName("CoinTitle")
+        # Title variants from the longest (venue · name  BASE/QUOTE) to the shortest (BASE/QUOTE):
+        # the widest one that fits beside the pickers is shown, the full one as its tooltip.
+        self._title_texts: tuple[str, ...] = ("-",)
+        self.title.installEventFilter(self)
         self.price_label = QLabel("", self)
         self.price_label.setObjectName("CoinPrice")
         self.change_label = QLabel("", self)
@@ -52,8 +64,8 @@ class CoinHeader(QWidget):
             self.group_box.addItem("1 tick" if g == 1 else f"{g} ticks", g)
         self.group_box.setToolTip("Price grouping: sum the ladder's sizes in buckets of this many ticks")
         self.group_box.setCurrentIndex(GROUPS.index(group) if group in GROUPS else 0)
-        # A long name may clip instead of forcing the window wider; the price row never clips a
-        # digit: 체결강도 gives way (shorter text, then hidden) before the change does.
+        # A long title gives way instead of forcing the window wider (venue, then name dropped);
+        # the price row never clips a digit: 체결강도 gives way (shorter text, then hidden) first.
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.strength_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.strength_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -105,16 +117,30 @@ class CoinHeader(QWidget):
             self.strength_label.setStyleSheet(f"color: {colour};" if colour else "")
 
     def _fit_strength(self) -> None:
-        fm = self.strength_label.fontMetrics()
-        room = self.strength_label.width()
-        text = next((t for t in self._strength_texts if fm.horizontalAdvance(t) <= room), "")
+        text = _widest_fitting(self.strength_label, self._strength_texts, "")
         if text != self.strength_label.text():
             self.strength_label.setText(text)
 
+    def show_title(self, *texts: str) -> None:
+        """The pane title: the widest of ``texts`` (longest first) that fits; never under the pickers."""
+        self._title_texts = texts or ("-",)
+        self.title.setToolTip(self._title_texts[0] if len(self._title_texts) > 1 else "")
+        self._fit_title()
+
+    def _fit_title(self) -> None:
+        texts = self._title_texts
+        # Not laid out yet (hidden): its width means nothing, the full title stands until shown.
+        text = _widest_fitting(self.title, texts, texts[-1]) if self.title.isVisible() else texts[0]
+        if text != self.title.text():
+            self.title.setText(text)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Re-pick the 체결강도 text whenever its label's width changes (window, price, change)."""
-        if watched is self.strength_label and event.type() == QEvent.Type.Resize:
-            self._fit_strength()
+        """Re-pick the title and 체결강도 texts whenever their labels' widths change."""
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            if watched is self.strength_label:
+                self._fit_strength()
+            elif watched is self.title:
+                self._fit_title()
         return super().eventFilter(watched, event)
 
     def forget_colours(self) -> None:

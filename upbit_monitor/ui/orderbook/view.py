@@ -340,11 +340,14 @@ class OrderbookView(ClockedView):
 
     def _update_title(self) -> None:
         if self._code is None:
-            self.title.setText("-")
+            self.header.show_title("-")
             return
+        code = display_code(self._code)
         name = self._names.get(self._code, "")
-        text = f"{name}  {display_code(self._code)}" if name else display_code(self._code)
-        self.title.setText(f"{self._venue_label} · {text}" if self._venue_label else text)
+        named = f"{name}  {code}" if name else code
+        full = f"{self._venue_label} · {named}" if self._venue_label else named
+        # A narrow pane drops the venue, then the name (the window title still names both).
+        self.header.show_title(*dict.fromkeys((full, named, code)))
 
     def _update_summary(self) -> None:
         self.summary.show_book(self.model, quote_of(self._code or ""))
