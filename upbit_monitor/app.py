@@ -47,6 +47,7 @@ from upbit_monitor.ui.common.fonts import apply_korean_fonts
 from upbit_monitor.ui.common.gc_timer import GuiThreadGc
 from upbit_monitor.ui.common.theme import apply_theme
 from upbit_monitor.ui.main_window import MainWindow
+from upbit_monitor.ui.window_reads import reads_finished
 
 log = logging.getLogger("upbit_monitor.app")
 
@@ -120,6 +121,8 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
 
         await attach_rest(started)
         await closed
+        # The REST reads the window cancelled on close end before the manager, storage and loop do.
+        await reads_finished(getattr(window, "cancelled_reads", ()))
         window.hide()
         log.info("shutting down")
     # Widgets die with the loop still running, so the manager's weakref paths see a live loop.

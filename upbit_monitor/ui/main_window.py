@@ -36,6 +36,7 @@ from upbit_monitor.ui.status.panel import DbStatus, StatusPanel
 from upbit_monitor.ui.window_chart import chart_palette, wire_chart
 from upbit_monitor.ui.window_layout import LAYOUT_VERSION, apply_default_layout, constrain, fit_to_screen
 from upbit_monitor.ui.window_menus import ChartMenu, build_file_menu, build_market_menu
+from upbit_monitor.ui.window_reads import cancel_reads
 from upbit_monitor.ui.window_state import int_setting, restore_window_state, save_window_state
 
 DEFAULT_COIN = "KRW-BTC"
@@ -245,9 +246,7 @@ class MainWindow(ReservingWindow):
         self._store.setValue("coin/last", code)
         self._update_title()
         self.coin_changed.emit(code)
-        # Every view (and each linked pane) has switched: send the merged request from inside the
-        # click rather than on the next loop turn, behind the repaint of the whole window.
-        self._source.flush()
+        self._source.flush()  # every view and linked pane switched: the request leaves inside the click
 
     # -- venue switching ------------------------------------------------------------------
     @property
@@ -397,5 +396,6 @@ class MainWindow(ReservingWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Save state, tell the composition root, and close (no confirmation dialog)."""
         self.save_state()
+        self.cancelled_reads: list[Any] = cancel_reads(self)  # REST reads in flight; the app awaits them
         event.accept()
         self.closing.emit()

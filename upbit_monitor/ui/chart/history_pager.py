@@ -48,6 +48,10 @@ class HistoryPager:
         if tasks:
             await asyncio.wait(tasks)
 
+    def pending(self) -> list[asyncio.Task[None]]:
+        """The loads still running (for the window's close: cancelled, then awaited)."""
+        return [t for t in (self.task, self.older_task) if t is not None and not t.done()]
+
     def start(self, code: str | None, unit: int) -> None:
         """Coin or timeframe switched: drop pending loads, load the window of ``code`` at ``unit``."""
         view = self._view

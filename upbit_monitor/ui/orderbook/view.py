@@ -216,6 +216,11 @@ class OrderbookView(ClockedView):
         """Where a coin switch fetches recent fills (REST), so the tape is full at once."""
         self._trades_loader = loader
 
+    def pending_reads(self) -> list[asyncio.Task[None]]:
+        """The tape's REST fill if it is still running (the window cancels it on close)."""
+        task = self._backfill
+        return [task] if task is not None and not task.done() else []
+
     def _start_backfill(self, code: str) -> None:
         if self._backfill is not None and not self._backfill.done():
             self._backfill.cancel()
