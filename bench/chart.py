@@ -69,7 +69,7 @@ def bench(bars: int, visible: int, runs: int = 30, studies: Sequence[object] = (
         price[0] += 1000
         mgr.push(make_candle("KRW-BTC", 1, start, last.opening_price, max(price[0], last.high_price),
                              last.low_price, price[0], 3.0))
-        view.poll_live()
+        view.refresh()
         view.graphics.grab()
 
     before = view.candles.render_count
@@ -84,7 +84,7 @@ def bench(bars: int, visible: int, runs: int = 30, studies: Sequence[object] = (
         n[0] += 1
         close = top - (n[0] % 2 + 1) * 1000
         mgr.push(make_candle("KRW-BTC", 1, start, last.opening_price, top, last.low_price, close, 3.0))
-        view.poll_live()
+        view.refresh()
         QApplication.processEvents()
 
     QApplication.processEvents()
@@ -97,7 +97,7 @@ def bench(bars: int, visible: int, runs: int = 30, studies: Sequence[object] = (
         view.graphics.grab()
 
     out["full re-render frame ms"] = best_ms(full, 10)
-    out["idle poll_live us"] = best_ms(view.poll_live, 2000) * 1000
+    out["idle refresh us"] = best_ms(view.refresh, 2000) * 1000
     view.close()
     return out
 
@@ -134,7 +134,7 @@ def studies_table(rounds: int) -> str:
             t0 = time.perf_counter()
             mgr.push(make_candle("KRW-BTC", 1, start, last.opening_price, last.high_price, last.low_price,
                                  close, 3.0))
-            view.poll_live()
+            view.refresh()
             QApplication.processEvents()
             times[name].append((time.perf_counter() - t0) * 1000)
     for _, view, _ in views.values():
