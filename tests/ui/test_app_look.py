@@ -9,10 +9,12 @@ from upbit_monitor.ui.common.theme import apply_theme
 
 
 def test_a_theme_applied_inside_is_undone_on_exit(qapp: QApplication) -> None:
-    sheet, window = qapp.styleSheet(), qapp.palette().window().color().name()
-    for dark in (True, False):
-        with app_look_restored():
-            apply_theme(qapp, dark=dark)
-            assert qapp.styleSheet() != sheet
-        assert qapp.styleSheet() == sheet
-        assert qapp.palette().window().color().name() == window
+    with app_look_restored():  # whatever an earlier test (outside tests/ui) left stays as it was
+        qapp.setStyleSheet("")
+        window = qapp.palette().window().color().name()
+        for dark in (True, False):
+            with app_look_restored():
+                apply_theme(qapp, dark=dark)
+                assert qapp.styleSheet()
+            assert qapp.styleSheet() == ""
+            assert qapp.palette().window().color().name() == window
