@@ -230,12 +230,10 @@ class MainWindow(ReservingWindow):
         return self._code
 
     def select_coin(self, code: str) -> None:
-        """Switch every coin view together (one event-loop turn, hence one merged request)."""
+        """Switch every coin view at once: one merged request sent inside the click, the ladder first."""
         if code == self._code:
             return
-        # The new ladder paints first: the coin list, charts and tape repaint once it has (<= 150 ms).
-        self._paint_hold.hold([self.coin_list, *self.findChildren(QWidget, "ChartView"),
-                               self.orderbook.tape_panel])
+        self._paint_hold.hold([self.coin_list, self.orderbook.tape_panel], named="ChartView")
         self._code = code
         self.orderbook.set_code(code)
         if self.chart is not None:

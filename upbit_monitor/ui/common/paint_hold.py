@@ -37,9 +37,12 @@ class PaintHold(QObject):
         """True while some widget's repaint is held."""
         return bool(self._held)
 
-    def hold(self, widgets: Iterable[QWidget]) -> None:
-        """Disable updates of ``widgets`` until the release (a new hold restarts the timeout)."""
-        for widget in widgets:
+    def hold(self, widgets: Iterable[QWidget], *, named: str = "") -> None:
+        """Disable updates of ``widgets`` (and of the parent's children called ``named``: every chart)
+        until the release; a new hold restarts the timeout."""
+        parent = self.parent()
+        found = parent.findChildren(QWidget, named) if named and parent is not None else []
+        for widget in (*widgets, *found):
             # A widget someone else disabled stays theirs: re-enabling it here would be wrong.
             if widget.updatesEnabled() and widget not in self._held:
                 widget.setUpdatesEnabled(False)
