@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import importlib
 import logging
 import signal
 import sys
@@ -52,6 +53,9 @@ from upbit_monitor.ui.window_reads import reads_finished
 log = logging.getLogger("upbit_monitor.app")
 
 LATE_AFTER_S = 1.5  # the rest of the app attaches after the first painted ticker, or after this long
+# The second half's heaviest imports, one per loop turn (each up to ~0.15 s on a quiet machine; at
+# once they froze the first prices for half a second); app_attach then brings the rest.
+LATE_IMPORTS = ("sqlalchemy", "sqlalchemy.orm", "upbit_monitor.storage", "numpy", "pyqtgraph")
 
 
 def market_loader(rest: RestClient, stack: contextlib.AsyncExitStack | None = None) -> Callable[[], Any]:
@@ -117,6 +121,9 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         # on screen (or LATE_AFTER_S without them: no network, nothing listed, window closed).
         await asyncio.wait([started.painted, closed], timeout=LATE_AFTER_S,
                            return_when=asyncio.FIRST_COMPLETED)
+        for name in LATE_IMPORTS:
+            importlib.import_module(name)
+            await asyncio.sleep(0)  # a loop turn after each: the prices on screen keep updating
         from upbit_monitor.app_attach import attach_rest  # deferred on purpose: see above
 
         await attach_rest(started)

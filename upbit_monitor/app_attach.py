@@ -16,9 +16,10 @@ panel, and the monitor runs without that part.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -49,14 +50,18 @@ log = logging.getLogger("upbit_monitor.app")
 __all__ = ["attach_rest", "late_step"]
 
 
-@contextlib.contextmanager
-def late_step(window: MainWindow, what: str) -> Iterator[None]:
-    """Run one late step; a failure is logged and shown in the status panel, and the app goes on."""
+@contextlib.asynccontextmanager
+async def late_step(window: MainWindow, what: str) -> AsyncIterator[None]:
+    """Run one late step; a failure is logged and shown in the status panel, and the app goes on.
+
+    A loop turn follows every step: the prices already on screen keep updating between them.
+    """
     try:
         yield
     except Exception as exc:
         log.exception("%s could not start", what)
         window.status_panel.add_notice(f"{what} could not start: {short_error(exc)}")
+    await asyncio.sleep(0)
 
 
 async def attach_rest(s: Started) -> None:
@@ -64,7 +69,7 @@ async def attach_rest(s: Started) -> None:
     window, mgr, stack = s.window, s.mgr, s.stack
     storage = Storage(error="disabled by --no-db")
     db_notice: str | None = None
-    with late_step(window, "storage"):
+    async with late_step(window, "storage"):
         if not s.args.no_db:
             # Chosen here: the demo database's path comes from the storage package (SQLAlchemy).
             db_url, db_notice = choose_db_url(s.args, s.settings)
@@ -77,7 +82,7 @@ async def attach_rest(s: Started) -> None:
         # The writer takes what arrived before it existed, then listens itself; rows keyed by venue.
         s.early.hand_over(storage.writer, mgr, stack)
     for venue, rest in s.rests.items():
-        with late_step(window, f"backfill ({venue})"):
+        async with late_step(window, f"backfill ({venue})"):
             # After every reconnect: missed trades from REST (when recorded), candle gaps refetched.
             backfill = backfill_for_storage(mgr, rest, storage.writer, storage.db, venue)
             backfill.start()
@@ -86,13 +91,13 @@ async def attach_rest(s: Started) -> None:
     history = HistoryLoader.with_db(s.rests[source.venue], storage.db, venue=source.venue)
     source.add_venue_listener(lambda venue: _history_for(history, venue, s.rests, storage))
     chart: ChartView | None = None
-    with late_step(window, "chart"):
+    async with late_step(window, "chart"):
         chart = ChartView(source, history, repaint_hz=s.settings.repaint_hz)
         window.attach_chart(chart)
     await _features(s, storage, history, chart)
     # Every dock exists now (extra panes of the last session too): put them where the user left
     # them, unless a default workspace brought its own arrangement.
-    with late_step(window, "layout"):
+    async with late_step(window, "layout"):
         if not window.extras.workspaces.restore_at_start():
             window.restore_dock_layout()
     left = window.release_reserved_docks()
@@ -103,20 +108,20 @@ async def attach_rest(s: Started) -> None:
 async def _features(s: Started, storage: Storage, history: HistoryLoader, chart: ChartView | None) -> None:
     window, mgr, stack, settings, source = s.window, s.mgr, s.stack, s.settings, s.source
     private_feed: Any = None
-    with late_step(window, "private feeds"):
+    async with late_step(window, "private feeds"):
         # My orders / My assets docks, Account > API keys…; public-only without keys.
         private_ui = await start_private_ui(window, mgr, stack, demo_keys=s.demo_keys)
         private_feed = private_ui.feed
         if chart is not None:
             # Studies may show Upbit's own indicator values (the info endpoint signs with the same keys).
             install_server_studies(chart, mgr, private_feed, venue=lambda: source.venue)
-    with late_step(window, "announcements"):
+    async with late_step(window, "announcements"):
         # Upbit's notices (private endpoint): the Announcements dock, stored when the database is up.
         notices = AnnouncementStore(storage.db) if storage.db is not None else None
         await start_announcements_ui(window, mgr, private_feed, stack, store=notices)
     tracker: Any = None
     spread: DomesticSpread | None = None
-    with late_step(window, "premium"):
+    async with late_step(window, "premium"):
         # Kimchi premium: Binance/Bybit connections, CoinList columns and the Premium dock.
         # Domestic spread (Upbit vs Bithumb): a coin list column seen from the venue the Markets dock
         # shows, and the premium chart's Bithumb line (Upbit over Bithumb).
@@ -126,18 +131,18 @@ async def _features(s: Started, storage: Storage, history: HistoryLoader, chart:
         domestic = install_domestic(window.coin_list, spread, lambda: source.venue, window.palette_)
         source.add_venue_listener(lambda _venue: domestic.headerDataChanged.emit(
             Qt.Orientation.Horizontal, domestic.column, domestic.column))
-    with late_step(window, "alerts"):
+    async with late_step(window, "alerts"):
         # Engine + rules from the database, Alerts dock, badge, ladder/list/chart hooks.
         # Premium rules read the premium on the rule's venue (Upbit by default), whatever the list shows.
         kimchi = tracker.on_venue("upbit") if tracker is not None else None
         await start_alerts_ui(window, mgr, stack, db=storage.db, premium=CombinedPremium(kimchi, spread),
                               venues=("upbit", "bithumb"))
-    with late_step(window, "chart panes"):
+    async with late_step(window, "chart panes"):
         # Extra chart panes read the venue the Markets dock shows, like the main chart (and its history).
         install_chart_panes(window, source, history, tracker, settings.repaint_hz,
                             on_chart=lambda pane: install_server_studies(pane, mgr, private_feed,
                                                                          venue=lambda: source.venue))
-    with late_step(window, "order-flow panes"):
+    async with late_step(window, "order-flow panes"):
         # Footprints start from the venue's REST trades, then the live prints.
         archive = (BookArchive(storage.db, keep_hours=settings.orderflow_keep_hours)
                    if settings.orderflow_record and storage.db is not None else None)
