@@ -27,13 +27,13 @@ from upbit_monitor.ui.common.gauge import HealthDot
 from upbit_monitor.ui.common.layout import flush_column
 from upbit_monitor.ui.common.paint_hold import PaintHold
 from upbit_monitor.ui.common.source import IntrospectableSource
-from upbit_monitor.ui.common.theme import Palette, apply_theme, health_colour
+from upbit_monitor.ui.common.theme import Palette, apply_palette, apply_theme, health_colour
 from upbit_monitor.ui.dock_reserve import DockReservations, ReservingWindow, reserved_docks
 from upbit_monitor.ui.orderbook.view import OrderbookView
 from upbit_monitor.ui.panes.window import WindowPanes
 from upbit_monitor.ui.status.health import health_summary
 from upbit_monitor.ui.status.panel import DbStatus, StatusPanel
-from upbit_monitor.ui.window_chart import chart_palette, wire_chart
+from upbit_monitor.ui.window_chart import wire_chart
 from upbit_monitor.ui.window_layout import LAYOUT_VERSION, apply_default_layout, constrain, fit_to_screen
 from upbit_monitor.ui.window_menus import ChartMenu, build_file_menu, build_market_menu
 from upbit_monitor.ui.window_reads import cancel_reads
@@ -351,7 +351,7 @@ class MainWindow(ReservingWindow):
         self.orderbook.model.repaint()
         self.orderbook.gauge.update()
         self.orderbook.refresh_colours()
-        chart_palette(self.chart, self.palette_)
+        apply_palette(self.chart, self.palette_)
         self.extras.palette_changed(self.palette_)
 
     # -- persistence ----------------------------------------------------------------------

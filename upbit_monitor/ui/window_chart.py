@@ -12,24 +12,12 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMenu, QWidget
 
-from upbit_monitor.ui.common.theme import Palette
+from upbit_monitor.ui.common.theme import apply_palette
 from upbit_monitor.ui.window_menus import ChartMenu
 from upbit_monitor.ui.window_state import int_setting
 
 if TYPE_CHECKING:
     from upbit_monitor.ui.main_window import MainWindow
-
-
-def chart_palette(chart: QWidget | None, palette: Palette) -> None:
-    """Give the chart the window's theme and up/down colours (a chart without them is left alone)."""
-    if chart is None:
-        return
-    set_dark = getattr(chart, "set_dark", None)
-    if callable(set_dark):
-        set_dark(palette.dark)
-    set_colors = getattr(chart, "set_colors", None)
-    if callable(set_colors):
-        set_colors(palette.up, palette.down)
 
 
 def wire_chart(window: MainWindow, chart: QWidget, store: QSettings, view_menu: QMenu, *,
@@ -62,5 +50,5 @@ def wire_chart(window: MainWindow, chart: QWidget, store: QSettings, view_menu: 
             set_timeframe(int_setting(store.value("chart/timeframe", 1, type=int), 1))
     if restoring:
         # Only the chart: re-applying the app's theme would re-polish every widget of the window.
-        chart_palette(chart, window.palette_)
+        apply_palette(chart, window.palette_)
     return menu

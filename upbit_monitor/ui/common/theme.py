@@ -74,6 +74,18 @@ class Palette:
         return c
 
 
+def apply_palette(widget: object, palette: Palette) -> None:
+    """Give ``widget`` the window's theme and up/down colours if it takes them (``set_dark``,
+    ``set_colors``). Charts and pane bodies are duck-typed: a widget without them, or None, is left
+    alone."""
+    set_dark = getattr(widget, "set_dark", None)
+    if callable(set_dark):
+        set_dark(palette.dark)
+    set_colors = getattr(widget, "set_colors", None)
+    if callable(set_colors):
+        set_colors(palette.up, palette.down)
+
+
 def health_colour(health: float | None) -> QColor:
     """Green / amber / red / grey for a 0..1 health score (None = unknown)."""
     if health is None:

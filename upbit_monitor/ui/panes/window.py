@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
 from upbit_monitor.errors import UpbitMonitorError
 from upbit_monitor.features.studies import PriceLineBook, studies_from_list, studies_to_list
 from upbit_monitor.ui.common.source import MarketSource
-from upbit_monitor.ui.common.theme import Palette
+from upbit_monitor.ui.common.theme import Palette, apply_palette
 from upbit_monitor.ui.orderbook.view import OrderbookView
 from upbit_monitor.ui.panes.host import PaneHost
 from upbit_monitor.ui.panes.workspaces import MainChart, WorkspaceController, read_json
@@ -139,12 +139,7 @@ class WindowPanes:
         """Repaint every pane in the new theme/colours."""
         for frame in self.host.frames.values():
             body = frame.body
-            set_dark = getattr(body, "set_dark", None)
-            if callable(set_dark):
-                set_dark(palette.dark)
-            set_colors = getattr(body, "set_colors", None)
-            if callable(set_colors):
-                set_colors(palette.up, palette.down)
+            apply_palette(body, palette)
             if isinstance(body, OrderbookView):
                 body.model.repaint()
                 body.gauge.update()
