@@ -8,6 +8,7 @@ qasync loop keeps running Qt and the sockets.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
 import subprocess
@@ -21,6 +22,7 @@ from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 
+from tests.manager.waiting import wait_until
 from upbit_monitor.config import Settings
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.models import MarketInfo
@@ -64,6 +66,10 @@ def _keep_loop_on_close(qapp):
 async def sim() -> AsyncIterator[Simulator]:
     async with Simulator(msg_rate=300, seed=3) as s:
         yield s
+        # As tests/manager/simtools does: let the client's last sockets (a recycled, emptied
+        # subscription reconnects at once) finish closing before the server and the loop stop.
+        with contextlib.suppress(TimeoutError):
+            await wait_until(lambda: not s.open_connections(), within=2.0)
 
 
 @pytest_asyncio.fixture
