@@ -8,7 +8,8 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 from tests.manager.waiting import wait_until
 from upbit_monitor import app_attach
@@ -40,6 +41,24 @@ async def _first_half(tmp_path, *flags: str) -> AsyncIterator[Started]:
             started.window.close()
 
 
+def _places(win: QMainWindow) -> dict[str, QRect]:
+    # On screen: not floating, not a tab behind another (Qt parks those outside the window).
+    return {d.objectName(): d.geometry() for d in win.findChildren(QDockWidget)
+            if d.objectName() and d.isVisible() and not d.isFloating() and not d.visibleRegion().isEmpty()}
+
+
+async def _steady_places(win: QMainWindow) -> dict[str, QRect]:
+    """The docks' places once Qt has applied pending layout requests (unchanged over 20 loop turns)."""
+    seen = [_places(win)]
+
+    def steady() -> bool:
+        seen.append(_places(win))
+        return len(seen) > 20 and all(p == seen[-1] for p in seen[-20:])
+
+    await wait_until(steady, within=10)
+    return seen[-1]
+
+
 def _notices(started: Started) -> list[str]:
     panel = started.window.status_panel
     return [panel.notices.item(i).text() for i in range(panel.notices.count())]
@@ -58,8 +77,16 @@ async def test_prices_first_then_storage_chart_alerts_and_announcements_attach(q
         await wait_until(lambda: started.painted.done(), within=30)
         assert started.early is not None
         await wait_until(lambda: started.early is not None and started.early.held("upbit") > 0, within=30)
+        await wait_until(lambda: win.layout_settled, within=10)
+        win.resize(1600, 1000)  # the designed size (offscreen starts at the minimum, 1024x700)
+        shown = await _steady_places(win)  # the arrangement of the first frames
+        assert {"CoinDock", "ChartDock", "StatusDock", "MyOrdersDock"} <= set(shown)
+        assert {"PremiumDock", "AnnouncementsDock"} & set(shown)
 
         await app_attach.attach_rest(started)
+
+        # The chart and the feature docks took the places kept for them: nothing moved or resized.
+        assert await _steady_places(win) == shown
 
         assert isinstance(win.chart, ChartView) and win.chart_dock is not None
         assert win.chart_dock.widget() is win.chart
