@@ -24,6 +24,7 @@ from PySide6.QtTest import QTest
 
 from tests.manager.waiting import wait_until
 from upbit_monitor.config import Settings
+from upbit_monitor.connection.state import ConnState
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.models import MarketInfo
 from upbit_monitor.sim.server import Simulator
@@ -154,12 +155,21 @@ async def test_closed_views_disappear_from_the_registry(qtbot, sim, mgr, tmp_pat
     win.select_coin("KRW-XRP")
     assert len(names()) == 3  # CoinList, OrderbookView, ChartView
     await sim.wait_for_request(lambda r: "KRW-XRP" in _types(r).get("orderbook", ()), timeout_s=10)
+    conn = mgr.connection()
+    epoch = conn.epoch
     win.show()
     win.close()
     del win
     await until(lambda: names() == [], what="window children unregistered")
     # The wire follows: the merged set shrinks to nothing for orderbook/trade.
     assert mgr.subscriptions().codes_for("orderbook") == ()
+    # Upbit cannot unsubscribe everything, so the emptied set recycles the socket. Let that
+    # reconnect finish here, on the running loop: pytest-qt's teardown processes Qt events before
+    # the fixtures shut the manager down, and a connect stepped from there has no running loop
+    # (RuntimeError in the supervisor, and its half-open loopback socket leaks: the
+    # ResourceWarning this test and the next one's setup used to fail on, now and then).
+    await until(lambda: conn.epoch > epoch and conn.state is ConnState.CONNECTED,
+                what="the emptied connection reconnected")
 
 
 def test_main_renders_demo_screenshot(tmp_path):
