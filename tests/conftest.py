@@ -90,3 +90,16 @@ def _gc_on_gui_thread_only() -> Iterator[None]:
 def _collect_after_test() -> Iterator[None]:
     yield
     gc.collect()
+
+
+@pytest.fixture
+def keep_loop_on_close(qapp: QApplication) -> Iterator[None]:
+    """Closing the last window must not quit QApplication and with it the test's qasync loop.
+
+    The app sets the same flag in main(); window tests opt in with
+    ``pytestmark = pytest.mark.usefixtures("keep_loop_on_close")``.
+    """
+    old = qapp.quitOnLastWindowClosed()
+    qapp.setQuitOnLastWindowClosed(False)
+    yield
+    qapp.setQuitOnLastWindowClosed(old)

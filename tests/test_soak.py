@@ -16,7 +16,6 @@ import contextlib
 import gc
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -40,7 +39,7 @@ from upbit_monitor.ui.orderbook.view import OrderbookView
 from upbit_monitor.ui.panes.window import install_chart_panes
 from upbit_monitor.ui.status.panel import StatusPanel
 
-pytestmark = pytest.mark.soak
+pytestmark = [pytest.mark.soak, pytest.mark.usefixtures("keep_loop_on_close")]
 
 TRADE_RING = 50
 MAX_BACKLOG = 300
@@ -73,13 +72,6 @@ class PlainComponent:
         self.seen += 1
 
 
-@pytest.fixture(autouse=True)
-def _keep_loop_on_close(qapp: QApplication) -> Any:
-    # Closing the last top-level widget would quit QApplication and stop the test's qasync loop.
-    old = qapp.quitOnLastWindowClosed()
-    qapp.setQuitOnLastWindowClosed(False)
-    yield
-    qapp.setQuitOnLastWindowClosed(old)
 
 
 @contextlib.asynccontextmanager

@@ -17,14 +17,7 @@ from upbit_monitor.app import Started, start_window
 from upbit_monitor.cli import parse_args
 from upbit_monitor.ui.chart.view import ChartView
 
-
-@pytest.fixture(autouse=True)
-def _keep_loop_on_close(qapp):
-    # As in the app (main()): a window closing must not quit QApplication and with it the test's loop.
-    old = qapp.quitOnLastWindowClosed()
-    qapp.setQuitOnLastWindowClosed(False)
-    yield
-    qapp.setQuitOnLastWindowClosed(old)
+pytestmark = pytest.mark.usefixtures("keep_loop_on_close")
 
 
 LATE_DOCKS = ("PremiumDock", "AnnouncementsDock", "MyOrdersDock", "MyAssetsDock", "AlertsDock")

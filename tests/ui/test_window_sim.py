@@ -53,14 +53,7 @@ def _types(req) -> dict[str, set[str]]:
     return {t.type: set(t.codes) for t in req.parsed.types}
 
 
-@pytest.fixture(autouse=True)
-def _keep_loop_on_close(qapp):
-    # Closing the last window would quit QApplication and with it the qasync loop of the test
-    # (the app sets the same flag in main()).
-    old = qapp.quitOnLastWindowClosed()
-    qapp.setQuitOnLastWindowClosed(False)
-    yield
-    qapp.setQuitOnLastWindowClosed(old)
+pytestmark = pytest.mark.usefixtures("keep_loop_on_close")
 
 
 @pytest_asyncio.fixture

@@ -34,12 +34,7 @@ async def until(pred: Callable[[], bool], limit_s: float = 10.0, what: str = "co
         await asyncio.sleep(0.01)
 
 
-@pytest.fixture(autouse=True)
-def _keep_loop_on_close(qapp):  # type: ignore[no-untyped-def]
-    old = qapp.quitOnLastWindowClosed()
-    qapp.setQuitOnLastWindowClosed(False)
-    yield
-    qapp.setQuitOnLastWindowClosed(old)
+pytestmark = pytest.mark.usefixtures("keep_loop_on_close")
 
 
 def loader(sim: Simulator, drop: str = "") -> Callable[[], object]:

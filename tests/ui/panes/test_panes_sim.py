@@ -9,11 +9,12 @@ import pytest
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
-from tests.ui.test_window_sim import _keep_loop_on_close, _markets, _types, _window, mgr, sim, until
+from tests.ui.test_window_sim import _markets, _types, _window, mgr, sim, until
 from upbit_monitor.features.panes import LinkMode, PaneLink
 from upbit_monitor.ui.panes.window import install_chart_panes
 
-__all__ = ["_keep_loop_on_close", "mgr", "sim"]  # fixtures shared with test_window_sim
+__all__ = ["mgr", "sim"]  # fixtures shared with test_window_sim
+pytestmark = pytest.mark.usefixtures("keep_loop_on_close")
 
 RED = PaneLink(LinkMode.GROUP, "red")
 
