@@ -12,21 +12,13 @@ from typing import Any
 import pytest
 
 from tests.manager.factories import ticker
-from tests.manager.simtools import fast_settings, our_tasks, simulator, subscription_requests, wire_set
+from tests.manager.simtools import Comp, fast_settings, our_tasks, simulator, subscription_requests, wire_set
 from tests.manager.waiting import wait_until
 from upbit_monitor.manager import ConnState, GlobalWebSocketManager, StateChange
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec as Spec
 from upbit_monitor.sim.server import Simulator
 
 PUBLIC = "upbit-public"
-
-
-class Comp:
-    def __init__(self) -> None:
-        self.events: list[Any] = []
-
-    def on_event(self, ev: object) -> None:
-        self.events.append(ev)
 
 
 class Harness:

@@ -18,6 +18,16 @@ CODES = ["KRW-BTC", "KRW-ETH", "KRW-XRP", "KRW-USDT", "KRW-SOL", "KRW-DOGE", "KR
          "KRW-LINK", "KRW-AVAX", "KRW-XLM", "KRW-SUI", "KRW-BCH", "KRW-HBAR", "KRW-DOT", "KRW-ETC"]
 
 
+class Comp:
+    """A plain, weak-referenceable component that records the events routed to it."""
+
+    def __init__(self) -> None:
+        self.events: list[Any] = []
+
+    def on_event(self, ev: object) -> None:
+        self.events.append(ev)
+
+
 def fast_settings(sim: Simulator, **overrides: Any) -> Settings:
     """Settings for tests: the simulator's URL, a fast exact backoff, short timeouts."""
     base = Settings(

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
-from tests.manager.simtools import running, subscription_requests, wire_set
+from tests.manager.simtools import Comp, running, subscription_requests, wire_set
 from tests.manager.waiting import wait_until
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec as Spec
 from upbit_monitor.sim.server import Simulator
 
 PUBLIC = "upbit-public"
-
-
-class Comp:
-    def __init__(self) -> None:
-        self.events: list[Any] = []
-
-    def on_event(self, ev: Any) -> None:
-        self.events.append(ev)
 
 
 def sent(mgr: GlobalWebSocketManager) -> int:

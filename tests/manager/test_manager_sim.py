@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from typing import Any
 
 import pytest
 
 from tests.manager.simtools import (
     CODES,
+    Comp,
     fast_settings,
     our_tasks,
     running,
@@ -26,16 +26,6 @@ from upbit_monitor.manager import ConnState, GlobalWebSocketManager, StateChange
 from upbit_monitor.protocol.events import ServerError
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec as Spec
 from upbit_monitor.sim.server import Simulator
-
-
-class Comp:
-    """A plain component (weak-referenceable)."""
-
-    def __init__(self) -> None:
-        self.events: list[Any] = []
-
-    def on_event(self, ev: object) -> None:
-        self.events.append(ev)
 
 
 async def settle(sim: Simulator, n: int, within: float = 3.0) -> None:

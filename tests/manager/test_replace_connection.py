@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from tests.manager.simtools import running, wire_set
+from tests.manager.simtools import Comp, running, wire_set
 from tests.manager.waiting import wait_until
 from upbit_monitor.errors import ManagerError
 from upbit_monitor.exchanges.registry import register_connector, unregister_connector
 from upbit_monitor.exchanges.upbit import UpbitConnector
 from upbit_monitor.manager import ConnState
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec as Spec
-
-
-class Comp:
-    def __init__(self) -> None:
-        self.events: list[Any] = []
-
-    def on_event(self, ev: object) -> None:
-        self.events.append(ev)
 
 
 @pytest.mark.asyncio
