@@ -15,7 +15,7 @@ import pytest_asyncio
 from msgspec.structs import replace
 
 from tests.ui.chart.support import demo_candles
-from upbit_monitor.connection.rest import RestClient, parse_remaining_req
+from upbit_monitor.connection.rest import RestClient, parse_candle, parse_remaining_req, parse_ticker
 from upbit_monitor.errors import ConnectionFailure, RestError
 
 END = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -259,3 +259,46 @@ async def test_real_upbit_quotation_api():
     assert 0 < len(candles) <= 250
     assert candles == sorted(candles, key=lambda c: c.candle_date_time_utc)
     assert (await client.orderbook(["KRW-BTC"]))[0].orderbook_units
+
+
+_TICKER = {
+    "market": "KRW-BTC", "trade_price": 100.0, "opening_price": 99.0, "high_price": 101.0, "low_price": 98.0,
+    "prev_closing_price": 99.0, "change": "RISE", "change_price": 1.0, "signed_change_price": 1.0,
+    "change_rate": 0.01, "signed_change_rate": 0.01, "acc_trade_price_24h": 1e9, "acc_trade_volume_24h": 1e7,
+}
+_CANDLE = {
+    "market": "KRW-BTC", "candle_date_time_utc": "2026-12-04T00:00:00",
+    "candle_date_time_kst": "2026-12-04T09:00:00", "opening_price": 100.0, "high_price": 101.0,
+    "low_price": 99.0, "trade_price": 100.5, "candle_acc_trade_volume": 2.0,
+    "candle_acc_trade_price": 201.0, "timestamp": 1_796_342_400_000, "unit": 1,
+}
+
+
+def test_rest_ticker_defaults_what_some_answers_leave_out():
+    t = parse_ticker(_TICKER)
+    got = (t.market, t.trade_price, t.trade_volume, t.trade_date, t.timestamp)
+    assert got == ("KRW-BTC", 100.0, 0.0, "", 0)
+    assert t.as_ticker().stream_type == "REST"
+
+
+def test_rest_candle_is_a_stream_candle_of_the_unit():
+    c = parse_candle(_CANDLE, 15)
+    assert (c.type, c.code, c.trade_price, c.stream_type) == ("candle.15m", "KRW-BTC", 100.5, "REST")
+
+
+@pytest.mark.parametrize(
+    ("parse", "item", "field"),
+    [
+        (parse_ticker, {**_TICKER, "trade_price": "100.0"}, "trade_price"),  # a string where a number goes
+        (parse_ticker, {**_TICKER, "high_price": -1.0}, "high_price"),  # a price must be positive
+        (parse_ticker, {k: v for k, v in _TICKER.items() if k != "market"}, "market"),
+        (lambda item: parse_candle(item, 1), {**_CANDLE, "low_price": None}, "low_price"),
+        (lambda item: parse_candle(item, 1), {**_CANDLE, "candle_date_time_utc": "today"}, "date_time_utc"),
+        (lambda item: parse_candle(item, 1), ["not", "an", "object"], "object"),
+        (parse_ticker, "KRW-BTC", "object"),
+    ],
+)
+def test_wrong_typed_rest_values_are_a_rest_error_naming_the_field(parse, item, field):
+    with pytest.raises(RestError, match="unexpected element") as info:
+        parse(item)
+    assert field in str(info.value)

@@ -8,39 +8,49 @@ handle history and live data alike. A malformed element raises :class:`RestError
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any, TypeVar
+
+import msgspec
 
 from upbit_monitor.errors import RestError
 from upbit_monitor.models import MarketInfo
+from upbit_monitor.protocol.event_base import Code, Price, Size
 from upbit_monitor.protocol.events import Candle, Orderbook, OrderbookUnit, Ticker, Trade
+
+_S = TypeVar("_S", bound=msgspec.Struct)
 
 # ``stream_type`` stamped on events built from REST answers (the stream uses SNAPSHOT/REALTIME).
 REST_STREAM = "REST"
 
 
-class RestTicker(NamedTuple):
-    """The fields of ``/v1/ticker`` a monitor uses (REST tickers have no SIMPLE form)."""
+class RestTicker(msgspec.Struct, frozen=True, kw_only=True):
+    """The fields of ``/v1/ticker`` a monitor uses (REST tickers have no SIMPLE form).
 
-    market: str
-    trade_price: float
-    opening_price: float
-    high_price: float
-    low_price: float
+    Decoded with msgspec like the stream's events, so a wrong-typed value (a price as a string) is
+    a :class:`RestError` here, not a ``TypeError`` in a view. Fields some answers leave out
+    (Bithumb's, older ones) default to neutral values.
+    """
+
+    market: Code
+    trade_price: Price
+    opening_price: Price
+    high_price: Price
+    low_price: Price
     prev_closing_price: float
     change: str
     change_price: float
     signed_change_price: float
     change_rate: float
     signed_change_rate: float
-    trade_volume: float
-    acc_trade_price: float
-    acc_trade_price_24h: float
-    acc_trade_volume: float
-    acc_trade_volume_24h: float
-    trade_date: str
-    trade_time: str
-    trade_timestamp: int
-    timestamp: int
+    trade_volume: Size = 0.0
+    acc_trade_price: Size = 0.0
+    acc_trade_price_24h: Size
+    acc_trade_volume: Size = 0.0
+    acc_trade_volume_24h: Size
+    trade_date: str = ""
+    trade_time: str = ""
+    trade_timestamp: int = 0
+    timestamp: int = 0
 
     def as_ticker(self) -> Ticker:
         """The same values as a stream :class:`Ticker` (fields REST lacks get neutral defaults)."""
@@ -85,6 +95,13 @@ def _shape_error(what: str, item: Mapping[str, Any], exc: Exception) -> RestErro
     return RestError(f"REST {what}: unexpected element ({type(exc).__name__}: {exc}) in {str(item)[:120]}")
 
 
+def _convert(what: str, item: Mapping[str, Any], cls: type[_S]) -> _S:
+    try:
+        return msgspec.convert(item, cls)
+    except msgspec.ValidationError as exc:
+        raise _shape_error(what, item, exc) from exc
+
+
 def parse_market(item: Mapping[str, Any]) -> MarketInfo:
     """Decode one ``/v1/market/all`` element (with or without ``market_event``).
 
@@ -99,52 +116,19 @@ def parse_market(item: Mapping[str, Any]) -> MarketInfo:
 
 def parse_ticker(item: Mapping[str, Any]) -> RestTicker:
     """Decode one ``/v1/ticker`` element."""
-    try:
-        return RestTicker(
-            market=str(item["market"]),
-            trade_price=item["trade_price"],
-            opening_price=item["opening_price"],
-            high_price=item["high_price"],
-            low_price=item["low_price"],
-            prev_closing_price=item["prev_closing_price"],
-            change=str(item["change"]),
-            change_price=item["change_price"],
-            signed_change_price=item["signed_change_price"],
-            change_rate=item["change_rate"],
-            signed_change_rate=item["signed_change_rate"],
-            trade_volume=item.get("trade_volume", 0.0),
-            acc_trade_price=item.get("acc_trade_price", 0.0),
-            acc_trade_price_24h=item["acc_trade_price_24h"],
-            acc_trade_volume=item.get("acc_trade_volume", 0.0),
-            acc_trade_volume_24h=item["acc_trade_volume_24h"],
-            trade_date=str(item.get("trade_date", "")),
-            trade_time=str(item.get("trade_time", "")),
-            trade_timestamp=int(item.get("trade_timestamp", 0)),
-            timestamp=int(item.get("timestamp", 0)),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _shape_error("ticker", item, exc) from exc
+    return _convert("ticker", item, RestTicker)
 
 
 def parse_candle(item: Mapping[str, Any], unit: int) -> Candle:
-    """Decode one ``/v1/candles/minutes/{unit}`` element into a stream-style :class:`Candle`."""
-    try:
-        return Candle(
-            type=f"candle.{unit}m",
-            code=str(item["market"]),
-            candle_date_time_utc=str(item["candle_date_time_utc"]),
-            candle_date_time_kst=str(item["candle_date_time_kst"]),
-            opening_price=item["opening_price"],
-            high_price=item["high_price"],
-            low_price=item["low_price"],
-            trade_price=item["trade_price"],
-            candle_acc_trade_volume=item["candle_acc_trade_volume"],
-            candle_acc_trade_price=item["candle_acc_trade_price"],
-            timestamp=int(item.get("timestamp", 0)),
-            stream_type=REST_STREAM,
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _shape_error("candle", item, exc) from exc
+    """Decode one ``/v1/candles/minutes/{unit}`` element into a stream-style :class:`Candle`.
+
+    REST names the market ``market`` (the stream: ``code``) and has no type or stream type; the rest
+    of the element carries the stream's names and is validated like a streamed candle.
+    """
+    if not isinstance(item, Mapping):
+        raise _shape_error("candle", item, TypeError(f"expected an object, got {type(item).__name__}"))
+    fields = {**item, "type": f"candle.{unit}m", "code": item.get("market"), "stream_type": REST_STREAM}
+    return _convert("candle", fields, Candle)
 
 
 def parse_trade_tick(item: Mapping[str, Any]) -> Trade:
