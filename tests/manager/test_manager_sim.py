@@ -269,7 +269,7 @@ async def test_singleton_instance_and_reset() -> None:
         assert third is not first
         # Connectors passed to an existing instance are added; a duplicate name is refused.
         same = await GlobalWebSocketManager.instance(connectors=[UpbitConnector("extra", sim.ws_url)])
-        assert same is third and "extra" in same._connectors
+        assert same is third and "extra" in same._conns.connectors
         third.connection("extra")  # the connection exists from now on
         with pytest.raises(ManagerError):
             await GlobalWebSocketManager.instance(connectors=[UpbitConnector("extra", sim.ws_url)])

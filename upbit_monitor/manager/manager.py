@@ -9,7 +9,8 @@ its subscriptions disappear and the request on the wire shrinks.
 
 It is plain asyncio (no Qt import) and runs unchanged on a qasync loop. Use it from the loop thread.
 The merged sets and their coalesced flushes are :class:`~upbit_monitor.manager.book.SubscriptionBook`;
-the per-venue pools and the pull API are in :mod:`~upbit_monitor.manager.pool`.
+the per-venue pools and the pull API are in :mod:`~upbit_monitor.manager.pool`; the connections by name
+(built, removed, replaced, told about error frames) are in :mod:`~upbit_monitor.manager.connections`.
 """
 
 from __future__ import annotations
@@ -25,21 +26,18 @@ from upbit_monitor.connection.connection import Connection
 from upbit_monitor.connection.state import StateChange
 from upbit_monitor.errors import ManagerError
 from upbit_monitor.exchanges.base import Connector
-from upbit_monitor.exchanges.registry import create_connector
 from upbit_monitor.manager.book import SubscriptionBook
+from upbit_monitor.manager.connections import ConnectionSet
 from upbit_monitor.manager.metrics import ConnectionMetrics, snapshot
 from upbit_monitor.manager.pool import VenuePools, VenueReads
 from upbit_monitor.manager.registry import ComponentRegistry, Registration, RegistrationInfo
 from upbit_monitor.manager.router import EventCallback, Router
 from upbit_monitor.protocol.events import Event
-from upbit_monitor.protocol.policy import Disposition, backoff
 from upbit_monitor.protocol.subscriptions import MergedSubscriptions, SubscriptionSpec
 
 logger = logging.getLogger(__name__)
 
 PUBLIC = "upbit-public"
-# Pause after the server refuses a request as too fast (a full 1 s window plus slack) before resending.
-_REJECTION_HOLD_S = 1.5
 StateCallback = Callable[[StateChange], None]
 
 
@@ -64,17 +62,14 @@ class GlobalWebSocketManager(VenueReads):
     ) -> None:
         self.settings = settings if settings is not None else Settings()
         self._loop = asyncio.get_running_loop()
-        self._connectors: dict[str, Connector] = {c.name: c for c in connectors or ()}
+        self._conns = ConnectionSet(
+            self.settings, connectors or (), sink=self._on_events, on_state=self._on_state
+        )
         # One pool per venue: KRW-BTC on Upbit and on Bithumb are different prices of one code.
-        self._pools = VenuePools(self.settings.trade_ring, self._connectors)
+        self._pools = VenuePools(self.settings.trade_ring, self._conns.connectors)
         self._router = Router(self._pools.pool(), pool_for=self._pools.of_connection,
-                              venue_of=self.venue_of, on_server_error=self._on_server_error)
+                              venue_of=self.venue_of, on_server_error=self._conns.on_server_error)
         self._registry = ComponentRegistry(self._loop, self._on_component_dead)
-        self._connections: dict[str, Connection] = {}
-        # Names given up by remove_connection() and not yet replaced by add_connection(): their
-        # registrations wait, and nothing re-creates the connection from the registry meanwhile
-        # (which would make the replacing add_connection() fail).
-        self._detached: set[str] = set()
         self._state_listeners: tuple[StateCallback, ...] = ()
         self._started = False
         self._closed = False
@@ -83,11 +78,12 @@ class GlobalWebSocketManager(VenueReads):
             window_s=self.settings.coalesce_window_s,
             router=self._router,
             registrations=lambda: self._registry,
-            connections=self._connections,
+            connections=self._conns.by_name,
             pool=self.pool,
             venue_of=self.venue_of,
             closed=lambda: self._closed,
         )
+        self._conns.attach(self._pools, self._book)
 
     # ------------------------------------------------------------------ singleton
     @classmethod
@@ -136,8 +132,8 @@ class GlobalWebSocketManager(VenueReads):
         self._check_open()
         self._started = True
         for name in dict.fromkeys((PUBLIC, *self._book.subsets)):
-            if name not in self._detached:
-                self._connection(name).start()
+            if name not in self._conns.detached:
+                self._conns.get(name).start()
 
     async def shutdown(self) -> None:
         """Close every socket and cancel every task and timer this manager started."""
@@ -145,7 +141,7 @@ class GlobalWebSocketManager(VenueReads):
             return
         self._closed = True
         self._book.cancel()
-        connections = list(self._connections.values())
+        connections = list(self._conns.by_name.values())
         await asyncio.gather(*(c.close() for c in connections), return_exceptions=True)
         if type(self)._instance is self:
             type(self)._instance = None
@@ -162,14 +158,11 @@ class GlobalWebSocketManager(VenueReads):
             ManagerError: a connection of that name already exists.
         """
         self._check_open()
-        if connector.name in self._connections:
-            raise ManagerError(f"connection {connector.name!r} already exists")
-        self._connectors[connector.name] = connector
-        self._detached.discard(connector.name)
+        self._conns.add(connector)
         if self._started and connector.name in self._book.subsets:
-            # _connection() hands the registrations kept since remove_connection() to the new
-            # connection, so they go out right after it opens.
-            self._connection(connector.name).start()
+            # The new connection takes over the registrations kept since remove_connection(), so
+            # they go out right after it opens.
+            self._conns.get(connector.name).start()
 
     async def remove_connection(self, name: str) -> None:
         """Close connection ``name`` and forget its connector (its registrations stay, idle).
@@ -177,15 +170,7 @@ class GlobalWebSocketManager(VenueReads):
         Until :meth:`add_connection` supplies a new connector of that name, registration changes on
         it are recorded but open nothing; the new connection then subscribes the current set.
         """
-        self._detached.add(name)
-        conn = self._connections.pop(name, None)
-        self._connectors.pop(name, None)
-        self._book.cancel(name)
-        if conn is not None:
-            await conn.close()
-        subset = self._book.subsets.get(name)
-        if subset is not None:
-            subset.reset_sent()
+        await self._conns.remove(name)
 
     # ------------------------------------------------------------------ registration
     def register(
@@ -207,13 +192,13 @@ class GlobalWebSocketManager(VenueReads):
         """
         self._check_open()
         specs = _check_specs(specs)
-        live = connection not in self._detached
+        live = connection not in self._conns.detached
         if live:
-            self._connection(connection)  # fail fast on an unknown connection name
+            self._conns.get(connection)  # fail fast on an unknown connection name
         reg = self._registry.add(component, connection, specs, callback)
         self._book.apply(reg.connection, reg.token, reg.specs)
         if self._started and live:
-            self._connection(connection).start()
+            self._conns.get(connection).start()
 
     def want(
         self,
@@ -284,59 +269,14 @@ class GlobalWebSocketManager(VenueReads):
             self._book.apply(reg.connection, reg.token, ())
 
     # ------------------------------------------------------------------ connections and events
-    def _connection(self, name: str) -> Connection:
-        conn = self._connections.get(name)
-        if conn is None:
-            if name in self._detached:
-                raise ManagerError(f"connection {name!r} was removed; add_connection() a new connector")
-            connector = self._connectors.get(name) or create_connector(name, self.settings)
-            self._pools.note(name, connector)
-            s = self.settings
-            conn = Connection(
-                connector,
-                sink=self._on_events,
-                on_state=self._on_state,
-                connect_timeout_s=s.connect_timeout_s,
-                stale_after_s=s.stale_after_s,
-                close_timeout_s=s.close_timeout_s,
-                backoff_factory=lambda: backoff(s.backoff_steps_s, jitter=s.backoff_jitter),
-                retry_slow_s=s.retry_slow_s,
-            )
-            self._connections[name] = conn
-            # A connection re-created after remove_connection() serves the registrations still here.
-            subset = self._book.subsets.get(name)
-            if subset is not None and not subset.merged().is_empty:
-                merged = subset.merged()
-                conn.set_subscriptions(merged)
-                subset.mark_sent(merged)
-        return conn
-
     def connection(self, name: str = PUBLIC) -> Connection:
         """The :class:`Connection` object of ``name`` (created if needed; for diagnostics/tests)."""
-        return self._connection(name)
+        return self._conns.get(name)
 
     def _on_events(self, connection: str, events: Sequence[Any], epoch: int) -> None:
         if connection in self._book.dirty:
             self._book.reindex(connection)  # a registration changed since the last flush
         self._router.dispatch(connection, events, epoch)
-
-    def _on_server_error(self, connection: str, event: Any) -> None:
-        conn = self._connections.get(connection)
-        name, message = str(event.name), str(event.message)
-        logger.warning("%s: server error %s: %s", connection, name, message)
-        if conn is None:
-            return
-        conn.stats.note_error(time.monotonic(), f"server error {name}: {message}")
-        disposition, key_problem = conn.connector.failure(conn.connector.classify_server_error(name), name)
-        if disposition is Disposition.FATAL:
-            conn.fail(f"server error {name}: {message}", key_problem=key_problem)
-        elif disposition is Disposition.RETRY_SLOW:
-            # A throttling error FRAME means the socket is fine but a request was refused: resend
-            # the full set after a pause instead of dropping the connection for retry_slow_s.
-            conn.resend_after_rejection(_REJECTION_HOLD_S)
-        elif disposition is Disposition.RETRY:
-            # e.g. Binance "serverShutdown": the server is about to drop us, reconnect now.
-            conn.reconnect(f"server error {name}")
 
     def _on_state(self, change: StateChange) -> None:
         for cb in self._state_listeners:
@@ -375,7 +315,7 @@ class GlobalWebSocketManager(VenueReads):
         now = time.monotonic()
         return {
             name: snapshot(conn, self._router.stats(name), now)
-            for name, conn in self._connections.items()
+            for name, conn in self._conns.by_name.items()
         }
 
     def subscriptions(self, connection: str = PUBLIC) -> MergedSubscriptions:
