@@ -30,7 +30,7 @@ from typing import Any, Final
 
 from msgspec.structs import replace
 
-from upbit_monitor.config import Settings
+from upbit_monitor.config import BITHUMB_WS_PUBLIC, Settings
 from upbit_monitor.errors import ParseError
 from upbit_monitor.exchanges.base import CredentialsProvider, RateLimit
 from upbit_monitor.exchanges.descriptor import ConnectionSpec, ExchangeDescriptor, VenueProfile
@@ -150,7 +150,7 @@ class BithumbConnector(UpbitConnector):
     def __init__(
         self,
         name: str = PUBLIC,
-        url: str = "wss://ws-api.bithumb.com/websocket/v1",
+        url: str = BITHUMB_WS_PUBLIC,
         *,
         fmt: str | None = None,
         keepalive_interval_s: float = 30.0,

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-from upbit_monitor.config import Settings
+from upbit_monitor.config import UPBIT_WS_PUBLIC, Settings
 from upbit_monitor.errors import HandshakeRejected
 from upbit_monitor.exchanges.base import Connector, CredentialsProvider, KeepalivePolicy, RateLimit
 from upbit_monitor.exchanges.descriptor import ConnectionSpec, ExchangeDescriptor, VenueProfile
@@ -86,7 +86,7 @@ class UpbitConnector(Connector):
     def __init__(
         self,
         name: str = PUBLIC,
-        url: str = "wss://api.upbit.com/websocket/v1",
+        url: str = UPBIT_WS_PUBLIC,
         *,
         fmt: str | None = None,
         keepalive_interval_s: float = 30.0,
