@@ -9,10 +9,14 @@ import gc
 from typing import Any
 
 import pytest
+import shiboken6
+from msgspec.structs import replace
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
 from tests.manager.simtools import running, subscription_requests, wire_set
 from tests.manager.waiting import wait_until
+from tests.protocol.samples import TICKER
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec as Spec
 from upbit_monitor.sim.server import Simulator
@@ -136,3 +140,34 @@ async def test_unregistered_widget_destroyed_later_is_harmless() -> None:
         await subscribed(sim, {"ticker": ["KRW-BTC"]})
         assert len(subscription_requests(sim)) == n + 2 and names(mgr) == ["Plain"]
         del w
+
+
+class _Ladder(QWidget):
+    """A view whose callback reads a child QObject, as OrderbookView reads its model."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model = QObject(self)
+        self.model.setObjectName("model")
+        self.seen = 0
+
+    def on_event(self, ev: object) -> None:
+        self.model.objectName()  # RuntimeError once Qt has deleted the child
+        self.seen += 1
+
+
+@pytest.mark.asyncio
+async def test_a_destroyed_widget_gets_no_event_before_its_cleanup_runs() -> None:
+    # QWidget's destructor deletes the children first and emits ``destroyed`` last; the registry's
+    # cleanup waits for the loop. An event batch routed in between must not reach the dead view.
+    async with running() as (_sim, mgr):
+        w = _Ladder()
+        mgr.register(w, [Spec("ticker", ("KRW-BTC",))], callback=w.on_event)
+        await wait_until(lambda: w.seen > 0)
+        seen, errors = w.seen, mgr.metrics()["upbit-public"].callback_errors
+        shiboken6.delete(w)  # the Python name still holds the wrapper: only ``destroyed`` tells
+        conn = mgr.connection()
+        mgr._router.dispatch("upbit-public", [replace(TICKER, epoch=conn.epoch)], conn.epoch)
+        assert w.seen == seen
+        assert mgr.metrics()["upbit-public"].callback_errors == errors == 0
+        await wait_until(lambda: mgr.registrations() == [])

@@ -94,6 +94,9 @@ def _dead_callback(
         reg = registry()
         if reg is None:
             return
+        # Stop routing to it at once: the cleanup below waits for the loop, and a batch dispatched
+        # before then would call a view whose C++ children (its models) Qt has already deleted.
+        reg.silence(token)
         try:
             loop.call_soon_threadsafe(reg.on_dead, token)
         except RuntimeError:
@@ -193,6 +196,12 @@ class ComponentRegistry:
             except (RuntimeError, TypeError, AttributeError):
                 pass  # already destroyed or never connected: nothing to undo
         return reg
+
+    def silence(self, token: int) -> None:
+        """Route nothing more to registration ``token`` (its component is dying; cleanup follows)."""
+        reg = self._by_token.get(token)
+        if reg is not None and reg.subscriber is not None:
+            reg.subscriber.drop()
 
     def on_dead(self, token: int) -> None:
         """Loop-side cleanup of a component that died (scheduled by the GC/Qt callbacks)."""

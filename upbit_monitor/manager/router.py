@@ -59,11 +59,14 @@ class Subscriber:
         self.venues: frozenset[str] | None = None if venues is None else frozenset(venues)
 
     def resolve(self) -> EventCallback | None:
-        """The callable, or None if its object is gone."""
+        """The callable, or None if its object is gone (or :meth:`drop` was called)."""
         if self._strong is not None:
             return self._strong
-        assert self._weak is not None
-        return self._weak()
+        return self._weak() if self._weak is not None else None
+
+    def drop(self) -> None:
+        """Deliver nothing more: the owner is being destroyed, though its Python wrapper may live on."""
+        self._strong = self._weak = None
 
 
 @dataclass(slots=True)
