@@ -72,3 +72,16 @@ def test_live_bars_continue_the_past(code: str) -> None:
     today = [b for b in parts if b.start_ms >= day.start_ms]
     assert day.open == today[-1].open and day.close == today[0].close
     assert day.high == max(b.high for b in today) and day.low == min(b.low for b in today)
+
+
+def test_no_minute_carries_a_lone_wick(code: str) -> None:
+    # A 4-hour parent's high (low) must be reached over many minutes, not printed as a single wick.
+    # The fit used to stretch the path's excursion beyond the open/close band: when the path barely
+    # left the band, one minute took the whole gap (a 0.8% wick at 08:59 KST in the demo's BTC chart).
+    now = int(time.time() * 1000)
+    model = MarketModel(seed=3, now_ms=now)
+    minutes = model.series(code, "candle.1m").before(now - now % (4 * HOUR), 60 * 240)  # 60 parents
+    assert len(minutes) > 5_000
+    wicks = sorted(max(b.high / max(b.open, b.close), min(b.open, b.close) / b.low) - 1 for b in minutes)
+    # Per-minute noise is 0.08% with wicks of 0.04% (sim/history_base.py); a tick adds at most 0.06%.
+    assert wicks[-1] < 0.004, f"widest wick {wicks[-1]:.2%}"

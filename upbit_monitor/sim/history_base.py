@@ -195,17 +195,53 @@ def merge(bars: list[CandleBar], start_ms: int) -> CandleBar:
 
 
 def _fit(path: np.ndarray, open_: float, close: float, high: float, low: float) -> np.ndarray:
-    """Map ``path`` monotonically so its maximum is ``high`` and minimum ``low``; ends unchanged."""
-    lo_oc, hi_oc = min(open_, close), max(open_, close)
+    """Bend ``path`` so its maximum is ``high`` and its minimum ``low``, ends unchanged, with no lone wick.
+
+    Where the path overshoots an extreme it is compressed toward it (a monotone map of the part beyond
+    the open/close band). Where it falls short it is lifted (or lowered) by a tent: zero at the ends,
+    the full gap at the path's own highest (lowest) inner point, so the price climbs to the parent's
+    high over many minutes. Stretching the part beyond the band instead put the whole gap into one
+    minute whenever the path barely left the band (or never did: then the last minute got it), and 6%
+    of 4-hour parents showed a lone 0.5-1.7% wick, e.g. at 08:59 KST on the demo's BTC chart.
+    """
+    import numpy as np
+
     out = path.copy()
-    lo_b, hi_b = float(path.min()), float(path.max())
-    below, above = path < lo_oc, path > hi_oc
-    if lo_b < lo_oc:
-        out[below] = low + (path[below] - lo_b) * (lo_oc - low) / (lo_oc - lo_b)
-    if hi_b > hi_oc:
-        out[above] = hi_oc + (path[above] - hi_oc) * (high - hi_oc) / (hi_b - hi_oc)
+    n = len(out) - 1
+    lo_oc, hi_oc = min(open_, close), max(open_, close)
+    if n < 2:  # no inner point: the one minute is the parent itself
+        out[0], out[-1] = open_, close
+        return out
+    inner = slice(1, n)
+    top = 1 + int(np.argmax(out[inner]))
+    if out[top] > high:  # overshoot: compress what lies above the band
+        above = out > hi_oc
+        out[above] = hi_oc + (out[above] - hi_oc) * (high - hi_oc) / (out[top] - hi_oc)
+    else:
+        out += (high - out[top]) * _tent(n, 0, top, n)
+    # The low's tent stays on the side of the high it lies on, so the high point keeps its value.
+    lo_i = 1 + int(np.argmin(out[inner]))
+    if out[lo_i] < low:
+        below = out < lo_oc
+        out[below] = low + (out[below] - out[lo_i]) * (lo_oc - low) / (lo_oc - out[lo_i])
+    else:
+        side = slice(1, top) if lo_i < top else slice(top + 1, n)
+        if side.stop > side.start:
+            lo_i = side.start + int(np.argmin(out[side]))
+            left, right = (0, top) if lo_i < top else (top, n)
+            out -= (out[lo_i] - low) * _tent(n, left, lo_i, right)
     out[0], out[-1] = open_, close
     return out
+
+
+def _tent(n: int, left: int, peak: int, right: int) -> np.ndarray:
+    """n + 1 weights: 0 outside ``[left, right]``, rising linearly to 1 at ``peak`` and back to 0."""
+    import numpy as np
+
+    i = np.arange(n + 1, dtype=float)
+    up = (i - left) / max(peak - left, 1)
+    down = (right - i) / max(right - peak, 1)
+    return np.clip(np.minimum(up, down), 0.0, 1.0)
 
 
 def _code_key(code: str) -> int:
