@@ -4,7 +4,7 @@ discards an old layout, an unsettled layout is not saved, and a coin switch does
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow
 
 from tests.ui.test_window_behaviour import _source, _window
@@ -12,7 +12,7 @@ from upbit_monitor.models import MarketInfo
 from upbit_monitor.ui.chart.view import ChartView
 from upbit_monitor.ui.coin_list.model import Col
 from upbit_monitor.ui.main_window import MainWindow
-from upbit_monitor.ui.window_layout import LADDER_MAX, LADDER_MIN, LIST_MAX, MIN_SIZE, dock_widths
+from upbit_monitor.ui.window_layout import LADDER_MAX, LADDER_MIN, LIST_MAX, MIN_SIZE, dock_widths, first_size
 
 
 @pytest.fixture
@@ -128,3 +128,17 @@ def test_short_window_tabs_the_docks_under_the_chart(qtbot, store) -> None:
     assert not under[0].visibleRegion().isEmpty()  # the one next to the chart is the front tab
     column = win.chart_dock.height() + under[0].height()
     assert win.chart_dock.height() > 0.55 * column
+
+
+@pytest.mark.parametrize(
+    ("screen", "window"),
+    [
+        ((2560, 1400), (2304, 1260)),  # a large screen is used, not left two-thirds empty
+        ((3840, 2100), (3456, 1890)),
+        ((1920, 1040), (1728, 1000)),  # taller than the design: never shorter than it
+        ((1600, 1000), (1536, 920)),  # the design size itself and smaller: ~95%, capped at the design
+        ((1366, 728), (1311, 669)),
+    ],
+)
+def test_first_start_size_follows_the_screen(screen, window):
+    assert first_size(QSize(*screen)) == QSize(*window)

@@ -50,14 +50,35 @@ def dock_widths(width: int, chart: bool = True) -> tuple[int, int, int]:
     return listed, ladder, max(0, rest - listed)
 
 
+DESIGN_SIZE = QSize(1600, 1000)
+LARGE_SCREEN_SHARE = 0.9  # of a screen larger than the design size, on the first start
+
+
+def first_size(avail: QSize) -> QSize:
+    """The window's size on a first start (no saved geometry) on a screen with ``avail`` free.
+
+    A screen smaller than the design size gets ~95% of it. A larger one gets 90%: a trader with a
+    2560x1440 screen bought it for the chart and the ladder's depth, and a 1600x1000 window there
+    left a third of it empty; the rest stays free for the desktop's own bars and other windows.
+    """
+    if avail.width() <= DESIGN_SIZE.width() or avail.height() <= DESIGN_SIZE.height():
+        return QSize(min(DESIGN_SIZE.width(), int(avail.width() * 0.96)),
+                     min(DESIGN_SIZE.height(), int(avail.height() * 0.92)))
+    return QSize(max(DESIGN_SIZE.width(), int(avail.width() * LARGE_SCREEN_SHARE)),
+                 max(DESIGN_SIZE.height(), int(avail.height() * LARGE_SCREEN_SHARE)))
+
+
 def fit_to_screen(window: QMainWindow) -> None:
-    """Start at the designed 1600x1000, or at most ~95% of a smaller screen."""
+    """Size the window for a first start (see :func:`first_size`) and centre it on the screen."""
     screen = QGuiApplication.primaryScreen()
     if screen is None:
-        window.resize(1600, 1000)
+        window.resize(DESIGN_SIZE)
         return
     avail = screen.availableGeometry()
-    window.resize(min(1600, int(avail.width() * 0.96)), min(1000, int(avail.height() * 0.92)))
+    size = first_size(avail.size())
+    window.resize(size)
+    window.move(avail.x() + (avail.width() - size.width()) // 2,
+                avail.y() + (avail.height() - size.height()) // 2)
 
 
 def apply_default_layout(
