@@ -27,6 +27,8 @@ LADDER = 460  # the ladder's default width from 1600 px up
 LADDER_MAX = 640  # wider adds nothing a trader reads: the rest goes to the chart
 LIST_MAX = 720  # room for every coin-list column incl. the premium and spread columns
 LIST_SHARE = 0.5  # of what the ladder leaves, below LIST_MAX
+LIST_MIN = 300  # star, name and the coloured price
+CHART_MIN = 360  # the chart's whole toolbar: the coin, six timeframes, more, studies
 SHORT_WINDOW = 850  # below this height the docks under the chart become tabs
 
 
@@ -44,9 +46,9 @@ def dock_widths(width: int, chart: bool = True) -> tuple[int, int, int]:
     rest = max(0, width - ladder - 8)  # two 3 px separators and the frame
     if not chart:
         return min(LIST_MAX, rest), width - min(LIST_MAX, rest), 0
-    # At 1024 px the chart needs its whole toolbar (~370) and the ladder its digits, so the list is
-    # ~290: star, name and the coloured price; its other columns come back from ~1100 px.
-    listed = max(300, min(LIST_MAX, int(rest * LIST_SHARE)))
+    # At 1024 px the chart needs its whole toolbar and the ladder its digits, so the list gets
+    # LIST_MIN: star, name and the coloured price; its other columns come back from ~1100 px.
+    listed = max(LIST_MIN, min(LIST_MAX, int(rest * LIST_SHARE), rest - CHART_MIN))
     return listed, ladder, max(0, rest - listed)
 
 

@@ -114,4 +114,4 @@ def test_premium_chart_draws_a_bithumb_line(qtbot: Any) -> None:
     chart.tick()
     _, ys = chart.curves["bithumb"].getData()
     assert ys[-1] == pytest.approx(1.0)  # Upbit 1 % over Bithumb, like a premium
-    assert "Bithumb +1.00%" in chart.title.text()
+    assert "Bithumb +1.00%" in chart.title.full_text()

@@ -432,3 +432,17 @@ def test_readout_is_one_line_and_drops_fields_instead_of_wrapping(qtbot):
     assert label.toolTip() == view.readout_plain and "V 1.23K" in view.readout_plain
     text = QTextDocumentFragment.fromHtml(label.text()).toPlainText()
     assert label.fontMetrics().horizontalAdvance(text) <= label.width()
+
+
+def test_a_narrow_chart_names_the_coin_by_its_base_not_a_cut_code(qtbot):
+    # At 1024x700 the chart dock is ~360 px and the timeframe buttons leave the title ~40 px:
+    # it painted "BTC/K". The whole code where it fits, else the base; text() stays whole.
+    view = _view(qtbot, FakeManager())
+    view.set_code("KRW-BTC")
+    qtbot.waitUntil(lambda: view.title.width() > view.title.fontMetrics().horizontalAdvance("BTC/KRW"))
+    assert view.title.shown_text() == "BTC/KRW"
+    view.resize(362, 300)  # the chart dock at 1024x700
+    qtbot.waitUntil(lambda: view.title.width() < view.title.fontMetrics().horizontalAdvance("BTC/KRW"))
+    assert view.title.shown_text() == "BTC" and view.title.text() == "BTC/KRW"
+    image = view.title.grab()  # the painted title: what a trader sees
+    assert not image.isNull()

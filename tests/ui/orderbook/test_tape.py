@@ -139,3 +139,25 @@ def test_a_narrow_tape_hides_value_then_side_and_never_elides(qtbot) -> None:
     for width in (900, 450):
         panel.resize(width, 300)
         qtbot.waitUntil(lambda: fits())
+
+
+@pytest.mark.parametrize(
+    ("code", "price", "krw"), [("KRW-BTC", 100_000_000, 4_073.0), ("KRW-SHIB", 0.01829, 9e6)]
+)
+def test_no_width_elides_a_size(qtbot, code, price, krw) -> None:
+    # A 0.00004073 BTC fill (ten characters) was elided to "0.000…" at the ~357 px the tape gets at
+    # 1024x700: the least width left to Size was that of "0.0008888". Huge SHIB sizes likewise.
+    model = TradeTapeModel(Palette())
+    panel = TapePanel(model, Palette())
+    qtbot.addWidget(panel)
+    fills = [replace(trade(code, price, i, TS + i, "BID"), trade_volume=krw / price) for i in range(3, 0, -1)]
+    model.set_trades(fills)
+    tape = panel.tape
+    panel.show()
+    fm = tape.fontMetrics()
+    text = model.row(0).texts[TapeCol.SIZE]
+    for width in range(340, 520, 6):  # the ladder dock is never narrower than LADDER_MIN (360)
+        panel.resize(width, 300)
+        qtbot.waitUntil(
+            lambda: tape.columnWidth(TapeCol.SIZE) - 10 >= fm.horizontalAdvance(text), timeout=1000
+        )

@@ -41,4 +41,31 @@ def test_returning_after_minutes_draws_a_gap_not_a_line(qtbot: Any, source: Sour
     chart.set_code("KRW-ETH")
     eth_xs, eth_ys = chart.curves["binance"].getData()
     assert len(eth_xs) >= 30 and not any(math.isnan(y) for y in eth_ys)
-    assert "ETH/KRW" in chart.title.text()
+    assert "ETH/KRW" in chart.title.full_text()
+
+
+def test_the_title_never_widens_the_dock_and_drops_words_before_values(qtbot):
+    # At 1024x700 the title's width was the Premium dock's minimum: the dock, plot and axis ran past
+    # the window's right edge. Now a narrow dock shows the values alone, every venue still named.
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    from upbit_monitor.ui.common.fitting_label import FittingLabel
+
+    dock = QWidget()
+    qtbot.addWidget(dock)
+    label = FittingLabel(dock)
+    QVBoxLayout(dock).addWidget(label)
+    label.set_variants([("Premium BTC/KRW:  Binance +3.09%", "Premium BTC/KRW:  Binance +3.09%"),
+                        ("Binance +3.09%", "Binance +3.09%")])
+    assert dock.minimumSizeHint().width() < 30  # the text does not set the dock's minimum width
+    metrics = label.fontMetrics()
+    margins = 40  # the layout's margins, with room to spare
+    dock.resize(metrics.horizontalAdvance("Premium BTC/KRW:  Binance +3.09%") + margins, 30)
+    dock.show()
+    qtbot.waitExposed(dock)
+    assert label.text() == "Premium BTC/KRW:  Binance +3.09%"
+    dock.resize(metrics.horizontalAdvance("Binance +3.09%") + margins, 30)
+    qtbot.waitUntil(lambda: label.text() == "Binance +3.09%")
+    dock.resize(40, 30)  # nothing fits: the shortest, elided, never an overflow
+    qtbot.waitUntil(lambda: label.text().endswith("…"))
+    assert label.full_text() == "Premium BTC/KRW:  Binance +3.09%"

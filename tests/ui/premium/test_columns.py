@@ -224,7 +224,7 @@ def test_chart_plots_history_per_venue(qtbot: Any, source: Source) -> None:
     assert len(xs) == 2 and ys[-1] == pytest.approx(2.5641, abs=1e-3)
     _, bybit_ys = chart.curves["bybit"].getData()
     assert bybit_ys[-1] == pytest.approx((140_000_000 / (101_000 * RATE) - 1) * 100)
-    assert "Binance +2.56%" in chart.title.text() and "BTC/KRW" in chart.title.text()
+    assert "Binance +2.56%" in chart.title.full_text() and "BTC/KRW" in chart.title.full_text()
 
 
 class Window(QMainWindow):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButton, QWidget
 
 TIMEFRAME_LABELS = {
@@ -44,6 +44,32 @@ class ReadoutLabel(QLabel):
             self.resized.emit()
 
 
+class CodeTitle(QLabel):
+    """The coin title: ``BTC/KRW`` where it fits, else the base alone (``BTC``), never a cut ``BTC/K``.
+
+    ``text()`` stays the whole code (the tooltip and tests read it); only the painting shortens it.
+    """
+
+    def shown_text(self) -> str:
+        """What is painted at the current width."""
+        text, room = self.text(), self.contentsRect().width()
+        metrics = self.fontMetrics()
+        if metrics.horizontalAdvance(text) <= room or "/" not in text:
+            return text
+        base = text.split("/", 1)[0]
+        return metrics.elidedText(base, Qt.TextElideMode.ElideRight, room)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Paint :meth:`shown_text` where QLabel would paint the whole text."""
+        shown = self.shown_text()
+        if shown == self.text():
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(self.contentsRect(), int(self.alignment()), shown)
+
+
 class ChartToolbar:
     """Widgets of the toolbar row plus the readout line; the chart lays them out and owns them."""
 
@@ -51,12 +77,12 @@ class ChartToolbar:
         self.layout = QHBoxLayout()
         self.layout.setContentsMargins(6, 4, 6, 0)
         self.layout.setSpacing(1)
-        self.title = QLabel("—", parent)
+        self.title = CodeTitle("—", parent)
         self.title.setObjectName("ChartTitle")
         self.title.setStyleSheet("font-weight: 600;")
         # The coin's name must not set the dock's minimum width: a longer one moved the docks on a
-        # coin switch, and at 1024 px it pushed the chart off the window. In a narrow dock it is cut
-        # (the ladder and the window title name the coin too).
+        # coin switch, and at 1024 px it pushed the chart off the window. In a narrow dock it shows
+        # the base alone (the ladder and the window title name the market too).
         self.title.setMinimumWidth(1)
         self.layout.addWidget(self.title)
         # Exclusive checkable buttons: one click switches, and the current timeframe stays visible.

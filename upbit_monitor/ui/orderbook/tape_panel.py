@@ -32,7 +32,7 @@ PAD = 16  # cell text inset plus air
 # Widest texts per fixed column; Size takes the rest and must fit NARROWEST_SIZE, else Value and
 # then Side are hidden (a narrow window loses columns, never digits).
 WIDEST = {TapeCol.TIME: "88:88:88", TapeCol.VALUE: "8,888만", TapeCol.SIDE: "Sell"}
-NARROWEST_SIZE = "0.0008888"
+NARROWEST_SIZE = "0.00008888"  # four significant digits of a small fill (format_size_compact)
 MIN_KEY, BIG_KEY = "tape/min_value", "tape/big_value"
 
 
@@ -47,15 +47,19 @@ class TradeTapeView(FittedTable):
         h.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         h.setSectionResizeMode(TapeCol.SIZE, QHeaderView.ResizeMode.Stretch)
         self._price_for: tuple[str, int] = ("", 0)  # (code, width) of the price column
+        self._size_for: tuple[str, int] = ("", 0)  # (code, least width) of the size column
+        self._fixed_w: dict[TapeCol, int] = {}
         model.rowsInserted.connect(self._fit_price)
         model.modelReset.connect(self._fit_price)
         self._font_changed()
 
     def _font_changed(self) -> None:
         """Widths of the fixed columns in the current font (again after a style sheet sets one)."""
-        for col, widest in WIDEST.items():
-            self.setColumnWidth(col, self._text_w(col, widest))
-        self._price_for = ("", 0)
+        # Kept: a hidden column's columnWidth() is 0, and Value was then judged to fit for free.
+        self._fixed_w = {col: self._text_w(col, widest) for col, widest in WIDEST.items()}
+        for col, width in self._fixed_w.items():
+            self.setColumnWidth(col, width)
+        self._price_for = self._size_for = ("", 0)
         self.setColumnWidth(TapeCol.PRICE, self._text_w(TapeCol.PRICE, "88,888"))
         self._fit_price()
         self._fit_width()
@@ -64,25 +68,37 @@ class TradeTapeView(FittedTable):
         hm = self.horizontalHeader().fontMetrics()
         return max(self.fontMetrics().horizontalAdvance(text), hm.horizontalAdvance(TAPE_HEADERS[col])) + PAD
 
-    def _fit_price(self, *_: object) -> None:
-        """Price never elides: its column is as wide as the coin's price with every digit an 8."""
-        row = self._model.row(0)
-        if row is None:
+    def _fit_price(self, _parent: object = None, first: int = 0, last: int = -1) -> None:
+        """Price and Size never elide: their columns are as wide as the coin's texts with every digit an
+        8 (Size sets the least width left to it, so Value and Side hide first)."""
+        rows = self._model.rowCount()
+        if not rows:
             return
+        # rowsInserted says which rows are new; a reset (a coin's recent fills) measures them all.
+        last = rows - 1 if last < 0 else last
         code = self._model.trades()[0].code
-        widest = "".join("8" if c.isdigit() else c for c in row.texts[TapeCol.PRICE])
-        width = self._text_w(TapeCol.PRICE, widest)
-        if code != self._price_for[0] or width > self._price_for[1]:
-            self._price_for = (code, width)
-            self.setColumnWidth(TapeCol.PRICE, width)
+        price_w, size_w = self._price_for[1], self._size_for[1]
+        if code != self._price_for[0]:
+            price_w = size_w = 0
+        for r in range(first, min(last, rows - 1) + 1):
+            try:
+                row = self._model.row(r)
+            except (TypeError, ValueError, ArithmeticError):
+                continue  # a malformed fill: its cells show '?' (display_guard), nothing to measure
+            if row is not None:
+                price_w = max(price_w, self._text_w(TapeCol.PRICE, _widest(row.texts[TapeCol.PRICE])))
+                size_w = max(size_w, self._text_w(TapeCol.SIZE, _widest(row.texts[TapeCol.SIZE])))
+        if (code, price_w, size_w) != (self._price_for[0], self._price_for[1], self._size_for[1]):
+            self._price_for, self._size_for = (code, price_w), (code, size_w)
+            self.setColumnWidth(TapeCol.PRICE, price_w)
             self._fit_width()
 
     def _fit_width(self) -> None:
         """Hide Value, then Side, when the sizes would not fit."""
-        need_size = self.fontMetrics().horizontalAdvance(NARROWEST_SIZE) + PAD
+        need_size = max(self.fontMetrics().horizontalAdvance(NARROWEST_SIZE) + PAD, self._size_for[1])
         fixed = sum(self.columnWidth(c) for c in (TapeCol.TIME, TapeCol.PRICE))
         room = self.viewport().width() - fixed - need_size
-        side, value = self.columnWidth(TapeCol.SIDE), self.columnWidth(TapeCol.VALUE)
+        side, value = self._fixed_w[TapeCol.SIDE], self._fixed_w[TapeCol.VALUE]
         show_side = room >= side
         show_value = room >= side + value
         if self.isColumnHidden(TapeCol.SIDE) == show_side:
@@ -90,6 +106,10 @@ class TradeTapeView(FittedTable):
         if self.isColumnHidden(TapeCol.VALUE) == show_value:
             self.setColumnHidden(TapeCol.VALUE, not show_value)
 
+
+
+def _widest(text: str) -> str:
+    return "".join("8" if c.isdigit() else c for c in text)
 
 
 def _label(value: float, off: str) -> str:

@@ -13,12 +13,13 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from upbit_monitor.features.premium.domestic import DomesticSpread
 from upbit_monitor.features.premium.history import with_gaps
 from upbit_monitor.ui.chart.axes import KstTimeAxis
 from upbit_monitor.ui.chart.theme import DARK, LIGHT, ChartTheme
+from upbit_monitor.ui.common.fitting_label import FittingLabel
 from upbit_monitor.ui.common.formatting import display_code
 from upbit_monitor.ui.premium.columns import VENUE_LABELS, PremiumTracker, format_premium
 
@@ -52,7 +53,7 @@ class PremiumChart(QWidget):
         self.domestic = domestic
         self._follow = follow
         self._code: str | None = None
-        self.title = QLabel("Premium: select a KRW coin", self)
+        self.title = FittingLabel(self)
         self.title.setObjectName("PremiumTitle")
         # The KST axis of the candle chart: DateAxisItem labels sub-minute zooms as "56.000" and follows
         # the machine's zone; premiums are read against the same KST clock as the candles.
@@ -146,6 +147,7 @@ class PremiumChart(QWidget):
         """Set every venue's line from the tracker's history and update the title."""
         code = self._code
         parts: list[str] = []
+        plain: list[str] = []
         times: list[float] = []
         for venue, curve in self.curves.items():
             points = self._history(code, venue) if code else []
@@ -159,11 +161,20 @@ class PremiumChart(QWidget):
             colour = (VENUE_COLOURS if self.dark else VENUE_COLOURS_LIGHT).get(venue)
             text = f"{label} {format_premium(self._value(code, venue) if code else None)}"
             parts.append(f'<span style="color:{colour}">{text}</span>' if colour else text)
+            plain.append(text)
         self._fit_time_axis(times)
         if code is None:
-            self.title.setText("Premium: select a KRW coin")
-        else:
-            self.title.setText(f"Premium {display_code(code)}:&nbsp; " + "&nbsp;&nbsp; ".join(parts))
+            self.title.set_variants([("Premium: select a KRW coin", "Premium: select a KRW coin")])
+            return
+        # A narrow dock drops the words before the values (the dock's title says "Premium" and the
+        # coin is the chart's), never a venue's value.
+        head = f"Premium {display_code(code)}:"
+        values, values_plain = "&nbsp;&nbsp; ".join(parts), "   ".join(plain)
+        self.title.set_variants([
+            (f"{head}&nbsp; {values}", f"{head}  {values_plain}"),
+            (f"{display_code(code)}&nbsp; {values}", f"{display_code(code)}  {values_plain}"),
+            (values, values_plain),
+        ])
 
 
     def _history(self, code: str, venue: str) -> list[tuple[float, float]]:
