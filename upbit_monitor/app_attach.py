@@ -25,7 +25,14 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from upbit_monitor.app import Started, report_start
-from upbit_monitor.app_storage import Storage, choose_db_url, db_status_provider, open_storage, short_error
+from upbit_monitor.app_storage import (
+    DEMO_DB_NOTICE,
+    Storage,
+    choose_db_url,
+    db_status_provider,
+    open_storage,
+    short_error,
+)
 from upbit_monitor.connection.rest import RestClient
 from upbit_monitor.features.alerts.premium_input import CombinedPremium
 from upbit_monitor.features.announcements.store import AnnouncementStore
@@ -73,7 +80,8 @@ async def attach_rest(s: Started) -> None:
         if not s.args.no_db:
             # Chosen here: the demo database's path comes from the storage package (SQLAlchemy).
             db_url, db_notice = choose_db_url(s.args, s.settings)
-            storage = await open_storage(s.settings.with_overrides(db_url=db_url), stack)
+            storage = await open_storage(s.settings.with_overrides(db_url=db_url), stack,
+                                         fresh_market_data=db_notice == DEMO_DB_NOTICE)
     window.status_panel.set_db_notice("")  # no longer "opening…"; report_start says what it is now
     report_start(window, storage.error, db_notice, None)
     if storage.db is not None:

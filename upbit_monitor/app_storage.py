@@ -76,8 +76,14 @@ class Storage:
     url: str = ""
 
 
-async def open_storage(settings: Settings, stack: contextlib.AsyncExitStack) -> Storage:
-    """Open the database and start the stream writer; on any failure return the reason instead."""
+async def open_storage(
+    settings: Settings, stack: contextlib.AsyncExitStack, *, fresh_market_data: bool = False
+) -> Storage:
+    """Open the database and start the stream writer; on any failure return the reason instead.
+
+    ``fresh_market_data`` (the demo database) deletes the candles, trades and book snapshots an earlier
+    run stored before anything reads them (:func:`~upbit_monitor.storage.records.clear_market_data`).
+    """
     try:
         from upbit_monitor.storage import DbContext, StreamWriter, safe_url, spill_dir_for
         from upbit_monitor.storage.unusable import explain_open_failure
@@ -92,6 +98,15 @@ async def open_storage(settings: Settings, stack: contextlib.AsyncExitStack) -> 
         log.warning("%s", problem)
         return Storage(error=problem)
     stack.callback(db.close)
+    if fresh_market_data:
+        from upbit_monitor.storage.records import clear_market_data
+
+        try:
+            cleared = await db.run_async(clear_market_data)
+        except Exception as exc:  # a stale demo chart is not worth failing the database for
+            log.warning("demo database: earlier runs' market data not cleared: %s", short_error(exc))
+        else:
+            log.info("demo database: %d rows of earlier runs' market data cleared", cleared)
     # Events the database cannot take (locked, disk full, server down) wait in a bounded spill
     # next to it and are replayed when writing works again; stop() logs what could not be saved.
     writer = StreamWriter(db, spill_dir=spill_dir_for(db.engine.url))

@@ -117,3 +117,38 @@ def test_early_events_are_bounded_and_dropped_without_storage(caplog: pytest.Log
         early.hand_over(None, mgr, stack)  # storage did not open
     assert early.held("upbit") == 0 and mgr.listeners == []
     assert "1 early events were not kept" in caplog.text
+
+
+@pytest.mark.asyncio
+async def test_the_demo_database_starts_without_earlier_runs_market_data(tmp_path: Path) -> None:
+    # Each demo run's simulator invents its market anew: an earlier run's stored bars, shown DB-first,
+    # made a step in the chart where that run's prices ended and this run's began.
+    from sqlalchemy import func, select
+
+    from upbit_monitor.app_storage import open_storage
+    from upbit_monitor.storage import DbContext
+    from upbit_monitor.storage.schema import AlertRuleRecord, CandleCoverage, CandleRecord
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    seed = DbContext.open(url)
+
+    def fill(session: Any) -> None:
+        session.add(CandleRecord(venue="upbit", code="KRW-BTC", unit="1m", start=1_796_428_740, open=1.0,
+                                 high=2.0, low=1.0, close=1.5, volume=1.0, value=1.5, timestamp=1,
+                                 provisional=False))
+        session.add(CandleCoverage(venue="upbit", code="KRW-BTC", unit="1m", start=0, end=1))
+        session.add(AlertRuleRecord(kind="price_above", venue="upbit", market="KRW-BTC", params="{}",
+                                    enabled=True, cooldown_s=0.0, rearm=0.0, note="", created_ms=1))
+
+    seed.run(fill)
+    seed.close()
+
+    def counts(session: Any) -> tuple[int, ...]:
+        return tuple(session.scalar(select(func.count()).select_from(m))
+                     for m in (CandleRecord, CandleCoverage, AlertRuleRecord))
+
+    for fresh, expected in ((False, (1, 1, 1)), (True, (0, 0, 1))):
+        async with contextlib.AsyncExitStack() as stack:
+            storage = await open_storage(Settings(db_url=url), stack, fresh_market_data=fresh)
+            assert storage.db is not None, storage.error
+            assert storage.db.run(counts) == expected  # the user's alert rule is kept either way

@@ -12,13 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from upbit_monitor.protocol.events import MyAsset, MyOrder, Trade
 from upbit_monitor.storage.schema import (
     DEFAULT_VENUE,
     AssetSnapshot,
+    BookSnapshotRecord,
+    CandleCoverage,
+    CandleRecord,
     MyOrderRecord,
     MyOrderState,
     TradeRecord,
@@ -154,3 +157,18 @@ def latest_balances(session: Session, venue: str = DEFAULT_VENUE) -> dict[str, A
     stmt = (select(AssetSnapshot).where(AssetSnapshot.venue == venue)
             .order_by(AssetSnapshot.asset_timestamp, AssetSnapshot.id))
     return {row.currency: row for row in session.scalars(stmt)}
+
+
+MARKET_DATA = (CandleRecord, CandleCoverage, TradeRecord, BookSnapshotRecord)
+"""What the stream writer and the chart store about the market itself (not the user's alerts, orders or
+notices)."""
+
+
+def clear_market_data(session: Session) -> int:
+    """Delete every row of :data:`MARKET_DATA`; returns how many rows went.
+
+    For the demo database only: each demo run's simulator invents its market anew (its own past and its
+    own walk), so bars an earlier run stored would be shown DB-first beside this run's, with a step where
+    one run's prices end and the other's begin.
+    """
+    return sum(int(getattr(session.execute(delete(model)), "rowcount", 0) or 0) for model in MARKET_DATA)
