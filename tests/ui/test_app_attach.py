@@ -16,6 +16,7 @@ from upbit_monitor import app_attach
 from upbit_monitor.app import Started, start_window
 from upbit_monitor.cli import parse_args
 from upbit_monitor.ui.chart.view import ChartView
+from upbit_monitor.ui.dock_reserve import DEFAULT_DOCKS
 
 pytestmark = pytest.mark.usefixtures("keep_loop_on_close")
 
@@ -118,3 +119,32 @@ async def test_a_failing_late_step_reaches_the_status_panel_and_the_rest_attache
         assert win.findChild(QDockWidget, "AlertsDock") is not None
         assert win.findChild(QDockWidget, "AnnouncementsDock") is None  # its place was given up
         assert "disabled by --no-db" in win.status_panel.db_label.text()
+
+
+@pytest.mark.asyncio
+async def test_at_the_minimum_size_the_late_docks_move_nothing_either(qtbot, tmp_path) -> None:
+    # At 1024x700 the places are tight: an empty placeholder was given less than its real dock needs
+    # (Premium 16 px less high, My orders 1 px less wide), and the real ones pushed the chart and the
+    # status panel aside when they arrived.
+    async with _first_half(tmp_path, "--no-db") as started:
+        win = started.window
+        qtbot.addWidget(win)
+        await wait_until(lambda: started.painted.done(), within=30)
+        await wait_until(lambda: win.layout_settled, within=10)
+        win.resize(1024, 700)
+        shown = await _steady_places(win)
+        assert {"CoinDock", "ChartDock", "StatusDock", "MyOrdersDock", "PremiumDock"} <= set(shown)
+
+        await app_attach.attach_rest(started)
+
+        assert await _steady_places(win) == shown
+        # Each real dock fits the minimum its place was kept with (a dock that grew would move others).
+        for spec in DEFAULT_DOCKS:
+            dock = win.findChild(QDockWidget, spec.name)
+            body = dock.widget() if dock is not None else None
+            if body is None:
+                continue
+            if spec.min_width:
+                assert body.minimumSizeHint().width() <= spec.min_width, spec.name
+            if spec.min_height:
+                assert body.minimumSizeHint().height() <= spec.min_height, spec.name

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
@@ -40,16 +40,22 @@ class Reserved:
     tab_with: str = ""  # tabified with this dock (My orders + My assets)
     under: str = ""  # split under this dock (Premium under the Chart)
     hidden: bool = False  # added hidden (Alerts: opened by its badge)
+    # The real dock body's minimum size (its minimumSizeHint with the bundled fonts). The placeholder
+    # asks for it too, so the first layout already leaves the real dock room: at 1024x700 an empty
+    # placeholder was given less (Premium 130 px high, My orders 216 px wide) and the real dock
+    # pushed the chart and the status panel aside when it arrived.
+    min_width: int = 0
+    min_height: int = 0
 
 
 # The window's own Chart dock first, then the feature docks in the order the composition root adds
 # them (app_attach.py) and where each feature puts them without a saved layout.
 DEFAULT_DOCKS: tuple[Reserved, ...] = (
     Reserved("ChartDock", "Chart"),
-    Reserved("MyOrdersDock", "My orders", BOTTOM),
-    Reserved("MyAssetsDock", "My assets", BOTTOM, tab_with="MyOrdersDock"),
+    Reserved("MyOrdersDock", "My orders", BOTTOM, min_width=217),
+    Reserved("MyAssetsDock", "My assets", BOTTOM, tab_with="MyOrdersDock", min_width=217),
     Reserved("AnnouncementsDock", "Announcements"),
-    Reserved("PremiumDock", "Premium", under="ChartDock"),
+    Reserved("PremiumDock", "Premium", under="ChartDock", min_height=146),
     Reserved("AlertsDock", "Alerts", BOTTOM, hidden=True),
 )
 
@@ -75,7 +81,11 @@ def reserved_docks(store: QSettings) -> tuple[list[Reserved], bool]:
     saved = saved_docks(store)
     if saved is None:
         return list(DEFAULT_DOCKS), False
-    return [DEFAULT_DOCKS[0], *(d for d in saved if d.name != DEFAULT_DOCKS[0].name)], True
+    known = {d.name: d for d in DEFAULT_DOCKS}
+    # A saved dock of the default set keeps its body's minimum (the saved sizes were the real dock's).
+    kept = [replace(d, min_width=known[d.name].min_width, min_height=known[d.name].min_height)
+            if d.name in known else d for d in saved if d.name != DEFAULT_DOCKS[0].name]
+    return [DEFAULT_DOCKS[0], *kept], True
 
 
 def save_docks(window: QMainWindow, store: QSettings, own: Sequence[str]) -> None:
@@ -107,7 +117,9 @@ class DockReservations:
                 continue
             ph = QDockWidget(spec.title, w)
             ph.setObjectName(spec.name)
-            ph.setWidget(QWidget(ph))  # an empty body in the theme's background until the real one
+            body = QWidget(ph)  # an empty body in the theme's background until the real one
+            body.setMinimumSize(spec.min_width, spec.min_height)
+            ph.setWidget(body)
             ph.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
             self.placeholders[spec.name] = ph
             under = self.placeholders.get(spec.under) if not with_layout else None
