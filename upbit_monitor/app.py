@@ -42,6 +42,7 @@ from upbit_monitor.features.venues.source import VenueSource
 from upbit_monitor.manager import GlobalWebSocketManager
 from upbit_monitor.models import MarketInfo
 from upbit_monitor.protocol.events import Trade
+from upbit_monitor.ui.coin_list.columns import FEATURE_COLUMNS
 from upbit_monitor.ui.coin_list.first_ticker import FirstTickerProbe
 from upbit_monitor.ui.common.app_icon import app_icon
 from upbit_monitor.ui.common.fonts import apply_korean_fonts
@@ -170,6 +171,8 @@ async def start_window(args: argparse.Namespace, stack: contextlib.AsyncExitStac
         title_suffix="  [demo: simulator]" if args.demo else "",
         reserve_docks=True,  # the chart and the feature docks come later, into places kept for them
     )
+    # The premium and spread columns attach later too: the list keeps their room from the first paint.
+    window.coin_list.columns.expect(*FEATURE_COLUMNS)
     report_start(window, None, None, settings_warning)
     if not args.no_db:
         window.status_panel.set_db_notice("opening…")

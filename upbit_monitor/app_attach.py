@@ -108,9 +108,9 @@ async def attach_rest(s: Started) -> None:
     async with late_step(window, "layout"):
         if not window.extras.workspaces.restore_at_start():
             window.restore_dock_layout()
-    left = window.release_reserved_docks()
+    left = window.release_reserved_docks() + window.coin_list.columns.release_expected()
     if left:
-        log.info("late docks that did not arrive: %s", ", ".join(left))
+        log.info("late docks and columns that did not arrive: %s", ", ".join(left))
 
 
 async def _features(s: Started, storage: Storage, history: HistoryLoader, chart: ChartView | None) -> None:

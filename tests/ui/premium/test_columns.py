@@ -14,6 +14,7 @@ from tests.ui.fake_source import FakeSource, ticker
 from upbit_monitor.config import Settings
 from upbit_monitor.exchanges.quotes import make_quote
 from upbit_monitor.models import MarketInfo
+from upbit_monitor.ui.coin_list.columns import FEATURE_COLUMNS
 from upbit_monitor.ui.coin_list.model import CODE_ROLE, SORT_ROLE, CoinListModel, Col
 from upbit_monitor.ui.coin_list.proxy import CoinFilterProxy
 from upbit_monitor.ui.coin_list.view import CoinList
@@ -201,7 +202,8 @@ def test_install_premium_hides_columns_until_a_fresh_quote(qtbot: Any, source: S
     columns.set_krw_price_visible(True)
     assert not coin_list.table.isColumnHidden(first)
     header = coin_list.table.horizontalHeader()
-    assert header.visualIndex(first + 1) == header.visualIndex(Col.CHANGE) + 1  # premium after change
+    # At the right end, where the list keeps its room (the list's own columns never move for it).
+    assert header.visualIndex(first + 1) > max(header.visualIndex(c) for c in Col)
     coin_list.select("KRW-BTC")
     assert source.codes_on("bybit-public") == ("USDT-BTC",)
     clock.now += 6  # every Binance quote is stale now
@@ -410,3 +412,49 @@ def test_premium_per_korean_venue_uses_that_venues_price_and_rate(source: Source
     assert source.codes_on("bithumb-public") == ()  # nothing left on Bithumb once it is not shown
     tracker.close()
     assert source.by_owner == {}
+
+
+def _sections(coin_list: CoinList) -> dict[int, tuple[int, int]]:
+    """The list's own shown columns: (x, width) each."""
+    header = coin_list.table.horizontalHeader()
+    return {c: (header.sectionPosition(c), header.sectionSize(c)) for c in Col
+            if not coin_list.table.isColumnHidden(c)}
+
+
+@pytest.mark.parametrize("width", [480, 720])  # the list at 1600 px (one feature column fits) and wider
+def test_the_premium_column_takes_the_room_kept_for_it_and_moves_nothing(
+        qtbot: Any, source: Source, width: int) -> None:
+    # The app announces the feature columns before the first paint and attaches them later; their
+    # quotes come seconds after that. The columns a trader reads from the first paint stay put.
+    clock = Clock()
+    coin_list = CoinList(source, Palette(dark=True))
+    qtbot.addWidget(coin_list)
+    coin_list.columns.expect(*FEATURE_COLUMNS)
+    coin_list.resize(width, 400)
+    coin_list.show()
+    qtbot.waitExposed(coin_list)
+    coin_list.set_markets(MARKETS)
+    coin_list.refresh()
+    first_paint = _sections(coin_list)
+    assert coin_list.columns.reserved > 0
+
+    columns = install_premium(coin_list, PremiumTracker(source, ttl_s=5, clock=clock), Palette(dark=True))
+    assert _sections(coin_list) == first_paint  # attached, no quotes yet: nothing moves
+    assert coin_list.table.isColumnHidden(columns.first_extra + 1)
+    feed_binance(source)
+    columns.refresh()
+    coin_list._next_fit = 0.0
+    coin_list.refresh()
+    premium = columns.first_extra + 1
+    assert not coin_list.table.isColumnHidden(premium)
+    assert _sections(coin_list) == first_paint  # the quotes came: still nothing moves
+    header = coin_list.table.horizontalHeader()
+    shown = [c for c in range(header.count()) if not header.isSectionHidden(c)]
+    assert sum(header.sectionSize(c) for c in shown) <= coin_list.table.viewport().width()  # no scroll bar
+    # The domestic spread column never attached here (a feature that did not start): its room goes back.
+    left = coin_list.columns.release_expected()
+    assert "premium" not in left
+    if width == 720:
+        assert "domestic" in left  # at 480 px it had no room kept: the premium outranks it
+    coin_list._fit_name_column()
+    assert coin_list.columns.reserved == 0

@@ -13,6 +13,12 @@ Three rules, in this order, decide a column:
    first) never hides for room; the name column gives up width for it instead.
 
 The name column takes what is left (``reserve`` when there is room, down to a floor when not).
+
+A wanted feature column without data yet keeps its room (:attr:`ColumnFit.reserved`, left empty at
+the right end, where the feature columns are appended), and so does one announced with
+:meth:`ColumnFit.expect` before its feature attached: when the quotes arrive it takes that room, and
+the columns a trader is already reading neither narrow nor swap (they did once, a few seconds after
+start: the premium pushed the name column aside, or replaced the domestic spread column).
 """
 
 from __future__ import annotations
@@ -66,6 +72,8 @@ class ColumnFit(QObject):
         self.auto_hidden: list[str] = []  # keys hidden for lack of room at the last fit
         # Unmanaged columns' minimum widths (the name column's), used instead of their current size.
         self.reserve: dict[int, int] = {}
+        self._expected: dict[str, ColumnSpec] = {}  # feature columns announced, not added yet
+        self.reserved = 0  # px kept empty for wanted columns without data yet (see the docstring)
         self._pending_sort: tuple[str, str] | None = None
 
     # -- columns and choices ------------------------------------------------------------------
@@ -74,6 +82,19 @@ class ColumnFit(QObject):
         self._specs[spec.col] = spec
         self.fit()
         self._apply_pending_sort()
+
+    def expect(self, *specs: ColumnSpec) -> None:
+        """Keep room for feature columns that are added later (their ``col`` is not used)."""
+        self._expected.update((spec.key, spec) for spec in specs)
+        self.fit()
+
+    def release_expected(self) -> list[str]:
+        """Every feature attached: drop the room of announced columns never added; their keys."""
+        added = {spec.key for spec in self._specs.values()}
+        left = [key for key in self._expected if key not in added]
+        self._expected.clear()
+        self.fit()
+        return left
 
     def specs(self) -> list[ColumnSpec]:
         """Managed columns in column order."""
@@ -105,6 +126,8 @@ class ColumnFit(QObject):
     def title(self, spec: ColumnSpec) -> str:
         """The column's header text now (a feature's title may change, e.g. with the venue)."""
         model = self._table.model()
+        if spec.col < 0:  # announced, not added yet (expect)
+            return spec.title
         text = model.headerData(spec.col, Qt.Orientation.Horizontal) if model is not None else None
         return str(text) if text else spec.title
 
@@ -132,18 +155,28 @@ class ColumnFit(QObject):
         table = self._table
         want = {c: self.wanted(s.key) and s.available() for c, s in self._specs.items()}
         widths = {c: self.width_of(s) for c, s in self._specs.items() if want[c]}
+        # Wanted, but no data yet (or not added yet): compete for room like shown columns; the ones
+        # that would be shown keep their width empty (keyed by settings key: they have no column).
+        added = {s.key for s in self._specs.values()}
+        waiting = [s for s in self._specs.values() if self.wanted(s.key) and not s.available()]
+        waiting += [s for k, s in self._expected.items()
+                    if k not in added and self._prefs.get(k, s.default_on)]
+        held = {s.key: self.width_of(s) for s in waiting}
         self.auto_hidden = []
         if room is None and table.isVisible():
             room = self._room()
         if room is not None:
-            droppable = sorted((s for c, s in self._specs.items()
-                                if want[c] and not s.required and not s.kept), key=lambda s: s.priority)
-            while sum(widths.values()) > room and droppable:
+            candidates = [*(s for c, s in self._specs.items() if want[c]), *waiting]
+            droppable = sorted((s for s in candidates if not s.required and not s.kept),
+                               key=lambda s: s.priority)
+            while sum(widths.values()) + sum(held.values()) > room and droppable:
                 spec = droppable.pop(0)
-                want[spec.col] = False
-                widths.pop(spec.col)
+                if held.pop(spec.key, None) is None:
+                    want[spec.col] = False
+                    widths.pop(spec.col)
                 self.auto_hidden.append(spec.key)
-        changed = False
+        changed = self.reserved != sum(held.values())
+        self.reserved = sum(held.values())
         for col, on in want.items():
             if self._shown.get(col) != on or table.isColumnHidden(col) == on:
                 table.setColumnHidden(col, not on)
@@ -208,6 +241,14 @@ class ColumnFit(QObject):
             self._pending_sort = None
             asc = Qt.SortOrder.AscendingOrder if order == "asc" else Qt.SortOrder.DescendingOrder
             self._table.sortByColumn(spec.col, asc)
+
+
+# The feature columns the composition root attaches after the first paint (ui/premium): announced
+# with ColumnFit.expect at start, added with their column and data test by the feature.
+KRW_PRICE_COLUMN = ColumnSpec(-1, "premium_krw", "Binance ₩", 2, lambda: "999,999,999", default_on=False)
+PREMIUM_COLUMN = ColumnSpec(-1, "premium", "Premium", 4, lambda: "+99.99%")
+DOMESTIC_COLUMN = ColumnSpec(-1, "domestic", "Bithumb %", 3, lambda: "+99.99%")
+FEATURE_COLUMNS = (KRW_PRICE_COLUMN, PREMIUM_COLUMN, DOMESTIC_COLUMN)
 
 
 def builtin_specs(model: CoinListModel, quote: Callable[[], str]) -> list[ColumnSpec]:

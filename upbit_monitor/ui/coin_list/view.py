@@ -339,7 +339,8 @@ class CoinList(ClockedView):
         header = self.table.horizontalHeader()
         visible = (i for i in range(header.count()) if i != Col.NAME and not header.isSectionHidden(i))
         others = sum(header.sectionSize(i) for i in visible)
-        width = max(NAME_FLOOR, self.table.viewport().width() - others)
+        # The feature columns' room stays free until their data comes (ColumnFit.reserved).
+        width = max(NAME_FLOOR, self.table.viewport().width() - others - self.columns.reserved)
         if header.sectionSize(Col.NAME) != width:
             header.resizeSection(Col.NAME, width)
 

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -22,8 +23,8 @@ from upbit_monitor.features.premium.tracker import (
     PremiumSource,
     PremiumTracker,
 )
-from upbit_monitor.ui.coin_list.columns import ColumnSpec
-from upbit_monitor.ui.coin_list.model import CODE_ROLE, FAVOURITE_ROLE, SORT_ROLE, Col
+from upbit_monitor.ui.coin_list.columns import KRW_PRICE_COLUMN, PREMIUM_COLUMN
+from upbit_monitor.ui.coin_list.model import CODE_ROLE, FAVOURITE_ROLE, SORT_ROLE
 from upbit_monitor.ui.common.appended_columns import AppendedColumns, Index
 from upbit_monitor.ui.common.formatting import format_price
 from upbit_monitor.ui.common.theme import Palette
@@ -41,7 +42,7 @@ __all__ = [
 ]
 
 
-KRW_PRICE_KEY = "premium_krw"  # the coin list's settings key of the "<venue> ₩" column
+KRW_PRICE_KEY = KRW_PRICE_COLUMN.key  # the coin list's settings key of the "<venue> ₩" column
 
 
 def format_premium(value: float | None) -> str:
@@ -217,19 +218,16 @@ def install_premium(
         table.setItemDelegateForColumn(col, plain)
     # The list's column fitter shows them (user's choice, fresh quotes, room) and sizes them. The
     # KRW price is opt-in: the list dock is narrow and the premium tooltip shows it anyway.
-    fit.add(ColumnSpec(krw_col, KRW_PRICE_KEY, "Binance ₩", 2, lambda: "999,999,999", default_on=False,
-                       available=lambda: columns.available))
-    fit.add(ColumnSpec(premium_col, "premium", "Premium", 4, lambda: "+99.99%",
-                       available=lambda: columns.available))
+    fit.add(replace(KRW_PRICE_COLUMN, col=krw_col, available=lambda: columns.available))
+    fit.add(replace(PREMIUM_COLUMN, col=premium_col, available=lambda: columns.available))
     # One truth, the fitter's (remembered in the settings file); the proxy's flag and the View menu's
     # "<venue> price in KRW column" follow it, whichever of them the user clicked.
     columns.krw_price_visible = fit.wanted(KRW_PRICE_KEY)
     columns.visibility_changed.connect(lambda: fit.set_wanted(KRW_PRICE_KEY, columns.krw_price_visible))
     fit.prefs_changed.connect(lambda: columns.set_krw_price_visible(fit.wanted(KRW_PRICE_KEY)))
     show()
-    # Premium right after the change column (the list dock is narrow); the KRW price stays last.
-    header = table.horizontalHeader()
-    header.moveSection(header.visualIndex(columns.first_extra + 1), header.visualIndex(Col.CHANGE) + 1)
+    # Appended at the right end, where the list kept their room from the start (ColumnFit.expect):
+    # the columns left of them stay put when the quotes arrive (less important ones hide first anyway).
     columns.availability_changed.connect(show)
     columns.visibility_changed.connect(show)
     coin_list.markets_loaded.connect(follow_codes)

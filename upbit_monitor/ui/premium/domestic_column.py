@@ -10,6 +10,7 @@ The column hides while no coin has fresh prices on both venues (the 15 s rule of
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
@@ -17,8 +18,8 @@ from PySide6.QtWidgets import QStyledItemDelegate
 
 from upbit_monitor.features.premium.domestic import DomesticSpread
 from upbit_monitor.features.venues.source import LABELS
-from upbit_monitor.ui.coin_list.columns import ColumnSpec
-from upbit_monitor.ui.coin_list.model import CODE_ROLE, SORT_ROLE, Col
+from upbit_monitor.ui.coin_list.columns import DOMESTIC_COLUMN
+from upbit_monitor.ui.coin_list.model import CODE_ROLE, SORT_ROLE
 from upbit_monitor.ui.common.appended_columns import AppendedColumns, Index
 from upbit_monitor.ui.common.theme import Palette
 
@@ -110,15 +111,12 @@ def install_domestic(coin_list: Any, spread: DomesticSpread, venue: Callable[[],
     coin_list.proxy.setSourceModel(column)
     table = coin_list.table
     table.setItemDelegateForColumn(column.column, QStyledItemDelegate(table))
-    header = table.horizontalHeader()
-    header.moveSection(header.visualIndex(column.column), header.visualIndex(Col.CHANGE) + 1)
 
     def follow(*_: object) -> None:
         spread.set_codes(coin_list.model.codes("KRW"))
 
     # The list's column fitter shows it (user's choice, fresh prices on both venues, room) and sizes it.
-    coin_list.columns.add(ColumnSpec(column.column, "domestic", "Bithumb %", 3, lambda: "+99.99%",
-                                     available=lambda: column.available))
+    coin_list.columns.add(replace(DOMESTIC_COLUMN, col=column.column, available=lambda: column.available))
     shown = [column.available]
 
     def show() -> None:
