@@ -171,16 +171,26 @@ def test_metrics_model_shows_every_field(qtmodeltester):
     qtmodeltester.check(m)
     m.set_metrics({"upbit-public": FakeMetrics(), "upbit-private": FakeMetrics(state="failed", health=0.1)})
     qtmodeltester.check(m)
-    assert m.connection_names() == ["upbit-private", "upbit-public"]
+    assert m.connection_names() == ["upbit-public", "upbit-private"]  # the venue's public feed first
     assert set(m.field_names()) == {"state", "msgs_per_s", "health", "last_server_error",
                                     "last_close_reason", "reconnects"}
     # One column per connection ("cards" side by side), one row per metric.
     assert m.columnCount() == 2 and m.rowCount() == 6
-    assert m.headerData(1, Qt.Orientation.Horizontal) == "upbit"  # short title, full name as tooltip
-    assert m.headerData(0, Qt.Orientation.Horizontal) == "upbit priv"
+    assert m.headerData(0, Qt.Orientation.Horizontal) == "upbit"  # short title, full name as tooltip
+    assert m.headerData(1, Qt.Orientation.Horizontal) == "upbit priv"
     row = m.field_names().index("health")
     assert m.headerData(row, Qt.Orientation.Vertical) == "Health"
-    assert m.data(m.index(row, 1)) == "100%"
-    assert m.data(m.index(row, 0)) == "10%"
+    assert m.data(m.index(row, 0)) == "100%"
+    assert m.data(m.index(row, 1)) == "10%"
     m.set_metrics({"upbit-public": FakeMetrics(msgs_per_s=99.0), "upbit-private": FakeMetrics()})
     assert m.value("upbit-public", "msgs_per_s") == 99.0
+
+
+def test_metrics_columns_put_the_korean_venues_first() -> None:
+    # Sorted by name, Upbit came last and sat behind the table's scroll bar at 1024 and 1600 px.
+    m = MetricsModel()
+    names = ["binance-public", "bithumb-private", "bithumb-public", "bybit-public", "upbit-private",
+             "upbit-public", "zzz-test"]
+    m.set_metrics({n: FakeMetrics() for n in names})
+    assert m.connection_names() == ["upbit-public", "upbit-private", "bithumb-public", "bithumb-private",
+                                    "binance-public", "bybit-public", "zzz-test"]

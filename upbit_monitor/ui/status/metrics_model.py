@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from upbit_monitor.exchanges.registry import krw_venues, premium_venues
 from upbit_monitor.ui.common.display_guard import display_text, guarded
 from upbit_monitor.ui.common.formatting import format_bytes_rate, format_duration
 from upbit_monitor.ui.common.theme import health_colour
@@ -85,6 +86,21 @@ def metric_fields(snapshot: object) -> dict[str, Any]:
     if isinstance(snapshot, Mapping):
         return dict(snapshot)
     return {k: v for k, v in vars(snapshot).items() if not k.startswith("_")}
+
+
+# The Korean venues first (the trader's own, Upbit first), then the premium's foreign references.
+VENUE_ORDER = tuple(d.venue for d in krw_venues()) + tuple(d.venue for d in premium_venues())
+
+
+def connection_order(connection: str) -> tuple[int, bool, str]:
+    """Sort key of the metrics columns: by venue (:data:`VENUE_ORDER`), public before private.
+
+    Sorted by name, Upbit's columns came last and sat behind the table's scroll bar at 1024 and
+    1600 px (binance, bithumb priv, bithumb, bybit, upb…), the connection a trader checks first.
+    """
+    venue, _, kind = connection.partition("-")
+    rank = VENUE_ORDER.index(venue) if venue in VENUE_ORDER else len(VENUE_ORDER)
+    return rank, kind == "private", connection
 
 
 def short_name(connection: str) -> str:
@@ -172,7 +188,7 @@ class MetricsModel(QAbstractTableModel):
 
     def set_metrics(self, metrics: Mapping[str, object]) -> None:
         """Show a new snapshot; resets only when the set of connections or fields changed."""
-        names = sorted(metrics)
+        names = sorted(metrics, key=connection_order)
         rows = [metric_fields(metrics[n]) for n in names]
         seen: dict[str, None] = {}
         for r in rows:
