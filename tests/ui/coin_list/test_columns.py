@@ -3,6 +3,8 @@ columns as wide as their widest text, so digits are never clipped."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QFont, QFontMetrics
@@ -132,3 +134,40 @@ def test_a_feature_column_sort_waits_for_the_column(qtbot) -> None:
     cl.columns.add(ColumnSpec(col, "premium", "Premium", 4, lambda: "+9.99%"))
     assert cl.table.horizontalHeader().sortIndicatorSection() == col
     assert cl.columns.sort_state() == "premium desc"
+
+
+def test_late_feature_columns_show_at_the_right_end_in_the_room_kept_for_them(qtbot) -> None:
+    # Two feature columns announced at start, added later; the second one's data comes first (the
+    # demo's spread before the premium). Whatever the order, nothing shown moves when one appears.
+    cl = CoinList(_source(), Palette())
+    qtbot.addWidget(cl)
+    late_a = ColumnSpec(Col.CODE, "late_a", "Premium", 4, lambda: "+99.99%", appended=True)
+    late_b = ColumnSpec(Col.WARN, "late_b", "Bithumb %", 3, lambda: "+99.99%", appended=True)
+    cl.columns.expect(late_a, late_b)
+    cl.resize(720, 400)
+    cl.show()
+    qtbot.waitExposed(cl)
+    cl.set_markets(MARKETS)
+    cl.refresh()
+    header = cl.table.horizontalHeader()
+
+    def places() -> dict[int, tuple[int, int]]:
+        return {c: (header.sectionPosition(c), header.sectionSize(c)) for c in Col
+                if not cl.table.isColumnHidden(c)}
+
+    first_paint = places()
+    assert set(first_paint) == {Col.FAV, Col.NAME, Col.PRICE, Col.CHANGE, Col.VALUE}
+    data = {"late_a": False, "late_b": False}
+    cl.columns.add(replace(late_a, available=lambda: data["late_a"]))
+    cl.columns.add(replace(late_b, available=lambda: data["late_b"]))
+    cl.fit_columns()
+    assert places() == first_paint  # added, no data yet
+    data["late_b"] = True
+    cl.fit_columns()
+    assert places() == {**first_paint, Col.WARN: places()[Col.WARN]}  # B took room, nothing moved
+    b_place = places()[Col.WARN]
+    data["late_a"] = True
+    cl.fit_columns()
+    assert places() == {**first_paint, Col.WARN: b_place, Col.CODE: places()[Col.CODE]}
+    assert places()[Col.CODE][0] > b_place[0]  # A shows after B, at the right end
+    assert sum(w for _, w in places().values()) <= cl.table.viewport().width()  # no scroll bar

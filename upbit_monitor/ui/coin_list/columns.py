@@ -15,7 +15,7 @@ Three rules, in this order, decide a column:
 The name column takes what is left (``reserve`` when there is room, down to a floor when not).
 
 A wanted feature column without data yet keeps its room (:attr:`ColumnFit.reserved`, left empty at
-the right end, where the feature columns are appended), and so does one announced with
+the right end, where the feature column shows when its data comes), and so does one announced with
 :meth:`ColumnFit.expect` before its feature attached: when the quotes arrive it takes that room, and
 the columns a trader is already reading neither narrow nor swap (they did once, a few seconds after
 start: the premium pushed the name column aside, or replaced the domestic spread column).
@@ -55,6 +55,9 @@ class ColumnSpec:
     bold: bool = False
     available: Callable[[], bool] = field(default=lambda: True)
     fixed_width: int = 0  # icon-like columns (the star) keep one width
+    # A late feature column: each time its data comes it shows at the right end, where its room
+    # was kept, so a feature column whose quotes came first (the spread) does not move aside.
+    appended: bool = False
 
 
 class ColumnFit(QObject):
@@ -179,6 +182,9 @@ class ColumnFit(QObject):
         self.reserved = sum(held.values())
         for col, on in want.items():
             if self._shown.get(col) != on or table.isColumnHidden(col) == on:
+                header = table.horizontalHeader()
+                if on and self._specs[col].appended and header.visualIndex(col) != header.count() - 1:
+                    header.moveSection(header.visualIndex(col), header.count() - 1)
                 table.setColumnHidden(col, not on)
                 self._shown[col] = on
                 changed = True
@@ -245,9 +251,10 @@ class ColumnFit(QObject):
 
 # The feature columns the composition root attaches after the first paint (ui/premium): announced
 # with ColumnFit.expect at start, added with their column and data test by the feature.
-KRW_PRICE_COLUMN = ColumnSpec(-1, "premium_krw", "Binance ₩", 2, lambda: "999,999,999", default_on=False)
-PREMIUM_COLUMN = ColumnSpec(-1, "premium", "Premium", 4, lambda: "+99.99%")
-DOMESTIC_COLUMN = ColumnSpec(-1, "domestic", "Bithumb %", 3, lambda: "+99.99%")
+KRW_PRICE_COLUMN = ColumnSpec(-1, "premium_krw", "Binance ₩", 2, lambda: "999,999,999", default_on=False,
+                              appended=True)
+PREMIUM_COLUMN = ColumnSpec(-1, "premium", "Premium", 4, lambda: "+99.99%", appended=True)
+DOMESTIC_COLUMN = ColumnSpec(-1, "domestic", "Bithumb %", 3, lambda: "+99.99%", appended=True)
 FEATURE_COLUMNS = (KRW_PRICE_COLUMN, PREMIUM_COLUMN, DOMESTIC_COLUMN)
 
 
