@@ -122,7 +122,9 @@ async def test_a_failing_late_step_reaches_the_status_panel_and_the_rest_attache
 
 
 @pytest.mark.asyncio
-async def test_at_the_minimum_size_the_late_docks_move_nothing_either(qtbot, tmp_path) -> None:
+@pytest.mark.parametrize("size", [(1024, 700), (2304, 1296)])  # the minimum; 90% of a 2560x1440 screen
+async def test_at_the_smallest_and_a_large_size_the_late_docks_move_nothing_either(
+        qtbot, tmp_path, size: tuple[int, int]) -> None:
     # At 1024x700 the places are tight: an empty placeholder was given less than its real dock needs
     # (Premium 16 px less high, My orders 1 px less wide), and the real ones pushed the chart and the
     # status panel aside when they arrived.
@@ -131,8 +133,9 @@ async def test_at_the_minimum_size_the_late_docks_move_nothing_either(qtbot, tmp
         qtbot.addWidget(win)
         await wait_until(lambda: started.painted.done(), within=30)
         await wait_until(lambda: win.layout_settled, within=10)
-        win.resize(1024, 700)
+        win.resize(*size)
         shown = await _steady_places(win)
+        assert (win.width(), win.height()) == size
         assert {"CoinDock", "ChartDock", "StatusDock", "MyOrdersDock", "PremiumDock"} <= set(shown)
 
         await app_attach.attach_rest(started)
