@@ -19,12 +19,11 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QWidget
 
-from upbit_monitor.features.venues.source import LABELS, VenueSource
+from upbit_monitor.features.venues.source import VenueSource
 from upbit_monitor.ui.coin_list.venue_bar import VenueBar
 from upbit_monitor.ui.coin_list.view import CoinList, MarketLoader
 from upbit_monitor.ui.common.formatting import display_code
 from upbit_monitor.ui.common.gauge import HealthDot
-from upbit_monitor.ui.common.layout import flush_column
 from upbit_monitor.ui.common.paint_hold import PaintHold
 from upbit_monitor.ui.common.source import IntrospectableSource
 from upbit_monitor.ui.common.theme import Palette, apply_palette, apply_theme, health_colour
@@ -38,6 +37,7 @@ from upbit_monitor.ui.window_layout import LAYOUT_VERSION, apply_default_layout,
 from upbit_monitor.ui.window_menus import ChartMenu, build_file_menu, build_market_menu
 from upbit_monitor.ui.window_reads import cancel_reads
 from upbit_monitor.ui.window_state import int_setting, restore_window_state, save_window_state
+from upbit_monitor.ui.window_venue import WindowVenue
 
 DEFAULT_COIN = "KRW-BTC"
 NOTICE_MS = 8000
@@ -103,17 +103,8 @@ class MainWindow(ReservingWindow):
         self.setCentralWidget(self.orderbook)
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         # Venue switch (Upbit | Bithumb) on the Markets dock when the source can follow a venue.
-        self.venue_source = venue_source
-        self._market_loaders = dict(market_loaders or {})
-        self.venue_bar: VenueBar | None = None
-        markets: QWidget = self.coin_list
-        if venue_source is not None and len(self._market_loaders) > 1:
-            self.venue_bar = VenueBar([(v, LABELS.get(v, v)) for v in venue_source.venues],
-                                      venue_source.venue)
-            markets = QWidget(self)
-            flush_column(markets, self.venue_bar, (self.coin_list, 1))
-            self.venue_bar.venue_chosen.connect(self.set_venue)
-            self.orderbook.set_venue_label(venue_source.label)
+        self._venue = WindowVenue(venue_source, market_loaders, self._store)
+        markets = self._venue.markets_widget(self)
         self.coin_dock = self._dock("Markets", "CoinDock", markets, left)
         self.chart_dock: QDockWidget | None = None
         self.chart_menu: ChartMenu | None = None
@@ -248,40 +239,30 @@ class MainWindow(ReservingWindow):
 
     # -- venue switching ------------------------------------------------------------------
     @property
+    def venue_source(self) -> VenueSource | None:
+        """The source that follows the shown venue (None: one venue, no switch)."""
+        return self._venue.source
+
+    @property
+    def venue_bar(self) -> VenueBar | None:
+        """The Upbit | Bithumb bar on the Markets dock (None with one venue)."""
+        return self._venue.bar
+
+    @property
     def venue_label(self) -> str:
         """The shown venue's name ("" without a venue switch)."""
-        return self.venue_source.label if self.venue_source is not None else ""
+        return self._venue.label
 
     def set_venue(self, venue: str) -> None:
         """Show another venue's markets; the orderbook, tape and chart follow (same coin if listed)."""
-        src = self.venue_source
-        if src is None or not src.set_venue(venue):
-            return
-        if self.venue_bar is not None:
-            self.venue_bar.set_current(venue)
-        self._store.setValue("markets/venue", venue)
-        loader = self._market_loaders.get(venue)
-        if loader is not None:
-            self.coin_list.set_loader(loader)
-        self.orderbook.set_venue_label(src.label)
-        self.orderbook.reload()
-        # Every chart (the main one and extra chart panes) starts over on the new venue. Bithumb's
-        # WebSocket has no candle type: the live bar is built from its trades.
-        note = f"{src.label} · live candles built from trades" if venue == "bithumb" else ""
-        for chart in self.findChildren(QWidget, "ChartView"):
-            reload = getattr(chart, "reload", None)
-            if callable(reload):
-                reload(note)
-        self._update_title()
-        self.venue_changed.emit(venue)
+        if self._venue.switch(self, venue):
+            self._update_title()
+            self.venue_changed.emit(venue)
 
     def restore_venue(self, override: str | None = None) -> None:
         """Show ``override`` or the venue shown last time (default: the source's first venue)."""
-        src = self.venue_source
-        if src is None:
-            return
-        venue = override or str(self._store.value("markets/venue", src.venue))
-        if venue in src.venues:
+        venue = self._venue.restored(override)
+        if venue is not None:
             self.set_venue(venue)
 
     def _on_markets_loaded(self, count: int) -> None:
