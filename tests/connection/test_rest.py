@@ -16,6 +16,7 @@ from msgspec.structs import replace
 
 from tests.ui.chart.support import demo_candles
 from upbit_monitor.connection.rest import RestClient, parse_candle, parse_remaining_req, parse_ticker
+from upbit_monitor.connection.rest_models import parse_orderbook, parse_trade_tick
 from upbit_monitor.errors import ConnectionFailure, RestError
 
 END = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -273,6 +274,17 @@ _CANDLE = {
     "candle_acc_trade_price": 201.0, "timestamp": 1_796_342_400_000, "unit": 1,
 }
 
+_TRADE = {
+    "market": "KRW-BTC", "trade_date_utc": "2026-12-04", "trade_time_utc": "00:00:01",
+    "timestamp": 1_796_342_401_000, "trade_price": 100.0, "trade_volume": 0.5,
+    "prev_closing_price": 99.0, "change_price": 1.0, "ask_bid": "BID", "sequential_id": 17963424010000001,
+}
+_BOOK = {
+    "market": "KRW-BTC", "timestamp": 1_796_342_401_000, "total_ask_size": 3.0, "total_bid_size": 4.0,
+    "orderbook_units": [{"ask_price": 101.0, "bid_price": 100.0, "ask_size": 1.0, "bid_size": 2.0}],
+    "level": 0,
+}
+
 
 def test_rest_ticker_defaults_what_some_answers_leave_out():
     t = parse_ticker(_TICKER)
@@ -286,6 +298,26 @@ def test_rest_candle_is_a_stream_candle_of_the_unit():
     assert (c.type, c.code, c.trade_price, c.stream_type) == ("candle.15m", "KRW-BTC", 100.5, "REST")
 
 
+def test_rest_trade_is_a_stream_trade():
+    t = parse_trade_tick(_TRADE)
+    got = (t.code, t.trade_price, t.trade_volume, t.ask_bid, t.trade_date, t.sequential_id, t.change)
+    assert got == ("KRW-BTC", 100.0, 0.5, "BID", "2026-12-04", 17963424010000001, "EVEN")
+    assert (t.trade_timestamp, t.stream_type) == (1_796_342_401_000, "REST")
+
+
+@pytest.mark.parametrize(("level", "want"), [(0, 0.0), (None, 0.0), ("10000", 10000.0), (0.5, 0.5)])
+def test_rest_orderbook_is_a_stream_orderbook_with_a_float_level(level, want):
+    book = parse_orderbook({**_BOOK, "level": level})
+    assert (book.code, book.level, book.total_bid_size, book.stream_type) == ("KRW-BTC", want, 4.0, "REST")
+    assert book.orderbook_units[0].bid_price == 100.0
+
+
+@pytest.mark.parametrize("level", ["ten", "-5", -5.0, "nan"])
+def test_rest_orderbook_refuses_a_level_that_is_none(level):
+    with pytest.raises(RestError, match="level"):
+        parse_orderbook({**_BOOK, "level": level})
+
+
 @pytest.mark.parametrize(
     ("parse", "item", "field"),
     [
@@ -296,6 +328,14 @@ def test_rest_candle_is_a_stream_candle_of_the_unit():
         (lambda item: parse_candle(item, 1), {**_CANDLE, "candle_date_time_utc": "today"}, "date_time_utc"),
         (lambda item: parse_candle(item, 1), ["not", "an", "object"], "object"),
         (parse_ticker, "KRW-BTC", "object"),
+        (parse_trade_tick, {**_TRADE, "trade_price": "100.0"}, "trade_price"),
+        (parse_trade_tick, {**_TRADE, "trade_volume": -0.5}, "trade_volume"),
+        (parse_trade_tick, {k: v for k, v in _TRADE.items() if k != "sequential_id"}, "sequential_id"),
+        (parse_trade_tick, {**_TRADE, "timestamp": "1796342401000"}, "timestamp"),
+        (parse_orderbook, {**_BOOK, "total_ask_size": "3"}, "total_ask_size"),
+        (parse_orderbook, {**_BOOK, "orderbook_units": [{**_BOOK["orderbook_units"][0], "ask_size": None}]},
+         "orderbook_units[0].ask_size"),
+        (parse_orderbook, {**_BOOK, "orderbook_units": None}, "orderbook_units"),
     ],
 )
 def test_wrong_typed_rest_values_are_a_rest_error_naming_the_field(parse, item, field):

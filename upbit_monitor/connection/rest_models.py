@@ -1,20 +1,21 @@
 """Typed values decoded from Upbit quotation REST answers (upbit-protocol.md section 9).
 
 REST names the market ``market`` where the WebSocket says ``code``; the parsers here convert to the
-stream event types where one exists (:class:`Candle`, :class:`Orderbook`) so the chart and views
-handle history and live data alike. A malformed element raises :class:`RestError`.
+stream event types where one exists (:class:`Candle`, :class:`Orderbook`, :class:`Trade`) so the
+chart and views handle history and live data alike. Every element is decoded with msgspec against
+the stream's constraints: a malformed or wrong-typed one raises :class:`RestError` naming the field.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 
 from upbit_monitor.errors import RestError
 from upbit_monitor.models import MarketInfo
-from upbit_monitor.protocol.event_base import Code, Price, Size
+from upbit_monitor.protocol.event_base import Code, Count, Level, Price, Size, TimestampMs
 from upbit_monitor.protocol.events import Candle, Orderbook, OrderbookUnit, Ticker, Trade
 
 _S = TypeVar("_S", bound=msgspec.Struct)
@@ -91,6 +92,82 @@ class RestTicker(msgspec.Struct, frozen=True, kw_only=True):
         )
 
 
+class RestTrade(msgspec.Struct, frozen=True, kw_only=True):
+    """One ``/v1/trades/ticks`` element, validated like a streamed trade.
+
+    REST has no ``change`` or best bid/ask for a trade: :meth:`as_trade` gives ``"EVEN"`` and 0.
+    ``prev_closing_price`` and ``change_price`` may be left out (0: unknown, as before).
+    """
+
+    market: Code
+    trade_price: Price
+    trade_volume: Size
+    ask_bid: str
+    timestamp: TimestampMs
+    sequential_id: Count
+    trade_date_utc: str = ""
+    trade_time_utc: str = ""
+    prev_closing_price: Size = 0.0
+    change_price: float = 0.0
+
+    def as_trade(self) -> Trade:
+        """The same values as a stream :class:`Trade`."""
+        return Trade(
+            type="trade",
+            code=self.market,
+            trade_price=self.trade_price,
+            trade_volume=self.trade_volume,
+            ask_bid=self.ask_bid,
+            prev_closing_price=self.prev_closing_price,
+            change="EVEN",
+            change_price=self.change_price,
+            trade_date=self.trade_date_utc,
+            trade_time=self.trade_time_utc,
+            trade_timestamp=self.timestamp,
+            timestamp=self.timestamp,
+            sequential_id=self.sequential_id,
+            best_ask_price=0.0,
+            best_ask_size=0.0,
+            best_bid_price=0.0,
+            best_bid_size=0.0,
+            stream_type=REST_STREAM,
+        )
+
+
+class RestOrderbook(msgspec.Struct, frozen=True, kw_only=True):
+    """One ``/v1/orderbook`` element, its levels validated like a streamed orderbook's.
+
+    ``level`` is a number, or (protocol-2026.md) a decimal string such as ``"10000"``; a missing
+    ``timestamp`` is 0, as it always was for answers that leave it out.
+    """
+
+    market: Code
+    total_ask_size: Size
+    total_bid_size: Size
+    orderbook_units: tuple[OrderbookUnit, ...]
+    timestamp: Annotated[int, msgspec.Meta(ge=0)] = 0
+    level: Level | str | None = 0.0
+
+    def as_orderbook(self) -> Orderbook:
+        """The same values as a stream :class:`Orderbook` (``level`` always a float)."""
+        try:
+            level = float(self.level or 0.0)
+        except ValueError:
+            level = -1.0
+        if not level >= 0:  # a negative, NaN or non-numeric string
+            raise RestError(f"REST orderbook: level {self.level!r} of {self.market} is not a level")
+        return Orderbook(
+            type="orderbook",
+            code=self.market,
+            total_ask_size=self.total_ask_size,
+            total_bid_size=self.total_bid_size,
+            orderbook_units=self.orderbook_units,
+            timestamp=self.timestamp,
+            level=level,
+            stream_type=REST_STREAM,
+        )
+
+
 def _shape_error(what: str, item: Mapping[str, Any], exc: Exception) -> RestError:
     return RestError(f"REST {what}: unexpected element ({type(exc).__name__}: {exc}) in {str(item)[:120]}")
 
@@ -132,51 +209,10 @@ def parse_candle(item: Mapping[str, Any], unit: int) -> Candle:
 
 
 def parse_trade_tick(item: Mapping[str, Any]) -> Trade:
-    """Decode one ``/v1/trades/ticks`` element into a stream-style :class:`Trade`.
-
-    REST has no ``change`` or best bid/ask for a trade: those are ``"EVEN"`` and 0.
-    """
-    try:
-        return Trade(
-            type="trade",
-            code=str(item["market"]),
-            trade_price=item["trade_price"],
-            trade_volume=item["trade_volume"],
-            ask_bid=str(item["ask_bid"]),
-            prev_closing_price=item.get("prev_closing_price", 0.0),
-            change="EVEN",
-            change_price=item.get("change_price", 0.0),
-            trade_date=str(item.get("trade_date_utc", "")),
-            trade_time=str(item.get("trade_time_utc", "")),
-            trade_timestamp=int(item["timestamp"]),
-            timestamp=int(item["timestamp"]),
-            sequential_id=int(item["sequential_id"]),
-            best_ask_price=0.0,
-            best_ask_size=0.0,
-            best_bid_price=0.0,
-            best_bid_size=0.0,
-            stream_type=REST_STREAM,
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _shape_error("trade", item, exc) from exc
+    """Decode one ``/v1/trades/ticks`` element into a stream-style :class:`Trade`."""
+    return _convert("trade", item, RestTrade).as_trade()
 
 
 def parse_orderbook(item: Mapping[str, Any]) -> Orderbook:
     """Decode one ``/v1/orderbook`` element into a stream-style :class:`Orderbook`."""
-    try:
-        units = tuple(
-            OrderbookUnit(u["ask_price"], u["bid_price"], u["ask_size"], u["bid_size"])
-            for u in item["orderbook_units"]
-        )
-        return Orderbook(
-            type="orderbook",
-            code=str(item["market"]),
-            total_ask_size=item["total_ask_size"],
-            total_bid_size=item["total_bid_size"],
-            orderbook_units=units,
-            timestamp=int(item.get("timestamp", 0)),
-            level=item.get("level", 0) or 0,
-            stream_type=REST_STREAM,
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _shape_error("orderbook", item, exc) from exc
+    return _convert("orderbook", item, RestOrderbook).as_orderbook()
