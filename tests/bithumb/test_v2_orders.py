@@ -83,14 +83,18 @@ def test_market_buy_by_amount_puts_the_amount_in_price() -> None:
 
 def test_simple_short_names_are_read() -> None:
     obj = {"ty": "myOrder", "cd": "KRW-ETH", "oid": "o-2", "sd": "sell", "ot": "limit", "s": "trade",
-           "tid": "t-1", "op": 5000000, "tp": 5000001, "oq": 1, "tq": "0.5", "tms": 1, "st": "REALTIME"}
+           "tid": "t-1", "op": 5000000, "tp": 5000001, "oq": 1, "tq": "0.5", "tms": 1_796_342_401_000,
+           "st": "REALTIME"}
     o = normalize_my_order(obj)
     assert (o.uuid, o.ask_bid, o.price, o.volume, o.trade_uuid) == (
         "o-2", "ASK", Decimal("5000001"), Decimal("0.5"), "t-1")
 
 
 @pytest.mark.parametrize("over", [{"order_id": None}, {"side": "long"}, {"timestamp": None},
-                                  {"order_price": "abc"}, {"order_quantity": True}])
+                                  {"order_price": "abc"}, {"order_quantity": True},
+                                  # The ranges Upbit's decoder enforces hold for v2 too.
+                                  {"order_price": Decimal("-1")}, {"executed_quantity": Decimal("NaN")},
+                                  {"paid_fee": "Infinity"}, {"timestamp": 1}, {"code": "K" * 41}])
 def test_bad_v2_orders_raise_parse_error(over: dict[str, object]) -> None:
     with pytest.raises(ParseError):
         normalize_my_order(wait_order(**over))

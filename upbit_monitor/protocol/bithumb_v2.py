@@ -29,6 +29,8 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
+import msgspec
+
 from upbit_monitor.errors import ParseError
 from upbit_monitor.protocol.events import MyOrder
 
@@ -95,9 +97,13 @@ def _decimal(value: Any, field: str) -> Decimal | None:
     if isinstance(value, bool):
         raise ParseError(f"myOrder v2: {field} is a boolean")
     try:
-        return value if isinstance(value, Decimal) else Decimal(str(value))
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
     except InvalidOperation as exc:
         raise ParseError(f"myOrder v2: {field} is not a number") from exc
+    # The rule Upbit's decoder applies to every money field (protocol/parse_checks.py).
+    if not (number.is_finite() and number >= 0):
+        raise ParseError(f"myOrder v2: {field} is out of range")
+    return number
 
 
 def _int(value: Any, field: str) -> int | None:
@@ -125,7 +131,8 @@ def normalize_my_order(obj: Mapping[str, Any], epoch: int = 0, *, trades_count: 
             of this order (see :class:`upbit_monitor.exchanges.bithumb.BithumbPrivateConnector`).
 
     Raises:
-        ParseError: the order id, code, side or state is missing, or a number is malformed.
+        ParseError: the order id, code, side or state is missing, a number is malformed or out of
+            range (a negative or non-finite amount, a timestamp that is not real milliseconds).
     """
     v2 = {field: _get(obj, names) for field, names in V2_RENAMES.items()}
     same = {field: _get(obj, names) for field, names in _SAME.items()}
@@ -146,7 +153,7 @@ def normalize_my_order(obj: Mapping[str, Any], epoch: int = 0, *, trades_count: 
     if timestamp is None:
         raise ParseError("myOrder v2: timestamp is required")
     maker = same["is_maker"]
-    return MyOrder(
+    order = MyOrder(
         "myOrder",
         str(code),
         str(order_id),
@@ -178,6 +185,12 @@ def normalize_my_order(obj: Mapping[str, Any], epoch: int = 0, *, trades_count: 
         str(same["stream_type"] or "REALTIME"),
         epoch,
     )
+    # Constructors do not validate: the struct's own rules (a code of 1-40 characters, real
+    # millisecond timestamps, counts >= 0) are applied here as the stream decoder applies them.
+    try:
+        return msgspec.convert(msgspec.structs.asdict(order), MyOrder)
+    except msgspec.ValidationError as exc:
+        raise ParseError(f"myOrder v2: {exc}") from exc
 
 
 def to_v2(order: MyOrder) -> dict[str, Any]:
