@@ -114,3 +114,35 @@ def test_status_panel_shows_rejections_and_survives_odd_metrics(qtbot: Any) -> N
         assert isinstance(model.data(model.index(r, col)), str | None)
     assert not panel.grab().isNull()
 
+
+
+def test_status_panel_announces_display_faults_once_per_place_then_at_most_every_30_s(
+        qtbot: Any, monkeypatch: Any) -> None:
+    import upbit_monitor.ui.status.panel as panel_module
+    from upbit_monitor.ui.common.display_guard import note_fault
+
+    note_fault("earlier.place", ValueError("before the panel"))  # not this panel's to announce
+    panel = StatusPanel(FakeSource())
+    qtbot.addWidget(panel)
+    panel.refresh()
+    assert panel.notices.count() == 0
+
+    note_fault("ft.one", ValueError("x"))
+    note_fault("ft.one", ValueError("x"))
+    panel.refresh()
+    assert panel.notices.count() == 1
+    assert "display: 2 value(s) could not be shown in ft.one (shown as '?'" in panel.notices.item(0).text()
+
+    note_fault("ft.one", ValueError("x"))  # the same place again, within 30 s: counted, not announced
+    panel.refresh()
+    assert panel.notices.count() == 1
+    note_fault("ft.two", ValueError("y"))  # a new place: announced at once, with the pending one
+    panel.refresh()
+    assert panel.notices.count() == 2
+    assert "2 value(s) could not be shown in ft.one, ft.two" in panel.notices.item(0).text()
+
+    note_fault("ft.one", ValueError("x"))
+    monkeypatch.setattr(panel_module, "FAULT_NOTICE_S", 0.0)  # as if 30 s had passed
+    panel.refresh()
+    assert panel.notices.count() == 3
+    assert "1 value(s) could not be shown in ft.one" in panel.notices.item(0).text()

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from upbit_monitor.ui.common.display_guard import DISPLAY_FAULTS, PLACEHOLDER
 from upbit_monitor.ui.common.frame_clock import STATUS_MS, ClockedView
 from upbit_monitor.ui.common.source import IntrospectableSource
 from upbit_monitor.ui.status.metrics_model import MetricsModel, metric_fields, state_text
@@ -35,6 +36,7 @@ DbStatus = Callable[[], Mapping[str, Any] | None]
 also announced as a notice (and so in the status bar) when it appears and when it clears."""
 DB_ALARM_STYLE = "color: #e74c3c; font-weight: bold;"
 MAX_NOTICES = 300
+FAULT_NOTICE_S = 30.0  # a value that keeps failing to show is re-announced at most this often
 CONNECTIONS = ("upbit-public", "upbit-private")
 
 
@@ -76,6 +78,9 @@ class StatusPanel(ClockedView):
         self._tree_sig: object = None
         self._last_errors: dict[str, str] = {}
         self._last_states: dict[str, str] = {}
+        # Faults counted before this panel existed were another window's (or test's) to announce.
+        self._faults_seen: dict[str, int] = dict(DISPLAY_FAULTS)
+        self._faults_noticed = float("-inf")
 
         self.metrics_model = MetricsModel(self)
         self.metrics_view = QTableView(self)
@@ -154,6 +159,7 @@ class StatusPanel(ClockedView):
         if header.minimumSectionSize() != wanted:
             header.setMinimumSectionSize(wanted)
         self._watch_for_notices(metrics)
+        self._watch_display_faults()
         self._refresh_tree()
         self._refresh_db()
 
@@ -173,6 +179,23 @@ class StatusPanel(ClockedView):
                 extra = f" ({reason})" if reason and state != "connected" else ""
                 self.add_notice(f"{name}: {prev} -> {state}{extra}")
             self._last_states[name] = state
+
+    def _watch_display_faults(self) -> None:
+        # A value a view could not format shows as "?" in its cell (ui/common/display_guard.py); the
+        # trader must learn why, without a notice per repaint: a new place at once, growth every 30 s.
+        grown = {w: n for w, n in DISPLAY_FAULTS.items() if n > self._faults_seen.get(w, 0)}
+        if not grown:
+            return
+        now = time.monotonic()
+        new_place = any(w not in self._faults_seen for w in grown)
+        if not new_place and now - self._faults_noticed < FAULT_NOTICE_S:
+            return
+        added = sum(n - self._faults_seen.get(w, 0) for w, n in grown.items())
+        self._faults_seen.update(grown)
+        self._faults_noticed = now
+        places = ", ".join(sorted(grown))
+        self.add_notice(f"display: {added:,} value(s) could not be shown in {places} "
+                        f"(shown as {PLACEHOLDER!r}; details in the log)")
 
     def _refresh_tree(self) -> None:
         merged: dict[str, dict[str, list[str]]] = {}
