@@ -85,3 +85,16 @@ def test_no_minute_carries_a_lone_wick(code: str) -> None:
     wicks = sorted(max(b.high / max(b.open, b.close), min(b.open, b.close) / b.low) - 1 for b in minutes)
     # Per-minute noise is 0.08% with wicks of 0.04% (sim/history_base.py); a tick adds at most 0.06%.
     assert wicks[-1] < 0.004, f"widest wick {wicks[-1]:.2%}"
+
+
+def test_no_minute_carries_a_cliff(code: str) -> None:
+    # Nor may the price leave a parent's high (low) in one minute: a tent peaking at the path's own
+    # extreme a minute from the parent's end dropped 0.8-1.7% in a minute (21:00 KST on the demo's
+    # BTC chart, where a 4-hour parent ends); 3-15 minutes per 60 parents did so before.
+    now = int(time.time() * 1000)
+    model = MarketModel(seed=3, now_ms=now)
+    minutes = model.series(code, "candle.1m").before(now + 60_000, 60 * 240)  # with the partial parent
+    assert len(minutes) > 5_000
+    bodies = sorted(abs(b.close / b.open - 1) for b in minutes)
+    # 0.08% per minute: the largest of ~14,000 normal moves is ~4.5 sigma (0.36%); ticks add < 0.06%.
+    assert bodies[-1] < 0.004, f"largest one-minute move {bodies[-1]:.2%}"

@@ -19,7 +19,7 @@ import math
 import random
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from upbit_monitor.protocol.ticks import decimals, snap, tick_for
 from upbit_monitor.protocol.trade_candles import CandleBar
@@ -195,14 +195,16 @@ def merge(bars: list[CandleBar], start_ms: int) -> CandleBar:
 
 
 def _fit(path: np.ndarray, open_: float, close: float, high: float, low: float) -> np.ndarray:
-    """Bend ``path`` so its maximum is ``high`` and its minimum ``low``, ends unchanged, with no lone wick.
+    """Bend ``path`` so its maximum is ``high`` and its minimum ``low``, ends unchanged, with no lone
+    wick and no cliff.
 
     Where the path overshoots an extreme it is compressed toward it (a monotone map of the part beyond
     the open/close band). Where it falls short it is lifted (or lowered) by a tent: zero at the ends,
-    the full gap at the path's own highest (lowest) inner point, so the price climbs to the parent's
-    high over many minutes. Stretching the part beyond the band instead put the whole gap into one
-    minute whenever the path barely left the band (or never did: then the last minute got it), and 6%
-    of 4-hour parents showed a lone 0.5-1.7% wick, e.g. at 08:59 KST on the demo's BTC chart.
+    the full gap at the path's highest (lowest) point in the middle three fifths of its span, so the
+    price climbs to the parent's high over many minutes and leaves it over many minutes. Stretching
+    the part beyond the band put the whole gap into one minute (6% of 4-hour parents showed a lone
+    0.5-1.7% wick); a tent peaking at the path's own highest point did the same whenever that point
+    was a minute from an end: a 0.8-1.7% one-minute cliff (21:00 KST on the demo's BTC chart).
     """
     import numpy as np
 
@@ -212,26 +214,36 @@ def _fit(path: np.ndarray, open_: float, close: float, high: float, low: float) 
     if n < 2:  # no inner point: the one minute is the parent itself
         out[0], out[-1] = open_, close
         return out
-    inner = slice(1, n)
-    top = 1 + int(np.argmax(out[inner]))
-    if out[top] > high:  # overshoot: compress what lies above the band
+    top = _middle(out, 0, n, np.argmax)
+    if out[top] < high:
+        out += (high - out[top]) * _tent(n, 0, top, n)
+    top = 1 + int(np.argmax(out[1:n]))
+    if out[top] > high:  # overshoot (of the path, or of a lifted point near an end): compress
         above = out > hi_oc
         out[above] = hi_oc + (out[above] - hi_oc) * (high - hi_oc) / (out[top] - hi_oc)
-    else:
-        out += (high - out[top]) * _tent(n, 0, top, n)
-    # The low's tent stays on the side of the high it lies on, so the high point keeps its value.
-    lo_i = 1 + int(np.argmin(out[inner]))
+    # The low's tent stays on one side of the high (the side of the path's own low, if it has room),
+    # so the high point keeps its value.
+    lo_i = 1 + int(np.argmin(out[1:n]))
+    left, right = (0, top) if lo_i < top else (top, n)
+    if right - left < 2:
+        left, right = (top, n) if left == 0 else (0, top)
+    if out[lo_i] > low and right - left >= 2:
+        lo_i = _middle(out, left, right, np.argmin)
+        out -= (out[lo_i] - low) * _tent(n, left, lo_i, right)
+    lo_i = 1 + int(np.argmin(out[1:n]))
     if out[lo_i] < low:
         below = out < lo_oc
         out[below] = low + (out[below] - out[lo_i]) * (lo_oc - low) / (lo_oc - out[lo_i])
-    else:
-        side = slice(1, top) if lo_i < top else slice(top + 1, n)
-        if side.stop > side.start:
-            lo_i = side.start + int(np.argmin(out[side]))
-            left, right = (0, top) if lo_i < top else (top, n)
-            out -= (out[lo_i] - low) * _tent(n, left, lo_i, right)
     out[0], out[-1] = open_, close
     return out
+
+
+def _middle(out: np.ndarray, left: int, right: int, pick: Callable[[np.ndarray], Any]) -> int:
+    """The index ``pick`` chooses among the inner points of ``[left, right]``, a fifth of the span
+    away from either end (at least one point in): where a tent may peak without a cliff."""
+    margin = max(1, (right - left) // 5)
+    lo, hi = left + margin, max(right - margin, left + margin + 1)
+    return lo + int(pick(out[lo:hi]))
 
 
 def _tent(n: int, left: int, peak: int, right: int) -> np.ndarray:
