@@ -17,13 +17,16 @@ from typing import Any
 from PySide6.QtWidgets import QWidget
 
 from upbit_monitor.ui.orderbook.view import OrderbookView
+from upbit_monitor.ui.watch.grid import WatchGrid
 
 
 def in_flight_reads(window: QWidget) -> list[asyncio.Task[Any]]:
-    """The unfinished REST read tasks of every orderbook view and chart inside ``window``."""
+    """The unfinished REST read tasks of every orderbook view, watch grid and chart in ``window``."""
     tasks: list[asyncio.Task[Any]] = []
     for view in window.findChildren(OrderbookView):
         tasks += view.pending_reads()
+    for grid in window.findChildren(WatchGrid):
+        tasks += grid.pending_reads()
     for chart in window.findChildren(QWidget, "ChartView"):
         pending: Callable[[], Iterable[asyncio.Task[Any]]] | None = getattr(
             getattr(chart, "history_pager", None), "pending", None)

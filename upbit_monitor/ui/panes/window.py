@@ -24,7 +24,7 @@ from upbit_monitor.ui.common.theme import Palette, apply_palette
 from upbit_monitor.ui.orderbook.view import OrderbookView
 from upbit_monitor.ui.panes.host import PaneHost
 from upbit_monitor.ui.panes.workspaces import MainChart, WorkspaceController, read_json
-from upbit_monitor.ui.watch.grid import WatchGrid
+from upbit_monitor.ui.watch.grid import HISTORY_MINUTES, RecentCloses, WatchGrid
 
 PRICE_LINES_KEY = "chart/price_lines"
 STUDIES_KEY = "chart/studies"
@@ -65,6 +65,7 @@ class WindowPanes:
         self._repaint_hz = repaint_hz
         self._market_names: dict[str, str] = {}
         self.premium: Callable[[str], float | None] | None = None
+        self.recent_closes: RecentCloses | None = None  # the composition root's history (watch grid)
         win = weakref.ref(window)  # the callables below are kept by Qt objects: never the window itself
         self.book, problems = PriceLineBook.from_dict(self._json(PRICE_LINES_KEY, {}))
         self.host = PaneHost(window, codes)
@@ -109,12 +110,16 @@ class WindowPanes:
         return view
 
     def _new_watch_grid(self) -> QWidget:
-        grid = WatchGrid(self._source, self._palette(), names=self._names, premium=self._premium_of)
+        grid = WatchGrid(self._source, self._palette(), names=self._names, premium=self._premium_of,
+                         history=self._recent_closes)
         grid.set_codes(self._favourites())
         return grid
 
     def _premium_of(self, code: str) -> float | None:
         return self.premium(code) if self.premium is not None else None
+
+    async def _recent_closes(self, code: str) -> list[float]:
+        return list(await self.recent_closes(code)) if self.recent_closes is not None else []
 
     # ---- window events -----------------------------------------------------------------------
     def coin_selected(self, code: str) -> None:
@@ -204,6 +209,13 @@ def install_chart_panes(
         return chart
 
     extras.host.register_kind("chart", "Chart", new_chart)
+
+    async def recent_closes(code: str) -> list[float]:
+        # One page of minutes (database first, REST for the rest), the in-progress minute included.
+        result = await history.load(code, 1, HISTORY_MINUTES + 1)
+        return [c.trade_price for c in result.candles]
+
+    extras.recent_closes = recent_closes
     if premium is not None:
         tracker = premium
 

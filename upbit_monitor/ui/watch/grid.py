@@ -3,22 +3,28 @@
 One widget paints every tile (no widget per coin), from the manager's pull API on its own timer:
 the ticker version tells whether a coin moved, so an idle grid costs a dictionary lookup per coin.
 The grid subscribes to the favourites' tickers with ONE register-or-update call whenever the list
-changes. The sparkline samples the last price every few seconds into a bounded ring, so it shows
-the last ~10 minutes once the grid has been open that long. Clicking a tile emits
+changes. The sparkline samples the last price every few seconds into a bounded ring covering ~10
+minutes; a coin's tile starts with its last minutes from the chart's history loader when the
+composition root gave one (the line between minute closes, a minute's worth of samples each), so
+the line is there from the first paint instead of growing for ten minutes. Clicking a tile emits
 ``sigCodeClicked``; the pane host turns that into a link-aware selection.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Protocol
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF, QResizeEvent
 from PySide6.QtWidgets import QScrollArea, QSizePolicy, QWidget
+from shiboken6 import isValid
 
 from upbit_monitor.errors import UpbitMonitorError
 from upbit_monitor.protocol.events import Ticker
@@ -30,6 +36,13 @@ from upbit_monitor.ui.common.theme import Palette
 TILE_W, TILE_H, GAP = 168, 66, 6
 SAMPLE_S = 5.0
 SAMPLES = 120  # 10 minutes at one sample per 5 s
+PER_MINUTE = round(60 / SAMPLE_S)  # samples a minute's close stands for
+HISTORY_MINUTES = SAMPLES // PER_MINUTE
+
+RecentCloses = Callable[[str], Awaitable[Sequence[float]]]
+"""``code`` -> the closes of its last :data:`HISTORY_MINUTES` minutes or so, oldest first."""
+
+log = logging.getLogger(__name__)
 
 
 class TickerSource(Protocol):
@@ -164,11 +177,14 @@ class WatchGrid(QScrollArea):
         premium: Callable[[str], float | None] | None = None,
         refresh_hz: float = 4.0,
         clock: Callable[[], float] = time.monotonic,
+        history: RecentCloses | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("WatchGrid")
         self._source = source
+        self._history = history
+        self._reads: dict[str, asyncio.Task[None]] = {}
         self._clock = clock
         self._tiles: list[_Tile] = []
         self._registered = False
@@ -193,6 +209,11 @@ class WatchGrid(QScrollArea):
         """Show these coins (the favourites); one subscription change for the whole list."""
         old = {t.code: t for t in self._tiles}
         self._tiles = [old.get(c) or _Tile(c) for c in dict.fromkeys(codes)]
+        for code in set(self._reads) - set(self.codes):
+            self._reads.pop(code).cancel()  # unstarred while its past was loading
+        for tile in self._tiles:
+            if tile.code not in old:
+                self._load_past(tile)
         self.canvas.tiles = self._tiles
         specs = [SubscriptionSpec("ticker", tuple(self.codes))] if self._tiles else []
         try:
@@ -217,6 +238,37 @@ class WatchGrid(QScrollArea):
     def code_at(self, x: float, y: float) -> str | None:
         """The coin whose tile contains the point (canvas coordinates)."""
         return self.canvas.code_at(x, y)
+
+    def pending_reads(self) -> list[asyncio.Task[None]]:
+        """History reads still running (the window cancels them on close)."""
+        return [t for t in self._reads.values() if not t.done()]
+
+    # ---- the sparkline's past ----------------------------------------------------------------
+    def _load_past(self, tile: _Tile) -> None:
+        if self._history is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no event loop (a synchronous test): the live samples draw the line
+        self._reads[tile.code] = loop.create_task(self._prepend_past(tile, self._history))
+
+    async def _prepend_past(self, tile: _Tile, history: RecentCloses) -> None:
+        try:
+            closes = await history(tile.code)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the tile lives on its live samples; nothing else depends on this
+            log.warning("sparkline history for %s unavailable: %s", tile.code, exc)
+            return
+        if not isValid(self) or not any(t is tile for t in self._tiles):
+            return  # the pane closed, or the coin was unstarred, meanwhile
+        self._reads.pop(tile.code, None)
+        past = _minute_samples([float(c) for c in closes[-(HISTORY_MINUTES + 1):]])
+        room = SAMPLES - len(tile.samples)
+        if past and room > 0:
+            tile.samples.extendleft(reversed(past[-room:]))  # older than every live sample
+            self.canvas.update()
 
     # ---- data --------------------------------------------------------------------------------
     def poll(self) -> None:
@@ -254,3 +306,10 @@ class WatchGrid(QScrollArea):
                 self.sigCodeClicked.emit(code)
                 return True
         return super().eventFilter(watched, event)
+
+
+def _minute_samples(closes: list[float]) -> list[float]:
+    """The samples the line through consecutive minute closes passes, :data:`PER_MINUTE` a minute
+    (the first close only starts the line; a lone close is a flat minute)."""
+    pairs = list(pairwise(closes)) or [(c, c) for c in closes]
+    return [a + (b - a) * (k + 1) / PER_MINUTE for a, b in pairs for k in range(PER_MINUTE)]
