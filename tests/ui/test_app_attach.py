@@ -8,7 +8,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 from tests.manager.waiting import wait_until
@@ -151,3 +151,35 @@ async def test_at_the_smallest_and_a_large_size_the_late_docks_move_nothing_eith
                 assert body.minimumSizeHint().width() <= spec.min_width, spec.name
             if spec.min_height:
                 assert body.minimumSizeHint().height() <= spec.min_height, spec.name
+
+
+@pytest.mark.asyncio
+async def test_reset_layout_puts_the_feature_docks_back_too(qtbot, tmp_path) -> None:
+    def arrangement() -> dict[str, tuple[Qt.DockWidgetArea, bool]]:
+        # Where each dock is (sizes follow the window: Reset lays out for the size it has now).
+        return {d.objectName(): (win.dockWidgetArea(d), d.isFloating())
+                for d in win.findChildren(QDockWidget) if d.objectName() and not d.isHidden()}
+
+    async with _first_half(tmp_path, "--no-db") as started:
+        win = started.window
+        qtbot.addWidget(win)
+        await wait_until(lambda: started.painted.done(), within=30)
+        await wait_until(lambda: win.layout_settled, within=10)
+        win.resize(1600, 1000)
+        await app_attach.attach_rest(started)
+        await _steady_places(win)
+        first = arrangement()
+        assert {"PremiumDock", "MyOrdersDock", "StatusDock"} <= set(_places(win))
+        # The user rearranges: Premium floats, My orders goes left, Status is closed.
+        premium = win.findChild(QDockWidget, "PremiumDock")
+        orders = win.findChild(QDockWidget, "MyOrdersDock")
+        premium.setFloating(True)
+        win.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, orders)
+        win.status_dock.close()
+        await _steady_places(win)
+        assert arrangement() != first
+
+        win.extras.workspaces.reset_layout()
+
+        await _steady_places(win)
+        assert arrangement() == first  # the late feature docks too (their places were kept at start)
