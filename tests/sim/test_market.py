@@ -113,8 +113,7 @@ def test_trickle_budget_still_trades() -> None:
 def test_synthetic_history_volume_matches_the_live_stream() -> None:
     # A chart shows REST history (synthetic past) next to live candles: their volumes must be on the
     # same scale, or the live bar dwarfs the history (seen in the demo before the fix).
-    model = MarketModel(5, n_krw=20, now_ms=NOW)
-    model.event_rate = 2000.0
+    model = MarketModel(5, n_krw=20, now_ms=NOW, event_rate=2000.0)
     minute = 60_000
     start = NOW - NOW % minute + minute
     series = model.series("KRW-BTC", "candle.1m")

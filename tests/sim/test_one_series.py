@@ -36,8 +36,7 @@ def same(a: dict[int, tuple[float, ...]], b: dict[int, tuple[float, ...]]) -> bo
 
 def test_finer_bars_aggregate_to_coarser(code: str) -> None:
     now = int(time.time() * 1000)
-    model = MarketModel(seed=3, now_ms=now)
-    model.event_rate = 200.0
+    model = MarketModel(seed=3, now_ms=now, event_rate=200.0)
     to = now - now % (4 * HOUR) - 8 * HOUR  # two full 4 h bars well inside the synthetic past
     span = (to - 8 * HOUR, to)
 
@@ -55,8 +54,7 @@ def test_finer_bars_aggregate_to_coarser(code: str) -> None:
 
 def test_live_bars_continue_the_past(code: str) -> None:
     now = int(time.time() * 1000)
-    model = MarketModel(seed=4, now_ms=now)
-    model.event_rate = 200.0
+    model = MarketModel(seed=4, now_ms=now, event_rate=200.0)
     start_price = model.price(code)
     for i in range(50):
         list(model.advance(now + i * 50, 400))
@@ -98,3 +96,17 @@ def test_no_minute_carries_a_cliff(code: str) -> None:
     bodies = sorted(abs(b.close / b.open - 1) for b in minutes)
     # 0.08% per minute: the largest of ~14,000 normal moves is ~4.5 sigma (0.36%); ticks add < 0.06%.
     assert bodies[-1] < 0.004, f"largest one-minute move {bodies[-1]:.2%}"
+
+
+def test_the_tickers_day_is_the_day_candle(code: str) -> None:
+    # The coin list's change and the chart's day candle must tell one story: the ticker's previous
+    # close, open, high and low were drawn apart from the past (-4.7% in the list, -3.4% on the chart).
+    now = int(time.time() * 1000)
+    model = MarketModel(seed=3, now_ms=now, event_rate=200.0)
+    for step in (0, 50):
+        for i in range(step):
+            list(model.advance(now + i * 50, 400))
+        st = model.state(code)
+        day = model.series(code, "candle.1d").before(now + 60 * HOUR, 1)[0]
+        assert (st.open, st.high, st.low, st.price) == (day.open, day.high, day.low, day.close), step
+        assert st.prev_close == day.open

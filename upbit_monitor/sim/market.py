@@ -2,7 +2,7 @@
 
 Public API (used by the Upbit simulator here and by the Binance/Bybit simulators later)::
 
-    model = MarketModel(seed=1, n_krw=200, now_ms=None)
+    model = MarketModel(seed=1, n_krw=200, now_ms=None, event_rate=0.0)
     model.markets                      # tuple[SimMarket, ...]: code, korean_name, english_name, weight
     model.codes(quote="KRW")           # ["KRW-BTC", ...] in activity order (quote=None: all)
     model.price(code)                  # last trade price, float, on the market's tick grid
@@ -150,7 +150,8 @@ def _date_dash(ts_ms: int) -> str:
 class MarketModel:
     """All simulated markets; see the module docstring for the API."""
 
-    def __init__(self, seed: int = 1, n_krw: int = 200, now_ms: int | None = None) -> None:
+    def __init__(self, seed: int = 1, n_krw: int = 200, now_ms: int | None = None, *,
+                 event_rate: float = 0.0) -> None:
         now = int(time.time() * 1000) if now_ms is None else now_ms
         self.seed = seed
         self.markets: tuple[SimMarket, ...] = build_catalog(seed, n_krw)
@@ -173,9 +174,11 @@ class MarketModel:
         self.trades_total = 0
         self.created_ms = now
         self._total_weight = total
-        # Market events per second the feed drives (set by the simulator from its msg_rate). The
-        # synthetic candle past uses it so history volumes match what the live stream produces.
-        self.event_rate = 0.0
+        # Market events per second the feed drives (the simulator's msg_rate). The synthetic candle
+        # past uses it so history volumes match what the live stream produces.
+        self.event_rate = event_rate
+        for code in self._codes:
+            self._day_from_past(code, now)
 
     # -- queries -------------------------------------------------------------------------------
     def codes(self, quote: str | None = None) -> list[str]:
@@ -244,6 +247,25 @@ class MarketModel:
                                  lambda: self.expected_volume_per_s(code), floor_ms=listed)
             self._pasts[code] = past
         return past
+
+    def _day_from_past(self, code: str, now_ms: int) -> None:
+        """The ticker's day so far is the synthetic past's (its 4-hour bars since UTC midnight).
+
+        Before, the ticker's previous close was drawn on its own: the coin list said -4.7% while the
+        chart's day candle, cut from the past, said -3.4%, and the day's high and low disagreed too.
+        """
+        st = self._states[code]
+        day_start = now_ms - now_ms % DAY_MS
+        today = [p for p in self.past(code).parents_before(now_ms + 1, 7) if p.start_ms >= day_start]
+        if not today:  # the first minute of a UTC day: the day opens at the last price
+            st.prev_close = st.open = st.high = st.low = st.price
+        else:
+            st.prev_close = st.open = today[-1].open  # a parent opens at its predecessor's close
+            st.high = max(st.price, *(p.high for p in today))
+            st.low = min(st.price, *(p.low for p in today))
+        st.acc_price = st.acc_volume * (st.open + st.price) / 2
+        st.prev_day_price = st.prev_day_volume * st.prev_close
+        st.h52, st.l52 = max(st.h52, st.high), min(st.l52, st.low)
 
     def expected_volume_per_s(self, code: str) -> float:
         """Mean traded volume per second of ``code`` under the current event rate (0 = unknown).

@@ -54,8 +54,8 @@ class Simulator:
         # markets, sim/bithumb.py): this one then only serves it and never advances it.
         self.drives_model = model is None
         if model is None:
-            model = MarketModel(self.config.seed, self.config.n_krw_markets)
-            model.event_rate = float(self.config.msg_rate)
+            model = MarketModel(self.config.seed, self.config.n_krw_markets,
+                                event_rate=float(self.config.msg_rate))
         self.model = model
         self.info = InfoFeed(lambda code, tf, to_ms, n: info_bars(self.model, code, tf, to_ms, n))
         self.feed = Feed(self.model, self.config, self.info)
