@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from upbit_monitor.errors import StorageError
 from upbit_monitor.storage import DbContext, create_db_engine, load_markets, migrate, upsert_candles
 from upbit_monitor.storage.schema import Base
 
@@ -113,5 +115,30 @@ def test_0006_marks_existing_candles_provisional(db_url: str) -> None:
         with engine.connect() as conn:
             rows = conn.execute(sa.text("SELECT start, provisional FROM candles ORDER BY start")).all()
         assert [(s, bool(p)) for s, p in rows] == [(1704067200, True), (1704067260, False)]
+    finally:
+        engine.dispose()
+
+
+def test_a_migration_failing_halfway_leaves_the_previous_schema_and_a_retry_recovers(db_url: str) -> None:
+    # 0006 alters the candles table, then 0007 fails (its table exists already): the whole upgrade
+    # must roll back. SQLite used to keep 0006's DDL (pysqlite runs DDL outside its transaction), a
+    # half-migrated file that every later start failed on.
+    engine = create_db_engine(db_url)
+    try:
+        migrate.upgrade(engine, "0005")
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE book_snapshots (x INTEGER)"))
+        before = {c["name"] for c in sa.inspect(engine).get_columns("candles")}
+        with pytest.raises(StorageError, match="database migration failed"):
+            migrate.upgrade(engine)
+        engine.dispose()  # a fresh look at the file, not a cached inspector
+        assert migrate.current_revision(engine) == "0005"
+        assert {c["name"] for c in sa.inspect(engine).get_columns("candles")} == before
+        assert "provisional" not in before
+        with engine.begin() as conn:  # the user (or a fixed version) removes the obstacle
+            conn.execute(sa.text("DROP TABLE book_snapshots"))
+        migrate.upgrade(engine)
+        assert migrate.current_revision(engine) == migrate.head_revision()
+        assert _tables(engine) == HEAD_TABLES
     finally:
         engine.dispose()

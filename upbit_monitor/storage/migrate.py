@@ -13,11 +13,13 @@ Pygments) was about a tenth of the app's import time, spent before the first pai
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from upbit_monitor.errors import StorageError
@@ -102,7 +104,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
     cfg = alembic_config()
     try:
-        with engine.begin() as conn:
+        with _transaction(engine) as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
     except SQLAlchemyError as exc:
@@ -114,6 +116,32 @@ def downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
 
     cfg = alembic_config()
-    with engine.begin() as conn:
+    with _transaction(engine) as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
+
+
+@contextmanager
+def _transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction around every revision run, DDL included, on SQLite too.
+
+    pysqlite opens its implicit transaction only before INSERT/UPDATE/DELETE, so CREATE, DROP and
+    the table copies of ``batch_alter_table`` ran outside it: a migration failing halfway kept its
+    DDL (an ``_alembic_tmp_candles`` table) and every later start failed on it. Here the driver's
+    own transaction handling is off for this connection and BEGIN is explicit, so a failure rolls
+    back to the previous revision, schema and all (SQLite's DDL is transactional). PostgreSQL's
+    already is.
+    """
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection if conn.dialect.name == "sqlite" else None
+        level = getattr(raw, "isolation_level", None)
+        if raw is not None:
+            raw.isolation_level = None
+        try:
+            with conn.begin():
+                if raw is not None:
+                    conn.exec_driver_sql("BEGIN")
+                yield conn
+        finally:
+            if raw is not None:
+                raw.isolation_level = level
