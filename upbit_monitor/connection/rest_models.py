@@ -55,93 +55,59 @@ class RestTicker(msgspec.Struct, frozen=True, kw_only=True):
 
     def as_ticker(self) -> Ticker:
         """The same values as a stream :class:`Ticker` (fields REST lacks get neutral defaults)."""
-        return Ticker(
-            type="ticker",
-            code=self.market,
-            opening_price=self.opening_price,
-            high_price=self.high_price,
-            low_price=self.low_price,
-            trade_price=self.trade_price,
-            prev_closing_price=self.prev_closing_price,
-            change=self.change,
-            change_price=self.change_price,
-            signed_change_price=self.signed_change_price,
-            change_rate=self.change_rate,
-            signed_change_rate=self.signed_change_rate,
-            trade_volume=self.trade_volume,
-            acc_trade_volume=self.acc_trade_volume,
-            acc_trade_volume_24h=self.acc_trade_volume_24h,
-            acc_trade_price=self.acc_trade_price,
-            acc_trade_price_24h=self.acc_trade_price_24h,
-            trade_date=self.trade_date,
-            trade_time=self.trade_time,
-            trade_timestamp=self.trade_timestamp,
-            ask_bid="",
-            acc_ask_volume=0.0,
-            acc_bid_volume=0.0,
-            highest_52_week_price=0.0,
-            highest_52_week_date="",
-            lowest_52_week_price=0.0,
-            lowest_52_week_date="",
-            market_state="ACTIVE",
-            is_trading_suspended=False,
-            delisting_date=None,
-            market_warning="NONE",
-            timestamp=self.timestamp,
-            stream_type=REST_STREAM,
-        )
+        fields = msgspec.structs.asdict(self)
+        fields["code"] = fields.pop("market")
+        return Ticker(**fields, **_TICKER_DEFAULTS, type="ticker", stream_type=REST_STREAM)
 
 
-class RestTrade(msgspec.Struct, frozen=True, kw_only=True):
-    """One ``/v1/trades/ticks`` element, validated like a streamed trade.
+# The stream ticker's fields that ``/v1/ticker`` does not carry, at their neutral values.
+_TICKER_DEFAULTS: dict[str, Any] = {
+    "ask_bid": "", "acc_ask_volume": 0.0, "acc_bid_volume": 0.0,
+    "highest_52_week_price": 0.0, "highest_52_week_date": "",
+    "lowest_52_week_price": 0.0, "lowest_52_week_date": "",
+    "market_state": "ACTIVE", "is_trading_suspended": False, "delisting_date": None, "market_warning": "NONE",
+}
+
+
+class RestTrade(msgspec.Struct, frozen=True, kw_only=True,
+                rename={"code": "market", "trade_date": "trade_date_utc", "trade_time": "trade_time_utc"}):
+    """One ``/v1/trades/ticks`` element under the stream's field names, validated like a streamed trade.
 
     REST has no ``change`` or best bid/ask for a trade: :meth:`as_trade` gives ``"EVEN"`` and 0.
     ``prev_closing_price`` and ``change_price`` may be left out (0: unknown, as before).
     """
 
-    market: Code
+    code: Code
     trade_price: Price
     trade_volume: Size
     ask_bid: str
     timestamp: TimestampMs
     sequential_id: Count
-    trade_date_utc: str = ""
-    trade_time_utc: str = ""
+    trade_date: str = ""
+    trade_time: str = ""
     prev_closing_price: Size = 0.0
     change_price: float = 0.0
 
     def as_trade(self) -> Trade:
-        """The same values as a stream :class:`Trade`."""
-        return Trade(
-            type="trade",
-            code=self.market,
-            trade_price=self.trade_price,
-            trade_volume=self.trade_volume,
-            ask_bid=self.ask_bid,
-            prev_closing_price=self.prev_closing_price,
-            change="EVEN",
-            change_price=self.change_price,
-            trade_date=self.trade_date_utc,
-            trade_time=self.trade_time_utc,
-            trade_timestamp=self.timestamp,
-            timestamp=self.timestamp,
-            sequential_id=self.sequential_id,
-            best_ask_price=0.0,
-            best_ask_size=0.0,
-            best_bid_price=0.0,
-            best_bid_size=0.0,
-            stream_type=REST_STREAM,
-        )
+        """The same values as a stream :class:`Trade` (the fill's time is its ``timestamp``)."""
+        return Trade(**msgspec.structs.asdict(self), **_NO_BEST_QUOTES, type="trade", change="EVEN",
+                     trade_timestamp=self.timestamp, stream_type=REST_STREAM)
 
 
-class RestOrderbook(msgspec.Struct, frozen=True, kw_only=True):
-    """One ``/v1/orderbook`` element, its levels validated like a streamed orderbook's.
+# A REST fill has no best bid/ask beside it: 0 is the stream's "empty side".
+_NO_BEST_QUOTES: dict[str, Any] = dict.fromkeys(
+    ("best_ask_price", "best_ask_size", "best_bid_price", "best_bid_size"), 0.0)
+
+
+class RestOrderbook(msgspec.Struct, frozen=True, kw_only=True, rename={"code": "market"}):
+    """One ``/v1/orderbook`` element under the stream's field names, its levels validated like a
+    streamed orderbook's.
 
     ``level`` is a number, or (protocol-2026.md) a decimal string such as ``"10000"``; a missing
     ``timestamp`` is 0, as it always was for answers that leave it out.
     """
 
-    market: Code
+    code: Code
     total_ask_size: Size
     total_bid_size: Size
     orderbook_units: tuple[OrderbookUnit, ...]
@@ -155,17 +121,9 @@ class RestOrderbook(msgspec.Struct, frozen=True, kw_only=True):
         except ValueError:
             level = -1.0
         if not level >= 0:  # a negative, NaN or non-numeric string
-            raise RestError(f"REST orderbook: level {self.level!r} of {self.market} is not a level")
-        return Orderbook(
-            type="orderbook",
-            code=self.market,
-            total_ask_size=self.total_ask_size,
-            total_bid_size=self.total_bid_size,
-            orderbook_units=self.orderbook_units,
-            timestamp=self.timestamp,
-            level=level,
-            stream_type=REST_STREAM,
-        )
+            raise RestError(f"REST orderbook: level {self.level!r} of {self.code} is not a level")
+        fields = {**msgspec.structs.asdict(self), "level": level}
+        return Orderbook(**fields, type="orderbook", stream_type=REST_STREAM)
 
 
 def _shape_error(what: str, item: Mapping[str, Any], exc: Exception) -> RestError:

@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import pytest
 from PySide6.QtCore import QSettings
 
+from tests.manager.waiting import wait_until
 from tests.ui.fake_source import FakeSource, ticker
 from tests.ui.test_window_behaviour import _source, _window
 from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.panes.window import install_chart_panes
 from upbit_monitor.ui.watch.grid import HISTORY_MINUTES, PER_MINUTE, SAMPLES, WatchGrid
 from upbit_monitor.ui.window_reads import in_flight_reads
-
-
-async def _until(pred: Callable[[], bool], limit_s: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit_s
-    while not pred():
-        assert loop.time() < deadline, "timed out"
-        await asyncio.sleep(0.01)
 
 
 def _grid(qtbot, src: FakeSource, history) -> WatchGrid:  # type: ignore[no-untyped-def]
@@ -42,7 +35,7 @@ async def test_a_new_tile_starts_with_the_line_through_its_last_minute_closes(qt
     grid = _grid(qtbot, src, history)
     grid.set_codes(["KRW-BTC"])
     assert grid.samples("KRW-BTC") == [103.0]  # the live sample at once
-    await _until(lambda: len(grid.samples("KRW-BTC")) > 1)
+    await wait_until(lambda: len(grid.samples("KRW-BTC")) > 1)
     samples = grid.samples("KRW-BTC")
     # The line from the close 10 minutes ago (92) to the last one (102), 1/12 of a minute a sample;
     # the oldest sample gives way to the live one.
@@ -52,7 +45,7 @@ async def test_a_new_tile_starts_with_the_line_through_its_last_minute_closes(qt
     assert samples[-1] == 103.0 and len(samples) == SAMPLES
     assert asked == ["KRW-BTC"]
     grid.set_codes(["KRW-BTC", "KRW-ETH"])  # a kept tile is not loaded again
-    await _until(lambda: not grid.pending_reads())
+    await wait_until(lambda: not grid.pending_reads())
     assert asked == ["KRW-BTC", "KRW-ETH"]
 
 
@@ -70,10 +63,10 @@ async def test_a_failing_or_cancelled_history_leaves_the_live_line(qtbot) -> Non
     grid = _grid(qtbot, src, history)
     grid.set_codes(["KRW-BTC", "KRW-ETH"])
     eth_read = grid.pending_reads()[-1]  # started in the order of the codes
-    await _until(lambda: len(grid.pending_reads()) == 1)  # BTC's read ended (and was logged)
+    await wait_until(lambda: len(grid.pending_reads()) == 1)  # BTC's read ended (and was logged)
     assert grid.samples("KRW-BTC") == [103.0]
     grid.set_codes(["KRW-BTC"])  # ETH unstarred while its past loads: the read is cancelled
-    await _until(eth_read.done)
+    await wait_until(eth_read.done)
     assert eth_read.cancelled() and grid.pending_reads() == []
 
 
@@ -96,8 +89,8 @@ async def test_watch_panes_read_the_chart_history_and_the_window_cancels_it(qtbo
     frame = win.extras.host.add_pane("watch")
     grid = frame.body
     assert isinstance(grid, WatchGrid)
-    await _until(lambda: loads == [("KRW-BTC", 1, HISTORY_MINUTES + 1)])
+    await wait_until(lambda: loads == [("KRW-BTC", 1, HISTORY_MINUTES + 1)])
     [read] = in_flight_reads(win)
     win.close()
-    await _until(read.done)
+    await wait_until(read.done)
     assert read.cancelled()

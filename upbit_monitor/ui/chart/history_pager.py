@@ -17,6 +17,7 @@ import shiboken6
 
 from upbit_monitor.ui.chart.series import bar_from_candle
 from upbit_monitor.ui.chart.toolbar import TIMEFRAME_LABELS
+from upbit_monitor.ui.common.loop import running_loop
 
 if TYPE_CHECKING:  # the UI never needs the storage stack imported just for a type
     from upbit_monitor.features.history.loader import HistoryLoader, HistoryResult
@@ -62,9 +63,8 @@ class HistoryPager:
         self.task = None
         if self._loader is None or code is None:
             return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+        loop = running_loop()
+        if loop is None:
             view.report("chart history needs a running event loop")
             return
         view.status.setText("loading…")
@@ -127,9 +127,8 @@ class HistoryPager:
         oldest = series[0].t
         if view.plots.x_range()[0] > oldest + 5 * series.unit_s:
             return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+        loop = running_loop()
+        if loop is None:
             return
         end = datetime.fromtimestamp(oldest, UTC)
         view.status.setText("loading older…")

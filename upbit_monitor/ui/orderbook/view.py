@@ -25,6 +25,7 @@ from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 from upbit_monitor.ui.common.formatting import display_code, quote_of
 from upbit_monitor.ui.common.frame_clock import LADDER_MS, ClockedView
 from upbit_monitor.ui.common.layout import flush_column
+from upbit_monitor.ui.common.loop import running_loop
 from upbit_monitor.ui.common.source import MarketSource
 from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.orderbook.delegate import DepthBarDelegate
@@ -227,10 +228,9 @@ class OrderbookView(ClockedView):
         self._backfill = None
         if self._trades_loader is None:
             return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return  # no event loop (a synchronous test): the live fills fill the tape
+        loop = running_loop()
+        if loop is None:
+            return  # a synchronous test: the live fills fill the tape
         self._backfill = loop.create_task(self._load_recent(code, self._trades_loader))
 
     async def _load_recent(self, code: str, loader: TradesLoader) -> None:

@@ -31,6 +31,7 @@ from upbit_monitor.protocol.events import Ticker
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
 from upbit_monitor.ui.common.formatting import display_code, format_change_rate, format_price, quote_of
 from upbit_monitor.ui.common.frame_clock import LIST_MS, FrameClock
+from upbit_monitor.ui.common.loop import running_loop
 from upbit_monitor.ui.common.theme import Palette
 
 TILE_W, TILE_H, GAP = 168, 66, 6
@@ -247,10 +248,9 @@ class WatchGrid(QScrollArea):
     def _load_past(self, tile: _Tile) -> None:
         if self._history is None:
             return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return  # no event loop (a synchronous test): the live samples draw the line
+        loop = running_loop()
+        if loop is None:
+            return  # a synchronous test: the live samples draw the line
         self._reads[tile.code] = loop.create_task(self._prepend_past(tile, self._history))
 
     async def _prepend_past(self, tile: _Tile, history: RecentCloses) -> None:
