@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QDockWidget
 
 from tests.manager.waiting import wait_until
 from tests.ui.fake_source import FakeSource, book, ticker
-from upbit_monitor.features.alerts import RuleKind
+from upbit_monitor.errors import AlertRuleError
+from upbit_monitor.features.alerts import AlertRule, RuleKind
 from upbit_monitor.models import MarketInfo
 from upbit_monitor.ui.alerts.dialog import RuleDialog
 from upbit_monitor.ui.alerts.setup import start_alerts_ui
@@ -89,3 +90,54 @@ async def test_price_alert_created_from_the_ladder_context_menu(qtbot, tmp_path,
         assert chart_dialog is not None and chart_dialog.param_widget("direction").currentText() == "below"
         chart_dialog.reject()
     assert [r for r in src.registrations() if r.component_name == "AlertOwner"] == []  # released
+
+
+class _Venues:
+    """The venue source as the window and the alerts hook read it (no connections behind it)."""
+
+    venues = ("upbit", "bithumb")
+
+    def __init__(self) -> None:
+        self.venue = "upbit"
+
+    @property
+    def label(self) -> str:
+        return self.venue.title()
+
+    def set_venue(self, venue: str) -> bool:
+        changed, self.venue = venue != self.venue, venue
+        return changed
+
+
+@pytest.mark.asyncio
+async def test_the_list_files_its_markets_under_the_venue_it_shows(qtbot, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    catalogues = {"upbit": [*MARKETS, MarketInfo("KRW-UPONLY", "업비트만", "Upbit only")],
+                  "bithumb": [*MARKETS, MarketInfo("KRW-BTONLY", "빗썸만", "Bithumb only")]}
+
+    def loader(venue: str) -> Callable[[], Any]:
+        async def load() -> list[MarketInfo]:
+            return catalogues[venue]
+        return load
+
+    src = Source()
+    win = MainWindow(src, store=QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat),
+                     venue_source=_Venues(),  # type: ignore[arg-type]
+                     market_loaders={v: loader(v) for v in catalogues}, load_markets=loader("upbit"))
+    qtbot.addWidget(win)
+    async with contextlib.AsyncExitStack() as stack:
+        monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+        ui = await start_alerts_ui(win, src, stack, venues=("upbit", "bithumb"))
+        loaded: list[int] = []
+        win.coin_list.markets_loaded.connect(loaded.append)
+        win.coin_list.start_loading()
+        await wait_until(lambda: len(loaded) == 1)
+        win.set_venue("bithumb")
+        await wait_until(lambda: len(loaded) == 2)
+        engine = ui.engine
+        # Upbit still knows its own list, Bithumb its own: each refuses the other's coin.
+        assert engine.validate(AlertRule(RuleKind.PRICE, "KRW-UPONLY", {"level": 1}, venue="upbit"))
+        assert engine.validate(AlertRule(RuleKind.PRICE, "KRW-BTONLY", {"level": 1}, venue="bithumb"))
+        with pytest.raises(AlertRuleError, match="KRW-BTONLY is not a market on upbit"):
+            engine.validate(AlertRule(RuleKind.PRICE, "KRW-BTONLY", {"level": 1}, venue="upbit"))
+        with pytest.raises(AlertRuleError, match="KRW-UPONLY is not a market on bithumb"):
+            engine.validate(AlertRule(RuleKind.PRICE, "KRW-UPONLY", {"level": 1}, venue="bithumb"))

@@ -139,7 +139,14 @@ class AlertsUi:
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(lambda pos: self.coin_menu(table, pos))
         coin_list.markets_loaded.connect(lambda _n: self.engine.set_markets(
-            "upbit", [m.code for m in coin_list.model.markets()]))
+            self._shown_venue(), [m.code for m in coin_list.model.markets()]))
+
+    def _shown_venue(self) -> str:
+        # The list loads the catalogue of the venue it shows: Bithumb's markets are Bithumb's. Filed
+        # under Upbit, they refused Upbit rules for coins Bithumb lacks and subscribed Bithumb's
+        # codes for Upbit's KRW-* rules.
+        source = getattr(self.window, "venue_source", None)
+        return str(source.venue) if source is not None else "upbit"
 
     def coin_menu(self, table: Any, pos: QPoint) -> QMenu | None:
         """The coin list's right-click menu for the row at ``pos``."""
