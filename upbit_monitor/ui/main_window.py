@@ -249,6 +249,11 @@ class MainWindow(ReservingWindow):
         return self._venue.bar
 
     @property
+    def market_loaders(self) -> dict[str, MarketLoader]:
+        """Each venue's market catalogue loader (empty with one venue)."""
+        return self._venue.loaders
+
+    @property
     def venue_label(self) -> str:
         """The shown venue's name ("" without a venue switch)."""
         return self._venue.label

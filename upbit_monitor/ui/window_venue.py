@@ -36,6 +36,11 @@ class WindowVenue:
         self.bar: VenueBar | None = None
 
     @property
+    def loaders(self) -> dict[str, MarketLoader]:
+        """Each venue's market catalogue loader."""
+        return dict(self._loaders)
+
+    @property
     def label(self) -> str:
         """The shown venue's name ("" without a venue switch)."""
         return self.source.label if self.source is not None else ""

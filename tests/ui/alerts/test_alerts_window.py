@@ -92,6 +92,14 @@ async def test_price_alert_created_from_the_ladder_context_menu(qtbot, tmp_path,
     assert [r for r in src.registrations() if r.component_name == "AlertOwner"] == []  # released
 
 
+def _refuses(engine: Any, code: str, venue: str) -> bool:
+    try:
+        engine.validate(AlertRule(RuleKind.PRICE, code, {"level": 1}, venue=venue))
+    except AlertRuleError:
+        return True
+    return False
+
+
 class _Venues:
     """The venue source as the window and the alerts hook read it (no connections behind it)."""
 
@@ -127,13 +135,15 @@ async def test_the_list_files_its_markets_under_the_venue_it_shows(qtbot, tmp_pa
     async with contextlib.AsyncExitStack() as stack:
         monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
         ui = await start_alerts_ui(win, src, stack, venues=("upbit", "bithumb"))
+        engine = ui.engine
+        # Bithumb's list arrives before the Markets dock ever shows it: its rules are checked at once.
+        await wait_until(lambda: _refuses(engine, "KRW-UPONLY", "bithumb"))
         loaded: list[int] = []
         win.coin_list.markets_loaded.connect(loaded.append)
         win.coin_list.start_loading()
         await wait_until(lambda: len(loaded) == 1)
         win.set_venue("bithumb")
         await wait_until(lambda: len(loaded) == 2)
-        engine = ui.engine
         # Upbit still knows its own list, Bithumb its own: each refuses the other's coin.
         assert engine.validate(AlertRule(RuleKind.PRICE, "KRW-UPONLY", {"level": 1}, venue="upbit"))
         assert engine.validate(AlertRule(RuleKind.PRICE, "KRW-BTONLY", {"level": 1}, venue="bithumb"))

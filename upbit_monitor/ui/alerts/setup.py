@@ -13,7 +13,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
@@ -34,6 +36,8 @@ from upbit_monitor.features.alerts.rules import fmt_price
 from upbit_monitor.ui.alerts.chart_lines import AlertLines
 from upbit_monitor.ui.alerts.dialog import RuleDialog
 from upbit_monitor.ui.alerts.panel import AlertBadge, AlertsPanel, open_rule_dialog
+
+log = logging.getLogger(__name__)
 
 
 class ClickableBadge(AlertBadge):
@@ -76,6 +80,7 @@ class AlertsUi:
         self._chart_price: float | None = None
         self._hook_view_menu()
         self._hook_ladder()
+        self._catalogue_reads: list[asyncio.Task[None]] = []
         self._hook_coin_list()
         self._hook_chart()
 
@@ -140,6 +145,20 @@ class AlertsUi:
         table.customContextMenuRequested.connect(lambda pos: self.coin_menu(table, pos))
         coin_list.markets_loaded.connect(lambda _n: self.engine.set_markets(
             self._shown_venue(), [m.code for m in coin_list.model.markets()]))
+        # The other venues' rules need their catalogues too (a KRW-* rule subscribes every KRW
+        # market of its venue), whichever venue the list shows.
+        loaders = getattr(self.window, "market_loaders", None) or {}
+        for venue in self.engine.venues:
+            if venue != self._shown_venue() and venue in loaders:
+                self._catalogue_reads.append(asyncio.ensure_future(self._file_markets(venue, loaders[venue])))
+
+    async def _file_markets(self, venue: str, loader: Any) -> None:
+        try:
+            markets = await loader()
+        except Exception as exc:  # that venue's rules stay unchecked until the list shows it
+            log.warning("%s market list for alert rules unavailable: %s", venue, exc)
+            return
+        self.engine.set_markets(venue, [m.code for m in markets])
 
     def _shown_venue(self) -> str:
         # The list loads the catalogue of the venue it shows: Bithumb's markets are Bithumb's. Filed
@@ -202,6 +221,9 @@ class AlertsUi:
 
     async def aclose(self) -> None:
         """Finish pending edits, stop following the engine, close it (before the manager)."""
+        for task in self._catalogue_reads:
+            task.cancel()
+        await asyncio.gather(*self._catalogue_reads, return_exceptions=True)
         await self.panel.runner.drain()
         if self.lines is not None:
             self.lines.close()
