@@ -38,6 +38,7 @@ from upbit_monitor.features.alerts.premium_input import CombinedPremium
 from upbit_monitor.features.announcements.store import AnnouncementStore
 from upbit_monitor.features.backfill import for_storage as backfill_for_storage
 from upbit_monitor.features.history.loader import DbCandleStore, HistoryLoader
+from upbit_monitor.features.indicators.server import ServerIndicators
 from upbit_monitor.features.orderflow.archive import BookArchive
 from upbit_monitor.features.orderflow.watch import load_recent_trades
 from upbit_monitor.features.premium.domestic import DomesticSpread
@@ -143,8 +144,10 @@ async def _features(s: Started, storage: Storage, history: HistoryLoader, chart:
         # Engine + rules from the database, Alerts dock, badge, ladder/list/chart hooks.
         # Premium rules read the premium on the rule's venue (Upbit by default), whatever the list shows.
         kimchi = tracker.on_venue("upbit") if tracker is not None else None
+        # Upbit-signal rules subscribe on the info connection, signed with the private feed's keys.
+        signals = ServerIndicators(mgr, provider=private_feed.provider) if private_feed is not None else None
         await start_alerts_ui(window, mgr, stack, db=storage.db, premium=CombinedPremium(kimchi, spread),
-                              venues=("upbit", "bithumb"))
+                              venues=("upbit", "bithumb"), signals=signals)
     async with late_step(window, "chart panes"):
         # Extra chart panes read the venue the Markets dock shows, like the main chart (and its history).
         install_chart_panes(window, source, history, tracker, settings.repaint_hz,

@@ -14,7 +14,8 @@ Dispatch is one dict lookup per event plus one evaluator call per matching rule 
 owners are in ``routing.py``; see ``evaluators.py`` for the O(1) window state). Triggers go through
 :class:`~upbit_monitor.features.alerts.trigger_log.TriggerLog` (shown, delivered, stored).
 Announcements (listing rules) come through ``add_listener(types={"announcement"})``, connection-down
-rules through the state listener.
+rules through the state listener, Upbit-signal rules through their own component on the info
+connection (``signals.py``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from upbit_monitor.features.alerts.evaluators import (
 )
 from upbit_monitor.features.alerts.routing import AlertOwner, AlertSource, Wild, build_tables, venue_specs
 from upbit_monitor.features.alerts.rules import AlertRule, RuleKind, describe, validate_rule
+from upbit_monitor.features.alerts.signals import SignalSubscriber, SignalWatch
 from upbit_monitor.features.alerts.special import ConnectionWatch, ListingMatcher
 from upbit_monitor.features.alerts.store import AlertStore
 from upbit_monitor.features.alerts.trigger_log import TriggerLog
@@ -63,6 +65,7 @@ class AlertEngine:
         delivery: notifiers; None delivers nothing (the trigger log still fills).
         premium: where premium rules read premiums (``set_premium_input`` later is fine).
         venues: venues rules may name; the connection of venue ``v`` is ``"v-public"``.
+        signals: the info connection's subscriber for Upbit-signal rules (None: refused here).
     """
 
     def __init__(
@@ -73,6 +76,7 @@ class AlertEngine:
         delivery: Delivery | None = None,
         premium: PremiumInput | None = None,
         venues: Sequence[str] = ("upbit",),
+        signals: SignalSubscriber | None = None,
     ) -> None:
         self.source = source
         self.store = store
@@ -97,6 +101,7 @@ class AlertEngine:
         self._rule_listeners: tuple[Callable[[], None], ...] = ()
         self._listing = ListingMatcher()
         self._connections = ConnectionWatch(self._loop, self._fire_special)
+        self._signals = SignalWatch(signals, self._fire_special)
         self._unlisten: list[Callable[[], None]] = [
             source.add_listener(self._on_announcement, types=(ANNOUNCEMENT,)),
             # A premium moves with the foreign price too: re-evaluate on the reference venue's quote.
@@ -124,6 +129,8 @@ class AlertEngine:
         A listing rule may name a coin not listed yet (that is its point).
         """
         rule = validate_rule(rule, self.venues)
+        if rule.kind is RuleKind.SIGNAL and self._signals.server is None:
+            raise AlertRuleError("Upbit signals need Upbit's info connection, which this window has not")
         known = self._markets.get(rule.venue)
         if (known and rule.market and not rule.wildcard and rule.kind is not RuleKind.LISTING
                 and rule.market not in known):
@@ -231,6 +238,7 @@ class AlertEngine:
             listen.set_tables(tables.index[venue], tables.wild[venue])
         self._listing.set_rules(tables.listing, self._last_fired)
         self._connections.set_rules(tables.connections, self._last_fired)
+        self._signals.set_rules(tables.signals)
         self._register()
         for cb in self._rule_listeners:
             try:
@@ -358,6 +366,7 @@ class AlertEngine:
         for unlisten in self._unlisten:
             unlisten()
         self._connections.close()
+        self._signals.close()
         for listen, wants in self._owners.values():
             self.source.unregister(listen)
             self.source.unregister(wants)

@@ -118,6 +118,7 @@ class RuleTables:
     premium_by_quote: dict[str, tuple[Premium, ...]]  # "binance:BTCUSDT" -> premium evaluators
     listing: list[AlertRule]
     connections: list[AlertRule]
+    signals: list[AlertRule]
 
 
 def build_tables(
@@ -135,6 +136,7 @@ def build_tables(
     wild: dict[str, dict[tuple[str, str], list[Wild]]] = {v: {} for v in venues}
     listing: list[AlertRule] = []
     conns: list[AlertRule] = []
+    signals: list[AlertRule] = []
     for rule_id in list(evals):
         if rule_id not in rules or not rules[rule_id].enabled:
             del evals[rule_id]
@@ -146,6 +148,9 @@ def build_tables(
             continue
         if rule.kind is RuleKind.CONNECTION:
             conns.append(rule)
+            continue
+        if rule.kind is RuleKind.SIGNAL:
+            signals.append(rule)
             continue
         stream = STREAM[rule.kind]
         state = evals.get(rule_id)
@@ -171,6 +176,7 @@ def build_tables(
         premium_by_quote={k: tuple(v) for k, v in premium.items()},
         listing=listing,
         connections=conns,
+        signals=signals,
     )
 
 

@@ -21,6 +21,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from upbit_monitor.errors import AlertRuleError
+from upbit_monitor.features.alerts.signal_presets import SIGNAL_PRESETS, TIMEFRAMES
 from upbit_monitor.models import display_code
 
 Param = float | str
@@ -38,6 +39,7 @@ class RuleKind(enum.StrEnum):
     IMBALANCE = "imbalance"  # orderbook bid/ask size ratio beyond R for N seconds
     LISTING = "listing"  # a new-listing announcement
     CONNECTION = "connection"  # a connection down for more than N seconds
+    SIGNAL = "signal"  # Upbit's own indicator signal (RSI overbought, MACD cross...) at a candle close
 
 
 KIND_LABELS: dict[RuleKind, str] = {
@@ -50,6 +52,7 @@ KIND_LABELS: dict[RuleKind, str] = {
     RuleKind.IMBALANCE: "Book imbalance",
     RuleKind.LISTING: "New listing",
     RuleKind.CONNECTION: "Connection down",
+    RuleKind.SIGNAL: "Upbit signal",
 }
 
 # Kinds that may use a "QUOTE-*" market: measured per coin on the ticker stream, which the coin
@@ -120,6 +123,10 @@ PARAMS: dict[RuleKind, dict[str, Spec]] = {
         "down_s": _Num("down for (seconds)", 0.0, 86_400.0, lo_open=True),
         "connection": _Text("connection"),
     },
+    RuleKind.SIGNAL: {
+        "signal": _Choice("signal", tuple(SIGNAL_PRESETS)),
+        "timeframe": _Choice("timeframe", TIMEFRAMES),
+    },
 }
 
 DEFAULTS: dict[RuleKind, dict[str, Param]] = {
@@ -131,6 +138,7 @@ DEFAULTS: dict[RuleKind, dict[str, Param]] = {
     RuleKind.IMBALANCE: {"side": "bid", "hold_s": 5.0},
     RuleKind.LISTING: {"keywords": "신규 거래지원, 디지털 자산 추가, new listing, listing"},
     RuleKind.CONNECTION: {"connection": "upbit-public"},
+    RuleKind.SIGNAL: {"signal": next(iter(SIGNAL_PRESETS)), "timeframe": "15m"},
 }
 
 
@@ -187,6 +195,8 @@ def validate_rule(rule: AlertRule, venues: Collection[str] = ("upbit",)) -> Aler
     if rule.venue not in venues:
         raise AlertRuleError(f"unknown venue {rule.venue!r} (known: {', '.join(sorted(venues))})")
     market = _check_market(kind, rule.market.strip().upper())
+    if kind is RuleKind.SIGNAL and (rule.venue != "upbit" or not market.startswith("KRW-")):
+        raise AlertRuleError("Upbit signals exist for Upbit's KRW markets only")
     params = _check_params(kind, {**DEFAULTS.get(kind, {}), **rule.params})
     cooldown = _finite(rule.cooldown_s, "cooldown (seconds)")
     if not 0 <= cooldown <= MAX_COOLDOWN_S:
@@ -295,6 +305,8 @@ def describe(rule: AlertRule) -> str:
                 f"for {rule.num('hold_s'):g} s")
     if k is RuleKind.LISTING:
         return f"new listing: {m}"
+    if k is RuleKind.SIGNAL:
+        return f"{m} {rule.text('signal')} ({rule.text('timeframe')}, Upbit signal)"
     return f"{rule.text('connection')} down for more than {rule.num('down_s'):g} s"
 
 

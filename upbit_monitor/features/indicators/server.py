@@ -67,6 +67,19 @@ class ServerIndicators:
             specs.append(indicator_spec(code, timeframe, signals, signal=True))
         self.manager.want(owner, specs, connection=NAME, callback=callback)
 
+    def want_signals(self, owner: object, specs: Sequence[SubscriptionSpec],
+                     callback: Callable[[object], None]) -> None:
+        """``owner`` (an alerts component) wants these ``indicator_signal`` specs; none unregisters it.
+
+        Wanting nothing never opens the info connection: no idle socket, no key problem, for a user
+        without signal rules.
+        """
+        if not specs:
+            self.manager.unregister(owner)
+            return
+        self._ensure_connection()
+        self.manager.want(owner, specs, connection=NAME, callback=callback)
+
     def release(self, owner: object) -> None:
         """``owner`` wants nothing any more (also automatic when it is garbage-collected)."""
         self.manager.unregister(owner)

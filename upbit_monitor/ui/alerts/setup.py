@@ -233,7 +233,7 @@ class AlertsUi:
 
 async def start_alerts_ui(window: QMainWindow, mgr: Any, stack: contextlib.AsyncExitStack, *,
                           db: Any = None, premium: PremiumInput | None = None,
-                          venues: tuple[str, ...] = ("upbit",)) -> AlertsUi:
+                          venues: tuple[str, ...] = ("upbit",), signals: Any = None) -> AlertsUi:
     """Build the alerts engine and its UI on ``window`` (see the module docstring)."""
     status = getattr(window, "status_panel", None)
 
@@ -247,7 +247,8 @@ async def start_alerts_ui(window: QMainWindow, mgr: Any, stack: contextlib.Async
     if reason is not None:  # say it at start, not at the first alert
         delivery.mark_unavailable(desktop.name, reason)
     store = AlertStore(db) if db is not None else None
-    engine = AlertEngine(mgr, store=store, delivery=delivery, premium=premium, venues=venues)
+    engine = AlertEngine(mgr, store=store, delivery=delivery, premium=premium, venues=venues,
+                         signals=signals)
     try:
         await engine.load()
     except StorageError as exc:
