@@ -11,7 +11,10 @@ from typing import Any
 
 from tests.manager.waiting import wait_until
 from upbit_monitor.config import Settings
+from upbit_monitor.exchanges.base import CredentialsProvider
+from upbit_monitor.exchanges.upbit import UpbitConnector
 from upbit_monitor.manager import GlobalWebSocketManager
+from upbit_monitor.protocol.auth import Credentials
 from upbit_monitor.sim.server import Simulator
 
 CODES = ["KRW-BTC", "KRW-ETH", "KRW-XRP", "KRW-USDT", "KRW-SOL", "KRW-DOGE", "KRW-ADA", "KRW-TRX",
@@ -93,3 +96,21 @@ async def running(**settings_overrides: Any) -> AsyncIterator[tuple[Simulator, G
         finally:
             await mgr.shutdown()
             assert our_tasks() == []
+
+
+@asynccontextmanager
+async def running_with_keys() -> AsyncIterator[tuple[Simulator, GlobalWebSocketManager, CredentialsProvider]]:
+    """A small simulator, a started manager with only its public connection, and the simulator's keys.
+
+    Whoever needs the info connection adds it with these keys (as the app does with the private
+    feed's), so the test sees it appear only when something asks for it.
+    """
+    async with Simulator(msg_rate=100, n_krw_markets=10, connect_rate_per_s=0) as sim:
+        keys = CredentialsProvider(Credentials.create(sim.config.access_key, sim.config.secret_key, "HS256"))
+        settings = Settings(ws_public_url=sim.ws_url, ws_info_url=sim.ws_info_url, coalesce_window_s=0.005)
+        mgr = GlobalWebSocketManager(settings, connectors=[UpbitConnector(url=sim.ws_url)])
+        await mgr.start()
+        try:
+            yield sim, mgr, keys
+        finally:
+            await mgr.shutdown()

@@ -102,19 +102,11 @@ async def test_a_matching_signal_fires_once_per_close_and_others_do_not() -> Non
 
 @pytest.mark.asyncio
 async def test_a_signal_rule_subscribes_on_the_simulators_info_endpoint_with_the_users_keys() -> None:
+    from tests.manager.simtools import running_with_keys
     from tests.manager.waiting import wait_until
-    from upbit_monitor.config import Settings
-    from upbit_monitor.exchanges.base import CredentialsProvider
-    from upbit_monitor.exchanges.upbit import UpbitConnector
-    from upbit_monitor.manager import ConnState, GlobalWebSocketManager
-    from upbit_monitor.protocol.auth import Credentials
-    from upbit_monitor.sim.server import Simulator
+    from upbit_monitor.manager import ConnState
 
-    async with Simulator(msg_rate=100, n_krw_markets=10, connect_rate_per_s=0) as sim:
-        keys = CredentialsProvider(Credentials.create(sim.config.access_key, sim.config.secret_key, "HS256"))
-        settings = Settings(ws_public_url=sim.ws_url, ws_info_url=sim.ws_info_url, coalesce_window_s=0.005)
-        mgr = GlobalWebSocketManager(settings, connectors=[UpbitConnector(url=sim.ws_url)])
-        await mgr.start()
+    async with running_with_keys() as (sim, mgr, keys):
         engine = AlertEngine(mgr, signals=ServerIndicators(mgr, provider=keys))
         try:
             assert NAME not in mgr.metrics()  # no signal rule: no info connection
@@ -127,4 +119,3 @@ async def test_a_signal_rule_subscribes_on_the_simulators_info_endpoint_with_the
             await wait_until(lambda: mgr.metrics()[NAME].state is ConnState.CONNECTED, within=5)
         finally:
             await engine.aclose()
-            await mgr.shutdown()

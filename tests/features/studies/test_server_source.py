@@ -10,10 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.manager.simtools import running_with_keys
 from tests.manager.waiting import wait_until
-from upbit_monitor.config import Settings
-from upbit_monitor.exchanges.base import CredentialsProvider
-from upbit_monitor.exchanges.upbit import UpbitConnector
 from upbit_monitor.features.indicators.server import NAME, ServerIndicators
 from upbit_monitor.features.studies import (
     BollingerSettings,
@@ -33,9 +31,7 @@ from upbit_monitor.features.studies.server import (
     server_values,
     start_seconds,
 )
-from upbit_monitor.manager import ConnState, GlobalWebSocketManager
-from upbit_monitor.protocol.auth import Credentials
-from upbit_monitor.sim.server import Simulator
+from upbit_monitor.manager import ConnState
 
 SERVER = Source.SERVER
 RSI = RsiSettings(14, source=SERVER)
@@ -97,37 +93,30 @@ def test_engine_rows_of_a_server_study() -> None:
 
 @pytest.mark.asyncio
 async def test_feed_reads_the_simulators_values_through_the_manager() -> None:
-    async with Simulator(msg_rate=100, n_krw_markets=10, connect_rate_per_s=0) as sim:
-        creds = CredentialsProvider(Credentials.create(sim.config.access_key, sim.config.secret_key, "HS256"))
-        settings = Settings(ws_public_url=sim.ws_url, ws_info_url=sim.ws_info_url, coalesce_window_s=0.005)
-        mgr = GlobalWebSocketManager(settings, connectors=[UpbitConnector(url=sim.ws_url)])
-        await mgr.start()
-        try:
-            # The info connection is built with the private feed's provider, not the registry's.
-            feed = ServerStudyFeed(ServerIndicators(mgr, provider=creds), keys_ok=lambda: True)
-            got: list[tuple[object, int, tuple[float, ...]]] = []
-            feed.listener = lambda study, start, values: got.append((study, start, values))
-            macd = MacdSettings(source=SERVER)
-            feed.follow("KRW-BTC", 5, [RSI, macd, SmaSettings(20), RsiSettings(15, source=SERVER)])
-            req = await sim.wait_for_request(lambda r: "indicator" in r.text, timeout_s=5)
-            assert '"indicators":[{"type":"macd","params":{"fast":12,"signal_period":9,"slow":26}},' \
-                   '{"type":"rsi","params":{"period":14}}]' in req.text  # RSI 15 and the local SMA: not asked
-            await wait_until(lambda: mgr.metrics()[NAME].state is ConnState.CONNECTED, within=5)
-            sim.close_indicator_candle("5m")
-            await wait_until(lambda: len(got) == 2, within=5)
-            by_study = {study: (start, values) for study, start, values in got}
-            start, (rsi,) = by_study[RSI]
-            assert start % 300 == 0 and 0 <= rsi <= 100
-            assert len(by_study[macd][1]) == 3 and by_study[macd][0] == start
-            # Another coin: nothing of BTC is delivered for it; back to BTC: the cached values come back.
-            feed.follow("KRW-ETH", 5, [RSI])
-            got.clear()
-            feed.follow("KRW-BTC", 5, [RSI])
-            assert got == [(RSI, start, (rsi,))]
-            feed.follow("BTC-ETH", 5, [RSI])  # not a KRW market: released
-            assert feed.code is None and not mgr.subscriptions(NAME).entries
-        finally:
-            await mgr.shutdown()
+    async with running_with_keys() as (sim, mgr, creds):
+        # The info connection is built with the private feed's provider, not the registry's.
+        feed = ServerStudyFeed(ServerIndicators(mgr, provider=creds), keys_ok=lambda: True)
+        got: list[tuple[object, int, tuple[float, ...]]] = []
+        feed.listener = lambda study, start, values: got.append((study, start, values))
+        macd = MacdSettings(source=SERVER)
+        feed.follow("KRW-BTC", 5, [RSI, macd, SmaSettings(20), RsiSettings(15, source=SERVER)])
+        req = await sim.wait_for_request(lambda r: "indicator" in r.text, timeout_s=5)
+        assert '"indicators":[{"type":"macd","params":{"fast":12,"signal_period":9,"slow":26}},' \
+               '{"type":"rsi","params":{"period":14}}]' in req.text  # RSI 15 and the local SMA: not asked
+        await wait_until(lambda: mgr.metrics()[NAME].state is ConnState.CONNECTED, within=5)
+        sim.close_indicator_candle("5m")
+        await wait_until(lambda: len(got) == 2, within=5)
+        by_study = {study: (start, values) for study, start, values in got}
+        start, (rsi,) = by_study[RSI]
+        assert start % 300 == 0 and 0 <= rsi <= 100
+        assert len(by_study[macd][1]) == 3 and by_study[macd][0] == start
+        # Another coin: nothing of BTC is delivered for it; back to BTC: the cached values come back.
+        feed.follow("KRW-ETH", 5, [RSI])
+        got.clear()
+        feed.follow("KRW-BTC", 5, [RSI])
+        assert got == [(RSI, start, (rsi,))]
+        feed.follow("BTC-ETH", 5, [RSI])  # not a KRW market: released
+        assert feed.code is None and not mgr.subscriptions(NAME).entries
 
 
 def test_a_local_twin_is_not_subscribed() -> None:
