@@ -353,20 +353,36 @@ def test_premium_chart_follows_the_light_theme(qtbot: Any, source: Source) -> No
     assert surface()[0] == LIGHT.background
 
 
-def test_chart_shows_a_labelled_time_window_from_the_first_samples(qtbot: Any, source: Source) -> None:
-    from upbit_monitor.ui.premium.chart import MIN_WINDOW_S
+def test_chart_spreads_its_first_seconds_over_the_plot_with_seconds_labels(
+        qtbot: Any, source: Source, monkeypatch: Any) -> None:
+    # A fixed two-minute window squeezed the first samples against the right edge, then the axis
+    # jumped to the data once two minutes had passed.
+    from upbit_monitor.ui.premium.chart import MIN_SPAN_S
 
-    tracker = PremiumTracker(source)
-    chart = PremiumChart(tracker, interval_ms=60_000)
+    chart = PremiumChart(PremiumTracker(source), interval_ms=60_000)
     qtbot.addWidget(chart)
+    chart.resize(600, 260)
+    t0 = 1_796_342_400.0
+    shown = {"points": [(t0, 3.0)]}
+    monkeypatch.setattr(chart, "_history", lambda code, venue: shown["points"] if venue == "binance" else [])
     chart.set_code("KRW-BTC")
-    feed_binance(source)
-    chart.tick()
-    chart.tick()
+    chart.grab()
     (x0, x1), _ = chart.plot.getViewBox().viewRange()
-    assert x1 - x0 >= MIN_WINDOW_S  # KST axis labels whole minutes: seconds of data had none
+    assert x1 - x0 >= MIN_SPAN_S * 0.99  # one sample: a short labelled span, not a point
+
     axis = chart.plot.getPlotItem().getAxis("bottom")
-    assert any(values for _, values in axis.tickValues(x0, x1, 400))
+    for seconds in (40, 100, 180, 600):  # no switch of mode at any age: the axis follows the samples
+        shown["points"] = [(t0 + i, 3.0 + 0.01 * (i % 7)) for i in range(seconds)]
+        chart.redraw()
+        chart.grab()
+        (x0, x1), _ = chart.plot.getViewBox().viewRange()
+        span = seconds - 1
+        assert t0 - 0.05 * span <= x0 and x1 <= t0 + span * 1.05, seconds  # the lines fill the width
+        [(step, values)] = axis.tickValues(x0, x1, 500)
+        assert len(values) >= 3, seconds
+        labels = axis.tickStrings(values, 1.0, step)
+        if seconds < 120:
+            assert step < 60 and labels[1].count(":") == 2, labels  # 21:00:15: seconds while it is short
 
 
 def test_premium_chart_stops_sampling_when_the_window_closes(qtbot: Any, source: Source) -> None:

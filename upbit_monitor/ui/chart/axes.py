@@ -17,7 +17,9 @@ from upbit_monitor.ui.common.formatting import format_price
 
 KST = timezone(timedelta(hours=9), "KST")
 _KST_OFFSET_S = 9 * 3600
-# Candidate tick spacings in seconds, finest first.
+# Candidate tick spacings in seconds, finest first; the seconds ones only on a ``fine`` axis (the
+# premium chart, whose samples are a second apart: candles are a minute at the finest).
+_FINE_STEPS = (1, 2, 5, 10, 15, 30)
 _STEPS = (
     60, 120, 300, 600, 900, 1800,
     3600, 2 * 3600, 3 * 3600, 4 * 3600, 6 * 3600, 12 * 3600,
@@ -48,10 +50,12 @@ def format_kst(epoch: float, short: bool = False) -> str:
     return moment.strftime("%m-%d %H:%M" if short else "%Y-%m-%d %H:%M")
 
 
-def kst_ticks(x0: float, x1: float, max_ticks: int) -> tuple[int, list[int]]:
-    """Tick spacing and positions (UTC epoch seconds) aligned to round KST times within ``[x0, x1]``."""
+def kst_ticks(x0: float, x1: float, max_ticks: int, *, fine: bool = False) -> tuple[int, list[int]]:
+    """Tick spacing and positions (UTC epoch seconds) aligned to round KST times within ``[x0, x1]``
+    (``fine``: steps of seconds too, for spans shorter than a few minutes)."""
     span = max(x1 - x0, 1.0)
-    step = next((s for s in _STEPS if span / s <= max(max_ticks, 1)), None)
+    steps = _FINE_STEPS + _STEPS if fine else _STEPS
+    step = next((s for s in steps if span / s <= max(max_ticks, 1)), None)
     if step is None:
         return _month_ticks(x0, x1, span, max(max_ticks, 1))
     # Align in KST: shift into KST seconds, floor to the step, shift back. Day and multi-day
@@ -82,15 +86,16 @@ def _month_ticks(x0: float, x1: float, span: float, max_ticks: int) -> tuple[int
 class KstTimeAxis(pg.AxisItem):  # type: ignore[misc]
     """Bottom axis for UTC epoch-second x values, labelled in KST; dates shown at KST midnight."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, *, fine: bool = False, **kwargs: object) -> None:
         super().__init__(orientation="bottom", **kwargs)
         self.enableAutoSIPrefix(False)
+        self.fine = fine  # seconds ticks ("21:04:30") when the view spans only a minute or two
 
     def tickValues(
         self, minVal: float, maxVal: float, size: float
     ) -> list[tuple[float, list[float]]]:
         """One level of ticks, about one per 90 px, and at least two where they fit (~150 px)."""
-        step, ticks = kst_ticks(minVal, maxVal, max(int(size // 90), 2 if size >= 150 else 1))
+        step, ticks = kst_ticks(minVal, maxVal, max(int(size // 90), 2 if size >= 150 else 1), fine=self.fine)
         return [(float(step), [float(t) for t in ticks])]
 
     def tickStrings(
@@ -111,14 +116,16 @@ class KstTimeAxis(pg.AxisItem):  # type: ignore[misc]
             elif spacing >= _MONTH_S:  # week and month charts: months, not days
                 out.append(moment.strftime("%Y-%m"))
                 dated = True
-            elif spacing >= 86400 or (moment.hour == 0 and moment.minute == 0):
+            elif spacing >= 86400 or (moment.hour == 0 and moment.minute == 0 and moment.second == 0):
                 out.append(moment.strftime("%m-%d"))
                 dated = True
+            elif spacing < 60:
+                out.append(moment.strftime("%H:%M:%S"))
             else:
                 out.append(moment.strftime("%H:%M"))
         if out and not dated:
             first = datetime.fromtimestamp(values[0], UTC).astimezone(KST)
-            out[0] = first.strftime("%m-%d %H:%M")
+            out[0] = first.strftime("%m-%d %H:%M:%S" if spacing < 60 else "%m-%d %H:%M")
         return out
 
 

@@ -28,9 +28,8 @@ VENUE_COLOURS = {"binance": "#f0b90b", "bybit": "#8e7cff", "bithumb": "#ff7a45"}
 VENUE_COLOURS_LIGHT = {"binance": "#b07d00", "bybit": "#5b45d6", "bithumb": "#c4501c"}
 # The Bithumb line: Upbit's price over Bithumb's (the domestic spread seen from Bithumb), like a premium.
 DOMESTIC = "bithumb"
-# Until the history spans this long the time axis shows a fixed window ending at the newest sample:
-# the KST axis labels whole minutes, so a few seconds of autoranged data had no time labels at all.
-MIN_WINDOW_S = 120.0
+# The narrowest time span shown: the first sample alone would give an empty, unlabelled axis.
+MIN_SPAN_S = 10.0
 
 
 class PremiumChart(QWidget):
@@ -56,8 +55,12 @@ class PremiumChart(QWidget):
         self.title = FittingLabel(self)
         self.title.setObjectName("PremiumTitle")
         # The KST axis of the candle chart: DateAxisItem labels sub-minute zooms as "56.000" and follows
-        # the machine's zone; premiums are read against the same KST clock as the candles.
-        self.plot = pg.PlotWidget(parent=self, axisItems={"bottom": KstTimeAxis()})
+        # the machine's zone; premiums are read against the same KST clock as the candles. With
+        # seconds ticks: the time axis follows the samples from the first seconds (autorange), so
+        # the lines use the plot's width at once. A fixed two-minute window squeezed them against
+        # the right edge for the first two minutes, and then the axis jumped to the data.
+        self.plot = pg.PlotWidget(parent=self, axisItems={"bottom": KstTimeAxis(fine=True)})
+        self.plot.getViewBox().setLimits(minXRange=MIN_SPAN_S)
         self.plot.setMinimumHeight(120)
         self.plot.setLabel("left", "premium", units="%")
         self.title.setTextFormat(Qt.TextFormat.RichText)
@@ -70,7 +73,6 @@ class PremiumChart(QWidget):
         }
         if domestic is not None:
             self.curves[DOMESTIC] = self.plot.plot([], [], name="Bithumb")
-        self._pinned_x = False  # True while MIN_WINDOW_S pins the time axis
         self.dark = True
         self.set_dark(True)
         layout = QVBoxLayout(self)
@@ -109,6 +111,7 @@ class PremiumChart(QWidget):
         """Show ``code`` (redraws its recorded history at once)."""
         self._code = code
         self.tracker.set_selected(code)
+        self.plot.enableAutoRange(axis=pg.ViewBox.XAxis)  # a user zoom on the last coin does not carry over
         self.redraw()
 
     def stop(self) -> None:
@@ -132,37 +135,22 @@ class PremiumChart(QWidget):
             self.domestic.sample_all(DOMESTIC)
         self.redraw()
 
-    def _fit_time_axis(self, times: list[float]) -> None:
-        if not times:
-            return
-        newest = max(times)
-        if newest - min(times) < MIN_WINDOW_S:
-            self.plot.setXRange(newest - MIN_WINDOW_S, newest, padding=0.02)
-            self._pinned_x = True
-        elif self._pinned_x:  # enough history now: back to autorange (once, so user zoom sticks)
-            self._pinned_x = False
-            self.plot.enableAutoRange(axis=pg.ViewBox.XAxis)
-
     def redraw(self) -> None:
         """Set every venue's line from the tracker's history and update the title."""
         code = self._code
         parts: list[str] = []
         plain: list[str] = []
-        times: list[float] = []
         for venue, curve in self.curves.items():
             points = self._history(code, venue) if code else []
             # A hole in the samples (no fresh quote, a venue that only follows the selected coin)
             # is drawn as a gap, not as a straight line that looks like data.
             xs, ys = with_gaps(points)
             curve.setData(xs, ys, connect="finite")
-            if points:
-                times += [points[0][0], points[-1][0]]
             label = VENUE_LABELS.get(venue, "Bithumb" if venue == DOMESTIC else venue)
             colour = (VENUE_COLOURS if self.dark else VENUE_COLOURS_LIGHT).get(venue)
             text = f"{label} {format_premium(self._value(code, venue) if code else None)}"
             parts.append(f'<span style="color:{colour}">{text}</span>' if colour else text)
             plain.append(text)
-        self._fit_time_axis(times)
         if code is None:
             self.title.set_variants([("Premium: select a KRW coin", "Premium: select a KRW coin")])
             return
