@@ -8,10 +8,13 @@ the computer's zone is, and tick placement must not depend on it.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QPainter
 
 from upbit_monitor.ui.common.formatting import format_price
 
@@ -140,6 +143,17 @@ class PriceAxis(pg.AxisItem):  # type: ignore[misc]
         super().__init__(orientation=orientation, **kwargs)
         self.enableAutoSIPrefix(False)
         self.quote = "KRW"
+        # Price tags on this axis (last price, crosshair): the labels under them are left out.
+        self.covers: tuple[Callable[[], QRectF | None], ...] = ()
+
+    def generateDrawSpecs(self, p: QPainter) -> Any:
+        """pyqtgraph's specs minus the tick labels a price tag covers."""
+        specs = super().generateDrawSpecs(p)
+        blocked = [r for r in (cover() for cover in self.covers) if r is not None]
+        if specs is None or not blocked:
+            return specs
+        axis, ticks, texts = specs
+        return axis, ticks, [t for t in texts if not any(t[0].intersects(b) for b in blocked)]
 
     def tickStrings(
         self, values: Sequence[float], scale: float, spacing: float

@@ -79,6 +79,7 @@ class ChartPlots:
         self.price.addItem(self.placeholder, ignoreBounds=True)
         self.last_tag = AxisTag(self.price)
         self.cross_tag = AxisTag(self.price)
+        self.price_axis.covers = (self.last_tag.covered, self.cross_tag.covered)
         self._theme: ChartTheme | None = None
         self.show_crosshair(False)
         self.price.getViewBox().sigXRangeChanged.connect(self._on_x_range_changed)

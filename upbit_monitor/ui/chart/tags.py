@@ -2,12 +2,15 @@
 
 A label inside the plot would cover the newest candles, which is exactly where a trader looks, so
 the tag is a child of the axis item and is re-positioned whenever the view's y range or size changes.
+The axis leaves out the tick labels a tag covers (:meth:`AxisTag.covered`, read by
+:class:`~upbit_monitor.ui.chart.axes.PriceAxis`), as every trading chart does: a half-hidden
+"146,150,000" peeking out under the last-price tag read as a second price.
 """
 
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor
 
 
@@ -18,6 +21,7 @@ class AxisTag:
         self._axis = plot.getAxis("right")
         self._view = plot.getViewBox()
         self._value: float | None = None
+        self._drawn: QRectF | None = None  # what the axis last left out for this tag
         self.item = pg.TextItem("", anchor=(0, 0.5))
         self.item.setParentItem(self._axis)
         self.item.setZValue(10)
@@ -42,6 +46,22 @@ class AxisTag:
         """Remove the tag until the next :meth:`set`."""
         self._value = None
         self.item.setVisible(False)
+        self._relabel()
+
+    def covered(self) -> QRectF | None:
+        """The part of the axis the tag covers (axis coordinates), None while it is not shown."""
+        if self._value is None or not self.item.isVisible():
+            return None
+        rect: QRectF = self.item.mapRectToParent(self.item.boundingRect())
+        return rect
+
+    def _relabel(self) -> None:
+        # The axis caches its drawn labels: redraw them only when the covered band moved.
+        now = self.covered()
+        if now != self._drawn:
+            self._drawn = now
+            self._axis.picture = None
+            self._axis.update()
 
     def _place(self, *_: object) -> None:
         if self._value is None:
@@ -53,3 +73,4 @@ class AxisTag:
         self.item.setVisible(0.0 <= y <= height)
         self.item.setPos(1.0, y)
         self.item.update()
+        self._relabel()
