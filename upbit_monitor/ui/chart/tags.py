@@ -56,12 +56,18 @@ class AxisTag:
         return rect
 
     def _relabel(self) -> None:
-        # The axis caches its drawn labels: redraw them only when the covered band moved.
+        # The axis caches its drawn labels: redraw them when the covered band moved, and only the
+        # label strip around the old and new band. The axis draws the grid across the whole plot,
+        # so a plain update() repainted every visible candle on each live tick.
         now = self.covered()
-        if now != self._drawn:
-            self._drawn = now
-            self._axis.picture = None
-            self._axis.update()
+        if now == self._drawn:
+            return
+        bands = [r for r in (now, self._drawn) if r is not None]
+        self._drawn = now
+        self._axis.picture = None
+        width = float(self._axis.width())
+        for band in bands:
+            self._axis.update(QRectF(0.0, band.top() - band.height(), width, 3 * band.height()))
 
     def _place(self, *_: object) -> None:
         if self._value is None:
