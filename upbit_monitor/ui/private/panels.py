@@ -37,14 +37,22 @@ from upbit_monitor.errors import RequestError
 from upbit_monitor.features.private.feed import PrivateFeed, PrivateState, PrivateStatus
 from upbit_monitor.protocol.events import AssetBalance, MyAsset, MyOrder
 from upbit_monitor.protocol.subscriptions import SubscriptionSpec
-from upbit_monitor.ui.private.assets_model import MyAssetsModel
-from upbit_monitor.ui.private.models import MyFillsModel, MyOrdersModel
+from upbit_monitor.ui.common.column_priority import PriorityTable
+from upbit_monitor.ui.private.assets_model import AssetCol, MyAssetsModel
+from upbit_monitor.ui.private.models import MyFillsModel, MyOrdersModel, OrderCol
 
+# Least useful first; the side goes last (a 220 px dock at 1024x700 keeps market and price, and
+# the row's tooltip says the rest). The fills table has the orders' columns up to Volume, then Funds.
+_ORDERS_DROP = (OrderCol.TYPE, OrderCol.TIME, OrderCol.EXECUTED, OrderCol.VOLUME, OrderCol.STATE,
+                OrderCol.SIDE)
+_FILLS_DROP = (OrderCol.TYPE, OrderCol.TIME, 6, OrderCol.VOLUME, OrderCol.SIDE)
+_ASSETS_DROP = (AssetCol.LOCKED, AssetCol.PRICE, AssetCol.BALANCE)
 _SHOW_TABLE = frozenset({PrivateState.CONNECTED, PrivateState.CONNECTING, PrivateState.RECONNECTING})
 
 
-def _table(model: Any, name: str) -> QTableView:
-    view = QTableView()
+def _table(model: Any, name: str, drop_order: tuple[int, ...] = ()) -> QTableView:
+    """A docked table; ``drop_order``: columns hidden first when the dock is narrow (PriorityTable)."""
+    view = PriorityTable(drop_order)
     view.setObjectName(name)
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -132,8 +140,9 @@ class MyOrdersPanel(PrivatePanel):
         self.fills_model = MyFillsModel()
         super().__init__(feed, parent)
         tabs = QTabWidget()
-        tabs.addTab(_table(self.orders_model, "myOrdersTable"), "Orders")
-        tabs.addTab(_table(self.fills_model, "myFillsTable"), "Fills")
+        # Narrow docks keep market, side, price, amount and state; type and time go first.
+        tabs.addTab(_table(self.orders_model, "myOrdersTable", _ORDERS_DROP), "Orders")
+        tabs.addTab(_table(self.fills_model, "myFillsTable", _FILLS_DROP), "Fills")
         self._content_layout.addWidget(tabs)
 
     def on_event(self, event: Any) -> None:
@@ -159,7 +168,7 @@ class MyAssetsPanel(PrivatePanel):
         super().__init__(feed, parent)
         self.total_label = QLabel()
         self.total_label.setObjectName("assetsTotal")
-        self._content_layout.addWidget(_table(self.assets_model, "myAssetsTable"))
+        self._content_layout.addWidget(_table(self.assets_model, "myAssetsTable", _ASSETS_DROP))
         self._content_layout.addWidget(self.total_label)
         self._tickers = _TickerInterest(self)
         self._ticker_codes: tuple[str, ...] = ()
