@@ -160,3 +160,18 @@ def test_short_volume_axis_shows_a_scale_of_two_labels(qtbot):
     assert axis.tickStrings(values, 1.0, spacing) == ["4.00", "8.00"]
     [(_spacing, values)] = axis.tickValues(0.0, 0.2, 40)  # a very short pane: one label
     assert len(values) == 1 and 0 < values[0] <= 0.16
+
+
+def test_a_1600_px_windows_minute_chart_gets_half_hour_labels(qtbot):
+    from upbit_monitor.ui.chart.axes import KstTimeAxis
+
+    axis = KstTimeAxis()
+    end = datetime(2026, 12, 5, 12, 15, tzinfo=UTC).timestamp()
+    (step, ticks), = axis.tickValues(end - 9000, end, 445)  # 2.5 h of 1m bars over ~445 px of plot
+    assert step == 1800 and len(ticks) == 5
+    # A tick right at the left edge would be cut (and dropped by pyqtgraph) with the date it carries:
+    # it is not offered, so the first shown label is the dated one.
+    start = datetime(2026, 12, 5, 10, 59, tzinfo=UTC).timestamp()  # 19:59 KST, a minute before a tick
+    (step, ticks), = axis.tickValues(start, start + 9000, 445)
+    assert step == 1800 and ticks[0] == start + 31 * 60  # 20:30, not 20:00 at 2 px from the edge
+    assert axis.tickStrings(ticks, 1.0, step)[0] == "12-05 20:30"

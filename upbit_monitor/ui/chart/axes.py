@@ -31,6 +31,7 @@ _STEPS = (
 # Beyond two weeks ticks go to calendar months (KST month starts): a fixed 30 or 365-day step drifts off
 # the 1st and, past a few years, packed "2018-12" labels into each other on a month chart.
 _MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60, 120)
+_HALF_DATED_PX = 40  # half the width of "12-05 20:00" in the chart's font
 _MONTH_S = 30 * 86400  # nominal: picks the step; ticks themselves are calendar exact
 
 
@@ -97,8 +98,18 @@ class KstTimeAxis(pg.AxisItem):  # type: ignore[misc]
     def tickValues(
         self, minVal: float, maxVal: float, size: float
     ) -> list[tuple[float, list[float]]]:
-        """One level of ticks, about one per 90 px, and at least two where they fit (~150 px)."""
-        step, ticks = kst_ticks(minVal, maxVal, max(int(size // 90), 2 if size >= 150 else 1), fine=self.fine)
+        """One level of ticks, about one per 75 px, and at least two where they fit (~150 px).
+
+        75 px holds a dated first label ("12-05 20:00") beside an "HH:MM" one; at 90 px a 1600x1000
+        window's 1m chart (~445 px of plot, 2.5 h) got hourly labels where half-hours fit.
+        """
+        most = max(int(size // 75), 2 if size >= 150 else 1)
+        step, ticks = kst_ticks(minVal, maxVal, most, fine=self.fine)
+        # A label centred nearer the left edge than half a dated label is cut, and pyqtgraph drops
+        # it: with it went the date the first label carries. Such a tick is not offered at all.
+        if size > 0 and len(ticks) > 2:
+            edge = minVal + (maxVal - minVal) * _HALF_DATED_PX / size
+            ticks = [t for t in ticks if t >= edge] if ticks[1] >= edge else ticks
         return [(float(step), [float(t) for t in ticks])]
 
     def tickStrings(
