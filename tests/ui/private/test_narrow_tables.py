@@ -52,3 +52,25 @@ def test_orders_keep_market_side_price_first_and_show_the_rest_as_room_comes(qtb
     text = view.hidden_text(row)
     assert text.startswith("Time ") and "Volume 0.00003421" in text, text
     assert text.endswith("Upbit state: wait"), text
+
+
+def test_side_and_price_take_the_tapes_buy_and_sell_colours(qtbot: Any) -> None:
+    from upbit_monitor.ui.common.theme import Palette
+    from upbit_monitor.ui.private.models import MyFillsModel
+
+    orders, fills = MyOrdersModel(), MyFillsModel()
+    buy = my_order("o-1", "trade", price="100", volume="1", trade_uuid="t-1", timestamp=1_796_342_400_000)
+    orders.apply(buy)
+    fills.apply(buy)
+    fg = Qt.ItemDataRole.ForegroundRole
+    assert orders.data(orders.index(0, OrderCol.PRICE), fg) is None  # no palette given: the style's colour
+    palette = Palette()
+    orders.palette = fills.palette = palette
+    side = "BID" if buy.ask_bid == "BID" else "ASK"
+    want = palette.up if side == "BID" else palette.down
+    for model in (orders, fills):
+        assert model.data(model.index(0, OrderCol.PRICE), fg) == want
+        assert model.data(model.index(0, OrderCol.SIDE), fg) == want
+        assert model.data(model.index(0, OrderCol.MARKET), fg) is None
+    palette.korean_colours = False  # View > Korean colours off: the same palette object, new colours
+    assert orders.data(orders.index(0, OrderCol.SIDE), fg) == (palette.up if side == "BID" else palette.down)

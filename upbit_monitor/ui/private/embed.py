@@ -59,6 +59,13 @@ class PrivateUi:
         self._notice = notice
         self.dialog: ApiKeysDialog | None = None
         self._orders = {v: MyOrdersPanel(f) for v, f in self.feeds.items()}
+        palette = getattr(window, "palette_", None)
+        if palette is not None:  # buy/sell colours as in the tape; they follow theme and colour switches
+            for orders in self._orders.values():
+                orders.orders_model.palette = orders.fills_model.palette = palette
+            theme_changed = getattr(window, "theme_changed", None)
+            if theme_changed is not None:
+                theme_changed.connect(self._repaint_orders)
         self._assets = {v: MyAssetsPanel(f) for v, f in self.feeds.items()}
         self._orders_stack, self._assets_stack = QStackedWidget(), QStackedWidget()
         for venue in self.feeds:
@@ -86,6 +93,13 @@ class PrivateUi:
         self._unsubscribe = [f.add_status_listener(self._status_listener(v)) for v, f in self.feeds.items()]
         if notice is not None and self.feed.storage_notice:
             notice(f"API keys: {self.feed.storage_notice}")  # e.g. no system keyring: keys are session-only
+
+    def _repaint_orders(self, *_: object) -> None:
+        for orders in self._orders.values():
+            for model in (orders.orders_model, orders.fills_model):
+                if model.rowCount():
+                    model.dataChanged.emit(model.index(0, 0),
+                                           model.index(model.rowCount() - 1, model.columnCount() - 1))
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self.window)

@@ -20,7 +20,7 @@ from functools import cache
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont
 
 from upbit_monitor.exchanges.order_state import OrderState, map_upbit_state
 from upbit_monitor.protocol.events import MyOrder
@@ -32,6 +32,7 @@ from upbit_monitor.ui.common.formatting import (
     quote_of,
 )
 from upbit_monitor.ui.common.table_model import FixedColumnsModel, Index
+from upbit_monitor.ui.common.theme import Palette
 from upbit_monitor.ui.private.assets_model import ASSET_HEADERS, AssetCol, MyAssetsModel, PriceLookup
 
 __all__ = [
@@ -138,6 +139,7 @@ class MyOrdersModel(FixedColumnsModel):
         self._max_closed = max_closed
         self._rows: list[OrderRow] = []
         self._by_uuid: dict[str, OrderRow] = {}
+        self.palette: Palette | None = None  # the window's: side and price in buy/sell colours
 
     # -- feeding --------------------------------------------------------------------------------------
 
@@ -204,6 +206,8 @@ class MyOrdersModel(FixedColumnsModel):
             return f"{row.event.uuid}\nUpbit state: {row.event.state}"
         if role == Qt.ItemDataRole.FontRole:
             return _bold() if row.state.is_open else None  # open orders stand out without a State column
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return side_colour(self.palette, row.event.ask_bid) if col in _SIDE_COLOURED else None
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         e = row.event
@@ -251,6 +255,7 @@ class MyFillsModel(FixedColumnsModel):
         self._max_rows = max_rows
         self._rows: list[FillRow] = []
         self._seen: set[str] = set()
+        self.palette: Palette | None = None  # the window's: side and price in buy/sell colours
 
     def apply(self, event: MyOrder) -> None:
         """Add the fill ``event`` carries, if it is a new one."""
@@ -297,9 +302,11 @@ class MyFillsModel(FixedColumnsModel):
         col = index.column()
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _ALIGN_RIGHT if col >= 4 else None
+        e = self._rows[index.row()].event
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return side_colour(self.palette, e.ask_bid) if col in _SIDE_COLOURED else None
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        e = self._rows[index.row()].event
         quote = quote_of(e.code)
         values = (
             format_time_kst(self._rows[index.row()].time),
@@ -311,6 +318,18 @@ class MyFillsModel(FixedColumnsModel):
             format_price(_fill_funds(e), quote),
         )
         return values[col] if 0 <= col < len(values) else None
+
+
+# Side and price in the tape's buy/sell colours: in a narrow dock, where the Side column is hidden,
+# the price still says which side the order is on.
+_SIDE_COLOURED = frozenset({OrderCol.SIDE, OrderCol.PRICE})
+
+
+def side_colour(palette: Palette | None, ask_bid: str) -> QColor | None:
+    """The buy (``BID``) or sell colour of ``palette`` (the trade tape's), None without one."""
+    if palette is None:
+        return None
+    return palette.up if ask_bid == "BID" else palette.down
 
 
 def _fill_funds(e: MyOrder) -> float | None:
