@@ -4,7 +4,9 @@ The feed's 1 s timer calls :meth:`InfoFeed.tick`; when a candle of a subscribed 
 since the previous tick, every subscription of that timeframe gets its values (``indicator``) or its
 condition transitions (``indicator_signal``) computed from the bars before the new interval. Tests
 need not wait for a 5-minute close: :meth:`InfoFeed.close_now` evaluates as if the current bar had
-just closed. Calculations live in :mod:`upbit_monitor.sim.indicators`.
+just closed, and with ``force_signals`` every subscribed signal fires at that close (its condition is
+taken as newly met), so a client's handling of a signal can be tested without scripting a crossing.
+Calculations live in :mod:`upbit_monitor.sim.indicators`.
 """
 
 from __future__ import annotations
@@ -82,14 +84,16 @@ class InfoFeed:
                 self._last_start[tf] = start
                 self.evaluate(tf, start, now_ms)
 
-    def close_now(self, timeframe: str | None = None, now_ms: int | None = None) -> None:
-        """Evaluate as if the current bar of ``timeframe`` (None = every subscribed one) closed now."""
+    def close_now(self, timeframe: str | None = None, now_ms: int | None = None, *,
+                  force_signals: bool = False) -> None:
+        """Evaluate as if the current bar of ``timeframe`` (None = every subscribed one) closed now
+        (``force_signals``: every signal subscription fires, whatever its condition)."""
         now = int(time.time() * 1000) if now_ms is None else now_ms
         for tf in [timeframe] if timeframe else sorted({r.timeframe for t in self.subs.values() for r in t}):
             span = TIMEFRAMES[tf]
-            self.evaluate(tf, now - now % span + span, now)
+            self.evaluate(tf, now - now % span + span, now, force_signals=force_signals)
 
-    def evaluate(self, timeframe: str, to_ms: int, now_ms: int) -> None:
+    def evaluate(self, timeframe: str, to_ms: int, now_ms: int, *, force_signals: bool = False) -> None:
         """Send the events of every ``timeframe`` subscription for the bar closing at ``to_ms``."""
         cache: dict[tuple[str, int], list[tuple[int, float, float]]] = {}
         for session, types in list(self.subs.items()):
@@ -103,12 +107,12 @@ class InfoFeed:
                     key = (code, need)
                     if key not in cache:
                         cache[key] = self.bars(code, timeframe, to_ms, need)
-                    for event in self._events(req, code, cache[key], now_ms):
+                    for event in self._events(req, code, cache[key], now_ms, force_signals):
                         session.push(encode_indicator(event, session.simple))
                         self.events_sent += 1
 
-    def _events(self, req: TypeRequest, code: str, bars: list[tuple[int, float, float]], now_ms: int
-                ) -> list[dict[str, object]]:
+    def _events(self, req: TypeRequest, code: str, bars: list[tuple[int, float, float]], now_ms: int,
+                force: bool = False) -> list[dict[str, object]]:
         if not bars:
             return []
         closes = [b[1] for b in bars]
@@ -119,7 +123,7 @@ class InfoFeed:
             now_v = values_at(spec, closes, volumes, i)
             if now_v is None:
                 continue  # not enough history for this period yet
-            if req.type == INDICATOR_SIGNAL:
+            if req.type == INDICATOR_SIGNAL and not force:
                 prev_v = values_at(spec, closes, volumes, i - 1) if i > 0 else None
                 if not condition(spec, now_v, closes[i]) or (
                         prev_v is not None and condition(spec, prev_v, closes[i - 1])):

@@ -151,9 +151,10 @@ class Simulator:
         """Post a notice (``announcement`` CREATED) to the subscribed private connections."""
         return self.announcements.announce(title, category, body=body, uuid=uuid)
 
-    def close_indicator_candle(self, timeframe: str | None = None) -> None:
-        """Send indicator values/signals as if the current ``timeframe`` candle closed now."""
-        self.info.close_now(timeframe)
+    def close_indicator_candle(self, timeframe: str | None = None, *, force_signals: bool = False) -> None:
+        """Send indicator values/signals as if the current ``timeframe`` candle closed now
+        (``force_signals``: every subscribed signal fires at this close, whatever its condition)."""
+        self.info.close_now(timeframe, force_signals=force_signals)
 
     @property
     def rest_url(self) -> str:

@@ -117,5 +117,15 @@ async def test_a_signal_rule_subscribes_on_the_simulators_info_endpoint_with_the
                     '"rsi","params":{"period":14},"trigger":"overbought","event_params":{"threshold":70}}]}'
                     ) in req.text
             await wait_until(lambda: mgr.metrics()[NAME].state is ConnState.CONNECTED, within=5)
+            # The close fires it: the simulator's wire event, decoded and routed, matches the preset.
+            sim.close_indicator_candle("5m", force_signals=True)
+            await wait_until(lambda: len(engine.recent) == 1, within=5)
+            [trigger] = engine.recent
+            assert (trigger.market, trigger.kind) == ("KRW-BTC", "signal")
+            assert "Upbit signal RSI(14) overbought (>= 70) at the 5m close (rsi " in trigger.message
+            before = mgr.metrics()[NAME].msgs_total
+            sim.close_indicator_candle("5m", force_signals=True)  # the same close sent again
+            await wait_until(lambda: mgr.metrics()[NAME].msgs_total > before, within=5)
+            assert len(engine.recent) == 1
         finally:
             await engine.aclose()
